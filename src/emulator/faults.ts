@@ -1,0 +1,63 @@
+/**
+ * Fault switches: rules that make the emulator answer as a broken or busy Graph would. The first rule that
+ * matches a request decides; a rule with `times` is used that many times and then drops out.
+ */
+export interface FaultRule {
+  /** HTTP method to match (any when left out). */
+  readonly method?: string;
+  /** Matches the request path after the version root (`/deviceManagement/...`): substring or RegExp. */
+  readonly path?: string | RegExp;
+  /** Answer with this status and Graph's error body for it (unless `body` says otherwise). */
+  readonly status?: number;
+  /** `Retry-After` header value, seconds (`"2.5"`) or an HTTP date. */
+  readonly retryAfter?: string;
+  /** Wait this long before answering (or before the other fault). */
+  readonly delayMs?: number;
+  /** Never answer: keep the socket open until the client gives up. */
+  readonly hang?: boolean;
+  /** Destroy the socket before any header, or after sending half of a 200 body. */
+  readonly reset?: 'before-headers' | 'mid-body';
+  /** Replace the body: an empty one, a proxy's HTML page, cut-off JSON, a JSON array, or `size` bytes of JSON. */
+  readonly body?: 'empty' | 'html' | 'truncated' | 'array' | 'oversized';
+  /** With `body: 'oversized'`: how many bytes. */
+  readonly size?: number;
+  /** Apply this many times, then let requests through (N failures before success). */
+  readonly times?: number;
+}
+
+interface ActiveRule {
+  readonly rule: FaultRule;
+  remaining: number;
+}
+
+export class FaultSwitches {
+  private rules: ActiveRule[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  get active(): readonly FaultRule[] {
+    return this.rules.map((active) => active.rule);
+  }
+
+  /** The rule for this request, if any, counting one use of it. */
+  take(method: string, path: string): FaultRule | undefined {
+    const active = this.rules.find(
+      ({ rule, remaining }) => remaining > 0 && matches(rule, method, path),
+    );
+    if (!active) return undefined;
+    active.remaining -= 1;
+    return active.rule;
+  }
+}
+
+function matches(rule: FaultRule, method: string, path: string): boolean {
+  if (rule.method && rule.method.toUpperCase() !== method) return false;
+  if (rule.path === undefined) return true;
+  return typeof rule.path === 'string' ? path.includes(rule.path) : rule.path.test(path);
+}
