@@ -1,0 +1,118 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config';
+import { startEmulator } from '../../src/emulator/server';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/server';
+import { createLogger } from '../../src/logging';
+import { createGatewayServer } from '../../src/server';
+
+export interface GraphQLResponse {
+  readonly status: number;
+  readonly body: {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+  };
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly logs: string[];
+  post(body: unknown, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  gql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse>;
+  close(): Promise<void>;
+}
+
+/** Every log line the gateway writes, kept in memory (tests check that no token ever appears). */
+function memoryLog(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+}
+
+/** The real gateway, listening on a free loopback port, with the given environment. */
+export async function startGateway(env: Record<string, string>): Promise<Gateway> {
+  const logs: string[] = [];
+  const config = loadConfig({ LOG_LEVEL: 'trace', ...env });
+  const app: FastifyInstance = await createGatewayServer(config, {
+    logger: createLogger(config.logLevel, memoryLog(logs)),
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `${address}/graphql`;
+  const post = async (body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResponse['body'] };
+  };
+  return {
+    url,
+    logs,
+    post,
+    gql: (query, variables, headers) => post({ query, variables }, headers),
+    close: () => app.close(),
+  };
+}
+
+export interface Harness {
+  readonly emulator: Emulator;
+  readonly gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** The emulator and the gateway wired to it, both on free ports. */
+export async function startHarness(
+  options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const emulator = await startEmulator(options.emulator);
+  const gateway = await startGateway({ GRAPH_BASE_URL: emulator.baseUrl, ...options.env });
+  return {
+    emulator,
+    gateway,
+    async close() {
+      await gateway.close();
+      await emulator.close();
+    },
+  };
+}
+
+export const TOKEN = 'test-token-0123456789';
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+
+export const UPDATE_MUTATION = /* GraphQL */ `
+  mutation Update($input: UpdateDeviceConfigurationUserStatusInput!) {
+    updateDeviceConfigurationUserStatus(input: $input) {
+      userStatus {
+        id
+        status
+        lastReportedDateTime
+        userDisplayName
+        userPrincipalName
+        devicesCount
+      }
+      requestId
+      clientRequestId
+    }
+  }
+`;
+
+export const GET_QUERY = /* GraphQL */ `
+  query Get($path: UserStatusPath, $c: ID!, $s: ID!) {
+    deviceConfigurationUserStatus(path: $path, deviceConfigurationId: $c, userStatusId: $s) {
+      id
+      status
+      lastReportedDateTime
+      userDisplayName
+      userPrincipalName
+      devicesCount
+    }
+  }
+`;

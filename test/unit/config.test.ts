@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('has production defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      graphBaseUrl: 'https://graph.microsoft.com/beta',
+      graphTimeoutMs: 10000,
+      graphMaxResponseBytes: 5 * 1024 * 1024,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable and trims a trailing slash', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      GRAPH_BASE_URL: 'https://graph.microsoft.us/beta/',
+      GRAPH_TIMEOUT_MS: '2500',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      graphBaseUrl: 'https://graph.microsoft.us/beta',
+      graphTimeoutMs: 2500,
+      logLevel: 'debug',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('allows plain http on loopback only (the emulator)', () => {
+    expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graphBaseUrl).toBe(
+      'http://127.0.0.1:4010/beta',
+    );
+    expect(loadConfig({ GRAPH_BASE_URL: 'http://localhost:4010/beta' }).graphBaseUrl).toBe(
+      'http://localhost:4010/beta',
+    );
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['GRAPH_TIMEOUT_MS', '0'],
+    ['GRAPH_TIMEOUT_MS', '1.5'],
+    ['GRAPH_BASE_URL', 'not a url'],
+    ['GRAPH_BASE_URL', 'http://graph.microsoft.com/beta'],
+    ['GRAPH_BASE_URL', 'ftp://graph.microsoft.com/beta'],
+    ['GRAPH_BASE_URL', 'https://user:pass@graph.microsoft.com/beta'],
+    ['GRAPH_BASE_URL', 'https://graph.microsoft.com/beta?x=1'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('%s=%j stops start-up with a message naming it', (variable, value) => {
+    const attempt = () => loadConfig({ [variable]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable} `));
+  });
+});

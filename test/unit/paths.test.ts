@@ -1,0 +1,114 @@
+import { GatewayError } from '../../src/errors';
+import {
+  MAX_ID_LENGTH,
+  USER_STATUS_PATHS,
+  idProblem,
+  userStatusPath,
+  userStatusesCollectionPath,
+} from '../../src/graph/paths';
+
+describe('userStatusPath', () => {
+  it.each([
+    ['DEVICE_CONFIGURATION', '/deviceManagement/deviceConfigurations/c1/userStatuses/s1'],
+    [
+      'ROOT_CERTIFICATE',
+      '/deviceManagement/deviceConfigurations/c1/rootCertificate/userStatuses/s1',
+    ],
+    [
+      'IOS_SCEP_ROOT_CERTIFICATE',
+      '/deviceManagement/deviceConfigurations/c1/microsoft.graph.iosScepCertificateProfile/rootCertificate/userStatuses/s1',
+    ],
+    [
+      'MACOS_SCEP_ROOT_CERTIFICATE',
+      '/deviceManagement/deviceConfigurations/c1/microsoft.graph.macOSScepCertificateProfile/rootCertificate/userStatuses/s1',
+    ],
+    [
+      'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
+      '/deviceManagement/deviceConfigurations/c1/microsoft.graph.windows10VpnConfiguration/identityCertificate/userStatuses/s1',
+    ],
+    [
+      'WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE',
+      '/deviceManagement/deviceConfigurations/c1/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/userStatuses/s1',
+    ],
+  ] as const)('%s → %s', (path, expected) => {
+    expect(userStatusPath({ path, deviceConfigurationId: 'c1', userStatusId: 's1' })).toBe(
+      expected,
+    );
+    expect(expected).not.toContain('//');
+  });
+
+  it('covers every enum value', () => {
+    expect(USER_STATUS_PATHS).toHaveLength(6);
+  });
+
+  it('collection path ends at userStatuses', () => {
+    expect(userStatusesCollectionPath('ROOT_CERTIFICATE', 'c1')).toBe(
+      '/deviceManagement/deviceConfigurations/c1/rootCertificate/userStatuses',
+    );
+  });
+
+  it.each([
+    ["user:ü'+&=@(1)", "user%3A%C3%BC'%2B%26%3D%40(1)"],
+    ['7e323db2-3db2-7e32-b23d-327eb23d327e', '7e323db2-3db2-7e32-b23d-327eb23d327e'],
+    ['a;b,c', 'a%3Bb%2Cc'],
+  ])('encodes %j as one segment %j', (id, segment) => {
+    expect(
+      userStatusPath({
+        path: 'DEVICE_CONFIGURATION',
+        deviceConfigurationId: 'c',
+        userStatusId: id,
+      }),
+    ).toBe(`/deviceManagement/deviceConfigurations/c/userStatuses/${segment}`);
+  });
+
+  it('throws BAD_USER_INPUT naming the argument', () => {
+    const attempt = () =>
+      userStatusPath({
+        path: 'DEVICE_CONFIGURATION',
+        deviceConfigurationId: 'c',
+        userStatusId: '..',
+      });
+    expect(attempt).toThrow(GatewayError);
+    expect(attempt).toThrow('userStatusId cannot be ".."');
+  });
+});
+
+describe('idProblem', () => {
+  it.each([
+    ['', 'is empty'],
+    ['.', 'cannot be "."'],
+    ['..', 'cannot be ".."'],
+    ['a'.repeat(MAX_ID_LENGTH + 1), 'is longer than 256 characters'],
+    ...[
+      '/',
+      '\\',
+      '?',
+      '#',
+      '%',
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '\u0085',
+      '\u00a0',
+      '\u2028',
+      '\u3000',
+      '\ufeff',
+    ].map(
+      (character) =>
+        [`a${character}b`, 'contains a character that is not allowed'] as [string, string],
+    ),
+  ])('%j %s', (id, problem) => {
+    expect(idProblem(id)).toEqual(expect.stringContaining(problem));
+  });
+
+  it.each(['a', '...', '.a', 'a.', 'a'.repeat(MAX_ID_LENGTH), "O'Brien", 'ü', '(1)', 'a+b=c'])(
+    'accepts %j',
+    (id) => {
+      expect(idProblem(id)).toBeUndefined();
+    },
+  );
+});
