@@ -6,7 +6,17 @@ export interface Config {
   readonly graphBaseUrl: string;
   readonly graphTimeoutMs: number;
   readonly graphMaxResponseBytes: number;
+  readonly graphMaxRetries: number;
+  readonly graphMaxRetryDelayMs: number;
+  readonly graphRetryBaseDelayMs: number;
+  /** Budget of one GraphQL operation across all its Graph calls and retries. */
+  readonly graphDeadlineMs: number;
   readonly logLevel: LogLevel;
+  /** `NODE_ENV=production`: introspection off by default, field suggestions hidden. */
+  readonly production: boolean;
+  readonly introspection: boolean;
+  /** Browser origins allowed by CORS; empty means no CORS headers at all. */
+  readonly corsOrigins: readonly string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -67,8 +77,37 @@ function logLevel(env: Env): LogLevel {
   return raw as LogLevel;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.origin !== origin)
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must be a comma-separated list of origins like https://app.example.com, got "${origin}"`,
+      );
+    return origin;
+  });
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
+  const production = env.NODE_ENV?.trim() === 'production';
   return Object.freeze({
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -81,6 +120,13 @@ export function loadConfig(env: Env): Config {
       1024,
       1024 ** 3,
     ),
+    graphMaxRetries: integer(env, 'GRAPH_MAX_RETRIES', 3, 0, 10),
+    graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
+    graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 1_000, 1, 60_000),
+    graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
     logLevel: logLevel(env),
+    production,
+    introspection: boolean(env, 'INTROSPECTION', !production),
+    corsOrigins: Object.freeze(corsOrigins(env)),
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { createGraphClient } from './graph/client';
-import type { GraphClient, GraphTransport } from './graph/client';
+import type { GraphAttemptEvent, GraphClient, GraphTransport } from './graph/client';
 
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GatewayContext {
@@ -12,6 +12,8 @@ export interface GatewayContext {
 
 export interface ContextOptions {
   readonly transport: GraphTransport;
+  /** GRAPH_DEADLINE_MS: the budget of the whole operation, from now. */
+  readonly deadlineMs: number;
   readonly headers: IncomingHttpHeaders;
   readonly log: FastifyBaseLogger;
   readonly signal?: AbortSignal;
@@ -38,7 +40,19 @@ export function createGatewayContext(options: ContextOptions): GatewayContext {
     transport: options.transport,
     authorization: bearerAuthorization(options.headers.authorization),
     clientRequestId: clientRequestIdFrom(options.headers['client-request-id']),
+    deadline: Date.now() + options.deadlineMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    onAttempt: (event) => logAttempt(options.log, event),
   });
   return { graph, log: options.log };
+}
+
+/** One debug line per Graph call; a warning when Graph throttles or fails. Never the token or a body. */
+function logAttempt(log: FastifyBaseLogger, event: GraphAttemptEvent): void {
+  if (event.failure === null) log.debug({ graph: event }, 'graph call');
+  else
+    log.warn(
+      { graph: event },
+      event.retryInMs === null ? 'graph call failed' : 'graph call failed, retrying',
+    );
 }

@@ -3,14 +3,16 @@ import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createGatewayContext } from './context';
 import type { GatewayContext } from './context';
 import { formatGatewayError } from './errors';
 import { createGraphTransport } from './graph/client';
+import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from './limits';
 import { createLogger } from './logging';
 import { resolvers } from './resolvers';
 import { USER_AGENT } from './version';
@@ -19,6 +21,9 @@ export interface GatewayServerOptions {
   /** Where logs go; by default JSON lines on stdout at `config.logLevel`. */
   readonly logger?: Logger;
 }
+
+/** Request bodies over this are refused with HTTP 413 before they are parsed. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 // src/server.ts and dist/server.js both sit one level below schema/.
 const SCHEMA_DIR = path.join(__dirname, '..', 'schema');
@@ -31,6 +36,21 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(path.join(dir, file), 'utf8'));
 }
 
+function graphqlErrorReply(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ errors: [{ message, extensions: { code } }] });
+}
+
+/** The document's text, wherever the request carries it (POST body or GET query string). */
+function documentText(request: FastifyRequest): unknown {
+  const source = request.method === 'GET' ? request.query : request.body;
+  return typeof source === 'object' && source !== null
+    ? (source as { query?: unknown }).query
+    : undefined;
+}
+
 /** Builds the whole gateway from a `Config`; never listens (index.ts and the tests do). */
 export async function createGatewayServer(
   config: Config,
@@ -40,23 +60,60 @@ export async function createGatewayServer(
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
   });
   const transport = createGraphTransport({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
     maxResponseBytes: config.graphMaxResponseBytes,
     userAgent: USER_AGENT,
+    retry: {
+      maxRetries: config.graphMaxRetries,
+      maxDelayMs: config.graphMaxRetryDelayMs,
+      baseDelayMs: config.graphRetryBaseDelayMs,
+    },
   });
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
     formatError: formatGatewayError,
     includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: [createQueryLimitsRule(DEFAULT_QUERY_LIMITS)],
     logger: app.log,
     plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   app.addHook('onClose', async () => transport.close());
+  if (config.corsOrigins.length > 0)
+    await app.register(cors, {
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST'],
+      maxAge: 600,
+    });
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
+    if (error.statusCode === 413)
+      return graphqlErrorReply(
+        reply,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+      );
+    if (error.statusCode && error.statusCode < 500)
+      return graphqlErrorReply(
+        reply,
+        error.statusCode,
+        'BAD_REQUEST',
+        'The request could not be read.',
+      );
+    request.log.error({ err: error }, 'request failed');
+    return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  });
+
   // One line per request, written after the answer so it never delays it.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -69,12 +126,39 @@ export async function createGatewayServer(
       'request completed',
     );
   });
+
+  // Documents over the limit are refused before Apollo parses them.
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql') return undefined;
+    const text = documentText(request);
+    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength)
+      return undefined;
+    return graphqlErrorReply(
+      reply,
+      400,
+      'GRAPHQL_VALIDATION_FAILED',
+      `The document is longer than ${DEFAULT_QUERY_LIMITS.maxDocumentLength} characters.`,
+    );
+  });
+
   app.route({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: async (request) =>
-        createGatewayContext({ transport, headers: request.headers, log: request.log }),
+      context: async (request, reply) => {
+        // A client that goes away cancels its upstream calls and waits.
+        const disconnected = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) disconnected.abort();
+        });
+        return createGatewayContext({
+          transport,
+          deadlineMs: config.graphDeadlineMs,
+          headers: request.headers,
+          log: request.log,
+          signal: disconnected.signal,
+        });
+      },
     }),
   });
   return app;

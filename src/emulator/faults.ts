@@ -21,6 +21,8 @@ export interface FaultRule {
   readonly body?: 'empty' | 'html' | 'truncated' | 'array' | 'oversized';
   /** With `body: 'oversized'`: how many bytes. */
   readonly size?: number;
+  /** Extra response headers, e.g. `Location` for a redirect. */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Apply this many times, then let requests through (N failures before success). */
   readonly times?: number;
 }
@@ -60,4 +62,59 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
   if (rule.method && rule.method.toUpperCase() !== method) return false;
   if (rule.path === undefined) return true;
   return typeof rule.path === 'string' ? path.includes(rule.path) : rule.path.test(path);
+}
+
+const FAULT_KEYS: Readonly<Record<string, (rule: Record<string, unknown>, value: string) => void>> =
+  {
+    status: (rule, value) => (rule.status = wholeNumber('status', value)),
+    retryAfter: (rule, value) => (rule.retryAfter = value),
+    delayMs: (rule, value) => (rule.delayMs = wholeNumber('delayMs', value)),
+    hang: (rule, value) => (rule.hang = value !== 'false'),
+    reset: (rule, value) => (rule.reset = oneOf('reset', value, ['before-headers', 'mid-body'])),
+    body: (rule, value) =>
+      (rule.body = oneOf('body', value, ['empty', 'html', 'truncated', 'array', 'oversized'])),
+    size: (rule, value) => (rule.size = wholeNumber('size', value)),
+    times: (rule, value) => (rule.times = wholeNumber('times', value)),
+    location: (rule, value) => (rule.headers = { Location: value }),
+  };
+
+function wholeNumber(key: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`fault ${key} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+function oneOf(key: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value))
+    throw new Error(`fault ${key} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value;
+}
+
+/**
+ * Parses `--faults`: rules separated by `;`, each `METHOD PATH key=value …`. METHOD and PATH may be `*`; PATH
+ * matches as a substring of the path after `/beta`. Example:
+ * `PATCH /userStatuses/ status=429 retryAfter=2 times=3; GET * delayMs=500`.
+ */
+export function parseFaultSpec(spec: string): FaultRule[] {
+  return spec
+    .split(';')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [method, path, ...settings] = part.split(/\s+/);
+      if (!method || !path || settings.length === 0)
+        throw new Error(`fault "${part}" must read METHOD PATH key=value …`);
+      const rule: Record<string, unknown> = {};
+      if (method !== '*') rule.method = method.toUpperCase();
+      if (path !== '*') rule.path = path;
+      for (const setting of settings) {
+        const [key = '', value = ''] = setting.split(/=(.*)/s);
+        const apply = FAULT_KEYS[key];
+        if (!apply)
+          throw new Error(
+            `unknown fault key "${key}" (known: ${Object.keys(FAULT_KEYS).join(', ')})`,
+          );
+        apply(rule, value);
+      }
+      return rule as FaultRule;
+    });
 }

@@ -27,6 +27,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   readonly receivedAt: number;
+  /** Set when the client closed the connection before the emulator answered (a cancelled call). */
+  closedBeforeAnswer: boolean;
 }
 
 export interface Emulator {
@@ -124,7 +126,8 @@ function applyFault(exchange: Exchange, rule: FaultRule): boolean {
     return true;
   }
   const status = rule.status ?? 200;
-  const extra: Record<string, string> = rule.retryAfter ? { 'Retry-After': rule.retryAfter } : {};
+  const extra: Record<string, string> = { ...rule.headers };
+  if (rule.retryAfter) extra['Retry-After'] = rule.retryAfter;
   if (rule.body || rule.reset === 'mid-body') {
     const { type, text } = (FAULT_BODIES[rule.body ?? 'oversized'] ?? FAULT_BODIES.empty!)(
       rule.size ?? 2048,
@@ -197,12 +200,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = req.url ?? '/';
-    requests.push({
+    const record: RecordedRequest = {
       method: req.method ?? 'GET',
       url,
       headers: req.headers,
       body: body ?? '',
       receivedAt: Date.now(),
+      closedBeforeAnswer: false,
+    };
+    requests.push(record);
+    res.once('close', () => {
+      if (!res.writableFinished) record.closedBeforeAnswer = true;
     });
     const requestId = randomUUID();
     const sentId = req.headers['client-request-id'];

@@ -3,22 +3,23 @@ import https from 'node:https';
 import axios, { isAxiosError } from 'axios';
 import type { AxiosInstance } from 'axios';
 import { GatewayError, GatewayErrorCode } from '../errors';
-import {
-  graphResponseError,
-  upstreamMalformedError,
-  upstreamTimeoutError,
-  upstreamUnavailableError,
-} from './errors';
-import type { GraphHttpResponse } from './errors';
+import { upstreamMalformedError, upstreamTimeoutError, upstreamUnavailableError } from './errors';
+import { graphUrl } from './paths';
+import { lowerCaseHeaders, toAttempt } from './response';
+import type { Attempt } from './response';
+import { decideRetry } from './retry';
+import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
 
-export type GraphMethod = 'GET' | 'PATCH' | 'POST' | 'DELETE';
+export type { GraphMethod } from './retry';
 
 export interface GraphTransportOptions {
   /** Graph's root with its version, e.g. `https://graph.microsoft.com/beta`; no trailing slash. */
   readonly baseUrl: string;
+  /** Per attempt (GRAPH_TIMEOUT_MS). */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly userAgent: string;
+  readonly retry: RetryPolicyOptions;
   /** Upper bound of open sockets to Graph, so a burst cannot exhaust file descriptors. */
   readonly maxSockets?: number;
 }
@@ -60,13 +61,28 @@ export function createGraphTransport(options: GraphTransportOptions): GraphTrans
   };
 }
 
+/** What the client reports after each attempt, for logs and metrics; never the token or the body. */
+export interface GraphAttemptEvent {
+  readonly method: GraphMethod;
+  readonly path: string;
+  readonly attempt: number;
+  readonly status: number | null;
+  readonly durationMs: number;
+  readonly requestId: string | null;
+  readonly failure: AttemptFailure['kind'] | null;
+  readonly retryInMs: number | null;
+}
+
 export interface GraphClientOptions {
   readonly transport: GraphTransport;
   /** The caller's `Authorization` header exactly as received, or `null` when it held no bearer token. */
   readonly authorization: string | null;
   readonly clientRequestId: string;
-  /** Aborts upstream calls, e.g. when the GraphQL client goes away. */
+  /** Epoch ms after which no attempt starts and no wait is made (GRAPH_DEADLINE_MS from the operation start). */
+  readonly deadline: number;
+  /** Aborts upstream calls and waits, e.g. when the GraphQL client goes away. */
   readonly signal?: AbortSignal;
+  readonly onAttempt?: (event: GraphAttemptEvent) => void;
 }
 
 export interface GraphRequest {
@@ -84,7 +100,7 @@ export interface GraphResult {
   readonly clientRequestId: string | null;
 }
 
-/** Per request: sends with the caller's token and `client-request-id`, and maps every failure. */
+/** Per request: sends with the caller's token and `client-request-id`, retries, and maps every failure. */
 export interface GraphClient {
   readonly clientRequestId: string;
   request(request: GraphRequest): Promise<GraphResult>;
@@ -95,14 +111,48 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     clientRequestId: options.clientRequestId,
     async request(request) {
       if (options.authorization === null) throw missingTokenError();
-      const response = await send(options, request, options.authorization);
-      if (response.status < 200 || response.status > 299) throw graphResponseError(response);
-      return {
-        status: response.status,
-        body: parseObjectBody(response.body),
-        requestId: response.headers['request-id'] ?? null,
-        clientRequestId: response.headers['client-request-id'] ?? null,
-      };
+      const url = graphUrl(options.transport.base, request.path);
+      const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+      for (let retries = 0; ; retries += 1) {
+        const started = Date.now();
+        if (started >= options.deadline) throw deadlineError(options);
+        const attempt = await send(options, {
+          ...request,
+          url,
+          payload,
+          retries,
+          authorization: options.authorization,
+        });
+        const response = attempt.ok ? attempt.response : undefined;
+        const event = {
+          method: request.method,
+          path: request.path,
+          attempt: retries + 1,
+          status: attempt.ok ? attempt.response.status : attempt.status,
+          durationMs: Date.now() - started,
+          requestId: response?.headers['request-id'] ?? null,
+          failure: attempt.ok ? null : attempt.failure.kind,
+        };
+        if (attempt.ok) {
+          options.onAttempt?.({ ...event, retryInMs: null });
+          return {
+            status: attempt.response.status,
+            body: attempt.body,
+            requestId: attempt.response.headers['request-id'] ?? null,
+            clientRequestId: attempt.response.headers['client-request-id'] ?? null,
+          };
+        }
+        const decision = decideRetry(options.transport.options.retry, {
+          method: request.method,
+          failure: attempt.failure,
+          retriesSoFar: retries,
+          remainingMs: options.deadline - Date.now(),
+          random: Math.random(),
+        });
+        options.onAttempt?.({ ...event, retryInMs: decision.retry ? decision.delayMs : null });
+        if (!decision.retry) throw attempt.error;
+        await sleep(decision.delayMs, options.signal);
+      }
     },
   };
 }
@@ -114,98 +164,135 @@ export function missingTokenError(): GatewayError {
   );
 }
 
-/** The absolute URL for a Graph path; refuses anything that would leave the configured base. */
-export function graphUrl(base: URL, path: string): URL {
-  const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base.origin);
-  if (
-    !path.startsWith('/') ||
-    url.origin !== base.origin ||
-    !url.pathname.startsWith(base.pathname)
-  )
-    throw new Error(`Refusing a Graph path outside the base URL: ${path}`);
-  return url;
+function deadlineError(options: GraphClientOptions): GatewayError {
+  if (options.signal?.aborted) return cancelledError();
+  return new GatewayError(
+    GatewayErrorCode.UPSTREAM_TIMEOUT,
+    'Microsoft Graph did not answer within the time this operation may take.',
+  );
 }
 
-function requestHeaders(options: GraphClientOptions, authorization: string, hasBody: boolean) {
+function cancelledError(): GatewayError {
+  return new GatewayError(GatewayErrorCode.UPSTREAM_UNAVAILABLE, 'The request was cancelled.');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface PreparedRequest extends GraphRequest {
+  readonly url: URL;
+  readonly payload: string | undefined;
+  readonly retries: number;
+  readonly authorization: string;
+}
+
+function requestHeaders(
+  options: GraphClientOptions,
+  request: PreparedRequest,
+): Record<string, string> {
   const headers: Record<string, string> = {
-    Authorization: authorization,
+    Authorization: request.authorization,
     Accept: 'application/json',
     'client-request-id': options.clientRequestId,
     'User-Agent': options.transport.options.userAgent,
   };
-  if (hasBody) headers['Content-Type'] = 'application/json';
+  if (request.payload !== undefined) headers['Content-Type'] = 'application/json';
+  if (request.retries > 0) headers['Retry-Attempt'] = String(request.retries);
   return headers;
 }
 
-async function send(
-  options: GraphClientOptions,
-  request: GraphRequest,
-  authorization: string,
-): Promise<GraphHttpResponse> {
+/** One attempt, bounded by GRAPH_TIMEOUT_MS and the deadline; never throws. */
+async function send(options: GraphClientOptions, request: PreparedRequest): Promise<Attempt> {
   const { transport } = options;
-  const url = graphUrl(transport.base, request.path);
-  const hasBody = request.body !== undefined;
-  const attempt = new AbortController();
-  const abort = () => attempt.abort();
-  options.signal?.addEventListener('abort', abort, { once: true });
-  const timer = setTimeout(abort, transport.options.timeoutMs);
+  const controller = new AbortController();
+  let timedOut = false;
+  const onCallerAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const budget = Math.min(transport.options.timeoutMs, options.deadline - Date.now());
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      controller.abort();
+    },
+    Math.max(0, budget),
+  );
   try {
     const response = await transport.http.request<string>({
       method: request.method,
-      url: url.href,
-      headers: requestHeaders(options, authorization, hasBody),
-      data: hasBody ? JSON.stringify(request.body) : undefined,
-      signal: attempt.signal,
+      url: request.url.href,
+      headers: requestHeaders(options, request),
+      data: request.payload,
+      signal: controller.signal,
     });
-    return {
+    return toAttempt({
       status: response.status,
       headers: lowerCaseHeaders(response.headers),
       body: response.data ?? '',
-    };
+    });
   } catch (error) {
     // Never rethrow or attach the axios error: its config holds the caller's token.
-    throw transportError(error, attempt.signal.aborted && !options.signal?.aborted, transport);
+    return transportFailure(error, timedOut, options);
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', abort);
+    options.signal?.removeEventListener('abort', onCallerAbort);
   }
 }
 
-function transportError(
-  error: unknown,
-  timedOut: boolean,
-  transport: GraphTransport,
-): GatewayError {
-  if (timedOut) return upstreamTimeoutError(transport.options.timeoutMs);
-  if (
-    isAxiosError(error) &&
-    error.code === 'ERR_BAD_RESPONSE' &&
-    /maxContentLength/.test(error.message)
-  )
-    return upstreamMalformedError(`larger than ${transport.options.maxResponseBytes} bytes`);
-  if (isAxiosError(error) && error.code === 'ERR_CANCELED')
-    return new GatewayError(GatewayErrorCode.UPSTREAM_UNAVAILABLE, 'The request was cancelled.');
-  return upstreamUnavailableError();
-}
+// The request never left this machine: DNS failed or nothing listened.
+const NOT_SENT_CODES: ReadonlySet<unknown> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
-function lowerCaseHeaders(headers: object): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') result[name.toLowerCase()] = value;
-    else if (Array.isArray(value)) result[name.toLowerCase()] = value.join(', ');
+function transportFailure(error: unknown, timedOut: boolean, options: GraphClientOptions): Attempt {
+  const { timeoutMs, maxResponseBytes } = options.transport.options;
+  if (options.signal?.aborted)
+    return {
+      ok: false,
+      status: null,
+      error: cancelledError(),
+      failure: { kind: 'connection', sent: true },
+    };
+  if (timedOut)
+    return {
+      ok: false,
+      status: null,
+      error: upstreamTimeoutError(timeoutMs),
+      failure: { kind: 'timeout' },
+    };
+  const code = isAxiosError(error) ? error.code : undefined;
+  if (code === 'ERR_BAD_RESPONSE') {
+    // The answer started, then broke: too large, or the connection dropped in the middle of the body.
+    const tooLarge = isAxiosError(error) && /maxContentLength/.test(error.message);
+    const reason = tooLarge
+      ? `larger than ${maxResponseBytes} bytes`
+      : 'the connection broke in the middle of the body';
+    return {
+      ok: false,
+      status: null,
+      error: upstreamMalformedError(reason),
+      failure: { kind: 'malformed' },
+    };
   }
-  return result;
-}
-
-function parseObjectBody(body: string): Record<string, unknown> | undefined {
-  if (body.trim() === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw upstreamMalformedError('the body is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw upstreamMalformedError('the body is not a JSON object');
-  return parsed as Record<string, unknown>;
+  return {
+    ok: false,
+    status: null,
+    error: upstreamUnavailableError(),
+    failure: { kind: 'connection', sent: !NOT_SENT_CODES.has(code) },
+  };
 }

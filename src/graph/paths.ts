@@ -76,3 +76,15 @@ export function userStatusPath(location: UserStatusLocation): string {
   const collection = userStatusesCollectionPath(location.path, location.deviceConfigurationId);
   return `${collection}/${idSegment('userStatusId', location.userStatusId)}`;
 }
+
+/** The absolute URL for a Graph path; refuses anything that would leave the configured base. */
+export function graphUrl(base: URL, path: string): URL {
+  const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base.origin);
+  if (
+    !path.startsWith('/') ||
+    url.origin !== base.origin ||
+    !url.pathname.startsWith(base.pathname)
+  )
+    throw new Error(`Refusing a Graph path outside the base URL: ${path}`);
+  return url;
+}

@@ -45,7 +45,10 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
+  const tokensSent = new Set<string>();
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
+    const token = /^\S+\s+(\S{8,})/.exec(headers.authorization ?? '')?.[1];
+    if (token) tokensSent.add(token);
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -58,7 +61,13 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     logs,
     post,
     gql: (query, variables, headers) => post({ query, variables }, headers),
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      // Token hygiene, checked for every gateway every test starts: no log line at any level holds a token.
+      const leaked = [...tokensSent].filter((token) => logs.some((line) => line.includes(token)));
+      if (leaked.length > 0)
+        throw new Error(`A bearer token was written to the logs: ${leaked.length} token(s)`);
+    },
   };
 }
 

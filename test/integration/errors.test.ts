@@ -10,7 +10,8 @@ const GUID = /^[0-9a-f-]{36}$/;
 
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness({ env: { GRAPH_TIMEOUT_MS: '300' } });
+  // Retries are off here: this file checks the mapping of each answer (resilience.test.ts checks retries).
+  harness = await startHarness({ env: { GRAPH_TIMEOUT_MS: '300', GRAPH_MAX_RETRIES: '0' } });
 });
 afterAll(() => harness.close());
 beforeEach(() => harness.emulator.reset());

@@ -8,7 +8,14 @@ describe('loadConfig', () => {
       graphBaseUrl: 'https://graph.microsoft.com/beta',
       graphTimeoutMs: 10000,
       graphMaxResponseBytes: 5 * 1024 * 1024,
+      graphMaxRetries: 3,
+      graphMaxRetryDelayMs: 30000,
+      graphRetryBaseDelayMs: 1000,
+      graphDeadlineMs: 30000,
       logLevel: 'info',
+      production: false,
+      introspection: true,
+      corsOrigins: [],
     });
   });
 
@@ -28,6 +35,21 @@ describe('loadConfig', () => {
       logLevel: 'debug',
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('turns introspection off by default in production, unless INTROSPECTION says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({
+      production: true,
+      introspection: false,
+    });
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ INTROSPECTION: 'off' }).introspection).toBe(false);
+  });
+
+  it('reads a CORS allow-list of origins', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://localhost:3000' }).corsOrigins,
+    ).toEqual(['https://a.example.com', 'http://localhost:3000']);
   });
 
   it('allows plain http on loopback only (the emulator)', () => {
@@ -51,6 +73,11 @@ describe('loadConfig', () => {
     ['GRAPH_BASE_URL', 'https://user:pass@graph.microsoft.com/beta'],
     ['GRAPH_BASE_URL', 'https://graph.microsoft.com/beta?x=1'],
     ['LOG_LEVEL', 'verbose'],
+    ['GRAPH_MAX_RETRIES', '11'],
+    ['GRAPH_DEADLINE_MS', 'soon'],
+    ['INTROSPECTION', 'maybe'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://a.example.com/path'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

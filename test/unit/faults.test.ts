@@ -1,0 +1,53 @@
+import { FaultSwitches, parseFaultSpec } from '../../src/emulator/faults';
+
+describe('parseFaultSpec', () => {
+  it('reads rules separated by ;', () => {
+    expect(
+      parseFaultSpec(
+        'PATCH /userStatuses/ status=429 retryAfter=2 times=3; * * delayMs=500; GET /x reset=mid-body; get * status=302 location=http://evil.example/',
+      ),
+    ).toEqual([
+      { method: 'PATCH', path: '/userStatuses/', status: 429, retryAfter: '2', times: 3 },
+      { delayMs: 500 },
+      { method: 'GET', path: '/x', reset: 'mid-body' },
+      { method: 'GET', status: 302, headers: { Location: 'http://evil.example/' } },
+    ]);
+  });
+
+  it('reads an HTTP date as Retry-After and every body kind', () => {
+    expect(parseFaultSpec('* * status=429 retryAfter=Sat,_28_Nov_2026')).toEqual([
+      { status: 429, retryAfter: 'Sat,_28_Nov_2026' },
+    ]);
+    expect(parseFaultSpec('* * body=oversized size=6000000 hang')).toEqual([
+      { body: 'oversized', size: 6000000, hang: true },
+    ]);
+  });
+
+  it.each([
+    ['GET', 'must read METHOD PATH key=value'],
+    ['GET * nonsense=1', 'unknown fault key "nonsense"'],
+    ['GET * status=abc', 'status must be a whole number'],
+    ['GET * body=xml', 'body must be one of'],
+    ['GET * reset=later', 'reset must be one of'],
+  ])('refuses %j', (spec, message) => {
+    expect(() => parseFaultSpec(spec)).toThrow(message);
+  });
+});
+
+describe('FaultSwitches', () => {
+  it('matches by method and path and drops a rule after its times', () => {
+    const faults = new FaultSwitches();
+    faults.add({ method: 'PATCH', path: '/userStatuses/', status: 503, times: 2 });
+    expect(faults.take('GET', '/a/userStatuses/b')).toBeUndefined();
+    expect(faults.take('PATCH', '/a/userStatuses/b')?.status).toBe(503);
+    expect(faults.take('PATCH', '/a/userStatuses/b')?.status).toBe(503);
+    expect(faults.take('PATCH', '/a/userStatuses/b')).toBeUndefined();
+  });
+
+  it('matches a RegExp path', () => {
+    const faults = new FaultSwitches();
+    faults.add({ path: /rootCertificate/, status: 404 });
+    expect(faults.take('GET', '/c/rootCertificate/userStatuses/s')?.status).toBe(404);
+    expect(faults.take('GET', '/c/userStatuses/s')).toBeUndefined();
+  });
+});
