@@ -13,6 +13,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
+  // A rejection nobody handled is a bug: log it (soak runs count these lines) and keep serving the others.
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled rejection'),
+  );
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
   const app = await createGatewayServer(config, { logger });
   const address = await app.listen({ port: config.port, host: config.host });
   logger.info({ address, graphBaseUrl: config.graphBaseUrl }, 'gateway listening');

@@ -25,6 +25,8 @@ export interface FaultRule {
   readonly headers?: Readonly<Record<string, string>>;
   /** Apply this many times, then let requests through (N failures before success). */
   readonly times?: number;
+  /** Apply to this share of matching requests, from 0 to 1 (chaos and soak runs). */
+  readonly probability?: number;
 }
 
 interface ActiveRule {
@@ -48,9 +50,12 @@ export class FaultSwitches {
   }
 
   /** The rule for this request, if any, counting one use of it. */
-  take(method: string, path: string): FaultRule | undefined {
+  take(method: string, path: string, random: () => number = Math.random): FaultRule | undefined {
     const active = this.rules.find(
-      ({ rule, remaining }) => remaining > 0 && matches(rule, method, path),
+      ({ rule, remaining }) =>
+        remaining > 0 &&
+        matches(rule, method, path) &&
+        (rule.probability === undefined || random() < rule.probability),
     );
     if (!active) return undefined;
     active.remaining -= 1;
@@ -76,11 +81,19 @@ const FAULT_KEYS: Readonly<Record<string, (rule: Record<string, unknown>, value:
     size: (rule, value) => (rule.size = wholeNumber('size', value)),
     times: (rule, value) => (rule.times = wholeNumber('times', value)),
     location: (rule, value) => (rule.headers = { Location: value }),
+    probability: (rule, value) => (rule.probability = share(value)),
   };
 
 function wholeNumber(key: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new Error(`fault ${key} must be a whole number, got "${value}"`);
   return Number(value);
+}
+
+function share(value: string): number {
+  const number = Number(value);
+  if (!/^(0|1|0?\.\d+)$/.test(value) || number > 1)
+    throw new Error(`fault probability must be from 0 to 1, got "${value}"`);
+  return number;
 }
 
 function oneOf(key: string, value: string, allowed: readonly string[]): string {

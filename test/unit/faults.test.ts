@@ -44,6 +44,17 @@ describe('FaultSwitches', () => {
     expect(faults.take('PATCH', '/a/userStatuses/b')).toBeUndefined();
   });
 
+  it('applies a rule to its share of requests', () => {
+    const faults = new FaultSwitches();
+    faults.add({ status: 500, probability: 0.25 });
+    expect(faults.take('GET', '/x', () => 0.2)?.status).toBe(500);
+    expect(faults.take('GET', '/x', () => 0.3)).toBeUndefined();
+    expect(parseFaultSpec('* * status=500 probability=0.1')).toEqual([
+      { status: 500, probability: 0.1 },
+    ]);
+    expect(() => parseFaultSpec('* * status=500 probability=2')).toThrow('probability');
+  });
+
   it('matches a RegExp path', () => {
     const faults = new FaultSwitches();
     faults.add({ path: /rootCertificate/, status: 404 });
