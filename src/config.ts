@@ -15,6 +15,8 @@ export interface Config {
   /** `NODE_ENV=production`: introspection off by default, field suggestions hidden. */
   readonly production: boolean;
   readonly introspection: boolean;
+  /** The most inputs one bulk mutation may carry (MAX_BULK_INPUTS). */
+  readonly maxBulkInputs: number;
   /** Browser origins allowed by CORS; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
 }
@@ -127,6 +129,7 @@ export function loadConfig(env: Env): Config {
     logLevel: logLevel(env),
     production,
     introspection: boolean(env, 'INTROSPECTION', !production),
+    maxBulkInputs: integer(env, 'MAX_BULK_INPUTS', 100, 1, 10_000),
     corsOrigins: Object.freeze(corsOrigins(env)),
   });
 }

@@ -3,10 +3,15 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { createGraphClient } from './graph/client';
 import type { GraphAttemptEvent, GraphClient, GraphTransport } from './graph/client';
+import { createUserStatusLoader } from './graph/reads';
+import type { UserStatusLoader } from './graph/reads';
 
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GatewayContext {
   readonly graph: GraphClient;
+  readonly loaders: { readonly userStatus: UserStatusLoader };
+  /** MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. */
+  readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
 }
 
@@ -14,6 +19,7 @@ export interface ContextOptions {
   readonly transport: GraphTransport;
   /** GRAPH_DEADLINE_MS: the budget of the whole operation, from now. */
   readonly deadlineMs: number;
+  readonly maxBulkInputs: number;
   readonly headers: IncomingHttpHeaders;
   readonly log: FastifyBaseLogger;
   readonly signal?: AbortSignal;
@@ -44,7 +50,12 @@ export function createGatewayContext(options: ContextOptions): GatewayContext {
     ...(options.signal ? { signal: options.signal } : {}),
     onAttempt: (event) => logAttempt(options.log, event),
   });
-  return { graph, log: options.log };
+  return {
+    graph,
+    loaders: { userStatus: createUserStatusLoader(graph) },
+    maxBulkInputs: options.maxBulkInputs,
+    log: options.log,
+  };
 }
 
 /** One debug line per Graph call; a warning when Graph throttles or fails. Never the token or a body. */

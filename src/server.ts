@@ -154,6 +154,7 @@ export async function createGatewayServer(
         return createGatewayContext({
           transport,
           deadlineMs: config.graphDeadlineMs,
+          maxBulkInputs: config.maxBulkInputs,
           headers: request.headers,
           log: request.log,
           signal: disconnected.signal,

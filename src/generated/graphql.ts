@@ -44,6 +44,35 @@ export type ComplianceStatus =
   /** Unknown, or a value this gateway does not know yet (Graph: `unknown`). */
   | 'UNKNOWN';
 
+/** A user status to create, and where. Leave a field out to let Graph use its default; an explicit `null` is `BAD_USER_INPUT`. */
+export type CreateDeviceConfigurationUserStatusInput = {
+  /** The device configuration's id (`{c}` in the path). */
+  readonly deviceConfigurationId: Scalars['ID']['input'];
+  /** Devices count. */
+  readonly devicesCount?: InputMaybe<Scalars['Int']['input']>;
+  /** The new user status's id; Graph assigns one when left out. Same rules as other ids. */
+  readonly id?: InputMaybe<Scalars['ID']['input']>;
+  /** Last reported time, sent verbatim. */
+  readonly lastReportedDateTime?: InputMaybe<Scalars['DateTimeOffset']['input']>;
+  /** Which Graph REST path to use. */
+  readonly path?: InputMaybe<UserStatusPath>;
+  /** Compliance status. */
+  readonly status?: InputMaybe<ComplianceStatus>;
+  /** User display name. */
+  readonly userDisplayName?: InputMaybe<Scalars['String']['input']>;
+  /** User principal name. */
+  readonly userPrincipalName?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The result of a delete. */
+export type DeleteDeviceConfigurationUserStatusPayload = {
+  readonly __typename?: 'DeleteDeviceConfigurationUserStatusPayload';
+  /** The id of the user status that was deleted. */
+  readonly deletedId: Scalars['ID']['output'];
+  /** Graph's `request-id` for the delete. */
+  readonly requestId: Maybe<Scalars['String']['output']>;
+};
+
 /** The status of one user for one Intune device configuration (Graph's `deviceConfigurationUserStatus`, beta). */
 export type DeviceConfigurationUserStatus = {
   readonly __typename?: 'DeviceConfigurationUserStatus';
@@ -61,18 +90,78 @@ export type DeviceConfigurationUserStatus = {
   readonly userPrincipalName: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of user statuses, in Graph's order. */
+export type DeviceConfigurationUserStatusConnection = {
+  readonly __typename?: 'DeviceConfigurationUserStatusConnection';
+  /** The user statuses on this page. */
+  readonly nodes: ReadonlyArray<DeviceConfigurationUserStatus>;
+  /** Where this page ends, and whether another follows. */
+  readonly pageInfo: PageInfo;
+};
+
+/** A failure of one item in a bulk call, with the same codes as GraphQL errors' `extensions.code`. */
+export type GraphOperationError = {
+  readonly __typename?: 'GraphOperationError';
+  /** One of the gateway's error codes: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, THROTTLED, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE. */
+  readonly code: Scalars['String']['output'];
+  /** What went wrong, in the gateway's words. */
+  readonly message: Scalars['String']['output'];
+  /** Graph's `request-id`, to quote to Microsoft support. */
+  readonly requestId: Maybe<Scalars['String']['output']>;
+  /** When Graph throttled this item: seconds to wait before trying again. */
+  readonly retryAfterSeconds: Maybe<Scalars['Float']['output']>;
+  /** Graph's HTTP status for this item, when Graph answered. */
+  readonly status: Maybe<Scalars['Int']['output']>;
+};
+
 export type Mutation = {
   readonly __typename?: 'Mutation';
+  /** Creates a user status with a Graph POST (201). Never retried once it may have reached Graph. */
+  readonly createDeviceConfigurationUserStatus: Maybe<UpdateDeviceConfigurationUserStatusPayload>;
+  /** Deletes a user status with a Graph DELETE (204). */
+  readonly deleteDeviceConfigurationUserStatus: Maybe<DeleteDeviceConfigurationUserStatusPayload>;
   /**
    * Updates one user status with a Graph PATCH on the chosen path, forwarding the caller's bearer token.
    * Needs `DeviceManagementConfiguration.ReadWrite.All`.
    */
   readonly updateDeviceConfigurationUserStatus: Maybe<UpdateDeviceConfigurationUserStatusPayload>;
+  /**
+   * Updates many user statuses at once through Graph JSON batching (`$batch`, 20 requests per call), with one
+   * result per input in input order. All inputs are validated before anything is sent; throttled items are sent
+   * again after Graph's `Retry-After`. At most `MAX_BULK_INPUTS` inputs (default 100), each user status once.
+   */
+  readonly updateDeviceConfigurationUserStatuses: ReadonlyArray<UpdateDeviceConfigurationUserStatusResult>;
+};
+
+
+export type MutationCreateDeviceConfigurationUserStatusArgs = {
+  input: CreateDeviceConfigurationUserStatusInput;
+};
+
+
+export type MutationDeleteDeviceConfigurationUserStatusArgs = {
+  deviceConfigurationId: Scalars['ID']['input'];
+  path?: InputMaybe<UserStatusPath>;
+  userStatusId: Scalars['ID']['input'];
 };
 
 
 export type MutationUpdateDeviceConfigurationUserStatusArgs = {
   input: UpdateDeviceConfigurationUserStatusInput;
+};
+
+
+export type MutationUpdateDeviceConfigurationUserStatusesArgs = {
+  inputs: ReadonlyArray<UpdateDeviceConfigurationUserStatusInput>;
+};
+
+/** Paging state of a connection. */
+export type PageInfo = {
+  readonly __typename?: 'PageInfo';
+  /** Opaque cursor for the next page: pass it as `after`. It wraps Graph's `@odata.nextLink` and is only followed on the configured Graph origin. */
+  readonly endCursor: Maybe<Scalars['String']['output']>;
+  /** True when Graph has another page (`@odata.nextLink`). */
+  readonly hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Query = {
@@ -82,6 +171,12 @@ export type Query = {
    * Needs `Authorization: Bearer <token>` with `DeviceManagementConfiguration.Read.All` or `.ReadWrite.All`.
    */
   readonly deviceConfigurationUserStatus: Maybe<DeviceConfigurationUserStatus>;
+  /**
+   * Lists the user statuses under a configuration, one Graph page at a time. `first` is Graph's `$top` (1 to 999,
+   * default 100); `status` filters with `$filter=status eq '<value>'`; `after` is a previous page's `endCursor`
+   * (it carries the page size and filter of the first call). Graph is asked only for the properties selected.
+   */
+  readonly deviceConfigurationUserStatuses: DeviceConfigurationUserStatusConnection;
 };
 
 
@@ -89,6 +184,15 @@ export type QueryDeviceConfigurationUserStatusArgs = {
   deviceConfigurationId: Scalars['ID']['input'];
   path?: InputMaybe<UserStatusPath>;
   userStatusId: Scalars['ID']['input'];
+};
+
+
+export type QueryDeviceConfigurationUserStatusesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  deviceConfigurationId: Scalars['ID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  path?: InputMaybe<UserStatusPath>;
+  status?: InputMaybe<ComplianceStatus>;
 };
 
 /**
@@ -123,6 +227,15 @@ export type UpdateDeviceConfigurationUserStatusPayload = {
   readonly requestId: Maybe<Scalars['String']['output']>;
   /** The updated user status, as Graph returned it (or, when Graph answered 204 No Content, as a follow-up GET read it). */
   readonly userStatus: DeviceConfigurationUserStatus;
+};
+
+/** One update's outcome in a bulk call: the updated user status, or what went wrong for that input alone. */
+export type UpdateDeviceConfigurationUserStatusResult = {
+  readonly __typename?: 'UpdateDeviceConfigurationUserStatusResult';
+  /** Why this input failed, when it did. */
+  readonly error: Maybe<GraphOperationError>;
+  /** The user status after the update, when it succeeded. */
+  readonly userStatus: Maybe<DeviceConfigurationUserStatus>;
 };
 
 /**
@@ -218,35 +331,54 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ComplianceStatus: ComplianceStatus;
+  CreateDeviceConfigurationUserStatusInput: CreateDeviceConfigurationUserStatusInput;
   DateTimeOffset: ResolverTypeWrapper<Scalars['DateTimeOffset']['output']>;
+  DeleteDeviceConfigurationUserStatusPayload: ResolverTypeWrapper<DeleteDeviceConfigurationUserStatusPayload>;
   DeviceConfigurationUserStatus: ResolverTypeWrapper<GraphUserStatus>;
+  DeviceConfigurationUserStatusConnection: ResolverTypeWrapper<Omit<DeviceConfigurationUserStatusConnection, 'nodes'> & { nodes: ReadonlyArray<ResolversTypes['DeviceConfigurationUserStatus']> }>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GraphOperationError: ResolverTypeWrapper<GraphOperationError>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateDeviceConfigurationUserStatusInput: UpdateDeviceConfigurationUserStatusInput;
   UpdateDeviceConfigurationUserStatusPayload: ResolverTypeWrapper<Omit<UpdateDeviceConfigurationUserStatusPayload, 'userStatus'> & { userStatus: ResolversTypes['DeviceConfigurationUserStatus'] }>;
+  UpdateDeviceConfigurationUserStatusResult: ResolverTypeWrapper<Omit<UpdateDeviceConfigurationUserStatusResult, 'userStatus'> & { userStatus?: Maybe<ResolversTypes['DeviceConfigurationUserStatus']> }>;
   UserStatusPath: UserStatusPath;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
+  CreateDeviceConfigurationUserStatusInput: CreateDeviceConfigurationUserStatusInput;
   DateTimeOffset: Scalars['DateTimeOffset']['output'];
+  DeleteDeviceConfigurationUserStatusPayload: DeleteDeviceConfigurationUserStatusPayload;
   DeviceConfigurationUserStatus: GraphUserStatus;
+  DeviceConfigurationUserStatusConnection: Omit<DeviceConfigurationUserStatusConnection, 'nodes'> & { nodes: ReadonlyArray<ResolversParentTypes['DeviceConfigurationUserStatus']> };
+  Float: Scalars['Float']['output'];
+  GraphOperationError: GraphOperationError;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Mutation: Record<PropertyKey, never>;
+  PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   UpdateDeviceConfigurationUserStatusInput: UpdateDeviceConfigurationUserStatusInput;
   UpdateDeviceConfigurationUserStatusPayload: Omit<UpdateDeviceConfigurationUserStatusPayload, 'userStatus'> & { userStatus: ResolversParentTypes['DeviceConfigurationUserStatus'] };
+  UpdateDeviceConfigurationUserStatusResult: Omit<UpdateDeviceConfigurationUserStatusResult, 'userStatus'> & { userStatus?: Maybe<ResolversParentTypes['DeviceConfigurationUserStatus']> };
 };
 
 export interface DateTimeOffsetScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTimeOffset'], any> {
   name: 'DateTimeOffset';
 }
+
+export type DeleteDeviceConfigurationUserStatusPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeleteDeviceConfigurationUserStatusPayload'] = ResolversParentTypes['DeleteDeviceConfigurationUserStatusPayload']> = {
+  deletedId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
 
 export type DeviceConfigurationUserStatusResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceConfigurationUserStatus'] = ResolversParentTypes['DeviceConfigurationUserStatus']> = {
   devicesCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -257,12 +389,34 @@ export type DeviceConfigurationUserStatusResolvers<ContextType = GatewayContext,
   userPrincipalName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type DeviceConfigurationUserStatusConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceConfigurationUserStatusConnection'] = ResolversParentTypes['DeviceConfigurationUserStatusConnection']> = {
+  nodes?: Resolver<ReadonlyArray<ResolversTypes['DeviceConfigurationUserStatus']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type GraphOperationErrorResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['GraphOperationError'] = ResolversParentTypes['GraphOperationError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  retryAfterSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createDeviceConfigurationUserStatus?: Resolver<Maybe<ResolversTypes['UpdateDeviceConfigurationUserStatusPayload']>, ParentType, ContextType, RequireFields<MutationCreateDeviceConfigurationUserStatusArgs, 'input'>>;
+  deleteDeviceConfigurationUserStatus?: Resolver<Maybe<ResolversTypes['DeleteDeviceConfigurationUserStatusPayload']>, ParentType, ContextType, RequireFields<MutationDeleteDeviceConfigurationUserStatusArgs, 'deviceConfigurationId' | 'path' | 'userStatusId'>>;
   updateDeviceConfigurationUserStatus?: Resolver<Maybe<ResolversTypes['UpdateDeviceConfigurationUserStatusPayload']>, ParentType, ContextType, RequireFields<MutationUpdateDeviceConfigurationUserStatusArgs, 'input'>>;
+  updateDeviceConfigurationUserStatuses?: Resolver<ReadonlyArray<ResolversTypes['UpdateDeviceConfigurationUserStatusResult']>, ParentType, ContextType, RequireFields<MutationUpdateDeviceConfigurationUserStatusesArgs, 'inputs'>>;
+};
+
+export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   deviceConfigurationUserStatus?: Resolver<Maybe<ResolversTypes['DeviceConfigurationUserStatus']>, ParentType, ContextType, RequireFields<QueryDeviceConfigurationUserStatusArgs, 'deviceConfigurationId' | 'path' | 'userStatusId'>>;
+  deviceConfigurationUserStatuses?: Resolver<ResolversTypes['DeviceConfigurationUserStatusConnection'], ParentType, ContextType, RequireFields<QueryDeviceConfigurationUserStatusesArgs, 'deviceConfigurationId' | 'path'>>;
 };
 
 export type UpdateDeviceConfigurationUserStatusPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateDeviceConfigurationUserStatusPayload'] = ResolversParentTypes['UpdateDeviceConfigurationUserStatusPayload']> = {
@@ -271,11 +425,21 @@ export type UpdateDeviceConfigurationUserStatusPayloadResolvers<ContextType = Ga
   userStatus?: Resolver<ResolversTypes['DeviceConfigurationUserStatus'], ParentType, ContextType>;
 };
 
+export type UpdateDeviceConfigurationUserStatusResultResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['UpdateDeviceConfigurationUserStatusResult'] = ResolversParentTypes['UpdateDeviceConfigurationUserStatusResult']> = {
+  error?: Resolver<Maybe<ResolversTypes['GraphOperationError']>, ParentType, ContextType>;
+  userStatus?: Resolver<Maybe<ResolversTypes['DeviceConfigurationUserStatus']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   DateTimeOffset?: GraphQLScalarType;
+  DeleteDeviceConfigurationUserStatusPayload?: DeleteDeviceConfigurationUserStatusPayloadResolvers<ContextType>;
   DeviceConfigurationUserStatus?: DeviceConfigurationUserStatusResolvers<ContextType>;
+  DeviceConfigurationUserStatusConnection?: DeviceConfigurationUserStatusConnectionResolvers<ContextType>;
+  GraphOperationError?: GraphOperationErrorResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   UpdateDeviceConfigurationUserStatusPayload?: UpdateDeviceConfigurationUserStatusPayloadResolvers<ContextType>;
+  UpdateDeviceConfigurationUserStatusResult?: UpdateDeviceConfigurationUserStatusResultResolvers<ContextType>;
 };
 

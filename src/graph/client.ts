@@ -103,12 +103,23 @@ export interface GraphResult {
 /** Per request: sends with the caller's token and `client-request-id`, retries, and maps every failure. */
 export interface GraphClient {
   readonly clientRequestId: string;
+  /** Epoch ms after which no attempt starts and no wait is made. */
+  readonly deadline: number;
+  readonly retryPolicy: RetryPolicyOptions;
+  /** The configured Graph root: only URLs under it are ever sent the token. */
+  readonly base: URL;
+  /** Whether the caller sent a bearer token; without one, every request fails with UNAUTHENTICATED. */
+  readonly hasToken: boolean;
   request(request: GraphRequest): Promise<GraphResult>;
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
   return {
     clientRequestId: options.clientRequestId,
+    deadline: options.deadline,
+    retryPolicy: options.transport.options.retry,
+    base: options.transport.base,
+    hasToken: options.authorization !== null,
     async request(request) {
       if (options.authorization === null) throw missingTokenError();
       const url = graphUrl(options.transport.base, request.path);

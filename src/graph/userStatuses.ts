@@ -2,8 +2,9 @@ import { upstreamMalformedError } from './errors';
 import type { GraphClient } from './client';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus, GraphUserStatusChanges } from './model';
-import { userStatusPath } from './paths';
+import { idSegment, userStatusPath, userStatusesCollectionPath } from './paths';
 import type { UserStatusLocation } from './paths';
+import type { UserStatusPath } from '../generated/graphql';
 
 export interface UserStatusWrite {
   readonly userStatus: GraphUserStatus;
@@ -38,4 +39,45 @@ export async function updateUserStatus(
     ? toGraphUserStatus(result.body, location.userStatusId)
     : await getUserStatus(client, location);
   return { userStatus, requestId: result.requestId, clientRequestId: result.clientRequestId };
+}
+
+export interface NewUserStatus {
+  readonly path: UserStatusPath;
+  readonly deviceConfigurationId: string;
+  /** Graph assigns an id when left out. */
+  readonly id?: string;
+  readonly properties: GraphUserStatusChanges;
+}
+
+/**
+ * POST a new user status (201 with the object). A POST is never sent twice once it may have reached Graph.
+ * https://learn.microsoft.com/graph/api/intune-deviceconfig-deviceconfigurationuserstatus-create?view=graph-rest-beta
+ */
+export async function createUserStatus(
+  client: GraphClient,
+  created: NewUserStatus,
+): Promise<UserStatusWrite> {
+  const path = userStatusesCollectionPath(created.path, created.deviceConfigurationId);
+  if (created.id !== undefined) idSegment('id', created.id);
+  const body = {
+    '@odata.type': '#microsoft.graph.deviceConfigurationUserStatus',
+    ...(created.id !== undefined ? { id: created.id } : {}),
+    ...created.properties,
+  };
+  const result = await client.request({ method: 'POST', path, body });
+  if (!result.body) throw upstreamMalformedError('the created user status came back empty');
+  return {
+    userStatus: toGraphUserStatus(result.body, created.id ?? ''),
+    requestId: result.requestId,
+    clientRequestId: result.clientRequestId,
+  };
+}
+
+/** DELETE one user status (204). https://learn.microsoft.com/graph/api/intune-deviceconfig-deviceconfigurationuserstatus-delete?view=graph-rest-beta */
+export async function deleteUserStatus(
+  client: GraphClient,
+  location: UserStatusLocation,
+): Promise<{ readonly deletedId: string; readonly requestId: string | null }> {
+  const result = await client.request({ method: 'DELETE', path: userStatusPath(location) });
+  return { deletedId: location.userStatusId, requestId: result.requestId };
 }

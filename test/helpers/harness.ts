@@ -125,3 +125,7 @@ export const GET_QUERY = /* GraphQL */ `
     }
   }
 `;
+
+/** The `$select` Graph receives for GET_QUERY's selection (every property, sorted). */
+export const SELECT_ALL =
+  '$select=devicesCount,id,lastReportedDateTime,status,userDisplayName,userPrincipalName';

@@ -1,5 +1,5 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { AUTH, GET_QUERY, SELECT_ALL, UPDATE_MUTATION, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 const c = configurationId('windows10-general');
@@ -61,7 +61,7 @@ describe('ids that could change the URL are refused before any request leaves', 
     const odd = "user:ü'+&=@(1)";
     await harness.gateway.gql(GET_QUERY, { c: long, s: odd }, AUTH);
     expect(harness.emulator.requests.map((r) => r.url)).toEqual([
-      `/beta/deviceManagement/deviceConfigurations/${long}/userStatuses/${encodeURIComponent(odd)}`,
+      `/beta/deviceManagement/deviceConfigurations/${long}/userStatuses/${encodeURIComponent(odd)}?${SELECT_ALL}`,
     ]);
   });
 });

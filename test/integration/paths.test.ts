@@ -1,5 +1,12 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, GET_QUERY, TOKEN, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import {
+  AUTH,
+  GET_QUERY,
+  SELECT_ALL,
+  TOKEN,
+  UPDATE_MUTATION,
+  startHarness,
+} from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 // Each enum value, the configuration the caller names, the configuration whose statuses the path reaches,
@@ -110,7 +117,11 @@ describe('updateDeviceConfigurationUserStatus on each path', () => {
         userDisplayName: 'Megan Bowen',
       });
       expect(harness.emulator.requests.map((r) => [r.method, r.url, r.body])).toEqual([
-        ['GET', `/beta/deviceManagement/deviceConfigurations/${c}${segment}/userStatuses/${s}`, ''],
+        [
+          'GET',
+          `/beta/deviceManagement/deviceConfigurations/${c}${segment}/userStatuses/${s}?${SELECT_ALL}`,
+          '',
+        ],
       ]);
       expect(harness.emulator.requests[0]?.headers['content-type']).toBeUndefined();
     },

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       production: false,
       introspection: true,
+      maxBulkInputs: 100,
       corsOrigins: [],
     });
   });
