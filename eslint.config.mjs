@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks are command-line programs: printing is their job.
+    files: ['bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Access } from './auth';
+import { applySelect, listPage } from './query';
 import { USER_STATUS_ODATA_TYPE } from './store';
 import type { EmulatedConfiguration, EmulatedUserStatus, EmulatorStore } from './store';
 
@@ -7,6 +8,7 @@ import type { EmulatedConfiguration, EmulatedUserStatus, EmulatorStore } from '.
 export interface EmulatorAnswer {
   readonly status: number;
   readonly body?: Record<string, unknown>;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface EmulatorSettings {
@@ -18,6 +20,9 @@ export interface ResourceRequest {
   readonly method: string;
   /** Decoded path segments after the version root. */
   readonly segments: readonly string[];
+  /** The path as sent (still encoded), for links such as `@odata.nextLink`. */
+  readonly rawPath: string;
+  readonly query: URLSearchParams;
   readonly body: string;
   readonly baseUrl: string;
 }
@@ -185,7 +190,7 @@ export function handleUserStatuses(
     );
   switch (request.method) {
     case 'GET':
-      return { status: 200, body: representation(existing, request.baseUrl) };
+      return { status: 200, body: applySelect(existing, request.query) };
     case 'DELETE':
       statuses.delete(existing.id);
       return { status: 204 };
@@ -209,16 +214,8 @@ function handleCollection(
   statuses: Map<string, EmulatedUserStatus>,
   request: ResourceRequest,
 ): EmulatorAnswer {
-  if (request.method === 'GET') {
-    const value = [...statuses.values()].map((status) => ({
-      '@odata.type': USER_STATUS_ODATA_TYPE,
-      ...status,
-    }));
-    return {
-      status: 200,
-      body: { '@odata.context': `${request.baseUrl}/$metadata#userStatuses`, value },
-    };
-  }
+  if (request.method === 'GET')
+    return listPage(statuses.values(), request.query, `${request.baseUrl}${request.rawPath}`);
   if (request.method !== 'POST')
     return graphError(
       405,

@@ -5,6 +5,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { checkAccess } from './auth';
 import { FaultSwitches } from './faults';
 import type { FaultRule } from './faults';
+import { handleBatch } from './batch';
+import { applyFault, faultCode, sendAnswer } from './http';
+import type { Exchange } from './http';
+import type { BatchRequestItem } from './batch';
 import { accessFor, graphError, handleUserStatuses } from './routes';
 import type { EmulatorAnswer, EmulatorSettings } from './routes';
 import { EmulatorStore } from './store';
@@ -43,123 +47,6 @@ export interface Emulator {
   /** Seeded data back, no faults, default settings, nothing recorded. */
   reset(): void;
   close(): Promise<void>;
-}
-
-interface Exchange {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly requestId: string;
-  readonly clientRequestId: string;
-}
-
-/** Graph's response headers. https://learn.microsoft.com/graph/best-practices-concept#reliability-and-support */
-function graphHeaders(
-  exchange: Exchange,
-  extra: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    'request-id': exchange.requestId,
-    'client-request-id': exchange.clientRequestId,
-    'x-ms-ags-diagnostic': JSON.stringify({
-      ServerInfo: {
-        DataCenter: 'Emulator',
-        Slice: 'E',
-        Ring: '0',
-        ScaleUnit: '000',
-        RoleInstance: 'local',
-        ADSiteName: 'LOC',
-      },
-    }),
-    'Cache-Control': 'no-cache',
-    Date: new Date().toUTCString(),
-    ...extra,
-  };
-}
-
-function sendAnswer(
-  exchange: Exchange,
-  answer: EmulatorAnswer,
-  extra: Record<string, string> = {},
-): void {
-  const headers = graphHeaders(exchange, extra);
-  if (!answer.body) {
-    exchange.res.writeHead(answer.status, headers).end();
-    return;
-  }
-  let body = answer.body;
-  if (body.error && typeof body.error === 'object')
-    body = {
-      error: {
-        ...body.error,
-        innerError: {
-          date: new Date().toISOString().slice(0, 19),
-          'request-id': exchange.requestId,
-          'client-request-id': exchange.clientRequestId,
-        },
-      },
-    };
-  const text = JSON.stringify(body);
-  headers['Content-Type'] =
-    'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
-  exchange.res.writeHead(answer.status, headers).end(text);
-}
-
-const FAULT_BODIES: Readonly<Record<string, (size: number) => { type: string; text: string }>> = {
-  empty: () => ({ type: 'application/json', text: '' }),
-  html: () => ({
-    type: 'text/html',
-    text: '<html><body><h1>502 Bad Gateway</h1><p>proxy</p></body></html>',
-  }),
-  truncated: () => ({ type: 'application/json', text: '{"error":{"code":"Service' }),
-  array: () => ({ type: 'application/json', text: '[{"id":"not-an-object"}]' }),
-  oversized: (size) => ({
-    type: 'application/json',
-    text: `{"id":"big","padding":"${'x'.repeat(Math.max(0, size - 26))}"}`,
-  }),
-};
-
-/** Answers as the fault rule says; returns false when the rule only delayed and the request goes on. */
-function applyFault(exchange: Exchange, rule: FaultRule): boolean {
-  if (rule.hang) return true; // the socket stays open until the client or close() ends it
-  if (rule.reset === 'before-headers') {
-    exchange.req.socket.destroy();
-    return true;
-  }
-  const status = rule.status ?? 200;
-  const extra: Record<string, string> = { ...rule.headers };
-  if (rule.retryAfter) extra['Retry-After'] = rule.retryAfter;
-  if (rule.body || rule.reset === 'mid-body') {
-    const { type, text } = (FAULT_BODIES[rule.body ?? 'oversized'] ?? FAULT_BODIES.empty!)(
-      rule.size ?? 2048,
-    );
-    const headers = {
-      ...graphHeaders(exchange, extra),
-      'Content-Type': type,
-      'Content-Length': String(Buffer.byteLength(text)),
-    };
-    exchange.res.writeHead(status, headers);
-    if (rule.reset === 'mid-body') {
-      exchange.res.write(text.slice(0, Math.floor(text.length / 2)));
-      setImmediate(() => exchange.req.socket.destroy());
-      return true;
-    }
-    exchange.res.end(text);
-    return true;
-  }
-  if (rule.status === undefined) return false;
-  sendAnswer(
-    exchange,
-    graphError(status, faultCode(status), `Emulated fault: HTTP ${status}.`),
-    extra,
-  );
-  return true;
-}
-
-function faultCode(status: number): string {
-  if (status === 429) return 'TooManyRequests';
-  if (status === 503) return 'ServiceUnavailable';
-  if (status === 504) return 'GatewayTimeout';
-  return status >= 500 ? 'InternalServerError' : 'BadRequest';
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -235,15 +122,58 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     if (relative === undefined)
       return sendAnswer(exchange, graphError(400, 'BadRequest', 'Invalid version.'));
-    const denied = checkAccess(req.headers.authorization, accessFor(method), Date.now());
-    if (denied) return sendAnswer(exchange, graphError(denied.status, denied.code, denied.message));
+    if (relative === '/$batch' && method === 'POST') {
+      // The envelope needs a token; each item is then checked for its own permission.
+      const denied = checkAccess(req.headers.authorization, 'read', Date.now());
+      if (denied)
+        return sendAnswer(exchange, graphError(denied.status, denied.code, denied.message));
+      return sendAnswer(
+        exchange,
+        handleBatch(body, (item) => answerBatchItem(item, req.headers.authorization)),
+      );
+    }
+    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+    sendAnswer(
+      exchange,
+      answerResource(method, `${relative}${query}`, body, req.headers.authorization),
+    );
+  }
+
+  /** A userStatuses request after the version root, whether it came alone or inside a batch. */
+  function answerResource(
+    method: string,
+    url: string,
+    body: string,
+    authorization: string | undefined,
+  ): EmulatorAnswer {
+    const denied = checkAccess(authorization, accessFor(method), Date.now());
+    if (denied) return graphError(denied.status, denied.code, denied.message);
+    const [rawPath = '', search = ''] = url.split('?');
     let segments: string[];
     try {
-      segments = relative.split('/').slice(1).map(decodeURIComponent);
+      segments = rawPath.split('/').slice(1).map(decodeURIComponent);
     } catch {
-      return sendAnswer(exchange, graphError(400, 'BadRequest', 'The request URI is not valid.'));
+      return graphError(400, 'BadRequest', 'The request URI is not valid.');
     }
-    sendAnswer(exchange, handleUserStatuses(store, settings, { method, segments, body, baseUrl }));
+    const query = new URLSearchParams(search);
+    return handleUserStatuses(store, settings, { method, segments, body, baseUrl, rawPath, query });
+  }
+
+  /** A batch item: the per-item fault switch (status and Retry-After) first, then the resource. */
+  function answerBatchItem(
+    item: BatchRequestItem,
+    authorization: string | undefined,
+  ): EmulatorAnswer {
+    const rule = faults.take(item.method, item.url.split('?')[0] ?? item.url);
+    if (rule?.status !== undefined && rule.status >= 400) {
+      const answer = graphError(
+        rule.status,
+        faultCode(rule.status),
+        `Emulated fault: HTTP ${rule.status}.`,
+      );
+      return rule.retryAfter ? { ...answer, headers: { 'Retry-After': rule.retryAfter } } : answer;
+    }
+    return answerResource(item.method, item.url, item.body, authorization);
   }
 
   const server = http.createServer((req, res) => {

@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultRule } from './faults';
+import { graphError } from './routes';
+import type { EmulatorAnswer } from './routes';
+
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly clientRequestId: string;
+}
+
+/** Graph's response headers. https://learn.microsoft.com/graph/best-practices-concept#reliability-and-support */
+export function graphHeaders(
+  exchange: Exchange,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'request-id': exchange.requestId,
+    'client-request-id': exchange.clientRequestId,
+    'x-ms-ags-diagnostic': JSON.stringify({
+      ServerInfo: {
+        DataCenter: 'Emulator',
+        Slice: 'E',
+        Ring: '0',
+        ScaleUnit: '000',
+        RoleInstance: 'local',
+        ADSiteName: 'LOC',
+      },
+    }),
+    'Cache-Control': 'no-cache',
+    Date: new Date().toUTCString(),
+    ...extra,
+  };
+}
+
+export function sendAnswer(
+  exchange: Exchange,
+  answer: EmulatorAnswer,
+  extra: Record<string, string> = {},
+): void {
+  const headers = graphHeaders(exchange, { ...answer.headers, ...extra });
+  if (!answer.body) {
+    exchange.res.writeHead(answer.status, headers).end();
+    return;
+  }
+  let body = answer.body;
+  if (body.error && typeof body.error === 'object')
+    body = {
+      error: {
+        ...body.error,
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': exchange.requestId,
+          'client-request-id': exchange.clientRequestId,
+        },
+      },
+    };
+  const text = JSON.stringify(body);
+  headers['Content-Type'] =
+    'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+  exchange.res.writeHead(answer.status, headers).end(text);
+}
+
+const FAULT_BODIES: Readonly<Record<string, (size: number) => { type: string; text: string }>> = {
+  empty: () => ({ type: 'application/json', text: '' }),
+  html: () => ({
+    type: 'text/html',
+    text: '<html><body><h1>502 Bad Gateway</h1><p>proxy</p></body></html>',
+  }),
+  truncated: () => ({ type: 'application/json', text: '{"error":{"code":"Service' }),
+  array: () => ({ type: 'application/json', text: '[{"id":"not-an-object"}]' }),
+  oversized: (size) => ({
+    type: 'application/json',
+    text: `{"id":"big","padding":"${'x'.repeat(Math.max(0, size - 26))}"}`,
+  }),
+};
+
+/** Answers as the fault rule says; returns false when the rule only delayed and the request goes on. */
+export function applyFault(exchange: Exchange, rule: FaultRule): boolean {
+  if (rule.hang) return true; // the socket stays open until the client or close() ends it
+  if (rule.reset === 'before-headers') {
+    exchange.req.socket.destroy();
+    return true;
+  }
+  const status = rule.status ?? 200;
+  const extra: Record<string, string> = { ...rule.headers };
+  if (rule.retryAfter) extra['Retry-After'] = rule.retryAfter;
+  if (rule.body || rule.reset === 'mid-body') {
+    const { type, text } = (FAULT_BODIES[rule.body ?? 'oversized'] ?? FAULT_BODIES.empty!)(
+      rule.size ?? 2048,
+    );
+    const headers = {
+      ...graphHeaders(exchange, extra),
+      'Content-Type': type,
+      'Content-Length': String(Buffer.byteLength(text)),
+    };
+    exchange.res.writeHead(status, headers);
+    if (rule.reset === 'mid-body') {
+      exchange.res.write(text.slice(0, Math.floor(text.length / 2)));
+      setImmediate(() => exchange.req.socket.destroy());
+      return true;
+    }
+    exchange.res.end(text);
+    return true;
+  }
+  if (rule.status === undefined) return false;
+  sendAnswer(
+    exchange,
+    graphError(status, faultCode(status), `Emulated fault: HTTP ${status}.`),
+    extra,
+  );
+  return true;
+}
+
+export function faultCode(status: number): string {
+  if (status === 429) return 'TooManyRequests';
+  if (status === 503) return 'ServiceUnavailable';
+  if (status === 504) return 'GatewayTimeout';
+  return status >= 500 ? 'InternalServerError' : 'BadRequest';
+}
