@@ -72,7 +72,8 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
 const FAULT_KEYS: Readonly<Record<string, (rule: Record<string, unknown>, value: string) => void>> =
   {
     status: (rule, value) => (rule.status = wholeNumber('status', value)),
-    retryAfter: (rule, value) => (rule.retryAfter = value),
+    // An HTTP date has spaces, which separate settings here: write them as `_`.
+    retryAfter: (rule, value) => (rule.retryAfter = value.replace(/_/g, ' ')),
     delayMs: (rule, value) => (rule.delayMs = wholeNumber('delayMs', value)),
     hang: (rule, value) => (rule.hang = value !== 'false'),
     reset: (rule, value) => (rule.reset = oneOf('reset', value, ['before-headers', 'mid-body'])),

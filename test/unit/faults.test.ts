@@ -15,8 +15,8 @@ describe('parseFaultSpec', () => {
   });
 
   it('reads an HTTP date as Retry-After and every body kind', () => {
-    expect(parseFaultSpec('* * status=429 retryAfter=Sat,_28_Nov_2026')).toEqual([
-      { status: 429, retryAfter: 'Sat,_28_Nov_2026' },
+    expect(parseFaultSpec('* * status=429 retryAfter=Sat,_28_Nov_2026_10:00:00_GMT')).toEqual([
+      { status: 429, retryAfter: 'Sat, 28 Nov 2026 10:00:00 GMT' },
     ]);
     expect(parseFaultSpec('* * body=oversized size=6000000 hang')).toEqual([
       { body: 'oversized', size: 6000000, hang: true },
