@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
 import { createGraphClient } from './graph/client';
 import type { GraphAttemptEvent, GraphClient, GraphTransport } from './graph/client';
 import { createUserStatusLoader } from './graph/reads';
 import type { UserStatusLoader } from './graph/reads';
+import type { GatewayMetrics } from './metrics';
+
+/** What the one log line of a request reports, filled in as the request runs. */
+export interface RequestSummary {
+  operationName: string | null;
+  errorCodes: string[];
+  readonly graphRequestIds: string[];
+  readonly clientRequestId: string;
+}
 
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GatewayContext {
@@ -13,6 +23,9 @@ export interface GatewayContext {
   /** MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. */
   readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
+  readonly summary: RequestSummary;
+  /** The request's span, when tracing is on. */
+  readonly span?: Span;
 }
 
 export interface ContextOptions {
@@ -22,7 +35,10 @@ export interface ContextOptions {
   readonly maxBulkInputs: number;
   readonly headers: IncomingHttpHeaders;
   readonly log: FastifyBaseLogger;
+  readonly metrics: GatewayMetrics;
+  readonly summary: RequestSummary;
   readonly signal?: AbortSignal;
+  readonly span?: Span;
 }
 
 // RFC 6750 §2.1: `Bearer` then one b64token. Anything else (no header, empty, another scheme, a second word,
@@ -41,20 +57,40 @@ export function clientRequestIdFrom(header: string | string[] | undefined): stri
   return typeof header === 'string' && GUID.test(header) ? header : randomUUID();
 }
 
+/** A summary to fill while a request runs; its client-request-id is the one sent to Graph. */
+export function createRequestSummary(headers: IncomingHttpHeaders): RequestSummary {
+  return {
+    operationName: null,
+    errorCodes: [],
+    graphRequestIds: [],
+    clientRequestId: clientRequestIdFrom(headers['client-request-id']),
+  };
+}
+
 export function createGatewayContext(options: ContextOptions): GatewayContext {
+  const { log, metrics, summary } = options;
   const graph = createGraphClient({
     transport: options.transport,
     authorization: bearerAuthorization(options.headers.authorization),
-    clientRequestId: clientRequestIdFrom(options.headers['client-request-id']),
+    clientRequestId: summary.clientRequestId,
     deadline: Date.now() + options.deadlineMs,
     ...(options.signal ? { signal: options.signal } : {}),
-    onAttempt: (event) => logAttempt(options.log, event),
+    events: {
+      attempt(event) {
+        if (event.requestId) summary.graphRequestIds.push(event.requestId);
+        metrics.observeAttempt(event);
+        logAttempt(log, event);
+      },
+      batch: (size) => metrics.observeBatch(size),
+    },
   });
   return {
     graph,
     loaders: { userStatus: createUserStatusLoader(graph) },
     maxBulkInputs: options.maxBulkInputs,
-    log: options.log,
+    log,
+    summary,
+    ...(options.span ? { span: options.span } : {}),
   };
 }
 

@@ -8,8 +8,15 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createGatewayContext } from './context';
-import type { GatewayContext } from './context';
+import { context, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { createGatewayContext, createRequestSummary } from './context';
+import type { GatewayContext, RequestSummary } from './context';
+import { createLifecycle, registerHealthRoutes } from './health';
+import type { Lifecycle } from './health';
+import { createMetrics, registerMetricsRoute } from './metrics';
+import { createObservabilityPlugin } from './plugins';
+import { callerContext, endSpan, startOperationSpan } from './telemetry';
 import { formatGatewayError } from './errors';
 import { createGraphTransport } from './graph/client';
 import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from './limits';
@@ -20,6 +27,8 @@ import { USER_AGENT } from './version';
 export interface GatewayServerOptions {
   /** Where logs go; by default JSON lines on stdout at `config.logLevel`. */
   readonly logger?: Logger;
+  /** Readiness state; index.ts drains it on SIGTERM. */
+  readonly lifecycle?: Lifecycle;
 }
 
 /** Request bodies over this are refused with HTTP 413 before they are parsed. */
@@ -57,11 +66,15 @@ export async function createGatewayServer(
   options: GatewayServerOptions = {},
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const lifecycle = options.lifecycle ?? createLifecycle();
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
   });
+  const metrics = createMetrics();
+  registerHealthRoutes(app, lifecycle);
+  registerMetricsRoute(app, metrics);
   const transport = createGraphTransport({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
@@ -84,9 +97,14 @@ export async function createGatewayServer(
     allowBatchedHttpRequests: false,
     validationRules: [createQueryLimitsRule(DEFAULT_QUERY_LIMITS)],
     logger: app.log,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      createObservabilityPlugin(metrics),
+    ],
   });
   await apollo.start();
+  app.addHook('onReady', async () => lifecycle.markReady());
   app.addHook('onClose', async () => transport.close());
   if (config.corsOrigins.length > 0)
     await app.register(cors, {
@@ -114,25 +132,11 @@ export async function createGatewayServer(
     return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   });
 
-  // One line per request, written after the answer so it never delays it.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split('?')[0],
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime),
-      },
-      'request completed',
-    );
-  });
-
   // Documents over the limit are refused before Apollo parses them.
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return undefined;
     const text = documentText(request);
-    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength)
-      return undefined;
+    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength) return undefined;
     return graphqlErrorReply(
       reply,
       400,
@@ -141,26 +145,58 @@ export async function createGatewayServer(
     );
   });
 
-  app.route({
+  const requests = new WeakMap<FastifyRequest, { summary: RequestSummary; span: Span }>();
+
+  // One line per request, written after the answer so it never delays it.
+  app.addHook('onResponse', async (request, reply) => {
+    const traced = requests.get(request);
+    if (traced) endSpan(traced.span, traced.summary.errorCodes[0] ?? null);
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        ...(traced ? { ...traced.summary } : {}),
+      },
+      'request completed',
+    );
+  });
+
+  const apolloHandler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => {
+      // A client that goes away cancels its upstream calls and waits.
+      const disconnected = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) disconnected.abort();
+      });
+      const traced = requests.get(request);
+      return createGatewayContext({
+        transport,
+        deadlineMs: config.graphDeadlineMs,
+        maxBulkInputs: config.maxBulkInputs,
+        headers: request.headers,
+        log: request.log,
+        metrics,
+        summary: traced?.summary ?? createRequestSummary(request.headers),
+        signal: disconnected.signal,
+        ...(traced ? { span: traced.span } : {}),
+      });
+    },
+  });
+
+  app.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request, reply) => {
-        // A client that goes away cancels its upstream calls and waits.
-        const disconnected = new AbortController();
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) disconnected.abort();
-        });
-        return createGatewayContext({
-          transport,
-          deadlineMs: config.graphDeadlineMs,
-          maxBulkInputs: config.maxBulkInputs,
-          headers: request.headers,
-          log: request.log,
-          signal: disconnected.signal,
-        });
-      },
-    }),
+    handler(request, reply) {
+      // The request's span continues the caller's W3C trace; upstream calls become its children.
+      const parent = callerContext(request.headers);
+      const span = startOperationSpan(parent);
+      requests.set(request, { summary: createRequestSummary(request.headers), span });
+      return context.with(trace.setSpan(parent, span), () =>
+        apolloHandler.call(this, request, reply),
+      );
+    },
   });
   return app;
 }

@@ -110,6 +110,7 @@ const THROTTLED_STATUSES: ReadonlySet<number> = new Set([424, 429, 503, 504]);
 
 /** One `$batch` call for the pending items; an answer per item, in the order given. */
 async function sendBatch(client: GraphClient, pending: readonly Pending[]): Promise<Answer[]> {
+  client.events.batch?.(pending.length);
   const requests = pending.map(({ item }, position) => ({
     id: String(position + 1),
     method: item.method,

@@ -4,11 +4,24 @@ import axios, { isAxiosError } from 'axios';
 import type { AxiosInstance } from 'axios';
 import { GatewayError, GatewayErrorCode } from '../errors';
 import { upstreamMalformedError, upstreamTimeoutError, upstreamUnavailableError } from './errors';
-import { graphUrl } from './paths';
+import { classifyPath, graphUrl } from './paths';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import { tracer } from '../telemetry';
 import { lowerCaseHeaders, toAttempt } from './response';
 import type { Attempt } from './response';
 import { decideRetry } from './retry';
-import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
+import type { RetryPolicyOptions } from './retry';
+import type { GraphClient, GraphClientOptions, GraphRequest, GraphResult } from './types';
+
+export type {
+  GraphAttemptEvent,
+  GraphClient,
+  GraphClientEvents,
+  GraphClientOptions,
+  GraphRequest,
+  GraphResult,
+} from './types';
 
 export type { GraphMethod } from './retry';
 
@@ -61,58 +74,6 @@ export function createGraphTransport(options: GraphTransportOptions): GraphTrans
   };
 }
 
-/** What the client reports after each attempt, for logs and metrics; never the token or the body. */
-export interface GraphAttemptEvent {
-  readonly method: GraphMethod;
-  readonly path: string;
-  readonly attempt: number;
-  readonly status: number | null;
-  readonly durationMs: number;
-  readonly requestId: string | null;
-  readonly failure: AttemptFailure['kind'] | null;
-  readonly retryInMs: number | null;
-}
-
-export interface GraphClientOptions {
-  readonly transport: GraphTransport;
-  /** The caller's `Authorization` header exactly as received, or `null` when it held no bearer token. */
-  readonly authorization: string | null;
-  readonly clientRequestId: string;
-  /** Epoch ms after which no attempt starts and no wait is made (GRAPH_DEADLINE_MS from the operation start). */
-  readonly deadline: number;
-  /** Aborts upstream calls and waits, e.g. when the GraphQL client goes away. */
-  readonly signal?: AbortSignal;
-  readonly onAttempt?: (event: GraphAttemptEvent) => void;
-}
-
-export interface GraphRequest {
-  readonly method: GraphMethod;
-  /** Path relative to the base URL, starting with `/`, ids already validated and encoded. */
-  readonly path: string;
-  readonly body?: unknown;
-}
-
-export interface GraphResult {
-  readonly status: number;
-  /** The JSON object Graph answered, or `undefined` for 204 and empty bodies. */
-  readonly body: Readonly<Record<string, unknown>> | undefined;
-  readonly requestId: string | null;
-  readonly clientRequestId: string | null;
-}
-
-/** Per request: sends with the caller's token and `client-request-id`, retries, and maps every failure. */
-export interface GraphClient {
-  readonly clientRequestId: string;
-  /** Epoch ms after which no attempt starts and no wait is made. */
-  readonly deadline: number;
-  readonly retryPolicy: RetryPolicyOptions;
-  /** The configured Graph root: only URLs under it are ever sent the token. */
-  readonly base: URL;
-  /** Whether the caller sent a bearer token; without one, every request fails with UNAUTHENTICATED. */
-  readonly hasToken: boolean;
-  request(request: GraphRequest): Promise<GraphResult>;
-}
-
 export function createGraphClient(options: GraphClientOptions): GraphClient {
   return {
     clientRequestId: options.clientRequestId,
@@ -120,52 +81,94 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     retryPolicy: options.transport.options.retry,
     base: options.transport.base,
     hasToken: options.authorization !== null,
+    events: options.events ?? {},
     async request(request) {
       if (options.authorization === null) throw missingTokenError();
-      const url = graphUrl(options.transport.base, request.path);
-      const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
-      for (let retries = 0; ; retries += 1) {
-        const started = Date.now();
-        if (started >= options.deadline) throw deadlineError(options);
-        const attempt = await send(options, {
-          ...request,
-          url,
-          payload,
-          retries,
-          authorization: options.authorization,
-        });
-        const response = attempt.ok ? attempt.response : undefined;
-        const event = {
-          method: request.method,
-          path: request.path,
-          attempt: retries + 1,
-          status: attempt.ok ? attempt.response.status : attempt.status,
-          durationMs: Date.now() - started,
-          requestId: response?.headers['request-id'] ?? null,
-          failure: attempt.ok ? null : attempt.failure.kind,
-        };
-        if (attempt.ok) {
-          options.onAttempt?.({ ...event, retryInMs: null });
-          return {
-            status: attempt.response.status,
-            body: attempt.body,
-            requestId: attempt.response.headers['request-id'] ?? null,
-            clientRequestId: attempt.response.headers['client-request-id'] ?? null,
-          };
-        }
-        const decision = decideRetry(options.transport.options.retry, {
-          method: request.method,
-          failure: attempt.failure,
-          retriesSoFar: retries,
-          remainingMs: options.deadline - Date.now(),
-          random: Math.random(),
-        });
-        options.onAttempt?.({ ...event, retryInMs: decision.retry ? decision.delayMs : null });
-        if (!decision.retry) throw attempt.error;
-        await sleep(decision.delayMs, options.signal);
-      }
+      const { variant, target } = classifyPath(request.path);
+      return tracer.startActiveSpan(
+        `graph ${request.method} ${variant}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'http.request.method': request.method,
+            'graph.variant': variant,
+            'graph.target': target,
+          },
+        },
+        async (span) => {
+          try {
+            const result = await requestWithRetries(options, request, span);
+            span.setAttributes({
+              'http.response.status_code': result.status,
+              'graph.request_id': result.requestId ?? '',
+            });
+            return result;
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
     },
   };
+}
+
+/** Sends, and sends again as the retry policy says; maps every failure to a gateway error. */
+async function requestWithRetries(
+  options: GraphClientOptions,
+  request: GraphRequest,
+  span: Span,
+): Promise<GraphResult> {
+  const { authorization } = options;
+  if (authorization === null) throw missingTokenError();
+  const url = graphUrl(options.transport.base, request.path);
+  const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  for (let retries = 0; ; retries += 1) {
+    const started = Date.now();
+    if (started >= options.deadline) throw deadlineError(options);
+    span.setAttribute('graph.attempts', retries + 1);
+    const attempt = await send(options, {
+      ...request,
+      url,
+      payload,
+      retries,
+      authorization,
+    });
+    const response = attempt.ok ? attempt.response : undefined;
+    const event = {
+      method: request.method,
+      path: request.path,
+      attempt: retries + 1,
+      status: attempt.ok ? attempt.response.status : attempt.status,
+      durationMs: Date.now() - started,
+      requestId: response?.headers['request-id'] ?? null,
+      failure: attempt.ok ? null : attempt.failure.kind,
+    };
+    if (attempt.ok) {
+      options.events?.attempt?.({ ...event, retryInMs: null });
+      return {
+        status: attempt.response.status,
+        body: attempt.body,
+        requestId: attempt.response.headers['request-id'] ?? null,
+        clientRequestId: attempt.response.headers['client-request-id'] ?? null,
+      };
+    }
+    const decision = decideRetry(options.transport.options.retry, {
+      method: request.method,
+      failure: attempt.failure,
+      retriesSoFar: retries,
+      remainingMs: options.deadline - Date.now(),
+      random: Math.random(),
+    });
+    options.events?.attempt?.({
+      ...event,
+      retryInMs: decision.retry ? decision.delayMs : null,
+    });
+    if (!decision.retry) throw attempt.error;
+    await sleep(decision.delayMs, options.signal);
+  }
 }
 
 export function missingTokenError(): GatewayError {

@@ -88,3 +88,22 @@ export function graphUrl(base: URL, path: string): URL {
     throw new Error(`Refusing a Graph path outside the base URL: ${path}`);
   return url;
 }
+
+export interface PathClass {
+  /** The path variant, or `BATCH` for `$batch` and `OTHER` for anything else. */
+  readonly variant: UserStatusPath | 'BATCH' | 'OTHER';
+  readonly target: 'item' | 'collection' | 'batch' | 'other';
+}
+
+/** Which variant a Graph path is, for metric labels and spans: low cardinality, never an id. */
+export function classifyPath(path: string): PathClass {
+  const segments = (path.split('?')[0] ?? '').split('/').slice(1);
+  if (segments[0] === '$batch') return { variant: 'BATCH', target: 'batch' };
+  const statuses = segments.indexOf('userStatuses');
+  if (segments[0] !== 'deviceManagement' || segments[1] !== 'deviceConfigurations' || statuses < 3)
+    return { variant: 'OTHER', target: 'other' };
+  const prefix = segments.slice(3, statuses).join('/');
+  const variant = USER_STATUS_PATHS.find((name) => USER_STATUS_PREFIXES[name].join('/') === prefix);
+  if (!variant) return { variant: 'OTHER', target: 'other' };
+  return { variant, target: segments.length > statuses + 1 ? 'item' : 'collection' };
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Where the gateway is in its life: readiness is true only while it serves and is not draining. */
+export interface Lifecycle {
+  readonly ready: boolean;
+  readonly draining: boolean;
+  markReady(): void;
+  /** Readiness goes 503 so that load balancers stop sending; in-flight requests still finish. */
+  beginDrain(): void;
+}
+
+export function createLifecycle(): Lifecycle {
+  let ready = false;
+  let draining = false;
+  return {
+    get ready() {
+      return ready && !draining;
+    },
+    get draining() {
+      return draining;
+    },
+    markReady() {
+      ready = true;
+    },
+    beginDrain() {
+      draining = true;
+    },
+  };
+}
+
+/**
+ * `GET /healthz`: the process is alive (no upstream check: Graph being down must not restart every pod).
+ * `GET /readyz`: 200 while serving, 503 while starting or draining.
+ */
+export function registerHealthRoutes(app: FastifyInstance, lifecycle: Lifecycle): void {
+  app.get('/healthz', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  );
+  app.get('/readyz', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (lifecycle.ready) return reply.send({ status: 'ready' });
+    return reply.code(503).send({ status: lifecycle.draining ? 'draining' : 'starting' });
+  });
+}
