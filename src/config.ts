@@ -19,12 +19,29 @@ export interface Config {
   readonly maxBulkInputs: number;
   /** Browser origins allowed by CORS; empty means no CORS headers at all. */
   readonly corsOrigins: readonly string[];
+  /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
+  /** OTLP/HTTP endpoint for traces; tracing is off without it. */
+  readonly otlpEndpoint: string | null;
+  /** Serve the schema as an Apollo Federation 2 subgraph. */
+  readonly federation: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/beta';
+
+/**
+ * Graph's root in each national cloud; tokens do not work across clouds.
+ * https://learn.microsoft.com/graph/deployments#microsoft-graph-and-graph-explorer-service-root-endpoints
+ */
+export const GRAPH_CLOUDS: Readonly<Record<string, string>> = {
+  global: 'https://graph.microsoft.com',
+  usgov: 'https://graph.microsoft.us',
+  dod: 'https://dod-graph.microsoft.us',
+  china: 'https://microsoftgraph.chinacloudapi.cn',
+};
 
 /** A bad value in the environment; the message names the variable. */
 export class ConfigError extends Error {
@@ -57,7 +74,14 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * built-in emulator runs on plain http.
  */
 function graphBaseUrl(env: Env): string {
-  const raw = env.GRAPH_BASE_URL?.trim() || DEFAULT_GRAPH_BASE_URL;
+  const cloud = env.GRAPH_CLOUD?.trim().toLowerCase() || 'global';
+  const root = GRAPH_CLOUDS[cloud];
+  if (!root)
+    throw new ConfigError(
+      'GRAPH_CLOUD',
+      `must be one of ${Object.keys(GRAPH_CLOUDS).join(', ')}, got "${env.GRAPH_CLOUD}"`,
+    );
+  const raw = env.GRAPH_BASE_URL?.trim() || `${root}/beta`;
   let url: URL;
   try {
     url = new URL(raw);
@@ -107,6 +131,18 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+function otlpEndpoint(env: Env): string | null {
+  const raw = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be an http(s) URL, got "${raw}"`);
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV?.trim() === 'production';
@@ -131,5 +167,8 @@ export function loadConfig(env: Env): Config {
     introspection: boolean(env, 'INTROSPECTION', !production),
     maxBulkInputs: integer(env, 'MAX_BULK_INPUTS', 100, 1, 10_000),
     corsOrigins: Object.freeze(corsOrigins(env)),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    otlpEndpoint: otlpEndpoint(env),
+    federation: boolean(env, 'FEDERATION', false),
   });
 }

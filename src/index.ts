@@ -1,15 +1,25 @@
 import { ConfigError, loadConfig } from './config';
+import type { Config } from './config';
+import { createLifecycle } from './health';
 import { createLogger } from './logging';
 import { createGatewayServer } from './server';
+import { startTracing } from './telemetry';
+import type { Tracing } from './telemetry';
 
-/** The process entry point: the only place that reads the environment, listens and handles signals. */
+/**
+ * The process entry point: the only place that reads the environment, listens and handles signals. Everything it
+ * prints is a JSON line (pino), start-up failures and shutdown included.
+ */
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    createLogger('info').fatal(
+      { variable: error.variable },
+      `Invalid configuration: ${error.message}`,
+    );
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
@@ -21,14 +31,32 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'uncaught exception');
     process.exit(1);
   });
-  const app = await createGatewayServer(config, { logger });
+  const tracing: Tracing | undefined = config.otlpEndpoint
+    ? startTracing({ endpoint: config.otlpEndpoint })
+    : undefined;
+  const lifecycle = createLifecycle();
+  const app = await createGatewayServer(config, { logger, lifecycle });
   const address = await app.listen({ port: config.port, host: config.host });
-  logger.info({ address, graphBaseUrl: config.graphBaseUrl }, 'gateway listening');
+  logger.info(
+    { address, graphBaseUrl: config.graphBaseUrl, tracing: Boolean(tracing) },
+    'gateway listening',
+  );
 
+  // SIGTERM/SIGINT: readiness goes 503, the listener closes (no new connections), in-flight requests finish,
+  // then exit 0; past SHUTDOWN_TIMEOUT_MS the process exits anyway.
   const shutdown = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
+    logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'draining');
+    lifecycle.beginDrain();
+    const forced = setTimeout(() => {
+      logger.warn('shutdown timeout reached; exiting with requests still in flight');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    forced.unref();
+    Promise.all([app.close(), tracing?.shutdown()]).then(
+      () => {
+        logger.info('shut down');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
@@ -40,8 +68,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  createLogger('info').fatal({ err: error }, 'gateway failed to start');
   process.exit(1);
 });

@@ -136,7 +136,8 @@ export async function createGatewayServer(
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return undefined;
     const text = documentText(request);
-    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength) return undefined;
+    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength)
+      return undefined;
     return graphqlErrorReply(
       reply,
       400,

@@ -136,14 +136,13 @@ async function requestWithRetries(
       retries,
       authorization,
     });
-    const response = attempt.ok ? attempt.response : undefined;
     const event = {
       method: request.method,
       path: request.path,
       attempt: retries + 1,
       status: attempt.ok ? attempt.response.status : attempt.status,
       durationMs: Date.now() - started,
-      requestId: response?.headers['request-id'] ?? null,
+      requestId: (attempt.ok ? attempt.response.headers['request-id'] : attempt.requestId) ?? null,
       failure: attempt.ok ? null : attempt.failure.kind,
     };
     if (attempt.ok) {

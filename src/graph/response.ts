@@ -16,6 +16,8 @@ export type Attempt =
       readonly failure: AttemptFailure;
       readonly error: GatewayError;
       readonly status: number | null;
+      /** Graph's `request-id`, when Graph answered at all. */
+      readonly requestId?: string;
     };
 
 /** Classifies Graph's answer: a success with a usable body, or a failure for the retry policy. */
@@ -26,6 +28,7 @@ export function toAttempt(response: GraphHttpResponse): Attempt {
     return {
       ok: false,
       status: response.status,
+      ...(response.headers['request-id'] ? { requestId: response.headers['request-id'] } : {}),
       error,
       failure: {
         kind: 'status',
@@ -40,6 +43,7 @@ export function toAttempt(response: GraphHttpResponse): Attempt {
     return {
       ok: false,
       status: response.status,
+      ...(response.headers['request-id'] ? { requestId: response.headers['request-id'] } : {}),
       error: error as GatewayError,
       failure: { kind: 'malformed' },
     };

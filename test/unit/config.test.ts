@@ -17,6 +17,9 @@ describe('loadConfig', () => {
       introspection: true,
       maxBulkInputs: 100,
       corsOrigins: [],
+      shutdownTimeoutMs: 10000,
+      otlpEndpoint: null,
+      federation: false,
     });
   });
 
@@ -53,6 +56,22 @@ describe('loadConfig', () => {
     ).toEqual(['https://a.example.com', 'http://localhost:3000']);
   });
 
+  it.each([
+    ['global', 'https://graph.microsoft.com/beta'],
+    ['usgov', 'https://graph.microsoft.us/beta'],
+    ['dod', 'https://dod-graph.microsoft.us/beta'],
+    ['china', 'https://microsoftgraph.chinacloudapi.cn/beta'],
+  ])('GRAPH_CLOUD=%s picks %s', (cloud, url) => {
+    expect(loadConfig({ GRAPH_CLOUD: cloud }).graphBaseUrl).toBe(url);
+  });
+
+  it('an explicit GRAPH_BASE_URL wins over GRAPH_CLOUD', () => {
+    expect(
+      loadConfig({ GRAPH_CLOUD: 'china', GRAPH_BASE_URL: 'https://graph.microsoft.us/v1.0' })
+        .graphBaseUrl,
+    ).toBe('https://graph.microsoft.us/v1.0');
+  });
+
   it('allows plain http on loopback only (the emulator)', () => {
     expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graphBaseUrl).toBe(
       'http://127.0.0.1:4010/beta',
@@ -78,6 +97,10 @@ describe('loadConfig', () => {
     ['GRAPH_DEADLINE_MS', 'soon'],
     ['INTROSPECTION', 'maybe'],
     ['CORS_ORIGINS', '*'],
+    ['GRAPH_CLOUD', 'mars'],
+    ['SHUTDOWN_TIMEOUT_MS', 'x'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['FEDERATION', 'perhaps'],
     ['CORS_ORIGINS', 'https://a.example.com/path'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
