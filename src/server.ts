@@ -105,6 +105,10 @@ export async function createGatewayServer(
   });
   await apollo.start();
   app.addHook('onReady', async () => lifecycle.markReady());
+  // While draining, answers close their connection, so keep-alive clients cannot hold the shutdown open.
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => transport.close());
   if (config.corsOrigins.length > 0)
     await app.register(cors, {
