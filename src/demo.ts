@@ -14,7 +14,10 @@ async function main(): Promise<void> {
     HOST: process.env.HOST ?? '127.0.0.1',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
-  const app = await createGatewayServer(config, { logger: createLogger(config.logLevel) });
+  const app = await createGatewayServer(config, {
+    logger: createLogger(config.logLevel),
+    explorer: { headers: { Authorization: `Bearer ${DEMO_TOKEN}` } },
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const query = `mutation Update($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime userDisplayName } requestId clientRequestId } }`;
   const variables = {
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
       '',
       `  Graph emulator   ${emulator.baseUrl}`,
       `  GraphQL gateway  ${address}/graphql`,
+      `  Explorer         ${address}/  (open it in a browser; the demo token is prefilled)`,
       '',
       `  Demo token (DeviceManagementConfiguration.ReadWrite.All):`,
       `  ${DEMO_TOKEN}`,

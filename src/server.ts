@@ -12,6 +12,8 @@ import { context, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { createGatewayContext, createRequestSummary } from './context';
 import type { GatewayContext, RequestSummary } from './context';
+import { registerExplorer } from './explorer';
+import type { ExplorerOptions } from './explorer';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { createMetrics, registerMetricsRoute } from './metrics';
@@ -29,6 +31,8 @@ export interface GatewayServerOptions {
   readonly logger?: Logger;
   /** Readiness state; index.ts drains it on SIGTERM. */
   readonly lifecycle?: Lifecycle;
+  /** The browser explorer's settings (the demo prefills its token). */
+  readonly explorer?: ExplorerOptions;
 }
 
 /** Request bodies over this are refused with HTTP 413 before they are parsed. */
@@ -74,6 +78,8 @@ export async function createGatewayServer(
   });
   const metrics = createMetrics();
   registerHealthRoutes(app, lifecycle);
+  // The explorer needs introspection, so it is served only where introspection is on.
+  if (config.introspection) registerExplorer(app, options.explorer);
   registerMetricsRoute(app, metrics);
   const transport = createGraphTransport({
     baseUrl: config.graphBaseUrl,
