@@ -1,0 +1,93 @@
+/**
+ * Replays the Dockerfile's runtime stage without a Docker engine (none runs on CI machines): in a temporary folder
+ * it copies what the stage copies (the build stage's output is this checkout's `npm run build`), runs its RUN
+ * steps (`npm ci --omit=dev`), checks that no dev dependency came along, starts its CMD with its ENV, and runs
+ * its HEALTHCHECK command, which must pass. Run by CI after the build: `npm run docker:replay`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { commandArgs, readDockerfile } from './dockerfile';
+import { freePort } from '../bench/lib';
+
+const ROOT = path.join(__dirname, '..');
+
+function fail(message: string): never {
+  console.error(`docker replay: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const stages = readDockerfile(path.join(ROOT, 'Dockerfile'));
+  const runtime = stages.at(-1) ?? fail('no stage');
+  const folder = mkdtempSync(path.join(tmpdir(), 'gateway-runtime-'));
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: folder };
+  let cmd: string[] | undefined;
+  let healthcheck: string[] | undefined;
+  try {
+    for (const { keyword, args } of runtime.instructions) {
+      if (keyword === 'ENV') {
+        const [name = '', value = ''] = args.split(/=(.*)/s);
+        env[name] = value;
+      } else if (keyword === 'COPY') {
+        const parts = args.split(/\s+/).filter((part) => !part.startsWith('--'));
+        const target = parts.pop() ?? fail(`COPY without a target: ${args}`);
+        // `--from=build /app/dist` is this checkout's build output at the same relative path.
+        for (const source of parts) {
+          const relative = source.replace(/^\/app\//, '');
+          const from = path.join(ROOT, relative);
+          if (!existsSync(from)) fail(`${relative} is missing: run npm run build first`);
+          const to = path.join(
+            folder,
+            target.endsWith('/') || parts.length > 1
+              ? path.join(target, path.basename(relative))
+              : target,
+          );
+          cpSync(from, to, { recursive: true });
+        }
+      } else if (keyword === 'RUN') {
+        console.log(`RUN ${args}`);
+        const result = spawnSync('sh', ['-c', args], { cwd: folder, env, stdio: 'inherit' });
+        if (result.status !== 0) fail(`RUN failed: ${args}`);
+      } else if (keyword === 'CMD') cmd = commandArgs(args);
+      else if (keyword === 'HEALTHCHECK')
+        healthcheck = commandArgs(args.replace(/^(--\S+\s+)*CMD\s+/, ''));
+    }
+    const installed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    const leaked = Object.keys(installed.devDependencies).filter((name) =>
+      existsSync(path.join(folder, 'node_modules', name)),
+    );
+    if (leaked.length > 0) fail(`dev dependencies in the runtime stage: ${leaked.join(', ')}`);
+    if (!cmd || !healthcheck) fail('the runtime stage needs a CMD and a HEALTHCHECK');
+    const port = await freePort();
+    const runEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
+    const server = spawn(cmd[0]!, cmd.slice(1), {
+      cwd: folder,
+      env: runEnv,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const check = spawnSync(healthcheck[0]!, healthcheck.slice(1), {
+          cwd: folder,
+          env: runEnv,
+        });
+        if (check.status === 0) break;
+        if (attempt >= 20 || server.exitCode !== null) fail('the HEALTHCHECK never passed');
+      }
+      console.log(
+        `docker replay: runtime stage started from ${folder} and passed its HEALTHCHECK (/healthz)`,
+      );
+    } finally {
+      server.kill('SIGTERM');
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+void main();
