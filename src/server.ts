@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
@@ -64,6 +67,23 @@ function documentText(request: FastifyRequest): unknown {
     : undefined;
 }
 
+// Federation 2: the schema becomes a subgraph that composes into an Apollo Router supergraph.
+// https://www.apollographql.com/docs/graphos/schema-design/federated-schemas/federation
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
+
+/** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
+function schemaOptions(config: Config) {
+  const typeDefs = loadTypeDefs();
+  if (!config.federation) return { typeDefs, resolvers };
+  const subgraph = parse([FEDERATION_LINK, ...typeDefs].join('\n'));
+  return {
+    schema: buildSubgraphSchema([
+      { typeDefs: subgraph, resolvers: resolvers as GraphQLResolverMap<unknown> },
+    ]),
+  };
+}
+
 /** Builds the whole gateway from a `Config`; never listens (index.ts and the tests do). */
 export async function createGatewayServer(
   config: Config,
@@ -93,8 +113,7 @@ export async function createGatewayServer(
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    ...schemaOptions(config),
     formatError: formatGatewayError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,

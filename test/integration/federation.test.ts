@@ -1,0 +1,52 @@
+import { configurationId, userStatusId } from '../../src/emulator/store';
+import { AUTH, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import type { Harness } from '../helpers/harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ env: { FEDERATION: 'true' } });
+});
+afterAll(() => harness.close());
+
+describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
+  it('serves _service { sdl } with the federation link and the whole API', async () => {
+    const { body } = await harness.gateway.gql('{ _service { sdl } }');
+    const sdl = (body.data?._service as { sdl: string }).sdl;
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.7"');
+    expect(sdl).toMatch(
+      /updateDeviceConfigurationUserStatus\([^)]*input: UpdateDeviceConfigurationUserStatusInput!/,
+    );
+    expect(sdl).toContain('enum UserStatusPath');
+    expect(sdl).toContain('scalar DateTimeOffset');
+  });
+
+  it('still runs the mutation, with the DateTimeOffset passed through verbatim', async () => {
+    const input = {
+      path: 'ROOT_CERTIFICATE',
+      deviceConfigurationId: configurationId('ios-scep'),
+      userStatusId: userStatusId('ios-root', 0),
+      status: 'REMEDIATED',
+      lastReportedDateTime: '2017-01-01T00:00:17.7769392-08:00',
+    };
+    const { body } = await harness.gateway.gql(UPDATE_MUTATION, { input }, AUTH);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.updateDeviceConfigurationUserStatus).toMatchObject({
+      userStatus: {
+        status: 'REMEDIATED',
+        lastReportedDateTime: '2017-01-01T00:00:17.7769392-08:00',
+      },
+    });
+    expect(harness.emulator.requests.at(-1)?.url).toContain('/rootCertificate/userStatuses/');
+  });
+
+  it('keeps UNKNOWN for status values the schema does not know', async () => {
+    const c = configurationId('windows10-general');
+    harness.emulator.store.put(c, { id: 'new-enum', status: 'somethingNew' });
+    const { body } = await harness.gateway.gql(
+      `{ deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "new-enum") { status } }`,
+      undefined,
+      AUTH,
+    );
+    expect(body.data?.deviceConfigurationUserStatus).toEqual({ status: 'UNKNOWN' });
+  });
+});
