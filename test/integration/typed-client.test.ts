@@ -1,0 +1,70 @@
+import { GatewayRequestError, createGatewayClient } from '../../examples/client';
+import {
+  GetUserStatusDocument,
+  ListUserStatusesDocument,
+  UpdateUserStatusDocument,
+  UpdateUserStatusesDocument,
+} from '../../examples/generated/graphql';
+import { configurationId, userStatusId } from '../../src/emulator/store';
+import { TOKEN, startHarness } from '../helpers/harness';
+import type { Harness } from '../helpers/harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness.close());
+
+const ids = {
+  deviceConfigurationId: configurationId('windows10-vpn'),
+  userStatusId: userStatusId('windows10-pkcs', 1),
+};
+
+describe('the typed example client (examples/client.ts + generated documents)', () => {
+  it('updates, reads, lists and bulk-updates with typed variables and results', async () => {
+    const client = createGatewayClient({ url: harness.gateway.url, token: TOKEN });
+    const updated = await client.request(UpdateUserStatusDocument, {
+      input: {
+        path: 'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
+        ...ids,
+        status: 'COMPLIANT',
+        devicesCount: 5,
+      },
+    });
+    expect(updated.updateDeviceConfigurationUserStatus?.userStatus).toMatchObject({
+      status: 'COMPLIANT',
+      devicesCount: 5,
+    });
+
+    const read = await client.request(GetUserStatusDocument, {
+      path: 'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
+      ...ids,
+    });
+    const status: string | null | undefined = read.deviceConfigurationUserStatus?.status;
+    expect(status).toBe('COMPLIANT');
+
+    const page = await client.request(ListUserStatusesDocument, {
+      deviceConfigurationId: configurationId('windows10-general'),
+      first: 2,
+    });
+    expect(page.deviceConfigurationUserStatuses.nodes).toHaveLength(2);
+    expect(page.deviceConfigurationUserStatuses.pageInfo.hasNextPage).toBe(true);
+
+    const bulk = await client.request(UpdateUserStatusesDocument, {
+      inputs: [{ path: 'WINDOWS10_VPN_IDENTITY_CERTIFICATE', ...ids, status: 'ERROR' }],
+    });
+    expect(bulk.updateDeviceConfigurationUserStatuses).toEqual([
+      { userStatus: { id: ids.userStatusId, status: 'ERROR' }, error: null },
+    ]);
+  });
+
+  it('throws GatewayRequestError with the codes', async () => {
+    const client = createGatewayClient({ url: harness.gateway.url, token: TOKEN });
+    const attempt = client.request(GetUserStatusDocument, {
+      deviceConfigurationId: ids.deviceConfigurationId,
+      userStatusId: 'missing',
+    });
+    await expect(attempt).rejects.toBeInstanceOf(GatewayRequestError);
+    await expect(attempt).rejects.toMatchObject({ codes: ['NOT_FOUND'] });
+  });
+});
