@@ -54,13 +54,19 @@ async function main(): Promise<void> {
       else if (keyword === 'HEALTHCHECK')
         healthcheck = commandArgs(args.replace(/^(--\S+\s+)*CMD\s+/, ''));
     }
-    const installed = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-      devDependencies: Record<string, string>;
+    // The lock file marks packages that only development needs (`"dev": true`): none may be installed here.
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
     };
-    const leaked = Object.keys(installed.devDependencies).filter((name) =>
-      existsSync(path.join(folder, 'node_modules', name)),
+    const devOnly = Object.entries(lock.packages)
+      .filter(([name, entry]) => entry.dev && name.startsWith('node_modules/'))
+      .map(([name]) => name);
+    const leaked = devOnly.filter((name) => existsSync(path.join(folder, name)));
+    console.log(
+      `docker replay: ${devOnly.length} dev-only packages in the lock file, ${leaked.length} installed`,
     );
-    if (leaked.length > 0) fail(`dev dependencies in the runtime stage: ${leaked.join(', ')}`);
+    if (leaked.length > 0)
+      fail(`dev-only packages in the runtime stage: ${leaked.slice(0, 10).join(', ')}`);
     if (!cmd || !healthcheck) fail('the runtime stage needs a CMD and a HEALTHCHECK');
     const port = await freePort();
     const runEnv = { ...env, PORT: String(port), HOST: '127.0.0.1' };
