@@ -1,3 +1,6 @@
+import { DEFAULT_QUERY_LIMITS } from './limits';
+import type { QueryLimits } from './limits';
+
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
   readonly port: number;
@@ -25,6 +28,8 @@ export interface Config {
   readonly otlpEndpoint: string | null;
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   readonly federation: boolean;
+  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH). */
+  readonly queryLimits: QueryLimits;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -170,5 +175,17 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     otlpEndpoint: otlpEndpoint(env),
     federation: boolean(env, 'FEDERATION', false),
+    queryLimits: Object.freeze({
+      maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+      maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+      maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 100_000),
+      maxDocumentLength: integer(
+        env,
+        'GRAPHQL_MAX_DOCUMENT_LENGTH',
+        DEFAULT_QUERY_LIMITS.maxDocumentLength,
+        100,
+        1_000_000,
+      ),
+    }),
   });
 }

@@ -84,9 +84,15 @@ export function createGatewayContext(options: ContextOptions): GatewayContext {
       batch: (size) => metrics.observeBatch(size),
     },
   });
+  let userStatus: UserStatusLoader | undefined;
   return {
     graph,
-    loaders: { userStatus: createUserStatusLoader(graph) },
+    // Built on first use: most operations (every mutation) never read through it.
+    loaders: {
+      get userStatus() {
+        return (userStatus ??= createUserStatusLoader(graph));
+      },
+    },
     maxBulkInputs: options.maxBulkInputs,
     log,
     summary,

@@ -1,7 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { GraphAttemptEvent } from './graph/client';
-import { classifyPath } from './graph/paths';
 
 /** Labels stay low-cardinality: operation names are capped and sanitised; never ids, paths or tokens. */
 const MAX_OPERATION_NAMES = 100;
@@ -89,7 +88,7 @@ export function createMetrics(): GatewayMetrics {
       operationSeconds.observe(labels, outcome.durationSeconds);
     },
     observeAttempt(event) {
-      const { variant, target } = classifyPath(event.path);
+      const { variant, target } = event;
       const status = String(event.status ?? 0);
       upstream.inc({ method: event.method, variant, target, status });
       upstreamSeconds.observe({ method: event.method, variant, target }, event.durationMs / 1000);

@@ -4,7 +4,10 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
@@ -24,7 +27,7 @@ import { createObservabilityPlugin } from './plugins';
 import { callerContext, endSpan, startOperationSpan } from './telemetry';
 import { formatGatewayError } from './errors';
 import { createGraphTransport } from './graph/client';
-import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from './limits';
+import { createQueryLimitsRule } from './limits';
 import { createLogger } from './logging';
 import { resolvers } from './resolvers';
 import { USER_AGENT } from './version';
@@ -120,11 +123,14 @@ export async function createGatewayServer(
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: [createQueryLimitsRule(DEFAULT_QUERY_LIMITS)],
+    validationRules: [createQueryLimitsRule(config.queryLimits)],
     logger: app.log,
     plugins: [
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
+      // Nothing here is cacheable by HTTP caches (every answer depends on the caller's token); the default cache
+      // control plugin would only add a hook to every field.
+      ApolloServerPluginCacheControlDisabled(),
       createObservabilityPlugin(metrics),
     ],
   });
@@ -165,13 +171,13 @@ export async function createGatewayServer(
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return undefined;
     const text = documentText(request);
-    if (typeof text !== 'string' || text.length <= DEFAULT_QUERY_LIMITS.maxDocumentLength)
+    if (typeof text !== 'string' || text.length <= config.queryLimits.maxDocumentLength)
       return undefined;
     return graphqlErrorReply(
       reply,
       400,
       'GRAPHQL_VALIDATION_FAILED',
-      `The document is longer than ${DEFAULT_QUERY_LIMITS.maxDocumentLength} characters.`,
+      `The document is longer than ${config.queryLimits.maxDocumentLength} characters.`,
     );
   });
 

@@ -6,6 +6,9 @@ import type { GraphTransport } from './client';
 export interface GraphAttemptEvent {
   readonly method: GraphMethod;
   readonly path: string;
+  /** The path's variant and target (item, collection, batch), for metric labels: never an id. */
+  readonly variant: string;
+  readonly target: string;
   readonly attempt: number;
   readonly status: number | null;
   readonly durationMs: number;

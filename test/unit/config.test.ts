@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       otlpEndpoint: null,
       federation: false,
+      queryLimits: { maxDepth: 10, maxAliases: 50, maxFields: 200, maxDocumentLength: 50000 },
     });
   });
 

@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:profile`: runs the built gateway under `node --cpu-prof`, loads it with the benchmark's mutation
+ * at concurrency 64 against the upstream stand-in (0 ms), and prints where its CPU time went: by package and by
+ * function (self time). The .cpuprofile is kept in bench/results/ for a flame graph (Chrome DevTools, speedscope).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import { ROOT, argument, freePort, waitUntilServing } from './lib';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+function packageOf(url: string): string {
+  const match = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
+  if (match) return match[1]!;
+  if (url.includes('/dist/')) return 'gateway (dist)';
+  if (url.startsWith('node:') || !url) return url ? 'node core' : '(native/gc/idle)';
+  return url;
+}
+
+async function main(): Promise<void> {
+  const seconds = argument('seconds', 10);
+  const folder = path.join(__dirname, 'results');
+  mkdirSync(folder, { recursive: true });
+  const upstream = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, 'upstream.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const upstreamPort = await new Promise<number>((resolve) =>
+    readline
+      .createInterface({ input: upstream.stdout! })
+      .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port)),
+  );
+  const port = await freePort();
+  const before = new Set(readdirSync(folder));
+  const gateway = spawn(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${folder}`, path.join(ROOT, 'dist', 'index.js')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        GRAPH_BASE_URL: `http://127.0.0.1:${upstreamPort}/beta`,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitUntilServing(url, gateway);
+  const body = JSON.stringify({
+    query:
+      'mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }',
+    variables: {
+      input: { deviceConfigurationId: 'c-1', userStatusId: 's-1', status: 'NOT_APPLICABLE' },
+    },
+  });
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: 64,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+    body,
+  });
+  console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s`);
+  await new Promise<void>((resolve) => {
+    gateway.once('exit', () => resolve());
+    gateway.kill('SIGTERM');
+  });
+  upstream.kill('SIGTERM');
+  const file = readdirSync(folder).find(
+    (name) => name.endsWith('.cpuprofile') && !before.has(name),
+  );
+  if (!file) throw new Error('no profile written');
+  const profile = JSON.parse(readFileSync(path.join(folder, file), 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, index) =>
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)),
+  );
+  const total = [...self.values()].reduce((sum, value) => sum + value, 0);
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, time] of self) {
+    const frame = byId.get(id)!.callFrame;
+    const name = packageOf(frame.url);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + time);
+    const fn = `${frame.functionName || '(anonymous)'} ${name}:${frame.lineNumber}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + time);
+  }
+  // Inclusive: the share of samples whose stack holds the package anywhere (a package calling back into node
+  // core, or into another package, is charged for it).
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, time] of self) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      seen.add(packageOf(byId.get(at)!.callFrame.url));
+    for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + time);
+  }
+  const top = (map: Map<string, number>, count: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
+  console.log(
+    `profile: ${path.join(folder, file)}\n\nself time by package:\n${top(byPackage, 25).join('\n')}\n\ninclusive time by package (stack holds it):\n${top(inclusive, 20).join('\n')}\n\nself time by function:\n${top(byFunction, 40).join('\n')}`,
+  );
+}
+
+void main();

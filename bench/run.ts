@@ -1,0 +1,257 @@
+/**
+ * `npm run bench`: the gateway (built, production mode) against a bare reference forwarder, both in front of the
+ * same upstream stand-in, loaded with autocannon in alternating short rounds (A B A B …) so that drift hits both.
+ * Writes bench/results/latest.json and the table in BENCHMARKS.md. `-- --quick` takes about a minute; `--smoke`
+ * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import { ROOT, cpuMs, freePort, rssMb, waitUntilServing } from './lib';
+import { renderReport, writeBenchmarksMd } from './report';
+import type { BatchResult, BenchResults, LoadResult } from './report';
+
+const mode = process.argv.includes('--smoke')
+  ? 'smoke'
+  : process.argv.includes('--quick')
+    ? 'quick'
+    : 'full';
+const SETTINGS = {
+  full: {
+    rounds: 3,
+    seconds: 5,
+    concurrencies: [1, 16, 64],
+    latencies: [0, 20],
+    batchSizes: [1, 20, 100, 500],
+  },
+  quick: {
+    rounds: 1,
+    seconds: 3,
+    concurrencies: [1, 16, 64],
+    latencies: [0, 20],
+    batchSizes: [1, 20, 100, 500],
+  },
+  smoke: { rounds: 1, seconds: 0.5, concurrencies: [4], latencies: [0], batchSizes: [1, 20] },
+}[mode];
+
+const TOKEN = 'Bearer bench-token-7c1d';
+const MUTATION = `mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }`;
+const BODY = JSON.stringify({
+  query: MUTATION,
+  variables: {
+    input: { deviceConfigurationId: 'c-1', userStatusId: 's-1', status: 'NOT_APPLICABLE' },
+  },
+});
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly url: string;
+}
+
+/** Starts a bench server (`bench/upstream.ts`, `bench/bare.ts`) and reads the port it prints. */
+async function startScript(file: string, env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, file)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    readline
+      .createInterface({ input: child.stdout! })
+      .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+  return { process: child, url: `http://127.0.0.1:${port}` };
+}
+
+async function startGateway(upstream: string): Promise<Child> {
+  const port = await freePort();
+  const entry =
+    mode === 'smoke'
+      ? ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')]
+      : [path.join(ROOT, 'dist', 'index.js')];
+  const child = spawn(process.execPath, entry, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      GRAPH_BASE_URL: `${upstream}/beta`,
+      // One document reads up to 500 statuses in the batching part: raise the hostile-query limits for it.
+      GRAPHQL_MAX_ALIASES: '1000',
+      GRAPHQL_MAX_FIELDS: '5000',
+      GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitUntilServing(url, child);
+  return { process: child, url };
+}
+
+async function control(upstream: string, latencyMs: number): Promise<void> {
+  await fetch(`${upstream}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
+}
+
+async function upstreamStats(upstream: string): Promise<{ requests: number; batches: number }> {
+  return (await (await fetch(`${upstream}/__stats`)).json()) as {
+    requests: number;
+    batches: number;
+  };
+}
+
+/** Each target must answer the mutation correctly before it is loaded. */
+async function checkAnswers(name: string, url: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: TOKEN },
+    body: BODY,
+  });
+  const text = await response.text();
+  if (
+    !response.ok ||
+    !text.includes('"userStatus"') ||
+    !text.includes('2017-01-01T00:00:17.7769392-08:00')
+  )
+    throw new Error(
+      `${name} did not answer the mutation correctly: ${response.status} ${text.slice(0, 200)}`,
+    );
+}
+
+async function load(
+  name: string,
+  child: Child,
+  connections: number,
+  latencyMs: number,
+): Promise<LoadResult> {
+  const pid = child.process.pid!;
+  const cpuBefore = cpuMs(pid);
+  const result = await autocannon({
+    url: child.url,
+    method: 'POST',
+    connections,
+    duration: SETTINGS.seconds,
+    headers: { 'content-type': 'application/json', authorization: TOKEN },
+    body: BODY,
+  });
+  const cpu = cpuMs(pid) - cpuBefore;
+  const requests = result.requests.total;
+  return {
+    target: name,
+    connections,
+    latencyMs,
+    requests,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuMsPerRequest: requests > 0 ? cpu / requests : 0,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+function readQuery(count: number): string {
+  const fields = Array.from(
+    { length: count },
+    (_, i) =>
+      `a${i}:deviceConfigurationUserStatus(deviceConfigurationId:$c,userStatusId:"u-${i}"){id status}`,
+  );
+  return `query R($c:ID!){${fields.join(' ')}}`;
+}
+
+/** One GraphQL document reading N statuses through the gateway, against N plain GETs at concurrency 4. */
+async function batching(gateway: Child, upstream: string, count: number): Promise<BatchResult> {
+  await control(upstream, 20);
+  const started = performance.now();
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: TOKEN },
+    body: JSON.stringify({ query: readQuery(count), variables: { c: 'c-1' } }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  const gatewayMs = performance.now() - started;
+  if (body.errors || Object.keys(body.data ?? {}).length !== count)
+    throw new Error(`batch read of ${count} failed: ${JSON.stringify(body).slice(0, 300)}`);
+  const { requests } = await upstreamStats(upstream);
+  await control(upstream, 20);
+  const restStarted = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++)
+      await (
+        await fetch(
+          `${upstream}/beta/deviceManagement/deviceConfigurations/c-1/userStatuses/u-${i}`,
+          { headers: { authorization: TOKEN } },
+        )
+      ).text();
+  };
+  await Promise.all(Array.from({ length: Math.min(4, count) }, worker));
+  return {
+    count,
+    upstreamCalls: requests,
+    gatewayMs,
+    restCalls: count,
+    restMs: performance.now() - restStarted,
+  };
+}
+
+async function main(): Promise<void> {
+  const upstream = await startScript('upstream.ts', {});
+  const bare = await startScript('bare.ts', { UPSTREAM_URL: `${upstream.url}/beta` });
+  const gateway = await startGateway(upstream.url);
+  const children = [upstream, bare, gateway];
+  try {
+    await checkAnswers('gateway', gateway.url);
+    await checkAnswers('bare', bare.url);
+    const rssIdle = rssMb(gateway.process.pid!);
+    const loads: LoadResult[] = [];
+    for (const latencyMs of SETTINGS.latencies) {
+      await control(upstream.url, latencyMs);
+      for (const connections of SETTINGS.concurrencies)
+        for (let round = 0; round < SETTINGS.rounds; round += 1) {
+          loads.push(await load('gateway', gateway, connections, latencyMs));
+          loads.push(await load('bare', bare, connections, latencyMs));
+          process.stderr.write('.');
+        }
+    }
+    process.stderr.write('\n');
+    const rssAfterLoad = rssMb(gateway.process.pid!);
+    const batches: BatchResult[] = [];
+    for (const count of SETTINGS.batchSizes)
+      batches.push(await batching(gateway, upstream.url, count));
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      mode,
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
+      settings: { ...SETTINGS, gatewayLogLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      loads,
+      batches,
+      memory: { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad },
+    };
+    const report = renderReport(results);
+    console.log(report);
+    const folder =
+      mode === 'smoke'
+        ? mkdtempSync(path.join(os.tmpdir(), 'bench-'))
+        : path.join(__dirname, 'results');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    if (mode !== 'smoke') writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report);
+    else console.log(`smoke results: ${path.join(folder, 'latest.json')}`);
+  } finally {
+    for (const child of children) child.process.kill('SIGTERM');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
