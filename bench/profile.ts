@@ -108,11 +108,21 @@ async function main(): Promise<void> {
   for (const node of profile.nodes)
     for (const child of node.children ?? []) parent.set(child, node.id);
   const inclusive = new Map<string, number>();
+  const inclusiveFunctions = new Map<string, number>();
   for (const [id, time] of self) {
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
       seen.add(packageOf(byId.get(at)!.callFrame.url));
     for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + time);
+    const functions = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      functions.add(
+        `${frame.functionName || '(anonymous)'} ${packageOf(frame.url)}:${frame.lineNumber}`,
+      );
+    }
+    for (const name of functions)
+      inclusiveFunctions.set(name, (inclusiveFunctions.get(name) ?? 0) + time);
   }
   const top = (map: Map<string, number>, count: number) =>
     [...map]
@@ -120,7 +130,7 @@ async function main(): Promise<void> {
       .slice(0, count)
       .map(([name, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}%  ${name}`);
   console.log(
-    `profile: ${path.join(folder, file)}\n\nself time by package:\n${top(byPackage, 25).join('\n')}\n\ninclusive time by package (stack holds it):\n${top(inclusive, 20).join('\n')}\n\nself time by function:\n${top(byFunction, 40).join('\n')}`,
+    `profile: ${path.join(folder, file)}\n\nself time by package:\n${top(byPackage, 25).join('\n')}\n\ninclusive time by package (stack holds it):\n${top(inclusive, 20).join('\n')}\n\nself time by function:\n${top(byFunction, 40).join('\n')}\n\ninclusive time by function:\n${top(inclusiveFunctions, 60).join('\n')}`,
   );
 }
 

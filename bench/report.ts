@@ -65,8 +65,8 @@ export function renderReport(results: BenchResults): string {
   const lines = [
     `Run ${results.date} (${results.mode}) on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, ${results.machine.platform}; gateway log level \`${String(results.settings.gatewayLogLevel)}\`.`,
     '',
-    '| upstream | conns | gateway req/s | bare req/s | ratio | gateway p50 / p99 ms | bare p50 / p99 ms | gateway CPU µs/req | bare CPU µs/req | CPU ratio | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| upstream | conns | req/s: gateway / typical Apollo / bare | gateway ÷ bare | gateway ÷ Apollo | p50 / p99 ms: gateway; Apollo; bare | CPU µs/req: gateway / Apollo / bare | CPU gateway ÷ bare | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   const scenarios = [
     ...new Set(results.loads.map((load) => `${load.latencyMs}|${load.connections}`)),
@@ -83,11 +83,10 @@ export function renderReport(results: BenchResults): string {
             load.connections === connections,
         ),
       );
-    const gateway = of('gateway');
-    const bare = of('bare');
+    const [gateway, apollo, bare] = [of('gateway'), of('apollo'), of('bare')];
     if (connections === 1 && latencyMs === 0) addedLatency = gateway.p50 - bare.p50;
     lines.push(
-      `| ${latencyMs} ms | ${connections} | ${fixed(gateway.rps)} | ${fixed(bare.rps)} | ${fixed(gateway.rps / bare.rps, 2)}× | ${gateway.p50} / ${gateway.p99} | ${bare.p50} / ${bare.p99} | ${fixed(gateway.cpuUs)} | ${fixed(bare.cpuUs)} | ${fixed(gateway.cpuUs / bare.cpuUs, 2)}× | ${gateway.errors + bare.errors} |`,
+      `| ${latencyMs} ms | ${connections} | ${fixed(gateway.rps)} / ${fixed(apollo.rps)} / ${fixed(bare.rps)} | ${fixed(gateway.rps / bare.rps, 2)}× | ${fixed(gateway.rps / apollo.rps, 2)}× | ${gateway.p50} / ${gateway.p99}; ${apollo.p50} / ${apollo.p99}; ${bare.p50} / ${bare.p99} | ${fixed(gateway.cpuUs)} / ${fixed(apollo.cpuUs)} / ${fixed(bare.cpuUs)} | ${fixed(gateway.cpuUs / bare.cpuUs, 2)}× | ${gateway.errors + apollo.errors + bare.errors} |`,
     );
   }
   if (addedLatency !== undefined)

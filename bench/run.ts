@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the gateway (built, production mode) against a bare reference forwarder, both in front of the
- * same upstream stand-in, loaded with autocannon in alternating short rounds (A B A B …) so that drift hits both.
+ * `npm run bench`: the gateway (built, production mode) against a bare reference forwarder and a typical Apollo
+ * build (standalone server + datasource-rest), all in front of the same upstream stand-in, loaded with autocannon in alternating short rounds (A B A B …) so that drift hits both.
  * Writes bench/results/latest.json and the table in BENCHMARKS.md. `-- --quick` takes about a minute; `--smoke`
  * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
  */
@@ -35,7 +35,14 @@ const SETTINGS = {
     latencies: [0, 20],
     batchSizes: [1, 20, 100, 500],
   },
-  smoke: { rounds: 1, seconds: 0.5, concurrencies: [4], latencies: [0], batchSizes: [1, 20] },
+  smoke: {
+    rounds: 1,
+    seconds: 0.5,
+    warmupSeconds: 0.5,
+    concurrencies: [4],
+    latencies: [0],
+    batchSizes: [1, 20],
+  },
 }[mode];
 
 const TOKEN = 'Bearer bench-token-7c1d';
@@ -127,6 +134,7 @@ async function load(
   child: Child,
   connections: number,
   latencyMs: number,
+  seconds = SETTINGS.seconds,
 ): Promise<LoadResult> {
   const pid = child.process.pid!;
   const cpuBefore = cpuMs(pid);
@@ -134,7 +142,7 @@ async function load(
     url: child.url,
     method: 'POST',
     connections,
-    duration: SETTINGS.seconds,
+    duration: seconds,
     headers: { 'content-type': 'application/json', authorization: TOKEN },
     body: BODY,
   });
@@ -201,19 +209,26 @@ async function batching(gateway: Child, upstream: string, count: number): Promis
 async function main(): Promise<void> {
   const upstream = await startScript('upstream.ts', {});
   const bare = await startScript('bare.ts', { UPSTREAM_URL: `${upstream.url}/beta` });
+  const apollo = await startScript('apollo-typical.ts', { UPSTREAM_URL: `${upstream.url}/beta` });
   const gateway = await startGateway(upstream.url);
-  const children = [upstream, bare, gateway];
+  const children = [upstream, bare, apollo, gateway];
+  const targets: Array<[string, Child]> = [
+    ['gateway', gateway],
+    ['bare', bare],
+    ['apollo', apollo],
+  ];
   try {
-    await checkAnswers('gateway', gateway.url);
-    await checkAnswers('bare', bare.url);
+    for (const [name, child] of targets) await checkAnswers(name, child.url);
     const rssIdle = rssMb(gateway.process.pid!);
+    // Warm-up (not recorded): the JIT must have seen the hot path before anything is measured.
+    for (const [name, child] of targets) await load(name, child, 16, 0, SETTINGS.warmupSeconds);
     const loads: LoadResult[] = [];
     for (const latencyMs of SETTINGS.latencies) {
       await control(upstream.url, latencyMs);
       for (const connections of SETTINGS.concurrencies)
         for (let round = 0; round < SETTINGS.rounds; round += 1) {
-          loads.push(await load('gateway', gateway, connections, latencyMs));
-          loads.push(await load('bare', bare, connections, latencyMs));
+          for (const [name, child] of targets)
+            loads.push(await load(name, child, connections, latencyMs));
           process.stderr.write('.');
         }
     }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const tracing: Tracing | undefined = config.otlpEndpoint
-    ? startTracing({ endpoint: config.otlpEndpoint })
+    ? await startTracing({ endpoint: config.otlpEndpoint })
     : undefined;
   const lifecycle = createLifecycle();
   const app = await createGatewayServer(config, { logger, lifecycle });

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
 import {
@@ -24,7 +23,7 @@ import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { createMetrics, registerMetricsRoute } from './metrics';
 import { createObservabilityPlugin } from './plugins';
-import { callerContext, endSpan, startOperationSpan } from './telemetry';
+import { callerContext, endSpan, isTracing, startOperationSpan } from './telemetry';
 import { formatGatewayError } from './errors';
 import { createGraphTransport } from './graph/client';
 import { createQueryLimitsRule } from './limits';
@@ -76,9 +75,11 @@ const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
 
 /** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
-function schemaOptions(config: Config) {
+async function schemaOptions(config: Config) {
   const typeDefs = loadTypeDefs();
   if (!config.federation) return { typeDefs, resolvers };
+  // Loaded only in this mode: the federation libraries weigh several MB of memory.
+  const { buildSubgraphSchema } = await import('@apollo/subgraph');
   const subgraph = parse([FEDERATION_LINK, ...typeDefs].join('\n'));
   return {
     schema: buildSubgraphSchema([
@@ -116,7 +117,7 @@ export async function createGatewayServer(
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
-    ...schemaOptions(config),
+    ...(await schemaOptions(config)),
     formatError: formatGatewayError,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
@@ -181,12 +182,12 @@ export async function createGatewayServer(
     );
   });
 
-  const requests = new WeakMap<FastifyRequest, { summary: RequestSummary; span: Span }>();
+  const requests = new WeakMap<FastifyRequest, { summary: RequestSummary; span?: Span }>();
 
   // One line per request, written after the answer so it never delays it.
   app.addHook('onResponse', async (request, reply) => {
     const traced = requests.get(request);
-    if (traced) endSpan(traced.span, traced.summary.errorCodes[0] ?? null);
+    if (traced?.span) endSpan(traced.span, traced.summary.errorCodes[0] ?? null);
     request.log.info(
       {
         method: request.method,
@@ -216,7 +217,7 @@ export async function createGatewayServer(
         metrics,
         summary: traced?.summary ?? createRequestSummary(request.headers),
         signal: disconnected.signal,
-        ...(traced ? { span: traced.span } : {}),
+        ...(traced?.span ? { span: traced.span } : {}),
       });
     },
   });
@@ -225,10 +226,15 @@ export async function createGatewayServer(
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler(request, reply) {
+      const summary = createRequestSummary(request.headers);
+      if (!isTracing()) {
+        requests.set(request, { summary });
+        return apolloHandler.call(this, request, reply);
+      }
       // The request's span continues the caller's W3C trace; upstream calls become its children.
       const parent = callerContext(request.headers);
       const span = startOperationSpan(parent);
-      requests.set(request, { summary: createRequestSummary(request.headers), span });
+      requests.set(request, { summary, span });
       return context.with(trace.setSpan(parent, span), () =>
         apolloHandler.call(this, request, reply),
       );

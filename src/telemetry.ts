@@ -1,15 +1,37 @@
 import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_NAME, GATEWAY_VERSION } from './version';
 
 /** Spans go through the global OpenTelemetry API: a no-op until `startTracing` registers a provider. */
 export const tracer = trace.getTracer(GATEWAY_NAME, GATEWAY_VERSION);
+
+let tracing = false;
+
+/** Whether spans are recorded; without tracing the hot path skips span and context work altogether. */
+export function isTracing(): boolean {
+  return tracing;
+}
+
+/** Runs an upstream call in a client span when tracing is on; otherwise runs it as it is. */
+export async function traceGraphCall<T>(
+  name: string,
+  attributes: Record<string, string>,
+  call: (span: Span | undefined) => Promise<T>,
+): Promise<T> {
+  if (!tracing) return call(undefined);
+  return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    try {
+      return await call(span);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
 
 export interface TracingOptions {
   /** OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); `/v1/traces` is appended. */
@@ -22,8 +44,15 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/** Registers the tracer provider, W3C trace context and async context propagation. */
-export function startTracing(options: TracingOptions): Tracing {
+/**
+ * Registers the tracer provider, W3C trace context and async context propagation. The SDK is loaded only here,
+ * so a gateway without tracing does not carry it in memory.
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const { BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
   const processor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
     : new BatchSpanProcessor(
@@ -37,7 +66,13 @@ export function startTracing(options: TracingOptions): Tracing {
     spanProcessors: [processor],
   });
   provider.register();
-  return { shutdown: () => provider.shutdown() };
+  tracing = true;
+  return {
+    shutdown: async () => {
+      tracing = false;
+      await provider.shutdown();
+    },
+  };
 }
 
 /** The caller's W3C `traceparent` (and `tracestate`), so the gateway's spans continue the caller's trace. */

@@ -7,9 +7,8 @@ import { GatewayError, GatewayErrorCode } from '../errors';
 import { upstreamMalformedError, upstreamTimeoutError, upstreamUnavailableError } from './errors';
 import { classifyPath, graphUrl } from './paths';
 import type { PathClass } from './paths';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { tracer } from '../telemetry';
+import { traceGraphCall } from '../telemetry';
 import { lowerCaseHeaders, toAttempt } from './response';
 import type { Attempt } from './response';
 import { decideRetry } from './retry';
@@ -89,6 +88,9 @@ export function createGraphTransport(options: GraphTransportOptions): GraphTrans
     maxContentLength: options.maxResponseBytes,
     responseType: 'text',
     transformResponse: [(data: unknown) => data], // parse ourselves: Graph can answer HTML or cut-off JSON
+    // Bodies are already JSON strings: axios's default transform would parse each one again to check it
+    // (about 40 µs of CPU per call in bench/client-micro.ts).
+    transformRequest: [(data: unknown) => data],
     validateStatus: () => true,
     proxy: false,
   });
@@ -114,32 +116,19 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     async request(request) {
       if (options.authorization === null) throw missingTokenError();
       const { variant, target } = classifyPath(request.path);
-      return tracer.startActiveSpan(
-        `graph ${request.method} ${variant}`,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'http.request.method': request.method,
-            'graph.variant': variant,
-            'graph.target': target,
-          },
-        },
-        async (span) => {
-          try {
-            const result = await requestWithRetries(options, request, span, { variant, target });
-            span.setAttributes({
-              'http.response.status_code': result.status,
-              'graph.request_id': result.requestId ?? '',
-            });
-            return result;
-          } catch (error) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
+      const attributes = {
+        'http.request.method': request.method,
+        'graph.variant': variant,
+        'graph.target': target,
+      };
+      return traceGraphCall(`graph ${request.method} ${variant}`, attributes, async (span) => {
+        const result = await requestWithRetries(options, request, span, { variant, target });
+        span?.setAttributes({
+          'http.response.status_code': result.status,
+          'graph.request_id': result.requestId ?? '',
+        });
+        return result;
+      });
     },
   };
 }
@@ -148,7 +137,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
 async function requestWithRetries(
   options: GraphClientOptions,
   request: GraphRequest,
-  span: Span,
+  span: Span | undefined,
   pathClass: PathClass,
 ): Promise<GraphResult> {
   const { authorization } = options;
@@ -158,7 +147,7 @@ async function requestWithRetries(
   for (let retries = 0; ; retries += 1) {
     const started = Date.now();
     if (started >= options.deadline) throw deadlineError(options);
-    span.setAttribute('graph.attempts', retries + 1);
+    span?.setAttribute('graph.attempts', retries + 1);
     const attempt = await send(options, {
       ...request,
       url,

@@ -13,7 +13,7 @@ const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
 let harness: Harness;
 beforeAll(async () => {
-  tracing = startTracing({ exporter });
+  tracing = await startTracing({ exporter });
   harness = await startHarness({ env: { GRAPH_RETRY_BASE_DELAY_MS: '5' } });
 });
 afterAll(async () => {
