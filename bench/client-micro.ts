@@ -5,24 +5,98 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createGraphTransport, createGraphClient } from '../src/graph/client';
 (async () => {
-  const upstream = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'upstream.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => readline.createInterface({ input: upstream.stdout! }).once('line', (line) => resolve(JSON.parse(line).port)));
+  const upstream = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, 'upstream.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve) =>
+    readline
+      .createInterface({ input: upstream.stdout! })
+      .once('line', (line) => resolve(JSON.parse(line).port)),
+  );
   const base = `http://127.0.0.1:${port}/beta`;
-  const transport = createGraphTransport({ baseUrl: base, timeoutMs: 10000, maxResponseBytes: 5e6, userAgent: 'x', retry: { maxRetries: 3, maxDelayMs: 30000, baseDelayMs: 1000 } });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const raw = () => new Promise<void>((resolve, reject) => {
-    const body = '{"status":"notApplicable"}';
-    const req = http.request({ host: '127.0.0.1', port, path: '/beta/deviceManagement/deviceConfigurations/c/userStatuses/s', method: 'PATCH', agent, headers: { authorization: 'Bearer x', 'content-type': 'application/json', 'content-length': body.length } }, (res) => { const c: Buffer[] = []; res.on('data', (d) => c.push(d)); res.on('end', () => { JSON.parse(Buffer.concat(c).toString()); resolve(); }); });
-    req.on('error', reject); req.end(body);
+  const transport = createGraphTransport({
+    baseUrl: base,
+    timeoutMs: 10000,
+    maxResponseBytes: 5e6,
+    userAgent: 'x',
+    retry: { maxRetries: 3, maxDelayMs: 30000, baseDelayMs: 1000 },
   });
-  const viaClient = () => createGraphClient({ transport, authorization: 'Bearer x', clientRequestId: 'abc', deadline: Date.now() + 30000 }).request({ method: 'PATCH', path: '/deviceManagement/deviceConfigurations/c/userStatuses/s', body: { status: 'notApplicable' } }).then(() => undefined);
-  const viaAxios = () => transport.http.request({ method: 'PATCH', url: `${base}/deviceManagement/deviceConfigurations/c/userStatuses/s`, headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' }, data: '{"status":"notApplicable"}' }).then(() => undefined);
-  for (const [name, fn] of [['raw http', raw], ['axios instance', viaAxios], ['gateway client', viaClient], ['raw http', raw], ['axios instance', viaAxios], ['gateway client', viaClient]] as const) {
-    const total = 20000; let next = 0;
-    const start = process.cpuUsage(); const t = performance.now();
-    await Promise.all(Array.from({ length: 20 }, async () => { while (next++ < total) await fn(); }));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const raw = () =>
+    new Promise<void>((resolve, reject) => {
+      const body = '{"status":"notApplicable"}';
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/beta/deviceManagement/deviceConfigurations/c/userStatuses/s',
+          method: 'PATCH',
+          agent,
+          headers: {
+            authorization: 'Bearer x',
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          const c: Buffer[] = [];
+          res.on('data', (d) => c.push(d));
+          res.on('end', () => {
+            JSON.parse(Buffer.concat(c).toString());
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const viaClient = () =>
+    createGraphClient({
+      transport,
+      authorization: 'Bearer x',
+      clientRequestId: 'abc',
+      deadline: Date.now() + 30000,
+    })
+      .request({
+        method: 'PATCH',
+        path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
+        body: { status: 'notApplicable' },
+      })
+      .then(() => undefined);
+  const viaAxios = () =>
+    transport.http
+      .request({
+        method: 'PATCH',
+        url: `${base}/deviceManagement/deviceConfigurations/c/userStatuses/s`,
+        headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' },
+        data: '{"status":"notApplicable"}',
+      })
+      .then(() => undefined);
+  for (const [name, fn] of [
+    ['raw http', raw],
+    ['axios instance', viaAxios],
+    ['gateway client', viaClient],
+    ['raw http', raw],
+    ['axios instance', viaAxios],
+    ['gateway client', viaClient],
+  ] as const) {
+    const total = 20000;
+    let next = 0;
+    const start = process.cpuUsage();
+    const t = performance.now();
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next++ < total) await fn();
+      }),
+    );
     const cpu = process.cpuUsage(start);
-    console.log(`${name.padEnd(16)} ${Math.round((cpu.user + cpu.system) / total)} µs CPU/call, ${Math.round(total / ((performance.now() - t) / 1000))} calls/s`);
+    console.log(
+      `${name.padEnd(16)} ${Math.round((cpu.user + cpu.system) / total)} µs CPU/call, ${Math.round(total / ((performance.now() - t) / 1000))} calls/s`,
+    );
   }
-  upstream.kill(); transport.close(); agent.destroy();
+  upstream.kill();
+  transport.close();
+  agent.destroy();
 })();

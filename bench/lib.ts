@@ -101,3 +101,23 @@ export async function waitUntilServing(url: string, child?: ChildProcess): Promi
   }
   throw new Error(`${url} did not start serving within 15 s`);
 }
+
+export interface Child {
+  readonly process: ChildProcess;
+  readonly url: string;
+}
+
+/** Starts a bench server (`bench/upstream.ts`, `bench/bare.ts`, …) and reads the port it prints. */
+export async function startScript(file: string, env: Record<string, string> = {}): Promise<Child> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, file)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    readline
+      .createInterface({ input: child.stdout! })
+      .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+  return { process: child, url: `http://127.0.0.1:${port}` };
+}

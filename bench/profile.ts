@@ -6,9 +6,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import autocannon from 'autocannon';
-import { ROOT, argument, freePort, waitUntilServing } from './lib';
+import { ROOT, argument, freePort, startScript, waitUntilServing } from './lib';
 
 interface ProfileNode {
   id: number;
@@ -28,16 +27,7 @@ async function main(): Promise<void> {
   const seconds = argument('seconds', 10);
   const folder = path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
-  const upstream = spawn(
-    process.execPath,
-    ['--require', 'tsx/cjs', path.join(__dirname, 'upstream.ts')],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const upstreamPort = await new Promise<number>((resolve) =>
-    readline
-      .createInterface({ input: upstream.stdout! })
-      .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port)),
-  );
+  const upstream = await startScript('upstream.ts');
   const port = await freePort();
   const before = new Set(readdirSync(folder));
   const gateway = spawn(
@@ -50,7 +40,7 @@ async function main(): Promise<void> {
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-        GRAPH_BASE_URL: `http://127.0.0.1:${upstreamPort}/beta`,
+        GRAPH_BASE_URL: `${upstream.url}/beta`,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
@@ -77,7 +67,7 @@ async function main(): Promise<void> {
     gateway.once('exit', () => resolve());
     gateway.kill('SIGTERM');
   });
-  upstream.kill('SIGTERM');
+  upstream.process.kill('SIGTERM');
   const file = readdirSync(folder).find(
     (name) => name.endsWith('.cpuprofile') && !before.has(name),
   );

@@ -5,13 +5,12 @@
  * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import autocannon from 'autocannon';
-import { ROOT, cpuMs, freePort, rssMb, waitUntilServing } from './lib';
+import { ROOT, cpuMs, freePort, rssMb, startScript, waitUntilServing } from './lib';
+import type { Child } from './lib';
 import { renderReport, writeBenchmarksMd } from './report';
 import type { BatchResult, BenchResults, LoadResult } from './report';
 
@@ -54,26 +53,6 @@ const BODY = JSON.stringify({
   },
 });
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly url: string;
-}
-
-/** Starts a bench server (`bench/upstream.ts`, `bench/bare.ts`) and reads the port it prints. */
-async function startScript(file: string, env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, file)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    readline
-      .createInterface({ input: child.stdout! })
-      .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-  return { process: child, url: `http://127.0.0.1:${port}` };
-}
-
 async function startGateway(upstream: string): Promise<Child> {
   const port = await freePort();
   const entry =
@@ -104,11 +83,11 @@ async function control(upstream: string, latencyMs: number): Promise<void> {
   await fetch(`${upstream}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
 }
 
-async function upstreamStats(upstream: string): Promise<{ requests: number; batches: number }> {
-  return (await (await fetch(`${upstream}/__stats`)).json()) as {
-    requests: number;
-    batches: number;
+async function upstreamCalls(upstream: string, token: string): Promise<number> {
+  const stats = (await (await fetch(`${upstream}/__stats`)).json()) as {
+    byToken: Record<string, number>;
   };
+  return stats.byToken[token] ?? 0;
 }
 
 /** Each target must answer the mutation correctly before it is loaded. */
@@ -173,17 +152,18 @@ function readQuery(count: number): string {
 /** One GraphQL document reading N statuses through the gateway, against N plain GETs at concurrency 4. */
 async function batching(gateway: Child, upstream: string, count: number): Promise<BatchResult> {
   await control(upstream, 20);
+  const token = `Bearer batching-${count}`;
   const started = performance.now();
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: TOKEN },
+    headers: { 'content-type': 'application/json', authorization: token },
     body: JSON.stringify({ query: readQuery(count), variables: { c: 'c-1' } }),
   });
   const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
   const gatewayMs = performance.now() - started;
   if (body.errors || Object.keys(body.data ?? {}).length !== count)
     throw new Error(`batch read of ${count} failed: ${JSON.stringify(body).slice(0, 300)}`);
-  const { requests } = await upstreamStats(upstream);
+  const requests = await upstreamCalls(upstream, token);
   await control(upstream, 20);
   const restStarted = performance.now();
   let next = 0;

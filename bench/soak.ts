@@ -4,17 +4,10 @@
  * and the gateway's RSS at the start, middle and end. Exits 1 when anything went unhandled.
  */
 import { startEmulator } from '../src/emulator/server';
-import { configurationId, userStatusId } from '../src/emulator/store';
+import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from '../src/emulator/store';
 import { argument, rssMb, startBuiltGateway } from './lib';
 
-const PATHS = [
-  ['DEVICE_CONFIGURATION', 'windows10-general', 'windows10-general'],
-  ['ROOT_CERTIFICATE', 'ios-scep', 'ios-root'],
-  ['IOS_SCEP_ROOT_CERTIFICATE', 'ios-scep', 'ios-root'],
-  ['MACOS_SCEP_ROOT_CERTIFICATE', 'macos-scep', 'macos-root'],
-  ['WINDOWS10_VPN_IDENTITY_CERTIFICATE', 'windows10-vpn', 'windows10-pkcs'],
-  ['WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE', 'wp81-vpn', 'wp81-scep'],
-] as const;
+const PATHS = Object.entries(SEEDED_PATH_TARGETS);
 
 const MUTATION = `mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status } requestId } }`;
 const QUERY = `query G($path: UserStatusPath, $c: ID!, $s: ID!) { deviceConfigurationUserStatus(path: $path, deviceConfigurationId: $c, userStatusId: $s) { id status lastReportedDateTime } }`;
@@ -37,7 +30,7 @@ function pick<T>(items: readonly T[], index: number): T {
 }
 
 function operation(index: number): { query: string; variables: Record<string, unknown> } {
-  const [path, configKey, targetKey] = pick(PATHS, index);
+  const [path, [configKey, targetKey]] = pick(PATHS, index);
   const ids = {
     deviceConfigurationId: configurationId(configKey),
     userStatusId: userStatusId(targetKey, index % 3),

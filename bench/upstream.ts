@@ -8,6 +8,8 @@ import http from 'node:http';
 let latencyMs = 0;
 let requests = 0;
 let batches = 0;
+// Calls per Authorization header, so a measurement counts only its own calls, not a previous load's stragglers.
+const byToken = new Map<string, number>();
 
 const userStatus = (id: string) => ({
   '@odata.type': '#microsoft.graph.deviceConfigurationUserStatus',
@@ -25,14 +27,20 @@ function lastSegment(url: string): string {
 
 function answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const url = req.url ?? '/';
-  if (url === '/__stats') return void res.end(JSON.stringify({ requests, batches, latencyMs }));
+  if (url === '/__stats')
+    return void res.end(
+      JSON.stringify({ requests, batches, latencyMs, byToken: Object.fromEntries(byToken) }),
+    );
   if (url === '/__control') {
     latencyMs = Number((JSON.parse(body || '{}') as { latencyMs?: number }).latencyMs ?? 0);
     requests = 0;
     batches = 0;
+    byToken.clear();
     return void res.end('{}');
   }
   requests += 1;
+  const token = req.headers.authorization ?? '';
+  byToken.set(token, (byToken.get(token) ?? 0) + 1);
   let payload: unknown;
   if (url.endsWith('/$batch')) {
     batches += 1;

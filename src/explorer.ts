@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { configurationId, userStatusId } from './emulator/store';
+import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from './emulator/store';
 import { USER_STATUS_PATHS } from './graph/paths';
 import { GATEWAY_NAME } from './version';
 
@@ -15,18 +15,10 @@ export interface ExplorerOptions {
 // src/explorer.ts and dist/explorer.js both sit one level below examples/.
 const OPERATIONS_DIR = path.join(__dirname, '..', 'examples', 'operations');
 
-// The emulator's seeded ids, so every example runs as it is against `npm run demo`.
-const SEEDED: Readonly<Record<string, readonly [string, string]>> = {
-  DEVICE_CONFIGURATION: ['windows10-general', 'windows10-general'],
-  ROOT_CERTIFICATE: ['ios-scep', 'ios-root'],
-  IOS_SCEP_ROOT_CERTIFICATE: ['ios-scep', 'ios-root'],
-  MACOS_SCEP_ROOT_CERTIFICATE: ['macos-scep', 'macos-root'],
-  WINDOWS10_VPN_IDENTITY_CERTIFICATE: ['windows10-vpn', 'windows10-pkcs'],
-  WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE: ['wp81-vpn', 'wp81-scep'],
-};
-
 function ids(path: string): { deviceConfigurationId: string; userStatusId: string } {
-  const [configuration, target] = SEEDED[path] ?? SEEDED.DEVICE_CONFIGURATION!;
+  // The emulator's seeded ids, so every example runs as it is against `npm run demo`.
+  const [configuration, target] =
+    SEEDED_PATH_TARGETS[path] ?? SEEDED_PATH_TARGETS.DEVICE_CONFIGURATION!;
   return {
     deviceConfigurationId: configurationId(configuration),
     userStatusId: userStatusId(target, 0),

@@ -88,6 +88,19 @@ const USERS = [
   },
 ] as const;
 
+/**
+ * For each path variant, the seeded configuration a caller names and the one whose user statuses the path
+ * reaches (a SCEP profile's trusted root, a VPN profile's identity certificate): examples and benches use them.
+ */
+export const SEEDED_PATH_TARGETS: Readonly<Record<string, readonly [string, string]>> = {
+  DEVICE_CONFIGURATION: ['windows10-general', 'windows10-general'],
+  ROOT_CERTIFICATE: ['ios-scep', 'ios-root'],
+  IOS_SCEP_ROOT_CERTIFICATE: ['ios-scep', 'ios-root'],
+  MACOS_SCEP_ROOT_CERTIFICATE: ['macos-scep', 'macos-root'],
+  WINDOWS10_VPN_IDENTITY_CERTIFICATE: ['windows10-vpn', 'windows10-pkcs'],
+  WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE: ['wp81-vpn', 'wp81-scep'],
+};
+
 export const configurationId = (key: string): string => stableGuid(`configuration:${key}`);
 export const userStatusId = (configurationKey: string, userIndex: number): string =>
   stableGuid(`userStatus:${configurationKey}:${userIndex}`);

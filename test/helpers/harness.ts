@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config';
@@ -96,22 +98,11 @@ export async function startHarness(
 export const TOKEN = 'test-token-0123456789';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 
-export const UPDATE_MUTATION = /* GraphQL */ `
-  mutation Update($input: UpdateDeviceConfigurationUserStatusInput!) {
-    updateDeviceConfigurationUserStatus(input: $input) {
-      userStatus {
-        id
-        status
-        lastReportedDateTime
-        userDisplayName
-        userPrincipalName
-        devicesCount
-      }
-      requestId
-      clientRequestId
-    }
-  }
-`;
+/** The explorer's example mutation (examples/operations/update.graphql), so the tests run what users see. */
+export const UPDATE_MUTATION = readFileSync(
+  path.join(__dirname, '..', '..', 'examples', 'operations', 'update.graphql'),
+  'utf8',
+);
 
 export const GET_QUERY = /* GraphQL */ `
   query Get($path: UserStatusPath, $c: ID!, $s: ID!) {
@@ -129,3 +120,37 @@ export const GET_QUERY = /* GraphQL */ `
 /** The `$select` Graph receives for GET_QUERY's selection (every property, sorted). */
 export const SELECT_ALL =
   '$select=devicesCount,id,lastReportedDateTime,status,userDisplayName,userPrincipalName';
+
+/**
+ * Each path variant, the configuration the caller names, the configuration whose statuses the path reaches in the
+ * emulator's seed, and the segment Graph must see between `{c}` and `/userStatuses` (single slashes, as Graph's
+ * docs write them once the seed's `//` is fixed).
+ */
+export const SEEDED_PATHS = [
+  ['DEVICE_CONFIGURATION', 'windows10-general', 'windows10-general', ''],
+  ['ROOT_CERTIFICATE', 'ios-scep', 'ios-root', '/rootCertificate'],
+  [
+    'IOS_SCEP_ROOT_CERTIFICATE',
+    'ios-scep',
+    'ios-root',
+    '/microsoft.graph.iosScepCertificateProfile/rootCertificate',
+  ],
+  [
+    'MACOS_SCEP_ROOT_CERTIFICATE',
+    'macos-scep',
+    'macos-root',
+    '/microsoft.graph.macOSScepCertificateProfile/rootCertificate',
+  ],
+  [
+    'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
+    'windows10-vpn',
+    'windows10-pkcs',
+    '/microsoft.graph.windows10VpnConfiguration/identityCertificate',
+  ],
+  [
+    'WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE',
+    'wp81-vpn',
+    'wp81-scep',
+    '/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate',
+  ],
+] as const;

@@ -1,35 +1,8 @@
 import { configurationId } from '../../src/emulator/store';
-import { AUTH, TOKEN, startHarness } from '../helpers/harness';
+import { AUTH, TOKEN, startHarness, SEEDED_PATHS } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
-const PATHS = [
-  ['DEVICE_CONFIGURATION', 'windows10-general', 'windows10-general', ''],
-  ['ROOT_CERTIFICATE', 'ios-scep', 'ios-root', '/rootCertificate'],
-  [
-    'IOS_SCEP_ROOT_CERTIFICATE',
-    'ios-scep',
-    'ios-root',
-    '/microsoft.graph.iosScepCertificateProfile/rootCertificate',
-  ],
-  [
-    'MACOS_SCEP_ROOT_CERTIFICATE',
-    'macos-scep',
-    'macos-root',
-    '/microsoft.graph.macOSScepCertificateProfile/rootCertificate',
-  ],
-  [
-    'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
-    'windows10-vpn',
-    'windows10-pkcs',
-    '/microsoft.graph.windows10VpnConfiguration/identityCertificate',
-  ],
-  [
-    'WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE',
-    'wp81-vpn',
-    'wp81-scep',
-    '/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate',
-  ],
-] as const;
+const PATHS = SEEDED_PATHS;
 
 const CREATE = /* GraphQL */ `
   mutation Create($input: CreateDeviceConfigurationUserStatusInput!) {

@@ -50,13 +50,13 @@ describe('metrics', () => {
 
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(text).toContain(
-      'graphql_operations_total{operation="Update",type="mutation",outcome="ok"} 1',
+      'graphql_operations_total{operation="UpdateUserStatus",type="mutation",outcome="ok"} 1',
     );
     expect(text).toContain(
       'graphql_operations_total{operation="Two",type="query",outcome="NOT_FOUND"} 1',
     );
     expect(text).toMatch(
-      /graphql_operation_duration_seconds_count\{operation="Update",type="mutation"\} 1/,
+      /graphql_operation_duration_seconds_count\{operation="UpdateUserStatus",type="mutation"\} 1/,
     );
     expect(text).toContain(
       'graph_requests_total{method="PATCH",variant="DEVICE_CONFIGURATION",target="item",status="429"} 1',
@@ -127,7 +127,7 @@ describe('tracing', () => {
     await new Promise((resolve) => setTimeout(resolve, 20)); // the request span ends after the response is sent
 
     const spans = exporter.getFinishedSpans();
-    const operation = spans.find((span) => span.name === 'graphql mutation Update');
+    const operation = spans.find((span) => span.name === 'graphql mutation UpdateUserStatus');
     const upstream = spans.find((span) => span.name === 'graph PATCH DEVICE_CONFIGURATION');
     expect(operation?.spanContext().traceId).toBe(traceId);
     expect(operation?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');

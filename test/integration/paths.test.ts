@@ -6,39 +6,11 @@ import {
   TOKEN,
   UPDATE_MUTATION,
   startHarness,
+  SEEDED_PATHS,
 } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
-// Each enum value, the configuration the caller names, the configuration whose statuses the path reaches,
-// and the exact path Graph must receive (single slashes, as Graph's docs write them once fixed).
-const PATHS = [
-  ['DEVICE_CONFIGURATION', 'windows10-general', 'windows10-general', ''],
-  ['ROOT_CERTIFICATE', 'ios-scep', 'ios-root', '/rootCertificate'],
-  [
-    'IOS_SCEP_ROOT_CERTIFICATE',
-    'ios-scep',
-    'ios-root',
-    '/microsoft.graph.iosScepCertificateProfile/rootCertificate',
-  ],
-  [
-    'MACOS_SCEP_ROOT_CERTIFICATE',
-    'macos-scep',
-    'macos-root',
-    '/microsoft.graph.macOSScepCertificateProfile/rootCertificate',
-  ],
-  [
-    'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
-    'windows10-vpn',
-    'windows10-pkcs',
-    '/microsoft.graph.windows10VpnConfiguration/identityCertificate',
-  ],
-  [
-    'WINDOWS_PHONE81_VPN_IDENTITY_CERTIFICATE',
-    'wp81-vpn',
-    'wp81-scep',
-    '/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate',
-  ],
-] as const;
+const PATHS = SEEDED_PATHS;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
