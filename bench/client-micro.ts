@@ -1,4 +1,8 @@
-// ad-hoc: CPU per upstream call, axios (as the gateway configures it) vs node:http, 20 in flight
+/**
+ * `npm run bench:client`: CPU per upstream call of the HTTP client alone, against the upstream stand-in with 20
+ * calls in flight: plain `node:http`, the gateway's axios instance, and the gateway's Graph client (axios plus
+ * timeouts, retries, events). BENCHMARKS.md quotes it for the cost of axios.
+ */
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';

@@ -96,7 +96,7 @@ export function renderReport(results: BenchResults): string {
     );
   lines.push(
     '',
-    '| statuses read | gateway: upstream calls | gateway: wall ms | plain REST GETs (concurrency 4): calls | REST wall ms | speed-up |',
+    '| statuses read | gateway: upstream calls | gateway: wall ms (median of 3) | plain REST GETs (concurrency 4): calls | REST wall ms (median of 3) | speed-up |',
     '| --- | --- | --- | --- | --- | --- |',
     ...results.batches.map(
       (batch) =>
