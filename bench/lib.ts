@@ -29,10 +29,26 @@ export interface StartedGateway {
   stop(): Promise<number | null>;
 }
 
-/** The built gateway (`dist/index.js`) as its own process, in production mode, on a free port. */
-export async function startBuiltGateway(env: Record<string, string>): Promise<StartedGateway> {
+export interface GatewayProcessOptions {
+  /** Run `src/index.ts` through tsx instead of the build (the smoke run, which must work without a build). */
+  readonly fromSource?: boolean;
+  /** Extra Node flags, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+}
+
+/**
+ * The gateway as its own process, in production mode, on a free port; its JSON log lines are collected. Built
+ * (`dist/index.js`) unless `fromSource`.
+ */
+export async function startBuiltGateway(
+  env: Record<string, string>,
+  options: GatewayProcessOptions = {},
+): Promise<StartedGateway> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'index.js')], {
+  const entry = options.fromSource
+    ? ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')]
+    : [path.join(ROOT, 'dist', 'index.js')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',

@@ -3,11 +3,10 @@
  * at concurrency 64 against the upstream stand-in (0 ms), and prints where its CPU time went: by package and by
  * function (self time). The .cpuprofile is kept in bench/results/ for a flame graph (Chrome DevTools, speedscope).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, argument, freePort, startScript, waitUntilServing } from './lib';
+import { argument, startBuiltGateway, startScript } from './lib';
 
 interface ProfileNode {
   id: number;
@@ -28,25 +27,12 @@ async function main(): Promise<void> {
   const folder = path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
   const upstream = await startScript('upstream.ts');
-  const port = await freePort();
   const before = new Set(readdirSync(folder));
-  const gateway = spawn(
-    process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${folder}`, path.join(ROOT, 'dist', 'index.js')],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-        GRAPH_BASE_URL: `${upstream.url}/beta`,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+  const gateway = await startBuiltGateway(
+    { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', GRAPH_BASE_URL: `${upstream.url}/beta` },
+    { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${folder}`] },
   );
-  const url = `http://127.0.0.1:${port}/graphql`;
-  await waitUntilServing(url, gateway);
+  const { url } = gateway;
   const body = JSON.stringify({
     query:
       'mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }',
@@ -63,10 +49,7 @@ async function main(): Promise<void> {
     body,
   });
   console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s`);
-  await new Promise<void>((resolve) => {
-    gateway.once('exit', () => resolve());
-    gateway.kill('SIGTERM');
-  });
+  await gateway.stop(); // the profile is written as the process exits
   upstream.process.kill('SIGTERM');
   const file = readdirSync(folder).find(
     (name) => name.endsWith('.cpuprofile') && !before.has(name),

@@ -4,12 +4,11 @@
  * Writes bench/results/latest.json and the table in BENCHMARKS.md. `-- --quick` takes about a minute; `--smoke`
  * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, cpuMs, freePort, rssMb, startScript, waitUntilServing } from './lib';
+import { ROOT, cpuMs, rssMb, startBuiltGateway, startScript } from './lib';
 import type { Child } from './lib';
 import { renderReport, writeBenchmarksMd } from './report';
 import type { BatchResult, BenchResults, LoadResult } from './report';
@@ -54,17 +53,8 @@ const BODY = JSON.stringify({
 });
 
 async function startGateway(upstream: string): Promise<Child> {
-  const port = await freePort();
-  const entry =
-    mode === 'smoke'
-      ? ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')]
-      : [path.join(ROOT, 'dist', 'index.js')];
-  const child = spawn(process.execPath, entry, {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
+  return startBuiltGateway(
+    {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       GRAPH_BASE_URL: `${upstream}/beta`,
       // One document reads up to 500 statuses in the batching part: raise the hostile-query limits for it.
@@ -72,11 +62,8 @@ async function startGateway(upstream: string): Promise<Child> {
       GRAPHQL_MAX_FIELDS: '5000',
       GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}/graphql`;
-  await waitUntilServing(url, child);
-  return { process: child, url };
+    { fromSource: mode === 'smoke' },
+  );
 }
 
 async function control(upstream: string, latencyMs: number): Promise<void> {
