@@ -78,39 +78,50 @@ describe('hostile GraphQL is refused before execution, with nothing sent to Grap
 
   it('a document over 50,000 characters', async () => {
     const padding = ' '.repeat(50_001);
-    const { status, body } = await harness.gateway.gql(`{ __typename }${padding}`, undefined, AUTH);
+    const { status, body } = await harness.gateway.gql(`${GET_QUERY}${padding}`, { c, s }, AUTH);
     expect(status).toBe(400);
     expect(body.errors?.[0]).toMatchObject({
       message: 'The document is longer than 50000 characters.',
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
+    expect(harness.emulator.requests).toHaveLength(0);
   });
 
   it('a request body over 1 MB → HTTP 413', async () => {
     const { status, body } = await harness.gateway.post(
-      { query: '{ __typename }', variables: { padding: 'x'.repeat(1024 * 1024) } },
+      { query: GET_QUERY, variables: { c, s, padding: 'x'.repeat(1024 * 1024) } },
       AUTH,
     );
     expect(status).toBe(413);
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(harness.emulator.requests).toHaveLength(0);
   });
 
   it('batched HTTP operations (a JSON array) are off', async () => {
     const { status, body } = await harness.gateway.post(
-      [{ query: '{ __typename }' }, { query: '{ __typename }' }],
+      [
+        { query: GET_QUERY, variables: { c, s } },
+        { query: GET_QUERY, variables: { c, s } },
+      ],
       AUTH,
     );
     expect(status).toBe(400);
     expect(JSON.stringify(body)).toContain('batching');
+    expect(harness.emulator.requests).toHaveLength(0);
   });
 
   it('CSRF prevention refuses a simple GET without a preflight header', async () => {
-    const url = `${harness.gateway.url}?query=${encodeURIComponent('{ __typename }')}`;
-    const simple = await fetch(url);
+    const query = `{ deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "${s}") { id } }`;
+    const url = `${harness.gateway.url}?query=${encodeURIComponent(query)}`;
+    const simple = await fetch(url, { headers: AUTH });
     expect(simple.status).toBe(400);
     expect(await simple.text()).toContain('CSRF');
-    const preflighted = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(harness.emulator.requests).toHaveLength(0);
+    const preflighted = await fetch(url, {
+      headers: { ...AUTH, 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(200);
+    expect(harness.emulator.requests).toHaveLength(1);
   });
 });
 
