@@ -1,8 +1,8 @@
 import type { GatewayError } from '../errors';
 import { isGatewayError } from '../errors';
 import type { GraphClient } from './client';
-import { graphResponseError, upstreamMalformedError } from './errors';
-import { decideRetry, parseRetryAfter } from './retry';
+import { graphResponseError, retryAfterOf, upstreamMalformedError } from './errors';
+import { decideRetry } from './retry';
 
 /**
  * Graph JSON batching: up to 20 requests in one `POST /$batch`, answered in any order and matched by `id`.
@@ -124,7 +124,7 @@ async function sendBatch(client: GraphClient, pending: readonly Pending[]): Prom
     if (!isGatewayError(error)) throw error;
     // A throttled or unavailable envelope (424, 429, 503, 504) holds every item back; any other failure is final.
     const status = (error.extensions.graph as { status?: number } | undefined)?.status;
-    const retryAfterSeconds = error.extensions.retryAfterSeconds as number | undefined;
+    const retryAfterSeconds = retryAfterOf(error);
     const retryable = status !== undefined && THROTTLED_STATUSES.has(status);
     return pending.map(() =>
       retryable
@@ -170,7 +170,7 @@ function itemAnswer(
   });
   if (!THROTTLED_STATUSES.has(response.status) || response.status === 424)
     return { ok: false, error };
-  const retryAfterSeconds = parseRetryAfter(headers['retry-after'], Date.now());
+  const retryAfterSeconds = retryAfterOf(error);
   return {
     throttled: true,
     error,

@@ -120,6 +120,12 @@ export function graphResponseError(response: GraphHttpResponse, nowMs = Date.now
   });
 }
 
+/** The `Retry-After` (in seconds) that Graph sent with the answer behind an error, read once when it was mapped. */
+export function retryAfterOf(error: GatewayError): number | undefined {
+  const seconds = error.extensions.retryAfterSeconds;
+  return typeof seconds === 'number' ? seconds : undefined;
+}
+
 /** Graph gave no answer within `GRAPH_TIMEOUT_MS`. */
 export function upstreamTimeoutError(timeoutMs: number): GatewayError {
   return new GatewayError(

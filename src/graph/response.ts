@@ -1,7 +1,6 @@
 import type { GatewayError } from '../errors';
-import { graphResponseError, upstreamMalformedError } from './errors';
+import { graphResponseError, retryAfterOf, upstreamMalformedError } from './errors';
 import type { GraphHttpResponse } from './errors';
-import { parseRetryAfter } from './retry';
 import type { AttemptFailure } from './retry';
 
 /** The outcome of one HTTP attempt: Graph's usable answer, or why it failed and the error it means. */
@@ -24,7 +23,7 @@ export type Attempt =
 export function toAttempt(response: GraphHttpResponse): Attempt {
   if (response.status < 200 || response.status > 299) {
     const error = graphResponseError(response);
-    const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], Date.now());
+    const retryAfterSeconds = retryAfterOf(error);
     return {
       ok: false,
       status: response.status,
