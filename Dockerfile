@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
 # Two stages: the build stage has the dev dependencies (TypeScript, codegen); the runtime stage has only
 # production dependencies, the compiled dist/ and the files the server reads at start (schema, example operations).
+# Node 22 LTS, pinned by minor so a rebuild never changes Node unnoticed: bump it on purpose (the engines test checks
+# that package.json's engines covers it). .npmrc comes along: it keeps graphql-yoga (a types-only peer) out.
 
-FROM node:22-bookworm-slim AS build
+FROM node:22.20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json codegen.yml ./
 COPY schema ./schema
@@ -12,11 +14,11 @@ COPY examples/operations ./examples/operations
 COPY src ./src
 RUN npm run codegen && npm run build
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:22.20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 ENV PORT=4000
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schema ./schema

@@ -1,8 +1,9 @@
 /**
  * Replays the Dockerfile's runtime stage without a Docker engine (none runs on CI machines): in a temporary folder
  * it copies what the stage copies (the build stage's output is this checkout's `npm run build`), runs its RUN
- * steps (`npm ci --omit=dev`), checks that no dev dependency came along, starts its CMD with its ENV, and runs
- * its HEALTHCHECK command, which must pass. Run by CI after the build: `npm run docker:replay`.
+ * steps (`npm ci --omit=dev`, which must print no EBADENGINE warning on this Node), checks that no dev dependency
+ * came along, starts its CMD with its ENV, and runs its HEALTHCHECK command, which must pass. Run by CI after the
+ * build: `npm run docker:replay`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,8 +49,13 @@ async function main(): Promise<void> {
         }
       } else if (keyword === 'RUN') {
         console.log(`RUN ${args}`);
-        const result = spawnSync('sh', ['-c', args], { cwd: folder, env, stdio: 'inherit' });
+        const result = spawnSync('sh', ['-c', args], { cwd: folder, env, encoding: 'utf8' });
+        process.stdout.write(result.stdout);
+        process.stderr.write(result.stderr);
         if (result.status !== 0) fail(`RUN failed: ${args}`);
+        // A production install must be warning-free on every Node version package.json's engines claims.
+        if (result.stderr.includes('EBADENGINE'))
+          fail(`a production dependency does not support node ${process.version} (EBADENGINE)`);
       } else if (keyword === 'CMD') cmd = commandArgs(args);
       else if (keyword === 'HEALTHCHECK')
         healthcheck = commandArgs(args.replace(/^(--\S+\s+)*CMD\s+/, ''));

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { buildSubgraphSchema as BuildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -74,6 +74,11 @@ function documentText(request: FastifyRequest): unknown {
 const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
 
+/** The resolver map `buildSubgraphSchema` takes, from its public signature (not from the package's dist/). */
+type SubgraphResolvers = NonNullable<
+  Extract<Parameters<typeof BuildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers']
+>;
+
 /** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
 async function schemaOptions(config: Config) {
   const typeDefs = loadTypeDefs();
@@ -83,7 +88,7 @@ async function schemaOptions(config: Config) {
   const subgraph = parse([FEDERATION_LINK, ...typeDefs].join('\n'));
   return {
     schema: buildSubgraphSchema([
-      { typeDefs: subgraph, resolvers: resolvers as GraphQLResolverMap<unknown> },
+      { typeDefs: subgraph, resolvers: resolvers as SubgraphResolvers },
     ]),
   };
 }

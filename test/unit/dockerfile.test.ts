@@ -9,10 +9,20 @@ const steps = (keyword: string) =>
   runtime?.instructions.filter((step) => step.keyword === keyword).map((step) => step.args) ?? [];
 
 describe('Dockerfile', () => {
-  it('has a build stage and a runtime stage, both on the current Node LTS (22)', () => {
+  it('has a build stage and a runtime stage, both on the current Node LTS (22) pinned by minor', () => {
     expect(stages).toHaveLength(2);
     expect(build?.name).toBe('build');
-    for (const stage of stages) expect(stage.from).toMatch(/^node:22(\.\d+)*-(bookworm-)?slim$/);
+    for (const stage of stages) expect(stage.from).toMatch(/^node:22\.\d+(\.\d+)?-(bookworm-)?slim$/);
+    expect(new Set(stages.map((stage) => stage.from)).size).toBe(1);
+  });
+
+  it('installs with the project .npmrc in both stages (it keeps types-only peers out of production)', () => {
+    for (const stage of stages)
+      expect(stage.instructions).toContainEqual({
+        keyword: 'COPY',
+        args: 'package.json package-lock.json .npmrc ./',
+      });
+    expect(readFileSync(path.join(ROOT, '.npmrc'), 'utf8')).toMatch(/^legacy-peer-deps=true$/m);
   });
 
   it('builds with dev dependencies and codegen in the build stage', () => {
