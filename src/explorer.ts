@@ -1,79 +1,98 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { GraphiQLOptions } from 'graphql-yoga';
+import type { renderGraphiQL as RenderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from './emulator/store';
-import { USER_STATUS_PATHS } from './graph/paths';
+import { EXAMPLE_PATHS, EXAMPLE_UPDATE, PATH_EXAMPLES } from './explorer-examples';
+import type { PathExample } from './explorer-examples';
 import { GATEWAY_NAME } from './version';
+
+/** What `renderGraphiQL` takes, from its own signature (no import of graphql-yoga, which only declares it). */
+type GraphiQLOptions = NonNullable<Parameters<typeof RenderGraphiQL>[0]>;
 
 export interface ExplorerOptions {
   /** Headers prefilled in the explorer's header editor (the demo puts its token there). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** One tab of GraphiQL: its title is the operation name in `query`. */
+export interface ExampleTab {
+  readonly query: string;
+  readonly variables: string;
+  readonly headers: string;
+}
+
 // src/explorer.ts and dist/explorer.js both sit one level below examples/.
 const OPERATIONS_DIR = path.join(__dirname, '..', 'examples', 'operations');
 
-function ids(path: string): { deviceConfigurationId: string; userStatusId: string } {
-  // The emulator's seeded ids, so every example runs as it is against `npm run demo`.
-  const [configuration, target] =
-    SEEDED_PATH_TARGETS[path] ?? SEEDED_PATH_TARGETS.DEVICE_CONFIGURATION!;
-  return {
-    deviceConfigurationId: configurationId(configuration),
-    userStatusId: userStatusId(target, 0),
-  };
+const operation = (file: string) => readFileSync(path.join(OPERATIONS_DIR, file), 'utf8');
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+const ids = ({ deviceConfigurationId, userStatusId }: PathExample) => ({
+  deviceConfigurationId,
+  userStatusId,
+});
+
+/** update.graphql renamed for one path, so that each path's tab has its own title. */
+function updateOn(update: string, example: PathExample, pathName: string): string {
+  const renamed = update.replace(/^mutation \w+/m, `mutation ${example.operationName}`);
+  const comment = `# Update a user status of ${example.reaches} (${pathName}).`;
+  return renamed.startsWith('#') ? renamed.replace(/^#.*/, comment) : `${comment}\n${renamed}`;
 }
 
-const operation = (file: string) => readFileSync(path.join(OPERATIONS_DIR, file), 'utf8');
-
 /** The explorer's tabs: the mutation on each path, then the read, the list and the bulk update. */
-export function exampleTabs(headers: string) {
+export function exampleTabs(headers: string): ExampleTab[] {
   const update = operation('update.graphql');
-  const variables = (value: unknown) => JSON.stringify(value, null, 2);
+  const defaults = PATH_EXAMPLES.DEVICE_CONFIGURATION;
+  const updates = EXAMPLE_PATHS.map((name) => ({
+    query: updateOn(update, PATH_EXAMPLES[name], name),
+    variables: json({ input: { path: name, ...ids(PATH_EXAMPLES[name]), ...EXAMPLE_UPDATE } }),
+    headers,
+  }));
+  const bulkInputs = EXAMPLE_PATHS.map((name) => ({
+    path: name,
+    ...ids(PATH_EXAMPLES[name]),
+    status: 'COMPLIANT',
+  }));
   return [
-    ...USER_STATUS_PATHS.map((name) => ({
-      query: update,
-      variables: variables({
-        input: {
-          path: name,
-          ...ids(name),
-          status: 'NOT_APPLICABLE',
-          lastReportedDateTime: '2017-01-01T00:00:17.7769392-08:00',
-        },
-      }),
-      headers,
-    })),
+    ...updates,
     {
       query: operation('get.graphql'),
-      variables: variables({ path: 'DEVICE_CONFIGURATION', ...ids('DEVICE_CONFIGURATION') }),
+      variables: json({ path: 'DEVICE_CONFIGURATION', ...ids(defaults) }),
       headers,
     },
     {
       query: operation('list.graphql'),
-      variables: variables({
-        deviceConfigurationId: ids('DEVICE_CONFIGURATION').deviceConfigurationId,
-        first: 10,
-      }),
+      variables: json({ deviceConfigurationId: defaults.deviceConfigurationId, first: 10 }),
       headers,
     },
-    {
-      query: operation('bulk.graphql'),
-      variables: variables({
-        inputs: USER_STATUS_PATHS.map((name) => ({
-          path: name,
-          ...ids(name),
-          status: 'COMPLIANT',
-        })),
-      }),
-      headers,
-    },
+    { query: operation('bulk.graphql'), variables: json({ inputs: bulkInputs }), headers },
   ];
 }
 
 interface RenderedPage {
   readonly html: string;
   readonly gzipped: Buffer;
+}
+
+/**
+ * GraphiQL's settings. Header persistence is off: GraphiQL would otherwise keep whatever is in the header editor
+ * (a bearer token) in localStorage (`graphiql:headers`, and in each stored tab) and bring it back after a reload.
+ */
+export function explorerSettings(options: ExplorerOptions = {}) {
+  const headers = json(options.headers ?? { Authorization: 'Bearer <your Microsoft Graph token>' });
+  const tabs = exampleTabs(headers);
+  // GraphiQL 5 fills the editors from `initialQuery`/`initialVariables`, not from the first tab, and after a reload
+  // it adds an untitled tab unless they match a stored tab: pass the first tab's query and variables as well.
+  const settings: GraphiQLOptions & { initialQuery?: string; initialVariables?: string } = {
+    initialQuery: tabs[0]?.query,
+    initialVariables: tabs[0]?.variables,
+    title: `${GATEWAY_NAME} explorer`,
+    endpoint: '/graphql',
+    defaultTabs: tabs,
+    headers,
+    shouldPersistHeaders: false,
+  };
+  return settings;
 }
 
 /**
@@ -85,21 +104,7 @@ export function registerExplorer(app: FastifyInstance, options: ExplorerOptions 
   // GraphiQL's bundle is ~9 MB of JavaScript: loaded on the first page view, not at start.
   const render = async (): Promise<RenderedPage> => {
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-    const headers = JSON.stringify(
-      options.headers ?? { Authorization: 'Bearer <your Microsoft Graph token>' },
-      null,
-      2,
-    );
-    const tabs = exampleTabs(headers);
-    // GraphiQL 5 fills the variables editor from `initialVariables`, not from the first tab: pass both.
-    const settings = {
-      initialVariables: tabs[0]?.variables,
-      title: `${GATEWAY_NAME} explorer`,
-      endpoint: '/graphql',
-      defaultTabs: tabs,
-      headers,
-    };
-    const html = renderGraphiQL(settings as GraphiQLOptions);
+    const html = renderGraphiQL(explorerSettings(options));
     return { html, gzipped: gzipSync(html) };
   };
   const send = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { startEmulator } from '../../src/emulator/server';
 import type { Emulator } from '../../src/emulator/server';
@@ -53,7 +53,7 @@ it('the explorer loads offline, shows the schema docs and runs the example mutat
   await page.waitForSelector('.graphiql-container', { timeout: 30000 });
   // The first tab is the example mutation on DEVICE_CONFIGURATION, with its variables and the prefilled token.
   await page.waitForFunction(
-    () => document.body.innerText.includes('UpdateUserStatus'),
+    () => document.body.innerText.includes('UpdateOnDeviceConfiguration'),
     undefined,
     { timeout: 30000 },
   );
@@ -87,4 +87,98 @@ it('the explorer loads offline, shows the schema docs and runs the example mutat
   );
   expect(outside).toEqual([]);
   expect(requested.some((url) => url.endsWith('/graphql'))).toBe(true);
+});
+
+/** Polls a browser-side condition (the page works at its own pace); fails after 30 s. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); !(await condition());) {
+    if (Date.now() - started > 30000) throw new Error('condition not met within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const tabTitles = (page: Page) =>
+  page.$$eval('.graphiql-tab button:not([aria-label])', (tabs) =>
+    tabs.map((tab) => tab.textContent?.trim()),
+  );
+
+/** Every string the page's origin keeps: localStorage, sessionStorage, each IndexedDB record, Cache Storage keys. */
+async function storedText(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const parts: string[] = [
+      JSON.stringify({ ...localStorage }),
+      JSON.stringify({ ...sessionStorage }),
+    ];
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const records = await new Promise<unknown[]>((resolve, reject) => {
+          const all = db.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => resolve(all.result);
+          all.onerror = () => reject(all.error);
+        });
+        parts.push(`${info.name}/${store}: ${JSON.stringify(records)}`);
+      }
+      db.close();
+    }
+    for (const name of await caches.keys()) parts.push(`cache ${name}`);
+    return parts.join('\n');
+  });
+}
+
+it('keeps no token in the browser: neither the prefilled one nor one typed into the header editor', async () => {
+  const typed = 'typed-into-graphiql-7c1e9a';
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('.graphiql-container', { timeout: 30000 });
+  // One tab per path, each with its own title, then the read, the list and the bulk update.
+  await page.waitForSelector('.graphiql-tab', { timeout: 30000 });
+  const titles = await tabTitles(page);
+  expect(titles).toEqual([
+    'UpdateOnDeviceConfiguration',
+    'UpdateOnRootCertificate',
+    'UpdateOnIosScepRootCertificate',
+    'UpdateOnMacOSScepRootCertificate',
+    'UpdateOnWindows10VpnIdentityCertificate',
+    'UpdateOnWindowsPhone81VpnIdentityCertificate',
+    'GetUserStatus',
+    'ListUserStatuses',
+    'UpdateUserStatuses',
+  ]);
+
+  // Replace the header editor's text with a typed token, and run the mutation with it.
+  await page.getByRole('button', { name: 'Headers', exact: true }).click();
+  const headersEditor = page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden)');
+  await headersEditor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(`{"Authorization": "Bearer ${typed}"}`);
+  await until(async () => /Bearer\s+typed-into/.test(await headersEditor.innerText()));
+  const sent = emulator.requests.length;
+  await page.click('.graphiql-execute-button');
+  await until(() =>
+    emulator.requests
+      .slice(sent)
+      .some((request) => request.headers.authorization === `Bearer ${typed}`),
+  );
+  // GraphiQL writes its tab state half a second after a change: let it, then reload.
+  await page.waitForTimeout(1000);
+  await page.reload();
+  await page.waitForSelector('.graphiql-container', { timeout: 30000 });
+  await page.waitForSelector('.graphiql-tab', { timeout: 30000 });
+
+  // The same tabs come back (no extra untitled one), their headers from the page, not from storage.
+  expect(await tabTitles(page)).toEqual(titles);
+  const stored = await storedText(page);
+  expect(stored).toContain('graphiql:tabState'); // GraphiQL did store its state, only without headers
+  expect(stored).not.toContain(typed);
+  expect(stored).not.toContain(TOKEN);
+  expect(await page.textContent('body')).not.toContain(typed);
+  await context.close();
 });

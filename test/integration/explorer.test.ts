@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { startGateway, startHarness } from '../helpers/harness';
+import { exampleTabs } from '../../src/explorer';
+import { AUTH, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 let harness: Harness;
@@ -59,6 +60,21 @@ describe('explorer', () => {
     for (const name of ['GetUserStatus', 'ListUserStatuses', 'UpdateUserStatuses'])
       expect(html).toContain(name);
   });
+
+  it.each(exampleTabs('{}').map((tab, index) => [index, tab] as const))(
+    'example tab %i runs as it is against the emulator (its seeded ids exist)',
+    async (_index, tab) => {
+      const { status, body } = await harness.gateway.post(
+        { query: tab.query, variables: JSON.parse(tab.variables) as unknown },
+        AUTH,
+      );
+      expect(body.errors).toBeUndefined();
+      expect(status).toBe(200);
+      const results = Object.values(body.data ?? {});
+      expect(results).toHaveLength(1);
+      expect(JSON.stringify(results)).not.toContain('"error":{');
+    },
+  );
 
   it('is not served where introspection is off', async () => {
     const production = await startGateway({
