@@ -20,7 +20,7 @@ export interface Config {
   readonly introspection: boolean;
   /** The most inputs one bulk mutation may carry (MAX_BULK_INPUTS). */
   readonly maxBulkInputs: number;
-  /** Browser origins allowed by CORS; empty means no CORS headers at all. */
+  /** CORS_ORIGINS; empty means the default of src/cors.ts (loopback origins outside production, none in it). */
   readonly corsOrigins: readonly string[];
   /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeoutMs: number;

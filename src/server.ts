@@ -8,7 +8,6 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,6 +15,7 @@ import type { Config } from './config';
 import { context, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import { createGatewayContext, createRequestSummary } from './context';
+import { registerCors } from './cors';
 import type { GatewayContext, RequestSummary } from './context';
 import { registerExplorer } from './explorer';
 import type { ExplorerOptions } from './explorer';
@@ -147,12 +147,7 @@ export async function createGatewayServer(
     if (lifecycle.draining) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => transport.close());
-  if (config.corsOrigins.length > 0)
-    await app.register(cors, {
-      origin: [...config.corsOrigins],
-      methods: ['GET', 'POST'],
-      maxAge: 600,
-    });
+  await registerCors(app, config);
 
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
     if (error.statusCode === 413)
