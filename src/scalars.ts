@@ -42,6 +42,8 @@ function parseDateTimeOffset(value: unknown): string {
  */
 export const DateTimeOffsetScalar = new GraphQLScalarType<string, string>({
   name: 'DateTimeOffset',
+  // The same URL as the schema's @specifiedBy: this object replaces the SDL's scalar, directive included.
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc3339#section-5.6',
   serialize(value) {
     if (typeof value !== 'string') throw new TypeError('DateTimeOffset values are strings');
     return value;

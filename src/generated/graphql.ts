@@ -18,6 +18,7 @@ export type Scalars = {
    * or `Z` and up to 7 fractional digits, for example `2017-01-01T00:00:17.7769392-08:00`. The gateway validates
    * input values (real calendar dates, hours 00-23, offsets up to ±14:00) and passes them through verbatim both ways:
    * the string you send is the string Graph receives, and the string Graph answers is the string you get back.
+   * In generated TypeScript types, map it to `string`.
    */
   DateTimeOffset: { input: string; output: string; }
 };
