@@ -1,8 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
-import type { buildSubgraphSchema as BuildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -18,6 +16,7 @@ import { createGatewayContext, createRequestSummary } from './context';
 import { registerCors } from './cors';
 import type { GatewayContext, RequestSummary } from './context';
 import { registerExplorer } from './explorer';
+import { buildSubgraph } from './federation';
 import type { ExplorerOptions } from './explorer';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
@@ -28,6 +27,7 @@ import { formatGatewayError } from './errors';
 import { createGraphTransport } from './graph/client';
 import { createQueryLimitsRule } from './limits';
 import { createLogger } from './logging';
+import { pageInfoResolvers } from './page-info';
 import { resolvers } from './resolvers';
 import { USER_AGENT } from './version';
 
@@ -69,28 +69,12 @@ function documentText(request: FastifyRequest): unknown {
     : undefined;
 }
 
-// Federation 2: the schema becomes a subgraph that composes into an Apollo Router supergraph.
-// https://www.apollographql.com/docs/graphos/schema-design/federated-schemas/federation
-const FEDERATION_LINK =
-  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
-
-/** The resolver map `buildSubgraphSchema` takes, from its public signature (not from the package's dist/). */
-type SubgraphResolvers = NonNullable<
-  Extract<Parameters<typeof BuildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers']
->;
-
 /** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
 async function schemaOptions(config: Config) {
   const typeDefs = loadTypeDefs();
-  if (!config.federation) return { typeDefs, resolvers };
-  // Loaded only in this mode: the federation libraries weigh several MB of memory.
-  const { buildSubgraphSchema } = await import('@apollo/subgraph');
-  const subgraph = parse([FEDERATION_LINK, ...typeDefs].join('\n'));
-  return {
-    schema: buildSubgraphSchema([
-      { typeDefs: subgraph, resolvers: resolvers as SubgraphResolvers },
-    ]),
-  };
+  const allResolvers = { ...resolvers, ...pageInfoResolvers };
+  if (!config.federation) return { typeDefs, resolvers: allResolvers };
+  return { schema: await buildSubgraph(typeDefs, allResolvers) };
 }
 
 /** Builds the whole gateway from a `Config`; never listens (index.ts and the tests do). */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { TOKEN, startHarness } from '../helpers/harness';
+import { AUTH, TOKEN, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 /** What test/fixtures/clients.mjs prints: per client and scenario, the client's result and the wire. */
@@ -120,6 +120,37 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
     expect(body.data?.__type).toEqual({
       kind: 'SCALAR',
       specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc3339#section-5.6',
+    });
+  });
+
+  it('Relay-style clients get the full PageInfo: forward paging, no previous page, no start cursor', async () => {
+    const page = (after?: string) =>
+      harness.gateway.gql(
+        `query($after: String) {
+          deviceConfigurationUserStatuses(deviceConfigurationId: "fb2e09f7-878d-4440-aa28-935f7a56e498", first: 2, after: $after) {
+            nodes { id }
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          }
+        }`,
+        { after },
+        AUTH,
+      );
+    type Page = { nodes: unknown[]; pageInfo: { endCursor: string } };
+    const first = (await page()).body.data?.deviceConfigurationUserStatuses as Page;
+    expect(first.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: null,
+      endCursor: expect.any(String),
+    });
+    const second = (await page(first.pageInfo.endCursor)).body.data
+      ?.deviceConfigurationUserStatuses as Page;
+    expect(second.nodes).toHaveLength(1);
+    expect(second.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: false,
+      startCursor: null,
+      endCursor: null,
     });
   });
 });

@@ -1,5 +1,5 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { AUTH, UPDATE_MUTATION, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 let harness: Harness;
@@ -18,6 +18,40 @@ describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
     );
     expect(sdl).toContain('enum UserStatusPath');
     expect(sdl).toContain('scalar DateTimeOffset');
+  });
+
+  it('marks every value type @shareable (a neighbour may define PageInfo), and the root types not', async () => {
+    const { body } = await harness.gateway.gql('{ _service { sdl } }');
+    const sdl = (body.data?._service as { sdl: string }).sdl;
+    for (const type of [
+      'PageInfo',
+      'DeviceConfigurationUserStatus',
+      'DeviceConfigurationUserStatusConnection',
+      'UpdateDeviceConfigurationUserStatusPayload',
+      'UpdateDeviceConfigurationUserStatusResult',
+      'GraphOperationError',
+      'DeleteDeviceConfigurationUserStatusPayload',
+    ])
+      expect(sdl).toMatch(new RegExp(`type ${type}\\s+@shareable\\s*\\{`));
+    expect(sdl).toMatch(/type Query\s*\{/);
+    expect(sdl).toMatch(/type Mutation\s*\{/);
+    expect(sdl).toMatch(/type PageInfo[^}]*hasPreviousPage: Boolean![^}]*startCursor: String/);
+  });
+
+  it('serves _service { sdl } in production too, where introspection is off (composition needs it)', async () => {
+    const production = await startGateway({
+      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      NODE_ENV: 'production',
+      FEDERATION: 'true',
+    });
+    try {
+      const introspection = await production.gql('{ __schema { queryType { name } } }');
+      expect(introspection.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const { body } = await production.gql('{ _service { sdl } }');
+      expect((body.data?._service as { sdl: string }).sdl).toContain('type PageInfo');
+    } finally {
+      await production.close();
+    }
   });
 
   it('still runs the mutation, with the DateTimeOffset passed through verbatim', async () => {

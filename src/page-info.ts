@@ -1,0 +1,21 @@
+import type { Resolvers } from './generated/graphql';
+
+/** The paging state a list gives (src/graph/lists.ts): Graph's paging is forward-only. */
+export interface ForwardPageInfo {
+  readonly hasNextPage: boolean;
+  readonly endCursor: string | null;
+}
+
+/**
+ * The two Relay `PageInfo` fields Graph has nothing for. Graph pages forward only (`@odata.nextLink`, no link back and
+ * no cursor per item), so there is never a previous page to offer, and no cursor for a page's start; the Relay
+ * specification allows `hasPreviousPage: false` when paging with `first`/`after`, and a null `startCursor`.
+ * https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo.Fields
+ * https://learn.microsoft.com/graph/paging
+ */
+export const pageInfoResolvers: Pick<Resolvers, 'PageInfo'> = {
+  PageInfo: {
+    hasPreviousPage: () => false,
+    startCursor: () => null,
+  },
+};
