@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from './emulator/store';
-import { USER_STATUS_PATHS } from './graph/paths';
+import { PATH_VARIANTS } from './graph/paths';
 import { GATEWAY_NAME } from './version';
 
 export interface ExplorerOptions {
@@ -32,7 +32,7 @@ export function exampleTabs(headers: string) {
   const update = operation('update.graphql');
   const variables = (value: unknown) => JSON.stringify(value, null, 2);
   return [
-    ...USER_STATUS_PATHS.map((name) => ({
+    ...PATH_VARIANTS.map((name) => ({
       query: update,
       variables: variables({
         input: {
@@ -60,7 +60,7 @@ export function exampleTabs(headers: string) {
     {
       query: operation('bulk.graphql'),
       variables: variables({
-        inputs: USER_STATUS_PATHS.map((name) => ({
+        inputs: PATH_VARIANTS.map((name) => ({
           path: name,
           ...ids(name),
           status: 'COMPLIANT',

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       graphMaxResponseBytes: 5 * 1024 * 1024,
       graphMaxRetries: 3,
       graphMaxRetryDelayMs: 30000,
-      graphRetryBaseDelayMs: 1000,
+      graphRetryBaseDelayMs: 3000,
       graphDeadlineMs: 30000,
       logLevel: 'info',
       production: false,
