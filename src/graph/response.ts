@@ -89,7 +89,11 @@ interface UnwrappedMessage {
  */
 export function unwrapIntuneMessage(raw: string | null): UnwrappedMessage {
   if (raw === null || !raw.trimStart().startsWith('{'))
-    return { message: raw?.slice(0, MAX_GRAPH_MESSAGE_LENGTH) ?? null, activityId: null, operationId: null };
+    return {
+      message: raw?.slice(0, MAX_GRAPH_MESSAGE_LENGTH) ?? null,
+      activityId: null,
+      operationId: null,
+    };
   let inner: Record<string, unknown> | undefined;
   try {
     inner = asRecord(JSON.parse(raw));
