@@ -137,7 +137,6 @@ describe('Graph out of reach', () => {
     const port = await closedPort();
     const gateway = await startGateway({
       GRAPH_BASE_URL: `http://127.0.0.1:${port}/beta`,
-      LOG_LEVEL: 'silent',
     });
     try {
       const { status, body } = await gateway.gql(UPDATE_MUTATION, update, AUTH);

@@ -45,7 +45,7 @@ const ok = (status: number, body: unknown = undefined, headers = {}): HttpOutcom
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
-const GET: GraphRequest = {
+const GET: GraphRequest & BatchItem = {
   method: 'GET',
   path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
   variant: 'DEVICE_CONFIGURATION',
@@ -146,7 +146,7 @@ describe('single calls: exact waits', () => {
       deadline: Date.now() + 1000,
     });
     expect((await failure(client.request(GET))).kind).toBe('unauthenticated');
-    await expect(client.batch([GET as BatchItem, GET as BatchItem])).rejects.toMatchObject({
+    await expect(client.batch([GET, GET])).rejects.toMatchObject({
       kind: 'unauthenticated',
     });
     expect(sent).toHaveLength(0);
@@ -185,7 +185,7 @@ describe('$batch through the same loop', () => {
     const { client, sent, sleeps } = clientWith([
       batchAnswer(
         (id) => (id === '1' ? 429 : 200),
-        (id) => (id === '1' ? { 'Retry-After': '1.5' } : {}),
+        (id): Record<string, string> => (id === '1' ? { 'Retry-After': '1.5' } : {}),
       ),
       batchAnswer(() => 200),
     ]);
