@@ -97,10 +97,13 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
   }
   if (payload.l !== normaliseListPath(collectionPath))
     throw badCursor('is not a cursor for this list');
-  const token = typeof payload.t === 'string' ? payload.t : null;
-  const skip = typeof payload.s === 'number' ? String(payload.s) : null;
-  const params = checkedParams(token, skip);
-  const offset = payload.o;
+  // Each field is what this gateway writes or absent: anything else is forged.
+  const { t: token, s: skip, o: offset } = payload;
+  if (token !== undefined && typeof token !== 'string')
+    throw badCursor('is not a cursor this gateway gave out');
+  if (skip !== undefined && !Number.isInteger(skip))
+    throw badCursor('is not a cursor this gateway gave out');
+  const params = checkedParams(token ?? null, skip === undefined ? null : String(skip));
   if (
     !params ||
     !Number.isInteger(offset) ||
