@@ -3,7 +3,7 @@ import { parseQuotaPatch } from './quota';
 import type { QuotaSettings } from './quota';
 import { parseSettingsPatch } from './settings';
 import type { EmulatorSettingsPatch } from './settings';
-import type { EmulatorOptions } from './server';
+import type { EmulatorOptions } from './state';
 
 export type EmulatorEnv = Readonly<Record<string, string | undefined>>;
 

@@ -25,3 +25,12 @@ export const WRITABLE_PROPERTIES: Readonly<Record<string, PropertyCheck>> = {
   userPrincipalName: (value) => value === null || typeof value === 'string',
   devicesCount: (value) => Number.isInteger(value) && Math.abs(value as number) < 2 ** 31,
 };
+
+/** What a created user status holds for the properties the POST leaves out. */
+export const CREATED_DEFAULTS: Readonly<Record<string, unknown>> = {
+  userDisplayName: null,
+  userPrincipalName: null,
+  devicesCount: 0,
+  status: 'unknown',
+  lastReportedDateTime: null,
+};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { graphError, serviceError } from './answer';
 import type { EmulatorAnswer } from './answer';
 import type { Access } from './auth';
-import { WRITABLE_PROPERTIES } from './properties';
+import { CREATED_DEFAULTS, WRITABLE_PROPERTIES } from './properties';
 import { applySelect, listPage } from './query';
 import { findByKey } from './resource-path';
 import type { EmulatorSettings } from './settings';
@@ -200,14 +200,7 @@ function handleCollection(
   const id = typeof created.id === 'string' && created.id !== '' ? created.id : randomUUID();
   if (findByKey(statuses, id))
     return serviceError(409, 'Conflict', `deviceConfigurationUserStatus '${id}' already exists.`);
-  const status: EmulatedUserStatus = {
-    id,
-    userDisplayName: null,
-    userPrincipalName: null,
-    devicesCount: 0,
-    status: 'unknown',
-    lastReportedDateTime: null,
-  };
+  const status: EmulatedUserStatus = { id, ...CREATED_DEFAULTS };
   applyChanges(status, created);
   statuses.set(id, status);
   return { status: 201, body: representation(status, request.baseUrl) };

@@ -1,50 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { graphError } from './answer';
-import { ADMIN_ROOT, handleAdmin, parseConfigurePatch } from './admin';
+import type { EmulatorAnswer } from './answer';
+import { ADMIN_ROOT, handleAdmin } from './admin';
 import type { EmulatorConfigurePatch } from './admin';
 import { checkAccess } from './auth';
 import { handleBatch } from './batch';
-import { FaultSwitches } from './faults';
-import type { FaultRule } from './faults';
+import type { FaultSwitches } from './faults';
 import { applyFault, sendAnswer } from './http';
 import type { Exchange } from './http';
-import { INTUNE_QUOTAS, createQuotaLimiter, maxInWindow } from './quota';
+import { maxInWindow } from './quota';
 import type { QuotaCall, QuotaSettings, WindowQuery } from './quota';
 import { createGraphService } from './service';
-import { createSettings, updateSettings } from './settings';
-import type { EmulatorSettings, EmulatorSettingsPatch } from './settings';
-import { EmulatorStore } from './store';
+import type { GraphService } from './service';
+import type { EmulatorSettings } from './settings';
+import { createEmulatorState } from './state';
+import type { EmulatorOptions, EmulatorState, RecordedRequest } from './state';
+import type { EmulatorStore } from './store';
 
 export const EMULATOR_VERSION_ROOT = '/beta';
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
-/** `startEmulator`'s options: a mode (`friendly` by default) and any of its settings overridden. */
-export interface EmulatorOptions extends EmulatorSettingsPatch {
-  readonly port?: number;
-  readonly host?: string;
-  readonly faults?: readonly FaultRule[];
-  /** Intune's published numbers unless overridden; `{ enabled: false }` turns quotas off. */
-  readonly quotas?: Partial<QuotaSettings>;
-  /** The clock of the quota windows and the call log (tests inject one). */
-  readonly now?: () => number;
-  /** The call log keeps at most this many calls, dropping the oldest (default 100 000). */
-  readonly callLogLimit?: number;
-}
-
-/** One request as Graph received it: what the tests assert on. */
-export interface RecordedRequest {
-  readonly method: string;
-  /** The raw path and query, exactly as sent (still percent-encoded). */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  readonly receivedAt: number;
-  /** Set when the client closed the connection before the emulator answered (a cancelled call). */
-  closedBeforeAnswer: boolean;
-}
+export type { EmulatorOptions, RecordedRequest } from './state';
 
 export interface Emulator {
   /** `http://127.0.0.1:<port>` */
@@ -87,80 +66,18 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-function initialSettings(options: EmulatorOptions): EmulatorSettings {
-  const {
-    port: _p,
-    host: _h,
-    faults: _f,
-    quotas: _q,
-    now: _n,
-    callLogLimit: _c,
-    ...patch
-  } = options;
-  return createSettings(parseConfigurePatch(patch));
-}
-
 function exchangeFor(req: IncomingMessage, res: ServerResponse): Exchange {
   const requestId = randomUUID();
   const sentId = req.headers['client-request-id'];
   return { req, res, requestId, clientRequestId: typeof sentId === 'string' ? sentId : requestId };
 }
 
-/** Starts the Graph emulator: a real HTTP server on loopback (port 0 picks a free one). */
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const now = options.now ?? Date.now;
-  const store = new EmulatorStore();
-  const faults = new FaultSwitches();
-  const settings = initialSettings(options);
-  const initialQuotas = {
-    ...INTUNE_QUOTAS,
-    ...parseConfigurePatch({ quotas: options.quotas ?? {} }).quotas,
-  };
-  const quotas: QuotaSettings = { ...initialQuotas };
-  const limiter = createQuotaLimiter({ settings: quotas, now });
-  const requests: RecordedRequest[] = [];
-  const calls: QuotaCall[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  let baseUrl = '';
-  const service = createGraphService({
-    store,
-    settings,
-    faults,
-    limiter,
-    calls,
-    callLogLimit: options.callLogLimit ?? 100_000,
-    now,
-    baseUrl: () => baseUrl,
-  });
-  const addDefaultFaults = () => options.faults?.forEach((rule) => faults.add(rule));
-  addDefaultFaults();
-
-  const wait = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
-
-  const configure = (patch: EmulatorConfigurePatch) => {
-    const { quotas: quotaPatch, ...settingsPatch } = parseConfigurePatch(patch);
-    updateSettings(settings, settingsPatch);
-    Object.assign(quotas, quotaPatch);
-  };
-  const reset = () => {
-    store.reset();
-    faults.clear();
-    addDefaultFaults();
-    Object.assign(settings, initialSettings(options));
-    Object.assign(quotas, initialQuotas);
-    limiter.reset();
-    requests.length = 0;
-    calls.length = 0;
-  };
-  const admin = { settings, quotas, calls, faults, configure, reset };
-
+/** The HTTP side: admin API, request log, faults, then Graph's routes through the service. */
+function createHandler(
+  state: EmulatorState,
+  service: GraphService,
+  wait: (ms: number) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   function record(req: IncomingMessage, res: ServerResponse, body: string | undefined): void {
     const entry: RecordedRequest = {
       method: req.method ?? 'GET',
@@ -170,13 +87,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       receivedAt: Date.now(),
       closedBeforeAnswer: false,
     };
-    requests.push(entry);
+    state.requests.push(entry);
     res.once('close', () => {
       if (!res.writableFinished) entry.closedBeforeAnswer = true;
     });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return async function handle(req, res) {
     const body = await readBody(req);
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
@@ -185,15 +102,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (pathname.startsWith(`${ADMIN_ROOT}/`))
       return sendAnswer(
         exchange,
-        handleAdmin(admin, method, url.slice(ADMIN_ROOT.length), body ?? ''),
+        handleAdmin(state, method, url.slice(ADMIN_ROOT.length), body ?? ''),
       );
     record(req, res, body);
     const relative = pathname.startsWith(`${EMULATOR_VERSION_ROOT}/`)
       ? url.slice(EMULATOR_VERSION_ROOT.length)
       : undefined;
-    const rule = faults.take(method, relative?.split('?')[0] ?? pathname);
+    const rule = state.faults.take(method, relative?.split('?')[0] ?? pathname);
     if (rule?.delayMs) await wait(rule.delayMs);
-    const finish = (answer: Parameters<typeof service.finish>[0]) =>
+    const finish = (answer: EmulatorAnswer) =>
       service.finish(answer, exchange, relative ?? pathname);
     if (rule && applyFault(exchange, rule, finish)) return;
     if (body === undefined)
@@ -216,8 +133,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const call = { method, url: relative, body, authorization, batched: false };
     sendAnswer(exchange, finish(service.resource(call)));
-  }
+  };
+}
 
+/** Starts the Graph emulator: a real HTTP server on loopback (port 0 picks a free one). */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const state = createEmulatorState(options);
+  const timers = new Set<NodeJS.Timeout>();
+  let baseUrl = '';
+  const service = createGraphService({
+    ...state,
+    callLogLimit: options.callLogLimit ?? 100_000,
+    baseUrl: () => baseUrl,
+  });
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+  const handle = createHandler(state, service, wait);
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
@@ -231,6 +168,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   baseUrl = `${origin}${EMULATOR_VERSION_ROOT}`;
+  const { store, faults, settings, quotas, requests, calls, configure, reset } = state;
 
   return {
     origin,
