@@ -65,8 +65,9 @@ export function createGraphService(state: ServiceState): GraphService {
       refused: !decision.ok,
     };
     state.calls.push(entry);
+    // Trimmed a tenth at a time, so a full log does not shift 100 000 entries on every call.
     if (state.calls.length > state.callLogLimit)
-      state.calls.splice(0, state.calls.length - state.callLogLimit);
+      state.calls.splice(0, state.calls.length - Math.floor(state.callLogLimit * 0.9));
     if (decision.ok) return { entry };
     const throttled = serviceError(
       429,

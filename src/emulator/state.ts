@@ -18,7 +18,7 @@ export interface EmulatorOptions extends EmulatorSettingsPatch {
   readonly quotas?: Partial<QuotaSettings>;
   /** The clock of the quota windows and the call log (tests inject one). */
   readonly now?: () => number;
-  /** The call log keeps at most this many calls, dropping the oldest (default 100 000). */
+  /** The call log holds at most this many calls; when full, the oldest tenth goes (default 100 000). */
   readonly callLogLimit?: number;
 }
 

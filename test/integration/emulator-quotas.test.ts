@@ -201,6 +201,20 @@ describe('emulator quotas', () => {
   });
 });
 
+describe('emulator call log', () => {
+  it('holds at most callLogLimit calls, dropping the oldest tenth when full', async () => {
+    const small = await startEmulator({ callLogLimit: 10, quotas: { enabled: false } });
+    try {
+      for (let index = 0; index < 11; index += 1)
+        await graphCall('GET', `${small.baseUrl}${status(index)}`, { headers: T1A1 });
+      expect(small.calls).toHaveLength(9);
+      expect(small.requests).toHaveLength(11);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('emulator admin API', () => {
   it('reads the call log and its window maximum', async () => {
     for (let index = 0; index < 4; index += 1) await patch(T1A1, index);
