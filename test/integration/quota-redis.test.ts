@@ -196,7 +196,7 @@ describe('Redis quota store shared by replicas', () => {
         keys.filter((key) => !key.endsWith(':b')).map((key) => inspector.zrange(key, 0, -1)),
       )
     ).flat();
-    expect(members.every((member) => /^[0-9a-f]{16}:\d+$/.test(member))).toBe(true);
+    expect(members.every((member) => /^[0-9a-f]{16}\.[0-9a-z]+:\d+$/.test(member))).toBe(true);
     const everything = [...keys, ...members].join('\n');
     for (const secret of [
       'SECRET',

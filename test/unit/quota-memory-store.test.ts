@@ -1,4 +1,4 @@
-import { createMemoryQuotaStore, quotaKeys } from '../../src/graph/quota';
+import { createMemoryQuotaStore, quotaKeys, quotaWindows } from '../../src/graph/quota';
 import type { QuotaIdentity, QuotaKind, QuotaLimits } from '../../src/graph/quota';
 
 const LIMITS: QuotaLimits = {
@@ -136,14 +136,18 @@ describe('createMemoryQuotaStore', () => {
     expect(keys.block).toBe(`igg:q:{${A.tenant}}:${A.app}:b`);
     const unsafe = quotaKeys({ tenant: 'eyJhbGciOi}{:secret', app: 'Bearer x' });
     expect(unsafe.block).toMatch(/^igg:q:\{sha256:[0-9a-f]{64}\}:sha256:[0-9a-f]{64}:b$/);
-    const windows = (['app', 'tenant'] as const).flatMap((scope) =>
-      (['writes', 'calls'] as const).map((counts) => keys.window({ scope, counts, limit: 1 })),
+    expect(quotaWindows(LIMITS, 'write').map((window) => [window.id, keys.window(window)])).toEqual(
+      [
+        ['appWrites', `igg:q:{${A.tenant}}:${A.app}:w`],
+        ['tenantWrites', `igg:q:{${A.tenant}}:w`],
+        ['appCalls', `igg:q:{${A.tenant}}:${A.app}:c`],
+        ['tenantCalls', `igg:q:{${A.tenant}}:c`],
+      ],
     );
-    expect(windows).toEqual([
-      `igg:q:{${A.tenant}}:${A.app}:w`,
-      `igg:q:{${A.tenant}}:${A.app}:c`,
-      `igg:q:{${A.tenant}}:w`,
-      `igg:q:{${A.tenant}}:c`,
+    expect(quotaWindows(LIMITS, 'read').map((window) => window.id)).toEqual([
+      'appCalls',
+      'tenantCalls',
     ]);
+    expect(quotaWindows(LIMITS, 'write').map((window) => window.limit)).toEqual([2, 3, 4, 6]);
   });
 });

@@ -37,6 +37,8 @@ export interface QuotaIdentity {
 
 /** One sliding window a call of some kind must fit in. `scope` says whose budget it is. */
 export interface QuotaWindow {
+  /** Which limit it is (a key of `QuotaLimits`). */
+  readonly id: 'appWrites' | 'tenantWrites' | 'appCalls' | 'tenantCalls';
   readonly scope: 'app' | 'tenant';
   readonly counts: 'writes' | 'calls';
   readonly limit: number;
@@ -49,12 +51,12 @@ export function quotaWindows(limits: QuotaLimits, kind: QuotaKind): readonly Quo
   let windows = windowsCache.get(limits);
   if (!windows) {
     const calls: QuotaWindow[] = [
-      { scope: 'app', counts: 'calls', limit: limits.appCalls },
-      { scope: 'tenant', counts: 'calls', limit: limits.tenantCalls },
+      { id: 'appCalls', scope: 'app', counts: 'calls', limit: limits.appCalls },
+      { id: 'tenantCalls', scope: 'tenant', counts: 'calls', limit: limits.tenantCalls },
     ];
     const writes: QuotaWindow[] = [
-      { scope: 'app', counts: 'writes', limit: limits.appWrites },
-      { scope: 'tenant', counts: 'writes', limit: limits.tenantWrites },
+      { id: 'appWrites', scope: 'app', counts: 'writes', limit: limits.appWrites },
+      { id: 'tenantWrites', scope: 'tenant', counts: 'writes', limit: limits.tenantWrites },
     ];
     windows = { read: calls, write: [...writes, ...calls] };
     windowsCache.set(limits, windows);

@@ -68,7 +68,12 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
     const max = Math.max(1, Math.floor(request.max));
     for (;;) {
       if (request.signal?.aborted) return CANCELLED;
-      const result = await store.take({ ...request, max, limits: quota });
+      const result = await store.take({
+        identity: request.identity,
+        kind: request.kind,
+        max,
+        limits: quota,
+      });
       const waitedMs = now() - started;
       if (result.granted > 0) {
         if (request.signal?.aborted) {

@@ -52,18 +52,22 @@ function connect(options: RedisQuotaStoreOptions): Redis {
 /**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
- * by a random nonce, so a release removes exactly what its take added.
+ * after this store instance and its take, so a release removes exactly what its take added.
  */
 export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuotaStore {
   const redis = connect(options);
   const commands = redis as unknown as QuotaCommands;
+  // Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take.
+  const instance = randomBytes(8).toString('hex');
+  let takes = 0;
   return {
     shared: true,
     async take(request): Promise<QuotaStoreResult> {
       const keys = quotaKeys(request.identity);
       const windows = quotaWindows(request.limits, request.kind);
       const windowKeys = windows.map((window) => keys.window(window));
-      const prefix = `${randomBytes(8).toString('hex')}:`;
+      takes += 1;
+      const prefix = `${instance}.${takes.toString(36)}:`;
       const [granted, waitUs, nowUs] = await commands.iggQuotaTake(
         1 + windows.length,
         keys.block,
