@@ -14,6 +14,9 @@ export interface TestRedis {
   readonly url: string;
   /** SIGKILL: no goodbye to clients, as when a node dies. */
   kill(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers, as in a network partition. `thaw()` resumes it. */
+  freeze(): void;
+  thaw(): void;
   /** Starts it again on the same port (empty: nothing was saved). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -110,6 +113,7 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
     const running = child;
     child = undefined;
     if (!running) return;
+    running.kill('SIGCONT');
     running.kill(signal);
     await exited(running);
   };
@@ -119,6 +123,8 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: () => end('SIGKILL'),
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     restart: async () => {
       await end('SIGKILL');
       await launch();
