@@ -1,19 +1,7 @@
 import Redis from 'ioredis';
-import {
-  createQuotaPacer,
-  createRedisQuotaStore,
-  isQuotaGrant,
-  quotaIdentity,
-} from '../../src/graph/quota';
-import type {
-  QuotaIdentity,
-  QuotaKind,
-  QuotaLimits,
-  QuotaOutcome,
-  QuotaPacer,
-  QuotaPacerOptions,
-  RedisQuotaStore,
-} from '../../src/graph/quota';
+import { isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
+import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaOutcome } from '../../src/graph/quota';
+import { createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 
@@ -30,24 +18,7 @@ const APP_2: QuotaIdentity = { tenant: TENANT, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbb
 
 let redis: TestRedis;
 let inspector: Redis;
-const pacers: QuotaPacer[] = [];
-
-/** One "replica": its own Redis connection and pacer, optionally with a skewed clock. */
-async function replica(options: Partial<QuotaPacerOptions> & { skewMs?: number } = {}) {
-  const store: RedisQuotaStore = createRedisQuotaStore({ url: redis.url });
-  expect(await store.ready(2_000)).toBe(true);
-  const skew = options.skewMs ?? 0;
-  const pacer = createQuotaPacer({
-    limits: LIMITS,
-    store,
-    now: () => Date.now() + skew,
-    ...options,
-  });
-  pacers.push(pacer);
-  const take = (identity: QuotaIdentity, kind: QuotaKind, max: number, deadlineIn = 1_000) =>
-    pacer.take({ identity, kind, max, deadline: Date.now() + skew + deadlineIn });
-  return { pacer, take, skew };
-}
+const { replica, closeAll } = createQuotaReplicas(() => redis.url, LIMITS);
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -56,7 +27,7 @@ beforeAll(async () => {
   await inspector.connect();
 });
 afterEach(async () => {
-  await Promise.all(pacers.splice(0).map((pacer) => pacer.close()));
+  await closeAll();
   if (inspector.status === 'ready') await inspector.flushall();
 });
 afterAll(async () => {
@@ -173,7 +144,7 @@ describe('Redis quota store shared by replicas', () => {
   });
 
   it('keys and members hold tenant and app ids or hashes, never token text', async () => {
-    const { take } = await replica();
+    const { take, pacer } = await replica();
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const goodJwt = `${encode({ alg: 'none' })}.${encode({ tid: TENANT, appid: APP_1.app, upn: 'ada@contoso.com' })}.sig1`;
     const forgedJwt = `${encode({ alg: 'none' })}.${encode({ tid: 'SECRET-TENANT', appid: '{evil}:x' })}.sig2`;
@@ -183,7 +154,7 @@ describe('Redis quota store shared by replicas', () => {
       const identity = quotaIdentity(`Bearer ${token}`);
       expect(await take(identity, 'write', 1)).toMatchObject({ granted: 1 });
     }
-    pacers[0]!.block(quotaIdentity(`Bearer ${opaque}`), Date.now() + 5_000);
+    pacer.block(quotaIdentity(`Bearer ${opaque}`), Date.now() + 5_000);
     await waitFor(async () => (await inspector.keys('*:b')).length === 1);
     const keys: string[] = [];
     for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
@@ -214,100 +185,3 @@ describe('Redis quota store shared by replicas', () => {
       expect(everything).not.toContain(secret);
   });
 });
-
-describe('Redis failure and recovery', () => {
-  it('Redis killed mid-run: takes keep succeeding in-process, hooks fire once each way, and it recovers', async () => {
-    const events: string[] = [];
-    let storeErrors = 0;
-    const { take } = await replica({
-      probeIntervalMs: 100,
-      hooks: {
-        fallback: (active) => events.push(active ? 'fallback on' : 'fallback off'),
-        storeError: () => (storeErrors += 1),
-      },
-    });
-    expect(await take(APP_1, 'read', 1)).toMatchObject({ granted: 1, shared: true });
-    await redis.kill();
-    for (let i = 0; i < 5; i += 1) {
-      const started = Date.now();
-      expect(await take(APP_2, 'read', 1)).toMatchObject({ granted: 1, shared: false });
-      expect(Date.now() - started).toBeLessThan(500);
-    }
-    expect(events).toEqual(['fallback on']);
-    expect(storeErrors).toBeGreaterThanOrEqual(1);
-    await redis.restart();
-    await waitFor(async () => {
-      await take(APP_2, 'read', 1);
-      return events.length === 2;
-    }, 5_000);
-    expect(events).toEqual(['fallback on', 'fallback off']);
-    expect(await take(APP_1, 'read', 1)).toMatchObject({ granted: 1, shared: true });
-    await inspector.ping();
-  });
-});
-
-describe('Redis unreachable or frozen', () => {
-  const recorder = () => {
-    const events: string[] = [];
-    const errors: string[] = [];
-    const hooks = {
-      fallback: (active: boolean) => events.push(active ? 'fallback on' : 'fallback off'),
-      storeError: (error: unknown) => errors.push((error as Error).message),
-    };
-    return { events, errors, hooks };
-  };
-
-  it('unreachable from the start: served in-process at once, one fallback', async () => {
-    const { events, hooks } = recorder();
-    const store = createRedisQuotaStore({ url: 'redis://127.0.0.1:1' });
-    expect(await store.ready(100)).toBe(false);
-    const pacer = createQuotaPacer({ limits: LIMITS, store, hooks });
-    pacers.push(pacer);
-    for (let i = 0; i < 3; i += 1) {
-      const started = Date.now();
-      const outcome = await pacer.take({
-        identity: APP_1,
-        kind: 'write',
-        max: 1,
-        deadline: Date.now() + 1_000,
-      });
-      expect(outcome).toMatchObject({ granted: 1, shared: false });
-      expect(Date.now() - started).toBeLessThan(100);
-    }
-    expect(events).toEqual(['fallback on']);
-  });
-
-  it('frozen (no answer): one take waits out the 200 ms timeout, the next ones do not, and it recovers', async () => {
-    const { events, errors, hooks } = recorder();
-    const { take } = await replica({ probeIntervalMs: 100, hooks });
-    expect(await take(APP_1, 'read', 1)).toMatchObject({ shared: true });
-    redis.freeze();
-    try {
-      const first = await take(APP_1, 'read', 1);
-      expect(first).toMatchObject({ granted: 1, shared: false });
-      expect((first as { waitedMs: number }).waitedMs).toBeGreaterThanOrEqual(195);
-      expect((first as { waitedMs: number }).waitedMs).toBeLessThan(600);
-      const started = Date.now();
-      expect(await take(APP_1, 'read', 1)).toMatchObject({ granted: 1, shared: false });
-      expect(Date.now() - started).toBeLessThan(50);
-      expect(events).toEqual(['fallback on']);
-      // ioredis's command timeout or the pacer's, whichever fires first: both are 200 ms.
-      expect(errors[0]).toMatch(/Command timed out|did not answer within 200 ms/);
-    } finally {
-      redis.thaw();
-    }
-    await waitFor(async () => {
-      await take(APP_2, 'read', 1);
-      return events.length === 2;
-    }, 5_000);
-    expect(events).toEqual(['fallback on', 'fallback off']);
-  });
-});
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

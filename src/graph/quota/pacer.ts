@@ -5,8 +5,8 @@ import {
   DEFAULT_PROBE_INTERVAL_MS,
   DEFAULT_STORE_TIMEOUT_MS,
 } from './resilient-store';
-import type { ResilientStore } from './resilient-store';
-import type { QuotaOutcome, QuotaPacer, QuotaPacerOptions, QuotaTake } from './types';
+import type { ResilientResult, ResilientStore } from './resilient-store';
+import type { QuotaGrant, QuotaOutcome, QuotaPacer, QuotaPacerOptions, QuotaTake } from './types';
 
 const CANCELLED: QuotaOutcome = Object.freeze({ cancelled: true as const });
 
@@ -30,6 +30,17 @@ function checkLimits(limits: QuotaLimits): void {
   for (const [name, value] of Object.entries(limits))
     if (!Number.isSafeInteger(value) || value < 1)
       throw new RangeError(`quota limit ${name} must be a positive whole number, got ${value}`);
+}
+
+/** The caller's grant: `release()` is synchronous, idempotent and never throws (the store's errors go to hooks). */
+function toGrant(result: ResilientResult, waitedMs: number): QuotaGrant {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    void result.release();
+  };
+  return { granted: result.granted, waitedMs, at: result.at, shared: result.shared, release };
 }
 
 function unlimited(request: QuotaTake, now: number): QuotaOutcome {
@@ -81,13 +92,7 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
           return CANCELLED;
         }
         hooks.waited?.(waitedMs, request.kind);
-        let released = false;
-        const release = () => {
-          if (released) return;
-          released = true;
-          void result.release();
-        };
-        return { granted: result.granted, waitedMs, at: result.at, shared: result.shared, release };
+        return toGrant(result, waitedMs);
       }
       if (now() + result.waitMs >= request.deadline) {
         hooks.waited?.(waitedMs, request.kind);
