@@ -136,8 +136,12 @@ describe('Redis quota store shared by replicas', () => {
     expect(grant).toMatchObject({ granted: LIMITS.appWrites, shared: true });
     expect(await two.take(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
     if (!isQuotaGrant(grant)) throw new Error('expected a grant');
+    const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+    grant.release(1);
+    await waitFor(async () => (await inspector.zcard(key)) === LIMITS.appWrites - 1);
     grant.release();
-    await waitFor(async () => (await inspector.zcard(`igg:q:{${TENANT}}:${APP_1.app}:w`)) === 0);
+    await waitFor(async () => (await inspector.zcard(key)) === 0);
+    expect(await inspector.zcard(`igg:q:{${TENANT}}:c`)).toBe(0);
     const again = await two.take(APP_1, 'write', 10, 100);
     expect(again).toMatchObject({ granted: LIMITS.appWrites, shared: true });
     expect((again as { waitedMs: number }).waitedMs).toBeLessThan(50);

@@ -95,6 +95,17 @@ describe('createMemoryQuotaStore', () => {
     expect(take(A, 'write').granted).toBe(0);
   });
 
+  it('release(count) gives back part of a grant, never more than was granted', async () => {
+    const { take } = setup();
+    const batch = take(A, 'write', 2);
+    await batch.release(1);
+    expect(take(A, 'write', 5).granted).toBe(1);
+    await batch.release(5);
+    await batch.release();
+    expect(take(A, 'write', 5).granted).toBe(1);
+    expect(take(A, 'write').granted).toBe(0);
+  });
+
   it('a block holds the identity only, and a shorter block never cuts a longer one short', () => {
     const { clock, store, take } = setup();
     store.blockNow(A, 2_000);

@@ -146,6 +146,18 @@ describe('createQuotaPacer: waits', () => {
     expect(context.sleeps).toEqual([]);
   });
 
+  it('release(count) gives back the items of a batch that Graph refused, and no more', async () => {
+    const context = setup();
+    const batch = await context.take(A, 'write', 2);
+    if (!isQuotaGrant(batch)) throw new Error('expected a grant');
+    batch.release(1);
+    batch.release(0);
+    expect(await context.take(A, 'write', 5)).toMatchObject({ granted: 1, waitedMs: 0 });
+    batch.release(3);
+    expect(await context.take(A, 'write', 5)).toMatchObject({ granted: 1, waitedMs: 0 });
+    expect(await context.take(A, 'write', 5, 10)).toMatchObject({ refused: true });
+  });
+
   it('quotas off: grants max at once, whatever was taken', async () => {
     const context = setup(null);
     for (let i = 0; i < 50; i += 1)

@@ -1,6 +1,6 @@
 import { quotaWindows } from './limits';
 import type { QuotaIdentity } from './limits';
-import { quotaKeys } from './store';
+import { createReleaseCounter, quotaKeys } from './store';
 import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
 import { firstLive, planTake } from './window';
 import type { WindowLog } from './window';
@@ -114,15 +114,14 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
     if (plan.granted === 0)
       return { granted: 0, waitMs: plan.waitMs, at, release: NOTHING_TO_RELEASE };
     for (const log of windowLogs) record(log, at, plan.granted);
-    let released = false;
+    const releasable = createReleaseCounter(plan.granted);
     return {
       granted: plan.granted,
       waitMs: 0,
       at,
-      release: async () => {
-        if (released) return;
-        released = true;
-        for (const log of windowLogs) unrecord(log, at, plan.granted);
+      release: async (count) => {
+        const n = releasable.take(count);
+        if (n > 0) for (const log of windowLogs) unrecord(log, at, n);
       },
     };
   };

@@ -6,6 +6,7 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
 } from './resilient-store';
 import type { ResilientResult, ResilientStore } from './resilient-store';
+import { createReleaseCounter } from './store';
 import type { QuotaGrant, QuotaOutcome, QuotaPacer, QuotaPacerOptions, QuotaTake } from './types';
 
 const CANCELLED: QuotaOutcome = Object.freeze({ cancelled: true as const });
@@ -32,13 +33,12 @@ function checkLimits(limits: QuotaLimits): void {
       throw new RangeError(`quota limit ${name} must be a positive whole number, got ${value}`);
 }
 
-/** The caller's grant: `release()` is synchronous, idempotent and never throws (the store's errors go to hooks). */
+/** The caller's grant: `release()` is synchronous, never gives back more than was granted, and never throws. */
 function toGrant(result: ResilientResult, waitedMs: number): QuotaGrant {
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    void result.release();
+  const releasable = createReleaseCounter(result.granted);
+  const release = (count?: number) => {
+    const n = releasable.take(count);
+    if (n > 0) void result.release(n);
   };
   return { granted: result.granted, waitedMs, at: result.at, shared: result.shared, release };
 }

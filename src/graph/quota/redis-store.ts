@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { quotaWindows } from './limits';
 import { BLOCK_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
-import { quotaKeys } from './store';
+import { createReleaseCounter, quotaKeys } from './store';
 import type { QuotaStore, QuotaStoreResult } from './store';
 
 export interface RedisQuotaStoreOptions {
@@ -81,16 +81,18 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       if (granted <= 0)
         return { granted: 0, waitMs: Math.ceil(waitUs / 1000), at, release: async () => {} };
       const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
-      let released = false;
+      const releasable = createReleaseCounter(granted);
       return {
         granted,
         waitMs: 0,
         at,
-        release: async () => {
-          if (released) return;
-          released = true;
+        release: async (count) => {
+          const n = releasable.take(count);
+          if (n === 0) return;
+          const remaining = releasable.remaining;
+          const gone = members.slice(remaining, remaining + n);
           const pipeline = redis.pipeline();
-          for (const key of windowKeys) pipeline.zrem(key, ...members);
+          for (const key of windowKeys) pipeline.zrem(key, ...gone);
           const results = await pipeline.exec();
           const failed = results?.find(([error]) => error);
           if (failed) throw failed[0];

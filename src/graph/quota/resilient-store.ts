@@ -85,11 +85,11 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     );
   };
 
-  const sharedRelease = (result: QuotaStoreResult, mirror: QuotaStoreResult) => async () => {
-    await mirror.release();
-    if (!shared) return;
-    await withTimeout(result.release(), options.timeoutMs).catch(fail);
-  };
+  const sharedRelease =
+    (result: QuotaStoreResult, mirror: QuotaStoreResult) => async (count?: number) => {
+      await mirror.release(count);
+      await withTimeout(result.release(count), options.timeoutMs).catch(fail);
+    };
 
   const takeShared = async (store: QuotaStore, request: QuotaStoreTake) => {
     let result: QuotaStoreResult;

@@ -16,8 +16,8 @@ export interface QuotaStoreResult {
   readonly waitMs: number;
   /** The store's clock at the decision, epoch ms (Redis `TIME` for the shared store). */
   readonly at: number;
-  /** Takes the granted calls out of every window again. */
-  release(): Promise<void>;
+  /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
+  release(count?: number): Promise<void>;
 }
 
 /** Where the windows and blocks live: in-process, or shared by every replica. */
@@ -30,6 +30,25 @@ export interface QuotaStore {
   /** Resolves when the store answers; the pacer probes with it before leaving its fallback. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Counts what is left to release: `take(count)` answers how many of `count` (all that remain by default) may still
+ * be given back, so a grant is never released twice over.
+ */
+export function createReleaseCounter(granted: number) {
+  let remaining = granted;
+  return {
+    take(count?: number): number {
+      const wanted = count === undefined ? remaining : Math.max(0, Math.floor(count));
+      const n = Math.min(remaining, wanted);
+      remaining -= n;
+      return n;
+    },
+    get remaining() {
+      return remaining;
+    },
+  };
 }
 
 /** A key part the store may use as it is: GUIDs, `sha256:<hex>` and other short plain names. */

@@ -18,8 +18,11 @@ export interface QuotaGrant {
   readonly at: number;
   /** `true` when the grant came from the shared store, `false` in-process (including the fallback). */
   readonly shared: boolean;
-  /** Gives the budget back (Graph answered 401/403: the call did not count, and a forged claim must not cost). */
-  release(): void;
+  /**
+   * Gives budget back: Graph answered 401/403, so the call did not count (and a forged claim must not cost another
+   * tenant). `count` releases that many (the items of a `$batch` answered 401/403); all that remain by default.
+   */
+  release(count?: number): void;
 }
 
 export interface QuotaRefusal {
