@@ -17,6 +17,7 @@ import { createListSupport } from './graph/lists';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { createLogger } from './logging';
+import { createQuotaPacing } from './quota';
 import { createMetrics, registerMetricsRoute } from './metrics';
 import type { GatewayMetrics } from './metrics';
 import { callerContext, endSpan, isTracing, startOperationSpan, traceGraphCall } from './telemetry';
@@ -50,8 +51,13 @@ function graphqlErrorReply(reply: FastifyReply, status: number, code: string, me
     .send({ errors: [{ message, extensions: { code } }] });
 }
 
-/** The upstream layer: one HTTP transport and one Graph service per process. */
-function createGraph(config: Config): GraphService {
+/** The upstream layer: one HTTP transport, one quota pacer and one Graph service per process. */
+async function createGraph(
+  config: Config,
+  metrics: GatewayMetrics,
+  log: FastifyBaseLogger,
+): Promise<GraphService> {
+  const quota = await createQuotaPacing(config.quotas, metrics.registry, log);
   return createGraphService({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
@@ -63,6 +69,7 @@ function createGraph(config: Config): GraphService {
     },
     transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
     tracer: traceGraphCall,
+    ...(quota ? { quota } : {}),
   });
 }
 
@@ -196,7 +203,7 @@ export async function createGatewayServer(
     bodyLimit: MAX_BODY_BYTES,
   });
   const metrics = createMetrics();
-  const graph = createGraph(config);
+  const graph = await createGraph(config, metrics, app.log);
   const lifecycle = options.lifecycle ?? createLifecycle();
   registerHealthRoutes(app, lifecycle);
   registerLifecycle(app, lifecycle, graph);

@@ -9,6 +9,8 @@ import type { JsonObject } from './response';
 import type { AttemptFailure } from './retry';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
+import { kindOf, settleBudget, takeBudget, takeExactly } from './pacing';
+import type { QuotaGrant } from './quota/types';
 import type { BatchItem, ItemOutcome } from './types';
 
 /**
@@ -25,23 +27,51 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
 const isHttpStatus = (value: unknown): value is number =>
   Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
 
+/** Write batches in flight at once when quotas pace them: budget, not parallelism, sets the pace. */
+export const PACED_WRITE_CONCURRENCY = 2;
+
+interface Queued {
+  readonly index: number;
+  readonly item: BatchItem;
+}
+
 export async function executeBatch(
   context: CallContext,
   items: readonly BatchItem[],
 ): Promise<ItemOutcome[]> {
   if (items.length === 0) return [];
   if (items.length === 1) return [await executeAlone(context, items[0]!)];
-  const chunks: BatchItem[][] = [];
-  for (let start = 0; start < items.length; start += MAX_BATCH_SIZE)
-    chunks.push(items.slice(start, start + MAX_BATCH_SIZE));
-  const results: ItemOutcome[][] = new Array(chunks.length);
-  let next = 0;
+  const kind = items.some((item) => item.method === 'PATCH') ? 'write' : 'read';
+  const outcomes: ItemOutcome[] = new Array(items.length);
+  const queue: Queued[] = items.map((item, index) => ({ index, item }));
+  // Each chunk is as large as the budget allows (at most 20): the items that fit go, the rest wait for budget
+  // or, when none frees up before the deadline, get the quota's THROTTLED each.
   const worker = async () => {
-    for (let index = next++; index < chunks.length; index = next++)
-      results[index] = await executeChunk(context, chunks[index]!);
+    while (queue.length > 0) {
+      let taken: Awaited<ReturnType<typeof takeBudget>>;
+      try {
+        taken = await takeBudget(context, kind, Math.min(MAX_BATCH_SIZE, queue.length));
+      } catch (error) {
+        for (const { index } of queue.splice(0))
+          outcomes[index] = { ok: false, error: error as GraphError };
+        return;
+      }
+      const chunk = queue.splice(0, taken.granted);
+      if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
+      if (chunk.length === 0) return;
+      const results = await executeChunk(
+        context,
+        chunk.map(({ item }) => item),
+        taken.grant,
+      );
+      chunk.forEach(({ index }, position) => (outcomes[index] = results[position]!));
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, chunks.length) }, worker));
-  return results.flat();
+  const concurrency =
+    kind === 'write' && context.service.quota ? PACED_WRITE_CONCURRENCY : BATCH_CONCURRENCY;
+  const chunks = Math.ceil(items.length / MAX_BATCH_SIZE);
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks) }, worker));
+  return outcomes;
 }
 
 /** A lone item needs no batch: a plain request through the same loop. */
@@ -72,7 +102,9 @@ type Answer =
 async function executeChunk(
   context: CallContext,
   chunk: readonly BatchItem[],
+  firstGrant: QuotaGrant | null,
 ): Promise<ItemOutcome[]> {
+  const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
   const outcomes: ItemOutcome[] = new Array(chunk.length);
   let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
   const { service, call, clock } = context;
@@ -87,7 +119,14 @@ async function executeChunk(
         ...(call.signal ? { signal: call.signal } : {}),
       },
       async (retries): Promise<LoopStep<void>> => {
-        const step = await sendChunk(context, pending, retries);
+        // The first attempt was paid for by the caller; each re-send pays for its items again.
+        const grants =
+          retries === 0
+            ? firstGrant
+              ? [firstGrant]
+              : []
+            : await takeExactly(context, kind, pending.length);
+        const step = await sendChunk(context, pending, retries, grants);
         const again: Array<Pending & { error: GraphError; failure: AttemptFailure }> = [];
         pending.forEach((entry, position) => {
           const answer = step.answers[position]!;
@@ -101,9 +140,10 @@ async function executeChunk(
       },
     );
   } catch (error) {
-    // Cancelled or past the deadline: every pending item says so. Out of retries: each keeps its own last error.
+    // Cancelled, past the deadline or out of budget: every pending item says so. Out of retries: each keeps its
+    // own last error.
     const stop = error as GraphError;
-    const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout';
+    const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout' || stop.kind === 'quota';
     for (const { index } of pending)
       if (overrides || !outcomes[index]) outcomes[index] = { ok: false, error: stop };
   }
@@ -124,6 +164,7 @@ async function sendChunk(
   context: CallContext,
   pending: readonly Pending[],
   retries: number,
+  grants: readonly QuotaGrant[],
 ): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
   context.call.hooks?.batch?.(pending.length);
   const requests = pending.map(({ item }, position) => ({
@@ -151,6 +192,9 @@ async function sendChunk(
     (retryInMs: number | null) =>
       context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
   if (!outcome.ok) {
+    settleBudget(context, grants, [
+      { status: outcome.error.status, retryAfterSeconds: outcome.error.retryAfterSeconds },
+    ]);
     // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
     const { error, failure } = outcome;
     const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
@@ -176,8 +220,16 @@ async function sendChunk(
   const answers = requests.map((request) =>
     itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
   );
+  settleBudget(context, grants, answers.map(answerStatus));
   report(result.status, result.requestId, null)(null);
   return { answers, settle: {} };
+}
+
+function answerStatus(answer: Answer): { status: number | null; retryAfterSeconds?: number } {
+  if ('again' in answer)
+    return { status: answer.failure.status, retryAfterSeconds: answer.failure.retryAfterSeconds };
+  if (answer.final.ok) return { status: answer.final.status };
+  return { status: answer.final.error.status };
 }
 
 function answersById(body: JsonObject | undefined): Map<string, Record<string, unknown>> {

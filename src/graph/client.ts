@@ -12,7 +12,9 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
   return {
     base,
     client: (call) => createGraphClient({ service: options, base, clock, call }),
-    close: () => options.transport.close(),
+    close: async () => {
+      await Promise.all([options.transport.close(), options.quota?.close()]);
+    },
   };
 }
 

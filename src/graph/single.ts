@@ -1,5 +1,6 @@
 import { sendAttempt } from './attempt';
 import type { CallContext } from './attempt';
+import { kindOf, settleBudget, takeBudget } from './pacing';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
 import type { GraphRequest, GraphResult, GraphSpan } from './types';
@@ -46,8 +47,16 @@ async function sendOnce(
   payload: string | undefined,
   retries: number,
 ): Promise<LoopStep<GraphResult>> {
+  const { grant } = await takeBudget(context, kindOf(request.method), 1);
   const started = context.clock.now();
   const outcome = await sendAttempt(context, request, payload, retries);
+  const answered = outcome.ok ? outcome.result.status : outcome.error.status;
+  settleBudget(context, grant ? [grant] : [], [
+    {
+      status: answered,
+      retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,
+    },
+  ]);
   const event = {
     method: request.method,
     variant: request.variant,

@@ -1,4 +1,5 @@
 import type { HttpTransport } from './http';
+import type { QuotaPacer } from './quota/types';
 import type { GraphError } from './errors';
 import type { PathLabel } from './paths';
 import type { JsonObject } from './response';
@@ -91,6 +92,8 @@ export interface GraphServiceOptions {
   readonly transport: HttpTransport;
   readonly clock?: GraphClock;
   readonly tracer?: GraphTracer;
+  /** Intune quota pacing (GRAPH_QUOTAS); absent: calls leave unpaced. */
+  readonly quota?: QuotaPacer;
 }
 
 /** Per GraphQL request. */
