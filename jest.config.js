@@ -3,11 +3,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Browser tests need Chromium: `npm run test:browser`.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+  // Browser tests need Chromium (`npm run test:browser`); the bench smoke run takes 10 s (`npm run test:bench`): CI runs both.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', '<rootDir>/test/bench/'],
   transform: {
     '^.+\\.ts$': 'ts-jest',
   },
   // Integration tests start real servers; each file gets its own ports, so files run in parallel.
   testTimeout: 20000,
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
 };

@@ -7,7 +7,8 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createGraphTransport, createGraphClient } from '../src/graph/client';
+import { createGraphService } from '../src/graph/client';
+import { createHttpTransport } from '../src/graph/http';
 (async () => {
   const upstream = spawn(
     process.execPath,
@@ -20,12 +21,13 @@ import { createGraphTransport, createGraphClient } from '../src/graph/client';
       .once('line', (line) => resolve(JSON.parse(line).port)),
   );
   const base = `http://127.0.0.1:${port}/beta`;
-  const transport = createGraphTransport({
+  const transport = createHttpTransport({ maxResponseBytes: 5e6 });
+  const service = createGraphService({
     baseUrl: base,
     timeoutMs: 10000,
-    maxResponseBytes: 5e6,
     userAgent: 'x',
-    retry: { maxRetries: 3, maxDelayMs: 30000, baseDelayMs: 1000 },
+    retry: { maxRetries: 3, maxDelayMs: 30000, baseDelayMs: 3000 },
+    transport,
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const raw = () =>
@@ -57,33 +59,37 @@ import { createGraphTransport, createGraphClient } from '../src/graph/client';
       req.end(body);
     });
   const viaClient = () =>
-    createGraphClient({
-      transport,
-      authorization: 'Bearer x',
-      clientRequestId: 'abc',
-      deadline: Date.now() + 30000,
-    })
+    service
+      .client({
+        authorization: 'Bearer x',
+        clientRequestId: 'abc',
+        deadline: Date.now() + 30000,
+      })
       .request({
         method: 'PATCH',
+        variant: 'DEVICE_CONFIGURATION',
+        target: 'item',
         path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
         body: { status: 'notApplicable' },
       })
       .then(() => undefined);
+  const url = new URL(`${base}/deviceManagement/deviceConfigurations/c/userStatuses/s`);
   const viaAxios = () =>
-    transport.http
-      .request({
+    transport
+      .send({
         method: 'PATCH',
-        url: `${base}/deviceManagement/deviceConfigurations/c/userStatuses/s`,
+        url,
         headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' },
-        data: '{"status":"notApplicable"}',
+        body: '{"status":"notApplicable"}',
+        timeoutMs: 10000,
       })
       .then(() => undefined);
   for (const [name, fn] of [
     ['raw http', raw],
-    ['axios instance', viaAxios],
+    ['http transport', viaAxios],
     ['gateway client', viaClient],
     ['raw http', raw],
-    ['axios instance', viaAxios],
+    ['http transport', viaAxios],
     ['gateway client', viaClient],
   ] as const) {
     const total = 20000;
@@ -101,6 +107,6 @@ import { createGraphTransport, createGraphClient } from '../src/graph/client';
     );
   }
   upstream.kill();
-  transport.close();
+  await transport.close();
   agent.destroy();
 })();

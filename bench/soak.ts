@@ -46,7 +46,8 @@ function operation(index: number): { query: string; variables: Record<string, un
 async function main(): Promise<void> {
   const seconds = argument('seconds', 120);
   const concurrency = argument('concurrency', 16);
-  const emulator = await startEmulator();
+  // The soak is about faults and unhandled errors, not pacing: Intune's quotas would turn most calls into 429s.
+  const emulator = await startEmulator({ quotas: { enabled: false } });
   FAULTS.forEach((fault) => emulator.faults.add(fault));
   const gateway = await startBuiltGateway({
     GRAPH_BASE_URL: emulator.baseUrl,

@@ -1,5 +1,7 @@
 import { DEFAULT_QUERY_LIMITS } from './limits';
 import type { QueryLimits } from './limits';
+import { INTUNE_QUOTA_LIMITS } from './graph/quota/limits';
+import type { QuotaLimits } from './graph/quota/limits';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -30,6 +32,13 @@ export interface Config {
   readonly federation: boolean;
   /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH). */
   readonly queryLimits: QueryLimits;
+  /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
+  readonly quotas: QuotaConfig;
+}
+
+export interface QuotaConfig {
+  readonly limits: QuotaLimits | null;
+  readonly redisUrl: string | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -148,6 +157,50 @@ function otlpEndpoint(env: Env): string | null {
   throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be an http(s) URL, got "${raw}"`);
 }
 
+/** REDIS_URL: never echoed in an error, since it may hold a password. */
+function redisUrl(env: Env): string | null {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  const valid =
+    url &&
+    (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
+    url.hostname !== '' &&
+    /^(\/\d{0,5})?$/.test(url.pathname) &&
+    !url.search &&
+    !url.hash;
+  if (!valid)
+    throw new ConfigError(
+      'REDIS_URL',
+      'must be a redis:// or rediss:// URL like redis://host:6379/0 (value not shown: it may hold a password)',
+    );
+  return raw;
+}
+
+/**
+ * Intune's published limits by default (see INTUNE_QUOTA_LIMITS), each adjustable; `GRAPH_QUOTAS=off` turns
+ * pacing off.
+ */
+function quotaConfig(env: Env): QuotaConfig {
+  const mode = env.GRAPH_QUOTAS?.trim().toLowerCase() || 'intune';
+  if (mode !== 'intune' && mode !== 'off')
+    throw new ConfigError('GRAPH_QUOTAS', `must be intune or off, got "${env.GRAPH_QUOTAS}"`);
+  const d = INTUNE_QUOTA_LIMITS;
+  const limits: QuotaLimits = Object.freeze({
+    windowMs: integer(env, 'GRAPH_QUOTA_WINDOW_MS', d.windowMs, 100, 3_600_000),
+    appWrites: integer(env, 'GRAPH_QUOTA_APP_WRITES', d.appWrites, 1, 1_000_000),
+    tenantWrites: integer(env, 'GRAPH_QUOTA_TENANT_WRITES', d.tenantWrites, 1, 1_000_000),
+    appCalls: integer(env, 'GRAPH_QUOTA_APP_CALLS', d.appCalls, 1, 1_000_000),
+    tenantCalls: integer(env, 'GRAPH_QUOTA_TENANT_CALLS', d.tenantCalls, 1, 1_000_000),
+  });
+  return Object.freeze({ limits: mode === 'off' ? null : limits, redisUrl: redisUrl(env) });
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV?.trim() === 'production';
@@ -165,7 +218,7 @@ export function loadConfig(env: Env): Config {
     ),
     graphMaxRetries: integer(env, 'GRAPH_MAX_RETRIES', 3, 0, 10),
     graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
-    graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 1_000, 1, 60_000),
+    graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 3_000, 1, 60_000),
     graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
     logLevel: logLevel(env),
     production,
@@ -187,5 +240,6 @@ export function loadConfig(env: Env): Config {
         1_000_000,
       ),
     }),
+    quotas: quotaConfig(env),
   });
 }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger } from 'fastify';
-import { createGraphClient } from './graph/client';
-import type { GraphAttemptEvent, GraphClient, GraphTransport } from './graph/client';
+import type { ListSupport } from './graph/lists';
 import { createUserStatusLoader } from './graph/reads';
 import type { UserStatusLoader } from './graph/reads';
+import type { GraphAttemptEvent, GraphClient, GraphHooks, GraphService } from './graph/types';
 import type { GatewayMetrics } from './metrics';
 
 /** What the one log line of a request reports, filled in as the request runs. */
@@ -16,29 +16,45 @@ export interface RequestSummary {
   readonly clientRequestId: string;
 }
 
+/** Per-request state, built once when the request arrives (Fastify's request decoration). */
+export interface RequestState {
+  readonly summary: RequestSummary;
+  /** The caller's `Authorization` header when it carries a bearer token, read once; otherwise `null`. */
+  readonly authorization: string | null;
+  /** The request's span, when tracing is on. */
+  readonly span?: Span;
+}
+
 /** Everything a resolver may use. Built per request; nothing in it outlives the request. */
 export interface GatewayContext {
   readonly graph: GraphClient;
+  /** The configured Graph root, for checking list cursors. */
+  readonly graphBase: URL;
+  readonly listSupport: ListSupport;
   readonly loaders: { readonly userStatus: UserStatusLoader };
   /** MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. */
   readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
   readonly summary: RequestSummary;
-  /** The request's span, when tracing is on. */
   readonly span?: Span;
 }
 
-export interface ContextOptions {
-  readonly transport: GraphTransport;
-  /** GRAPH_DEADLINE_MS: the budget of the whole operation, from now. */
+/** Process-wide dependencies of the context factory, given once. */
+export interface ContextFactoryOptions {
+  readonly graph: GraphService;
+  readonly listSupport: ListSupport;
+  readonly metrics: GatewayMetrics;
+  /** GRAPH_DEADLINE_MS: the budget of the whole operation, from its start. */
   readonly deadlineMs: number;
   readonly maxBulkInputs: number;
-  readonly headers: IncomingHttpHeaders;
+}
+
+/** What the factory needs from one request. */
+export interface ContextInput {
+  readonly state: RequestState;
   readonly log: FastifyBaseLogger;
-  readonly metrics: GatewayMetrics;
-  readonly summary: RequestSummary;
-  readonly signal?: AbortSignal;
-  readonly span?: Span;
+  /** Aborts when the GraphQL client goes away. */
+  readonly signal: AbortSignal;
 }
 
 // RFC 6750 §2.1: `Bearer` then one b64token. Anything else (no header, empty, another scheme, a second word,
@@ -57,46 +73,62 @@ export function clientRequestIdFrom(header: string | string[] | undefined): stri
   return typeof header === 'string' && GUID.test(header) ? header : randomUUID();
 }
 
-/** A summary to fill while a request runs; its client-request-id is the one sent to Graph. */
-export function createRequestSummary(headers: IncomingHttpHeaders): RequestSummary {
+/** The request's state: its summary, and its bearer token read once. */
+export function createRequestState(headers: IncomingHttpHeaders, span?: Span): RequestState {
   return {
-    operationName: null,
-    errorCodes: [],
-    graphRequestIds: [],
-    clientRequestId: clientRequestIdFrom(headers['client-request-id']),
+    summary: {
+      operationName: null,
+      errorCodes: [],
+      graphRequestIds: [],
+      clientRequestId: clientRequestIdFrom(headers['client-request-id']),
+    },
+    authorization: bearerAuthorization(headers.authorization),
+    ...(span ? { span } : {}),
   };
 }
 
-export function createGatewayContext(options: ContextOptions): GatewayContext {
-  const { log, metrics, summary } = options;
-  const graph = createGraphClient({
-    transport: options.transport,
-    authorization: bearerAuthorization(options.headers.authorization),
-    clientRequestId: summary.clientRequestId,
-    deadline: Date.now() + options.deadlineMs,
-    ...(options.signal ? { signal: options.signal } : {}),
-    events: {
-      attempt(event) {
-        if (event.requestId) summary.graphRequestIds.push(event.requestId);
-        metrics.observeAttempt(event);
-        logAttempt(log, event);
-      },
-      batch: (size) => metrics.observeBatch(size),
-    },
-  });
-  let userStatus: UserStatusLoader | undefined;
+function graphHooks(
+  metrics: GatewayMetrics,
+  log: FastifyBaseLogger,
+  summary: RequestSummary,
+): GraphHooks {
   return {
-    graph,
-    // Built on first use: most operations (every mutation) never read through it.
-    loaders: {
-      get userStatus() {
-        return (userStatus ??= createUserStatusLoader(graph));
-      },
+    attempt(event) {
+      if (event.requestId) summary.graphRequestIds.push(event.requestId);
+      metrics.observeAttempt(event);
+      logAttempt(log, event);
     },
-    maxBulkInputs: options.maxBulkInputs,
-    log,
-    summary,
-    ...(options.span ? { span: options.span } : {}),
+    batch: (size) => metrics.observeBatch(size),
+  };
+}
+
+/** Built once per gateway; returns the per-request context builder Apollo calls. */
+export function createContextFactory(options: ContextFactoryOptions) {
+  return ({ state, log, signal }: ContextInput): GatewayContext => {
+    const { summary } = state;
+    const graph = options.graph.client({
+      authorization: state.authorization,
+      clientRequestId: summary.clientRequestId,
+      deadline: Date.now() + options.deadlineMs,
+      signal,
+      hooks: graphHooks(options.metrics, log, summary),
+    });
+    let userStatus: UserStatusLoader | undefined;
+    return {
+      graph,
+      graphBase: options.graph.base,
+      listSupport: options.listSupport,
+      // Built on first use: most operations (every mutation) never read through it.
+      loaders: {
+        get userStatus() {
+          return (userStatus ??= createUserStatusLoader(graph));
+        },
+      },
+      maxBulkInputs: options.maxBulkInputs,
+      log,
+      summary,
+      ...(state.span ? { span: state.span } : {}),
+    };
   };
 }
 

@@ -24,6 +24,9 @@ export interface GraphErrorDetails {
   readonly requestId: string | null;
   readonly clientRequestId: string | null;
   readonly date: string | null;
+  /** Intune's support ids, unwrapped from its JSON-in-message errors, when present. */
+  readonly activityId?: string;
+  readonly operationId?: string;
 }
 
 export interface GatewayErrorOptions {

@@ -1,11 +1,12 @@
 import { GatewayError, GatewayErrorCode, badUserInput, isGatewayError } from './errors';
-import type { GraphErrorDetails } from './errors';
 import type { BulkOutcome, PreparedUpdate } from './graph/bulk';
-import { userStatusPath } from './graph/paths';
-import type { NewUserStatus } from './graph/userStatuses';
-import { fromGraphStatus, toGraphStatus } from './graph/model';
 import type { GraphUserStatusChanges } from './graph/model';
-import type { UserStatusLocation } from './graph/paths';
+import { userStatusPath } from './graph/paths';
+import type { PathVariant, UserStatusLocation } from './graph/paths';
+import { WRITABLE_PROPERTIES } from './graph/properties';
+import type { GraphComplianceStatus, WritablePropertyName } from './graph/properties';
+import type { NewUserStatus } from './graph/userStatuses';
+import { toGatewayError } from './upstream-errors';
 import type {
   ComplianceStatus,
   CreateDeviceConfigurationUserStatusInput,
@@ -14,38 +15,55 @@ import type {
   UserStatusPath,
 } from './generated/graphql';
 
-const WRITABLE_FIELDS = [
-  'status',
-  'lastReportedDateTime',
-  'userDisplayName',
-  'userPrincipalName',
-  'devicesCount',
-] as const;
+// The schema's enum and the Graph layer's variants name the same six paths; this fails to compile if they drift.
+const SAME_VARIANTS: [UserStatusPath, PathVariant] extends [PathVariant, UserStatusPath]
+  ? true
+  : never = true;
+void SAME_VARIANTS;
 
-type WritableInput = Pick<
-  UpdateDeviceConfigurationUserStatusInput,
-  'status' | 'lastReportedDateTime' | 'userDisplayName' | 'userPrincipalName' | 'devicesCount'
->;
+const GRAPH_STATUS_BY_ENUM: Readonly<Record<ComplianceStatus, GraphComplianceStatus>> = {
+  UNKNOWN: 'unknown',
+  NOT_APPLICABLE: 'notApplicable',
+  COMPLIANT: 'compliant',
+  REMEDIATED: 'remediated',
+  NON_COMPLIANT: 'nonCompliant',
+  ERROR: 'error',
+  CONFLICT: 'conflict',
+  NOT_ASSIGNED: 'notAssigned',
+};
+
+const ENUM_BY_GRAPH_STATUS: ReadonlyMap<string, ComplianceStatus> = new Map(
+  Object.entries(GRAPH_STATUS_BY_ENUM).map(([name, value]) => [
+    value.toLowerCase(),
+    name as ComplianceStatus,
+  ]),
+);
+
+export function toGraphStatus(status: ComplianceStatus): GraphComplianceStatus {
+  return GRAPH_STATUS_BY_ENUM[status];
+}
+
+type WritableInput = Partial<Record<WritablePropertyName, unknown>>;
+
+/** One input value as Graph takes it: the enum by Graph's name, everything else as it is. */
+function graphValue(name: string, value: unknown): string | number {
+  return name === 'status' ? toGraphStatus(value as ComplianceStatus) : (value as string | number);
+}
 
 /**
- * Graph's properties for the fields the caller gave, with Graph's names and values. An explicit `null` is refused
+ * Graph's properties for the fields the caller gave, driven by the property table. An explicit `null` is refused
  * rather than sent, since Graph would clear the property (or reject a null enum). `label` names the input in
  * messages (`input`, `inputs[3]`).
  */
 export function toGraphProperties(input: WritableInput, label = 'input'): GraphUserStatusChanges {
-  for (const field of WRITABLE_FIELDS)
-    if (input[field] === null)
-      throw badUserInput(
-        `${label}.${field} cannot be null: leave it out to keep its value.`,
-        field,
-      );
-  const changes: GraphUserStatusChanges = {};
-  if (input.status != null) changes.status = toGraphStatus(input.status);
-  if (input.lastReportedDateTime != null) changes.lastReportedDateTime = input.lastReportedDateTime;
-  if (input.userDisplayName != null) changes.userDisplayName = input.userDisplayName;
-  if (input.userPrincipalName != null) changes.userPrincipalName = input.userPrincipalName;
-  if (input.devicesCount != null) changes.devicesCount = input.devicesCount;
-  return changes;
+  const changes: Record<string, string | number> = {};
+  for (const { name, graphName } of WRITABLE_PROPERTIES) {
+    const value = input[name as WritablePropertyName];
+    if (value === null)
+      throw badUserInput(`${label}.${name} cannot be null: leave it out to keep its value.`, name);
+    if (value !== undefined) changes[graphName] = graphValue(name, value);
+  }
+  return changes as GraphUserStatusChanges;
 }
 
 /** The PATCH body; an empty PATCH is refused rather than spent against Intune's write quota. */
@@ -53,7 +71,7 @@ export function toUserStatusChanges(input: WritableInput, label = 'input'): Grap
   const changes = toGraphProperties(input, label);
   if (Object.keys(changes).length === 0)
     throw badUserInput(
-      `${label} has nothing to change: give at least one of ${WRITABLE_FIELDS.join(', ')}.`,
+      `${label} has nothing to change: give at least one of ${WRITABLE_PROPERTIES.map(({ name }) => name).join(', ')}.`,
     );
   return changes;
 }
@@ -64,7 +82,7 @@ export function toComplianceStatus(
   onUnknown: (value: string) => void,
 ): ComplianceStatus | null {
   if (value === null) return null;
-  const status = fromGraphStatus(value);
+  const status = ENUM_BY_GRAPH_STATUS.get(value.toLowerCase());
   if (status) return status;
   onUnknown(value);
   return 'UNKNOWN';
@@ -92,10 +110,26 @@ export function toPath(path: InputMaybe<UserStatusPath> | undefined): UserStatus
   return path ?? 'DEVICE_CONFIGURATION';
 }
 
+function prepareUpdate(input: UpdateDeviceConfigurationUserStatusInput, index: number) {
+  const label = `inputs[${index}]`;
+  try {
+    return {
+      path: userStatusPath(toLocation(input)),
+      userStatusId: input.userStatusId,
+      changes: toUserStatusChanges(input, label),
+    };
+  } catch (caught) {
+    const error = toGatewayError(caught);
+    if (!isGatewayError(error)) throw error;
+    const message = error.message.startsWith(label) ? error.message : `${label}.${error.message}`;
+    throw new GatewayError(error.code, message, { extensions: { ...error.extensions, index } });
+  }
+}
+
 /**
  * Validates every input of a bulk update before anything is sent. The first bad one fails the whole field, its
  * index in the message and in `extensions.index`; a user status named twice is refused, since Graph runs the
- * items of a batch in no set order.
+ * items of a batch in no set order. Ids are GUIDs, so the comparison ignores case.
  */
 export function toPreparedUpdates(
   inputs: readonly UpdateDeviceConfigurationUserStatusInput[],
@@ -108,42 +142,35 @@ export function toPreparedUpdates(
     );
   const firstIndexByPath = new Map<string, number>();
   return inputs.map((input, index) => {
-    const label = `inputs[${index}]`;
-    let prepared: PreparedUpdate;
-    try {
-      const path = userStatusPath(toLocation(input));
-      prepared = {
-        path,
-        userStatusId: input.userStatusId,
-        changes: toUserStatusChanges(input, label),
-      };
-    } catch (error) {
-      if (!isGatewayError(error)) throw error;
-      const message = error.message.startsWith(label) ? error.message : `${label}.${error.message}`;
-      throw new GatewayError(error.code, message, { extensions: { ...error.extensions, index } });
-    }
-    const earlier = firstIndexByPath.get(prepared.path);
+    const prepared = prepareUpdate(input, index);
+    const key = prepared.path.path.toLowerCase();
+    const earlier = firstIndexByPath.get(key);
     if (earlier !== undefined)
       throw new GatewayError(
         GatewayErrorCode.BAD_USER_INPUT,
-        `${label} names the same user status as inputs[${earlier}]: give each user status once.`,
+        `inputs[${index}] names the same user status as inputs[${earlier}]: give each user status once.`,
         { extensions: { argument: 'inputs', index } },
       );
-    firstIndexByPath.set(prepared.path, index);
+    firstIndexByPath.set(key, index);
     return prepared;
   });
 }
 
 /** A bulk item's outcome as the schema's result: the user status, or the error as data. */
-export function toBulkResult(outcome: BulkOutcome) {
+export function toBulkResult(outcome: BulkOutcome, variant?: PathVariant) {
   if (outcome.ok) return { userStatus: outcome.userStatus, error: null };
-  const graph = outcome.error.extensions.graph as GraphErrorDetails | undefined;
-  const retryAfterSeconds = outcome.error.extensions.retryAfterSeconds;
+  const mapped = toGatewayError(outcome.error, variant ? { variant } : {});
+  const error = isGatewayError(mapped)
+    ? mapped
+    : new GatewayError(GatewayErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+  const graph = error.extensions.graph as
+    { status?: number | null; requestId?: string | null } | undefined;
+  const retryAfterSeconds = error.extensions.retryAfterSeconds;
   return {
     userStatus: null,
     error: {
-      code: outcome.error.code,
-      message: outcome.error.message,
+      code: error.code,
+      message: error.message,
       status: graph?.status ?? null,
       requestId: graph?.requestId ?? null,
       retryAfterSeconds: typeof retryAfterSeconds === 'number' ? retryAfterSeconds : null,

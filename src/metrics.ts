@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { GraphAttemptEvent } from './graph/client';
+import type { GraphAttemptEvent } from './graph/types';
 
 /** Labels stay low-cardinality: operation names are capped and sanitised; never ids, paths or tokens. */
 const MAX_OPERATION_NAMES = 100;

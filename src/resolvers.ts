@@ -1,13 +1,12 @@
-import { missingTokenError } from './graph/client';
 import { updateUserStatuses } from './graph/bulk';
 import { listUserStatuses } from './graph/lists';
-import { toGraphStatus } from './graph/model';
 import { userStatusPath, userStatusesCollectionPath } from './graph/paths';
 import { createUserStatus, deleteUserStatus, updateUserStatus } from './graph/userStatuses';
 import type { Resolvers } from './generated/graphql';
 import {
   toBulkResult,
   toComplianceStatus,
+  toGraphStatus,
   toLocation,
   toNewUserStatus,
   toPath,
@@ -16,43 +15,60 @@ import {
 } from './mappers';
 import { DateTimeOffsetScalar } from './scalars';
 import { selectedFields } from './selection';
+import { upstream } from './upstream-errors';
 
+/** Resolvers stay short: arguments → the Graph layer → mappers; `upstream` maps Graph's errors once. */
 export const resolvers: Resolvers = {
   DateTimeOffset: DateTimeOffsetScalar,
 
   Query: {
     deviceConfigurationUserStatus: (_root, args, { loaders }, info) =>
-      loaders.userStatus.load({
-        path: userStatusPath(toLocation(args)),
-        userStatusId: args.userStatusId,
-        fields: selectedFields(info),
-      }),
+      upstream(
+        () =>
+          loaders.userStatus.load({
+            path: userStatusPath(toLocation(args)),
+            userStatusId: args.userStatusId,
+            fields: selectedFields(info),
+          }),
+        { variant: toPath(args.path) },
+      ),
 
-    deviceConfigurationUserStatuses: (_root, args, { graph }, info) =>
-      listUserStatuses(graph, {
-        collectionPath: userStatusesCollectionPath(toPath(args.path), args.deviceConfigurationId),
-        first: args.first,
-        after: args.after,
-        status: args.status ? toGraphStatus(args.status) : null,
-        fields: selectedFields(info, ['nodes']),
-      }),
+    deviceConfigurationUserStatuses: (_root, args, { graph, graphBase, listSupport }, info) =>
+      upstream(
+        () =>
+          listUserStatuses(graph, graphBase, listSupport, {
+            collection: userStatusesCollectionPath(toPath(args.path), args.deviceConfigurationId),
+            first: args.first,
+            after: args.after,
+            status: args.status ? toGraphStatus(args.status) : null,
+            fields: selectedFields(info, ['nodes']),
+          }),
+        { variant: toPath(args.path) },
+      ),
   },
 
   Mutation: {
     updateDeviceConfigurationUserStatus: (_root, { input }, { graph }) =>
-      updateUserStatus(graph, toLocation(input), toUserStatusChanges(input)),
+      upstream(() => updateUserStatus(graph, toLocation(input), toUserStatusChanges(input)), {
+        variant: toPath(input.path),
+      }),
 
-    updateDeviceConfigurationUserStatuses: async (_root, { inputs }, { graph, maxBulkInputs }) => {
-      const updates = toPreparedUpdates(inputs, maxBulkInputs);
-      if (!graph.hasToken) throw missingTokenError();
-      return (await updateUserStatuses(graph, updates)).map(toBulkResult);
-    },
+    updateDeviceConfigurationUserStatuses: (_root, { inputs }, { graph, maxBulkInputs }) =>
+      upstream(async () => {
+        const updates = toPreparedUpdates(inputs, maxBulkInputs);
+        const outcomes = await updateUserStatuses(graph, updates);
+        return outcomes.map((outcome, index) =>
+          toBulkResult(outcome, updates[index]!.path.variant),
+        );
+      }),
 
     createDeviceConfigurationUserStatus: (_root, { input }, { graph }) =>
-      createUserStatus(graph, toNewUserStatus(input)),
+      upstream(() => createUserStatus(graph, toNewUserStatus(input)), {
+        variant: toPath(input.path),
+      }),
 
     deleteDeviceConfigurationUserStatus: (_root, args, { graph }) =>
-      deleteUserStatus(graph, toLocation(args)),
+      upstream(() => deleteUserStatus(graph, toLocation(args)), { variant: toPath(args.path) }),
   },
 
   DeviceConfigurationUserStatus: {

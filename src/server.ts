@@ -1,35 +1,36 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import { context as otelContext, trace } from '@opentelemetry/api';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { createApollo } from './apollo';
 import type { Config } from './config';
-import { context, trace } from '@opentelemetry/api';
-import type { Span } from '@opentelemetry/api';
-import { createGatewayContext, createRequestSummary } from './context';
+import { createContextFactory, createRequestState } from './context';
 import { registerCors } from './cors';
-import type { GatewayContext, RequestSummary } from './context';
+import type { RequestState } from './context';
 import { registerExplorer } from './explorer';
-import { buildSubgraph } from './federation';
 import type { ExplorerOptions } from './explorer';
+import { createGraphService } from './graph/client';
+import type { GraphService } from './graph/types';
+import { createHttpTransport } from './graph/http';
+import { createListSupport } from './graph/lists';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
-import { createMetrics, registerMetricsRoute } from './metrics';
-import { createObservabilityPlugin } from './plugins';
-import { callerContext, endSpan, isTracing, startOperationSpan } from './telemetry';
-import { formatGatewayError } from './errors';
-import { createGraphTransport } from './graph/client';
-import { createQueryLimitsRule } from './limits';
 import { createLogger } from './logging';
-import { pageInfoResolvers } from './page-info';
-import { resolvers } from './resolvers';
+import { createQuotaPacing } from './quota';
+import { createMetrics, registerMetricsRoute } from './metrics';
+import type { GatewayMetrics } from './metrics';
+import { callerContext, endSpan, isTracing, startOperationSpan, traceGraphCall } from './telemetry';
 import { USER_AGENT } from './version';
+
+export { loadTypeDefs } from './apollo';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Per-request state of a GraphQL request, built once in the route handler. */
+    gateway: RequestState | null;
+  }
+}
 
 export interface GatewayServerOptions {
   /** Where logs go; by default JSON lines on stdout at `config.logLevel`. */
@@ -43,17 +44,6 @@ export interface GatewayServerOptions {
 /** Request bodies over this are refused with HTTP 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-// src/server.ts and dist/server.js both sit one level below schema/.
-const SCHEMA_DIR = path.join(__dirname, '..', 'schema');
-
-/** The SDL of `schema/*.graphql`, the API's source of truth, read once at start. */
-export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
-  return readdirSync(dir)
-    .filter((file) => file.endsWith('.graphql'))
-    .sort()
-    .map((file) => readFileSync(path.join(dir, file), 'utf8'));
-}
-
 function graphqlErrorReply(reply: FastifyReply, status: number, code: string, message: string) {
   return reply
     .code(status)
@@ -61,78 +51,39 @@ function graphqlErrorReply(reply: FastifyReply, status: number, code: string, me
     .send({ errors: [{ message, extensions: { code } }] });
 }
 
-/** The document's text, wherever the request carries it (POST body or GET query string). */
-function documentText(request: FastifyRequest): unknown {
-  const source = request.method === 'GET' ? request.query : request.body;
-  return typeof source === 'object' && source !== null
-    ? (source as { query?: unknown }).query
-    : undefined;
-}
-
-/** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
-async function schemaOptions(config: Config) {
-  const typeDefs = loadTypeDefs();
-  const allResolvers = { ...resolvers, ...pageInfoResolvers };
-  if (!config.federation) return { typeDefs, resolvers: allResolvers };
-  return { schema: await buildSubgraph(typeDefs, allResolvers) };
-}
-
-/** Builds the whole gateway from a `Config`; never listens (index.ts and the tests do). */
-export async function createGatewayServer(
+/** The upstream layer: one HTTP transport, one quota pacer and one Graph service per process. */
+async function createGraph(
   config: Config,
-  options: GatewayServerOptions = {},
-): Promise<FastifyInstance> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const lifecycle = options.lifecycle ?? createLifecycle();
-  const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: MAX_BODY_BYTES,
-  });
-  const metrics = createMetrics();
-  registerHealthRoutes(app, lifecycle);
-  // The explorer needs introspection, so it is served only where introspection is on.
-  if (config.introspection) registerExplorer(app, options.explorer);
-  registerMetricsRoute(app, metrics);
-  const transport = createGraphTransport({
+  metrics: GatewayMetrics,
+  log: FastifyBaseLogger,
+): Promise<GraphService> {
+  const quota = await createQuotaPacing(config.quotas, metrics.registry, log);
+  return createGraphService({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
-    maxResponseBytes: config.graphMaxResponseBytes,
     userAgent: USER_AGENT,
     retry: {
       maxRetries: config.graphMaxRetries,
       maxDelayMs: config.graphMaxRetryDelayMs,
       baseDelayMs: config.graphRetryBaseDelayMs,
     },
+    transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
+    tracer: traceGraphCall,
+    ...(quota ? { quota } : {}),
   });
-  const apollo = new ApolloServer<GatewayContext>({
-    ...(await schemaOptions(config)),
-    formatError: formatGatewayError,
-    includeStacktraceInErrorResponses: false,
-    introspection: config.introspection,
-    hideSchemaDetailsFromClientErrors: config.production,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    validationRules: [createQueryLimitsRule(config.queryLimits)],
-    logger: app.log,
-    plugins: [
-      fastifyApolloDrainPlugin(app),
-      ApolloServerPluginLandingPageDisabled(),
-      // Nothing here is cacheable by HTTP caches (every answer depends on the caller's token); the default cache
-      // control plugin would only add a hook to every field.
-      ApolloServerPluginCacheControlDisabled(),
-      createObservabilityPlugin(metrics),
-    ],
-  });
-  await apollo.start();
+}
+
+/** While draining, answers close their connection, so keep-alive clients cannot hold the shutdown open. */
+function registerLifecycle(app: FastifyInstance, lifecycle: Lifecycle, graph: GraphService) {
   app.addHook('onReady', async () => lifecycle.markReady());
-  // While draining, answers close their connection, so keep-alive clients cannot hold the shutdown open.
   app.addHook('onSend', async (_request, reply) => {
     if (lifecycle.draining) reply.header('connection', 'close');
   });
-  app.addHook('onClose', async () => transport.close());
-  await registerCors(app, config);
+  app.addHook('onClose', async () => graph.close());
+}
 
+/** Fastify's own refusals (413, unreadable bodies) as GraphQL-shaped errors; anything else is masked. */
+function registerErrorHandler(app: FastifyInstance) {
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
     if (error.statusCode === 413)
       return graphqlErrorReply(
@@ -151,78 +102,118 @@ export async function createGatewayServer(
     request.log.error({ err: error }, 'request failed');
     return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   });
+}
 
-  // Documents over the limit are refused before Apollo parses them.
+/** The document's text, wherever the request carries it (POST body or GET query string). */
+function documentText(request: FastifyRequest): unknown {
+  const source = request.method === 'GET' ? request.query : request.body;
+  return typeof source === 'object' && source !== null
+    ? (source as { query?: unknown }).query
+    : undefined;
+}
+
+/** Documents over the limit are refused before Apollo parses them. */
+function registerDocumentLengthLimit(app: FastifyInstance, maxLength: number) {
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return undefined;
     const text = documentText(request);
-    if (typeof text !== 'string' || text.length <= config.queryLimits.maxDocumentLength)
-      return undefined;
+    if (typeof text !== 'string' || text.length <= maxLength) return undefined;
     return graphqlErrorReply(
       reply,
       400,
       'GRAPHQL_VALIDATION_FAILED',
-      `The document is longer than ${config.queryLimits.maxDocumentLength} characters.`,
+      `The document is longer than ${maxLength} characters.`,
     );
   });
+}
 
-  const requests = new WeakMap<FastifyRequest, { summary: RequestSummary; span?: Span }>();
-
-  // One line per request, written after the answer so it never delays it.
+/** One line per request, written after the answer so it never delays it. */
+function registerRequestLog(app: FastifyInstance) {
   app.addHook('onResponse', async (request, reply) => {
-    const traced = requests.get(request);
-    if (traced?.span) endSpan(traced.span, traced.summary.errorCodes[0] ?? null);
+    const state = request.gateway;
+    if (state?.span) endSpan(state.span, state.summary.errorCodes[0] ?? null);
     request.log.info(
       {
         method: request.method,
         url: request.url.split('?')[0],
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime),
-        ...(traced ? { ...traced.summary } : {}),
+        ...(state ? { ...state.summary } : {}),
       },
       'request completed',
     );
   });
+}
 
-  const apolloHandler = fastifyApolloHandler(apollo, {
+/** `/graphql`: the request's state once, its span when tracing, then Apollo. */
+async function registerGraphqlRoute(
+  app: FastifyInstance,
+  config: Config,
+  metrics: GatewayMetrics,
+  graph: GraphService,
+) {
+  const apollo = await createApollo(app, config, metrics);
+  const createContext = createContextFactory({
+    graph,
+    listSupport: createListSupport(),
+    metrics,
+    deadlineMs: config.graphDeadlineMs,
+    maxBulkInputs: config.maxBulkInputs,
+  });
+  const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       // A client that goes away cancels its upstream calls and waits.
       const disconnected = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) disconnected.abort();
       });
-      const traced = requests.get(request);
-      return createGatewayContext({
-        transport,
-        deadlineMs: config.graphDeadlineMs,
-        maxBulkInputs: config.maxBulkInputs,
-        headers: request.headers,
-        log: request.log,
-        metrics,
-        summary: traced?.summary ?? createRequestSummary(request.headers),
-        signal: disconnected.signal,
-        ...(traced?.span ? { span: traced.span } : {}),
-      });
+      const state = request.gateway ?? createRequestState(request.headers);
+      return createContext({ state, log: request.log, signal: disconnected.signal });
     },
   });
-
+  app.decorateRequest('gateway', null);
   app.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler(request, reply) {
-      const summary = createRequestSummary(request.headers);
       if (!isTracing()) {
-        requests.set(request, { summary });
-        return apolloHandler.call(this, request, reply);
+        request.gateway = createRequestState(request.headers);
+        return handler.call(this, request, reply);
       }
       // The request's span continues the caller's W3C trace; upstream calls become its children.
       const parent = callerContext(request.headers);
       const span = startOperationSpan(parent);
-      requests.set(request, { summary, span });
-      return context.with(trace.setSpan(parent, span), () =>
-        apolloHandler.call(this, request, reply),
+      request.gateway = createRequestState(request.headers, span);
+      return otelContext.with(trace.setSpan(parent, span), () =>
+        handler.call(this, request, reply),
       );
     },
   });
+}
+
+/** Builds the whole gateway from a `Config`; never listens (index.ts and the tests do). */
+export async function createGatewayServer(
+  config: Config,
+  options: GatewayServerOptions = {},
+): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+  });
+  const metrics = createMetrics();
+  const graph = await createGraph(config, metrics, app.log);
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  registerHealthRoutes(app, lifecycle);
+  registerLifecycle(app, lifecycle, graph);
+  // The explorer needs introspection, so it is served only where introspection is on.
+  if (config.introspection) registerExplorer(app, options.explorer);
+  registerMetricsRoute(app, metrics);
+  await registerCors(app, config);
+  registerErrorHandler(app);
+  registerDocumentLengthLimit(app, config.queryLimits.maxDocumentLength);
+  registerRequestLog(app);
+  await registerGraphqlRoute(app, config, metrics, graph);
   return app;
 }

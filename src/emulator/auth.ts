@@ -1,3 +1,5 @@
+import type { CallerIdentity } from './quota';
+
 /** What a request may do, as the emulator reads its bearer token (decoded, never verified). */
 export type Access = 'read' | 'write';
 
@@ -17,6 +19,9 @@ interface TokenClaims {
   readonly scp?: unknown;
   readonly roles?: unknown;
   readonly exp?: unknown;
+  readonly tid?: unknown;
+  readonly appid?: unknown;
+  readonly azp?: unknown;
 }
 
 /** The payload of a JWT-shaped token, or `undefined` for an opaque one. */
@@ -29,6 +34,26 @@ function jwtClaims(token: string): TokenClaims | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The caller of opaque (non-JWT) tokens: all of them share one tenant and one app. */
+export const OPAQUE_CALLER: CallerIdentity = { tenant: '(opaque)', app: '(opaque)' };
+
+const claim = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+/**
+ * Who a call is charged to for Intune's quotas: the token's `tid`, and `appid` (v1 tokens) or `azp` (v2).
+ * A JWT without them is charged to `(none)`. https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+ */
+export function callerIdentity(authorization: string | undefined): CallerIdentity {
+  const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
+  const claims = token ? jwtClaims(token) : undefined;
+  if (!claims) return OPAQUE_CALLER;
+  return {
+    tenant: claim(claims.tid) ?? '(none)',
+    app: claim(claims.appid) ?? claim(claims.azp) ?? '(none)',
+  };
 }
 
 function grantedPermissions(claims: TokenClaims): string[] {

@@ -1,5 +1,5 @@
-import { graphError } from './routes';
-import type { EmulatorAnswer } from './routes';
+import { graphError } from './answer';
+import type { EmulatorAnswer } from './answer';
 
 /** One request inside a `$batch` body, checked. */
 export interface BatchRequestItem {
@@ -8,6 +8,8 @@ export interface BatchRequestItem {
   /** Relative to the version root, query string included. */
   readonly url: string;
   readonly body: string;
+  /** The item's own headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export const EMULATOR_MAX_BATCH_SIZE = 20;
@@ -47,11 +49,8 @@ function readItems(body: string): BatchRequestItem[] | EmulatorAnswer {
       return graphError(400, 'BadRequest', `Batch request id '${id}' is used twice.`);
     ids.add(id);
     const hasBody = request.body !== undefined;
-    const headers = (request.headers ?? {}) as Record<string, unknown>;
-    const contentType = Object.entries(headers).find(
-      ([name]) => name.toLowerCase() === 'content-type',
-    )?.[1];
-    if (hasBody && typeof contentType !== 'string')
+    const headers = itemHeaders(request.headers);
+    if (hasBody && headers['content-type'] === undefined)
       return graphError(
         400,
         'BadRequest',
@@ -62,9 +61,19 @@ function readItems(body: string): BatchRequestItem[] | EmulatorAnswer {
       method: method.toUpperCase(),
       url,
       body: hasBody ? JSON.stringify(request.body) : '',
+      headers,
     });
   }
   return items;
+}
+
+function itemHeaders(raw: unknown): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null) return {};
+  return Object.fromEntries(
+    Object.entries(raw)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+      .map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 /** Shuffles in place: Graph answers batch items in any order, and clients must match them by id. */

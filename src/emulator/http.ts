@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serviceError, withInnerError } from './answer';
+import type { EmulatorAnswer } from './answer';
 import type { FaultRule } from './faults';
-import { graphError } from './routes';
-import type { EmulatorAnswer } from './routes';
 
 export interface Exchange {
   readonly req: IncomingMessage;
@@ -44,18 +44,7 @@ export function sendAnswer(
     exchange.res.writeHead(answer.status, headers).end();
     return;
   }
-  let body = answer.body;
-  if (body.error && typeof body.error === 'object')
-    body = {
-      error: {
-        ...body.error,
-        innerError: {
-          date: new Date().toISOString().slice(0, 19),
-          'request-id': exchange.requestId,
-          'client-request-id': exchange.clientRequestId,
-        },
-      },
-    };
+  const { body } = withInnerError(answer, exchange, new Date());
   const text = JSON.stringify(body);
   headers['Content-Type'] =
     'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -76,8 +65,15 @@ const FAULT_BODIES: Readonly<Record<string, (size: number) => { type: string; te
   }),
 };
 
-/** Answers as the fault rule says; returns false when the rule only delayed and the request goes on. */
-export function applyFault(exchange: Exchange, rule: FaultRule): boolean {
+/**
+ * Answers as the fault rule says; returns false when the rule only delayed and the request goes on. `finish`
+ * turns a fault's error into what the current mode sends (Intune's wrapping).
+ */
+export function applyFault(
+  exchange: Exchange,
+  rule: FaultRule,
+  finish: (answer: EmulatorAnswer) => EmulatorAnswer,
+): boolean {
   if (rule.hang) return true; // the socket stays open until the client or close() ends it
   if (rule.reset === 'before-headers') {
     exchange.req.socket.destroy();
@@ -105,15 +101,16 @@ export function applyFault(exchange: Exchange, rule: FaultRule): boolean {
     return true;
   }
   if (rule.status === undefined) return false;
-  sendAnswer(
-    exchange,
-    graphError(status, faultCode(status), `Emulated fault: HTTP ${status}.`),
-    extra,
-  );
+  sendAnswer(exchange, finish(faultError(status)), extra);
   return true;
 }
 
-export function faultCode(status: number): string {
+/** The error a fault rule's status stands for: raised by the service behind Graph. */
+export function faultError(status: number): EmulatorAnswer {
+  return serviceError(status, faultCode(status), `Emulated fault: HTTP ${status}.`);
+}
+
+function faultCode(status: number): string {
   if (status === 429) return 'TooManyRequests';
   if (status === 503) return 'ServiceUnavailable';
   if (status === 504) return 'GatewayTimeout';

@@ -1,55 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { graphError, serviceError } from './answer';
+import type { EmulatorAnswer } from './answer';
 import type { Access } from './auth';
+import { CREATED_DEFAULTS, WRITABLE_PROPERTIES } from './properties';
 import { applySelect, listPage } from './query';
+import { findByKey } from './resource-path';
+import type { EmulatorSettings } from './settings';
 import { USER_STATUS_ODATA_TYPE } from './store';
 import type { EmulatedConfiguration, EmulatedUserStatus, EmulatorStore } from './store';
 
-/** What the emulator answers before Graph's headers are added. A `body` object is sent as JSON. */
-export interface EmulatorAnswer {
-  readonly status: number;
-  readonly body?: Record<string, unknown>;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-export interface EmulatorSettings {
-  /** How PATCH answers: Graph's documented 200 with the object, or the 204 many Intune PATCHes really send. */
-  patchResponse: 'object' | 'no-content';
-}
-
 export interface ResourceRequest {
   readonly method: string;
-  /** Decoded path segments after the version root. */
+  /** Decoded path segments after the version root, `name('key')` already split (see `pathSegments`). */
   readonly segments: readonly string[];
   /** The path as sent (still encoded), for links such as `@odata.nextLink`. */
   readonly rawPath: string;
   readonly query: URLSearchParams;
   readonly body: string;
   readonly baseUrl: string;
+  readonly settings: EmulatorSettings;
 }
 
-export function graphError(status: number, code: string, message: string): EmulatorAnswer {
-  return { status, body: { error: { code, message } } };
-}
-
-const WRITABLE: Readonly<Record<string, (value: unknown) => boolean>> = {
-  status: (value) =>
-    typeof value === 'string' &&
-    [
-      'unknown',
-      'notApplicable',
-      'compliant',
-      'remediated',
-      'nonCompliant',
-      'error',
-      'conflict',
-      'notAssigned',
-    ].includes(value),
-  lastReportedDateTime: (value) =>
-    typeof value === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$/.test(value),
-  userDisplayName: (value) => value === null || typeof value === 'string',
-  userPrincipalName: (value) => value === null || typeof value === 'string',
-  devicesCount: (value) => Number.isInteger(value) && Math.abs(value as number) < 2 ** 31,
+/**
+ * The navigation properties Graph's beta metadata declares, by type: `rootCertificate` only on the SCEP
+ * profiles, `identityCertificate` only on the VPN profiles, none on `deviceConfiguration` itself.
+ * https://github.com/microsoftgraph/msgraph-metadata (beta, iosScepCertificateProfile, windows10VpnConfiguration)
+ */
+const DECLARED_NAVIGATION: Readonly<Record<string, readonly string[]>> = {
+  iosScepCertificateProfile: ['rootCertificate'],
+  macOSScepCertificateProfile: ['rootCertificate'],
+  windows10VpnConfiguration: ['identityCertificate'],
+  windowsPhone81VpnConfiguration: ['identityCertificate'],
 };
 
 interface Target {
@@ -57,46 +38,59 @@ interface Target {
   readonly userStatusId: string | undefined;
 }
 
-/** Walks `deviceManagement/deviceConfigurations/{c}[/cast][/link]/userStatuses[/{s}]`. */
-function resolveTarget(store: EmulatorStore, segments: readonly string[]): Target | EmulatorAnswer {
-  const [root, collection, configurationId, ...rest] = segments;
-  if (root !== 'deviceManagement' || collection !== 'deviceConfigurations' || !configurationId)
-    return graphError(
-      400,
-      'BadRequest',
-      `Resource not found for the segment '${segments.join('/')}'.`,
+const segmentNotFound = (segment: string) =>
+  graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+
+/** One step after the configuration: a type cast, or a navigation to a linked configuration. */
+function walk(
+  store: EmulatorStore,
+  from: EmulatedConfiguration,
+  segment: string,
+  castTo: string | undefined,
+  settings: EmulatorSettings,
+): EmulatedConfiguration | EmulatorAnswer {
+  if (segment.startsWith('microsoft.graph.')) {
+    if (from.odataType === segment.slice('microsoft.graph.'.length)) return from;
+    return serviceError(
+      404,
+      'ResourceNotFound',
+      `deviceConfiguration '${from.id}' is not a ${segment}.`,
     );
-  const start = store.configurations.get(configurationId);
+  }
+  if (settings.navigation === 'metadata' && !DECLARED_NAVIGATION[castTo ?? '']?.includes(segment))
+    return segmentNotFound(segment);
+  const linked: string | undefined = from.links[segment];
+  const next = linked ? store.configurations.get(linked) : undefined;
+  if (next) return next;
+  return serviceError(
+    404,
+    'ResourceNotFound',
+    `deviceConfiguration '${from.id}' has no ${segment}.`,
+  );
+}
+
+/** Walks `deviceManagement/deviceConfigurations/{c}[/cast][/link]/userStatuses[/{s}]`. */
+function resolveTarget(store: EmulatorStore, request: ResourceRequest): Target | EmulatorAnswer {
+  const [root, collection, configurationId, ...rest] = request.segments;
+  if (root !== 'deviceManagement' || collection !== 'deviceConfigurations' || !configurationId)
+    return segmentNotFound(request.segments.join('/'));
+  const start = findByKey(store.configurations, configurationId);
   if (!start)
-    return graphError(
+    return serviceError(
       404,
       'ResourceNotFound',
       `deviceConfiguration '${configurationId}' was not found.`,
     );
   const statusesAt = rest.indexOf('userStatuses');
-  if (statusesAt < 0 || rest.length > statusesAt + 2)
-    return graphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/')}'.`);
+  if (statusesAt < 0 || rest.length > statusesAt + 2) return segmentNotFound(rest.join('/'));
   let configuration: EmulatedConfiguration = start;
+  let castTo: string | undefined;
   for (const segment of rest.slice(0, statusesAt)) {
-    if (segment.startsWith('microsoft.graph.')) {
-      if (configuration.odataType !== segment.slice('microsoft.graph.'.length))
-        return graphError(
-          404,
-          'ResourceNotFound',
-          `deviceConfiguration '${configuration.id}' is not a ${segment}.`,
-        );
-      continue;
-    }
-    const linked: string | undefined = configuration.links[segment];
-    const next: EmulatedConfiguration | undefined = linked
-      ? store.configurations.get(linked)
+    const next = walk(store, configuration, segment, castTo, request.settings);
+    if ('status' in next) return next;
+    castTo = segment.startsWith('microsoft.graph.')
+      ? segment.slice('microsoft.graph.'.length)
       : undefined;
-    if (!next)
-      return graphError(
-        404,
-        'ResourceNotFound',
-        `deviceConfiguration '${configuration.id}' has no ${segment}.`,
-      );
     configuration = next;
   }
   return { configuration, userStatusId: rest[statusesAt + 1] };
@@ -131,25 +125,13 @@ function readWriteBody(body: string): WriteBody {
     };
   for (const [name, value] of Object.entries(changes)) {
     if (name === '@odata.type' || name === 'id') continue;
-    const valid = WRITABLE[name];
-    if (!valid)
-      return {
-        ok: false,
-        answer: graphError(
-          400,
-          'BadRequest',
-          `Invalid property '${name}' for deviceConfigurationUserStatus.`,
-        ),
-      };
-    if (!valid(value))
-      return {
-        ok: false,
-        answer: graphError(
-          400,
-          'BadRequest',
-          `Cannot convert the literal '${String(value)}' for property '${name}'.`,
-        ),
-      };
+    const valid = WRITABLE_PROPERTIES[name];
+    const problem = !valid
+      ? `Invalid property '${name}' for deviceConfigurationUserStatus.`
+      : !valid(value)
+        ? `Cannot convert the literal '${String(value)}' for property '${name}'.`
+        : undefined;
+    if (problem) return { ok: false, answer: serviceError(400, 'BadRequest', problem) };
   }
   return { ok: true, changes };
 }
@@ -163,7 +145,8 @@ function representation(status: EmulatedUserStatus, baseUrl: string): Record<str
 }
 
 function applyChanges(status: EmulatedUserStatus, changes: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(changes)) if (name in WRITABLE) status[name] = value;
+  for (const [name, value] of Object.entries(changes))
+    if (name in WRITABLE_PROPERTIES) status[name] = value;
 }
 
 /** The access a request needs: reads for GET, writes for the rest. */
@@ -171,19 +154,18 @@ export function accessFor(method: string): Access {
   return method === 'GET' ? 'read' : 'write';
 }
 
+const methodNotAllowed = (method: string, on: string) =>
+  graphError(405, 'MethodNotAllowed', `The method ${method} is not allowed on ${on}.`);
+
 /** Graph's userStatuses operations on the emulated store. */
-export function handleUserStatuses(
-  store: EmulatorStore,
-  settings: EmulatorSettings,
-  request: ResourceRequest,
-): EmulatorAnswer {
-  const target = resolveTarget(store, request.segments);
+export function handleUserStatuses(store: EmulatorStore, request: ResourceRequest): EmulatorAnswer {
+  const target = resolveTarget(store, request);
   if ('status' in target) return target;
   const statuses = store.statusesOf(target.configuration.id);
   if (target.userStatusId === undefined) return handleCollection(statuses, request);
-  const existing = statuses.get(target.userStatusId);
+  const existing = findByKey(statuses, target.userStatusId);
   if (!existing)
-    return graphError(
+    return serviceError(
       404,
       'ResourceNotFound',
       `deviceConfigurationUserStatus '${target.userStatusId}' was not found.`,
@@ -198,15 +180,11 @@ export function handleUserStatuses(
       const write = readWriteBody(request.body);
       if (!write.ok) return write.answer;
       applyChanges(existing, write.changes);
-      if (settings.patchResponse === 'no-content') return { status: 204 };
+      if (request.settings.patchResponse === 'no-content') return { status: 204 };
       return { status: 200, body: representation(existing, request.baseUrl) };
     }
     default:
-      return graphError(
-        405,
-        'MethodNotAllowed',
-        `The method ${request.method} is not allowed on a user status.`,
-      );
+      return methodNotAllowed(request.method, 'a user status');
   }
 }
 
@@ -214,28 +192,15 @@ function handleCollection(
   statuses: Map<string, EmulatedUserStatus>,
   request: ResourceRequest,
 ): EmulatorAnswer {
-  if (request.method === 'GET')
-    return listPage(statuses.values(), request.query, `${request.baseUrl}${request.rawPath}`);
-  if (request.method !== 'POST')
-    return graphError(
-      405,
-      'MethodNotAllowed',
-      `The method ${request.method} is not allowed on userStatuses.`,
-    );
+  if (request.method === 'GET') return listPage(statuses.values(), request);
+  if (request.method !== 'POST') return methodNotAllowed(request.method, 'userStatuses');
   const write = readWriteBody(request.body);
   if (!write.ok) return write.answer;
   const created = write.changes;
   const id = typeof created.id === 'string' && created.id !== '' ? created.id : randomUUID();
-  if (statuses.has(id))
-    return graphError(409, 'Conflict', `deviceConfigurationUserStatus '${id}' already exists.`);
-  const status: EmulatedUserStatus = {
-    id,
-    userDisplayName: null,
-    userPrincipalName: null,
-    devicesCount: 0,
-    status: 'unknown',
-    lastReportedDateTime: null,
-  };
+  if (findByKey(statuses, id))
+    return serviceError(409, 'Conflict', `deviceConfigurationUserStatus '${id}' already exists.`);
+  const status: EmulatedUserStatus = { id, ...CREATED_DEFAULTS };
   applyChanges(status, created);
   statuses.set(id, status);
   return { status: 201, body: representation(status, request.baseUrl) };

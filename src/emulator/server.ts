@@ -1,50 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { graphError } from './answer';
+import type { EmulatorAnswer } from './answer';
+import { ADMIN_ROOT, handleAdmin } from './admin';
+import type { EmulatorConfigurePatch } from './admin';
 import { checkAccess } from './auth';
-import { FaultSwitches } from './faults';
-import type { FaultRule } from './faults';
 import { handleBatch } from './batch';
-import { applyFault, faultCode, sendAnswer } from './http';
+import type { FaultSwitches } from './faults';
+import { applyFault, sendAnswer } from './http';
 import type { Exchange } from './http';
-import type { BatchRequestItem } from './batch';
-import { accessFor, graphError, handleUserStatuses } from './routes';
-import type { EmulatorAnswer, EmulatorSettings } from './routes';
-import { EmulatorStore } from './store';
+import { maxInWindow } from './quota';
+import type { QuotaCall, QuotaSettings, WindowQuery } from './quota';
+import { createGraphService } from './service';
+import type { GraphService } from './service';
+import type { EmulatorSettings } from './settings';
+import { createEmulatorState } from './state';
+import type { EmulatorOptions, EmulatorState, RecordedRequest } from './state';
+import type { EmulatorStore } from './store';
 
 export const EMULATOR_VERSION_ROOT = '/beta';
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
-export interface EmulatorOptions {
-  readonly port?: number;
-  readonly host?: string;
-  readonly patchResponse?: EmulatorSettings['patchResponse'];
-  readonly faults?: readonly FaultRule[];
-}
-
-/** One request as Graph received it: what the tests assert on. */
-export interface RecordedRequest {
-  readonly method: string;
-  /** The raw path and query, exactly as sent (still percent-encoded). */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-  readonly receivedAt: number;
-  /** Set when the client closed the connection before the emulator answered (a cancelled call). */
-  closedBeforeAnswer: boolean;
-}
+export type { EmulatorOptions, RecordedRequest } from './state';
 
 export interface Emulator {
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
   /** What `GRAPH_BASE_URL` should be: `http://127.0.0.1:<port>/beta`. */
   readonly baseUrl: string;
+  /** The admin API: `http://127.0.0.1:<port>/_emulator`. */
+  readonly adminUrl: string;
   readonly store: EmulatorStore;
   readonly faults: FaultSwitches;
+  /** The live settings (mode and each behaviour); change them with `configure` or directly. */
   readonly settings: EmulatorSettings;
+  /** The live quota settings. */
+  readonly quotas: QuotaSettings;
+  /** Every HTTP request received (admin API excepted). */
   readonly requests: RecordedRequest[];
-  /** Seeded data back, no faults, default settings, nothing recorded. */
+  /** Every call past authentication, `$batch` items one by one, accepted or refused for quota. */
+  readonly calls: readonly QuotaCall[];
+  /** Validates and applies a change, as `PATCH /_emulator/settings` does; naming a mode starts from its preset. */
+  configure(patch: EmulatorConfigurePatch): void;
+  /** The most accepted calls of a kind in any window (default: the quota window), see `maxInWindow`. */
+  maxInWindow(query?: Partial<WindowQuery>): number;
+  /** Seeded data back, the options' settings and faults, empty windows and logs. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -64,17 +66,86 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   });
 }
 
+function exchangeFor(req: IncomingMessage, res: ServerResponse): Exchange {
+  const requestId = randomUUID();
+  const sentId = req.headers['client-request-id'];
+  return { req, res, requestId, clientRequestId: typeof sentId === 'string' ? sentId : requestId };
+}
+
+/** The HTTP side: admin API, request log, faults, then Graph's routes through the service. */
+function createHandler(
+  state: EmulatorState,
+  service: GraphService,
+  wait: (ms: number) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  function record(req: IncomingMessage, res: ServerResponse, body: string | undefined): void {
+    const entry: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body: body ?? '',
+      receivedAt: Date.now(),
+      closedBeforeAnswer: false,
+    };
+    state.requests.push(entry);
+    res.once('close', () => {
+      if (!res.writableFinished) entry.closedBeforeAnswer = true;
+    });
+  }
+
+  return async function handle(req, res) {
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const exchange = exchangeFor(req, res);
+    const pathname = url.split('?')[0] ?? '/';
+    if (pathname.startsWith(`${ADMIN_ROOT}/`))
+      return sendAnswer(
+        exchange,
+        handleAdmin(state, method, url.slice(ADMIN_ROOT.length), body ?? ''),
+      );
+    record(req, res, body);
+    const relative = pathname.startsWith(`${EMULATOR_VERSION_ROOT}/`)
+      ? url.slice(EMULATOR_VERSION_ROOT.length)
+      : undefined;
+    const rule = state.faults.take(method, relative?.split('?')[0] ?? pathname);
+    if (rule?.delayMs) await wait(rule.delayMs);
+    const finish = (answer: EmulatorAnswer) =>
+      service.finish(answer, exchange, relative ?? pathname);
+    if (rule && applyFault(exchange, rule, finish)) return;
+    if (body === undefined)
+      return sendAnswer(
+        exchange,
+        graphError(413, 'RequestEntityTooLarge', 'The request is too large.'),
+      );
+    if (relative === undefined)
+      return sendAnswer(exchange, graphError(400, 'BadRequest', 'Invalid version.'));
+    const authorization = req.headers.authorization;
+    if (relative.split('?')[0] === '/$batch' && method === 'POST') {
+      // The envelope needs a token and costs no quota; each item is checked and counted on its own.
+      const denied = checkAccess(authorization, 'read', Date.now());
+      if (denied)
+        return sendAnswer(exchange, graphError(denied.status, denied.code, denied.message));
+      return sendAnswer(
+        exchange,
+        handleBatch(body, (item) => service.batchItem(item, authorization)),
+      );
+    }
+    const call = { method, url: relative, body, authorization, batched: false };
+    sendAnswer(exchange, finish(service.resource(call)));
+  };
+}
+
 /** Starts the Graph emulator: a real HTTP server on loopback (port 0 picks a free one). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const store = new EmulatorStore();
-  const faults = new FaultSwitches();
-  const settings: EmulatorSettings = { patchResponse: options.patchResponse ?? 'object' };
-  const requests: RecordedRequest[] = [];
+  const state = createEmulatorState(options);
   const timers = new Set<NodeJS.Timeout>();
   let baseUrl = '';
-  const addDefaultFaults = () => options.faults?.forEach((rule) => faults.add(rule));
-  addDefaultFaults();
-
+  const service = createGraphService({
+    ...state,
+    callLogLimit: options.callLogLimit ?? 100_000,
+    baseUrl: () => baseUrl,
+  });
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -83,99 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }, ms);
       timers.add(timer);
     });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const url = req.url ?? '/';
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      url,
-      headers: req.headers,
-      body: body ?? '',
-      receivedAt: Date.now(),
-      closedBeforeAnswer: false,
-    };
-    requests.push(record);
-    res.once('close', () => {
-      if (!res.writableFinished) record.closedBeforeAnswer = true;
-    });
-    const requestId = randomUUID();
-    const sentId = req.headers['client-request-id'];
-    const exchange: Exchange = {
-      req,
-      res,
-      requestId,
-      clientRequestId: typeof sentId === 'string' ? sentId : requestId,
-    };
-    const method = req.method ?? 'GET';
-    const pathname = url.split('?')[0] ?? '/';
-    const relative = pathname.startsWith(`${EMULATOR_VERSION_ROOT}/`)
-      ? pathname.slice(EMULATOR_VERSION_ROOT.length)
-      : undefined;
-    const rule = faults.take(method, relative ?? pathname);
-    if (rule?.delayMs) await wait(rule.delayMs);
-    if (rule && applyFault(exchange, rule)) return;
-    if (body === undefined)
-      return sendAnswer(
-        exchange,
-        graphError(413, 'RequestEntityTooLarge', 'The request is too large.'),
-      );
-    if (relative === undefined)
-      return sendAnswer(exchange, graphError(400, 'BadRequest', 'Invalid version.'));
-    if (relative === '/$batch' && method === 'POST') {
-      // The envelope needs a token; each item is then checked for its own permission.
-      const denied = checkAccess(req.headers.authorization, 'read', Date.now());
-      if (denied)
-        return sendAnswer(exchange, graphError(denied.status, denied.code, denied.message));
-      return sendAnswer(
-        exchange,
-        handleBatch(body, (item) => answerBatchItem(item, req.headers.authorization)),
-      );
-    }
-    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-    sendAnswer(
-      exchange,
-      answerResource(method, `${relative}${query}`, body, req.headers.authorization),
-    );
-  }
-
-  /** A userStatuses request after the version root, whether it came alone or inside a batch. */
-  function answerResource(
-    method: string,
-    url: string,
-    body: string,
-    authorization: string | undefined,
-  ): EmulatorAnswer {
-    const denied = checkAccess(authorization, accessFor(method), Date.now());
-    if (denied) return graphError(denied.status, denied.code, denied.message);
-    const [rawPath = '', search = ''] = url.split('?');
-    let segments: string[];
-    try {
-      segments = rawPath.split('/').slice(1).map(decodeURIComponent);
-    } catch {
-      return graphError(400, 'BadRequest', 'The request URI is not valid.');
-    }
-    const query = new URLSearchParams(search);
-    return handleUserStatuses(store, settings, { method, segments, body, baseUrl, rawPath, query });
-  }
-
-  /** A batch item: the per-item fault switch (status and Retry-After) first, then the resource. */
-  function answerBatchItem(
-    item: BatchRequestItem,
-    authorization: string | undefined,
-  ): EmulatorAnswer {
-    const rule = faults.take(item.method, item.url.split('?')[0] ?? item.url);
-    if (rule?.status !== undefined && rule.status >= 400) {
-      const answer = graphError(
-        rule.status,
-        faultCode(rule.status),
-        `Emulated fault: HTTP ${rule.status}.`,
-      );
-      return rule.retryAfter ? { ...answer, headers: { 'Retry-After': rule.retryAfter } } : answer;
-    }
-    return answerResource(item.method, item.url, item.body, authorization);
-  }
-
+  const handle = createHandler(state, service, wait);
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
@@ -189,21 +168,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   baseUrl = `${origin}${EMULATOR_VERSION_ROOT}`;
+  const { store, faults, settings, quotas, requests, calls, configure, reset } = state;
 
   return {
     origin,
     baseUrl,
+    adminUrl: `${origin}${ADMIN_ROOT}`,
     store,
     faults,
     settings,
+    quotas,
     requests,
-    reset() {
-      store.reset();
-      faults.clear();
-      addDefaultFaults();
-      settings.patchResponse = options.patchResponse ?? 'object';
-      requests.length = 0;
-    },
+    calls,
+    configure,
+    maxInWindow: (query = {}) => maxInWindow(calls, { windowMs: quotas.windowMs, ...query }),
+    reset,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

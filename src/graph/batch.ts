@@ -1,62 +1,86 @@
-import type { GatewayError } from '../errors';
-import { isGatewayError } from '../errors';
-import type { GraphClient } from './client';
-import { graphResponseError, retryAfterOf, upstreamMalformedError } from './errors';
-import { decideRetry } from './retry';
+import { malformedError } from './errors';
+import type { GraphError } from './errors';
+import { sendAttempt } from './attempt';
+import type { CallContext } from './attempt';
+import { requestWithRetries } from './single';
+import { BATCH_PATH } from './paths';
+import { statusError } from './response';
+import type { JsonObject } from './response';
+import type { AttemptFailure } from './retry';
+import { withRetries } from './retry-loop';
+import type { LoopStep } from './retry-loop';
+import { kindOf, settleBudget, takeBudget, takeExactly } from './pacing';
+import type { QuotaGrant } from './quota/types';
+import type { BatchItem, ItemOutcome } from './types';
 
 /**
  * Graph JSON batching: up to 20 requests in one `POST /$batch`, answered in any order and matched by `id`.
- * Items answered 429/503/504 are sent again, as a smaller batch, after the longest `Retry-After`; Microsoft's SDKs
- * leave that to the caller. https://learn.microsoft.com/graph/json-batching
+ * Items answered 429/503/504 are sent again, as a smaller batch, through the same retry loop as single calls;
+ * Microsoft's SDKs leave that to the caller. https://learn.microsoft.com/graph/json-batching
  */
 export const MAX_BATCH_SIZE = 20;
 /** Batches in flight at once for one operation, so a large read finishes in a few round trips. */
 export const BATCH_CONCURRENCY = 5;
 
-export interface BatchItem {
-  /** Only idempotent methods are batched, so a throttled item can be sent again. */
-  readonly method: 'GET' | 'PATCH';
-  /** Relative to the version root, starting with `/`, query string included. */
-  readonly url: string;
-  readonly body?: object;
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+/** HTTP statuses are three digits; anything else in an item is a broken answer, not a status. */
+const isHttpStatus = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+
+/** Write batches in flight at once when quotas pace them: budget, not parallelism, sets the pace. */
+export const PACED_WRITE_CONCURRENCY = 2;
+
+interface Queued {
+  readonly index: number;
+  readonly item: BatchItem;
 }
 
-export type ItemOutcome =
-  | {
-      readonly ok: true;
-      readonly status: number;
-      readonly body: Readonly<Record<string, unknown>> | undefined;
-      readonly requestId: string | null;
-    }
-  | { readonly ok: false; readonly error: GatewayError };
-
-/** Runs the items with as few round trips as Graph allows; one outcome per item, in item order. */
 export async function executeBatch(
-  client: GraphClient,
+  context: CallContext,
   items: readonly BatchItem[],
 ): Promise<ItemOutcome[]> {
-  if (items.length === 1) return [await executeAlone(client, items[0]!)];
-  const chunks: BatchItem[][] = [];
-  for (let start = 0; start < items.length; start += MAX_BATCH_SIZE)
-    chunks.push(items.slice(start, start + MAX_BATCH_SIZE));
-  const results: ItemOutcome[][] = new Array(chunks.length);
-  let next = 0;
+  if (items.length === 0) return [];
+  if (items.length === 1) return [await executeAlone(context, items[0]!)];
+  const kind = items.some((item) => item.method === 'PATCH') ? 'write' : 'read';
+  const outcomes: ItemOutcome[] = new Array(items.length);
+  const queue: Queued[] = items.map((item, index) => ({ index, item }));
+  // Each chunk is as large as the budget allows (at most 20): the items that fit go, the rest wait for budget
+  // or, when none frees up before the deadline, get the quota's THROTTLED each.
   const worker = async () => {
-    for (let index = next++; index < chunks.length; index = next++)
-      results[index] = await executeChunk(client, chunks[index]!);
+    while (queue.length > 0) {
+      let taken: Awaited<ReturnType<typeof takeBudget>>;
+      try {
+        taken = await takeBudget(context, kind, Math.min(MAX_BATCH_SIZE, queue.length));
+      } catch (error) {
+        for (const { index } of queue.splice(0))
+          outcomes[index] = { ok: false, error: error as GraphError };
+        return;
+      }
+      const chunk = queue.splice(0, taken.granted);
+      if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
+      if (chunk.length === 0) return;
+      const results = await executeChunk(
+        context,
+        chunk.map(({ item }) => item),
+        taken.grant,
+      );
+      chunk.forEach(({ index }, position) => (outcomes[index] = results[position]!));
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, chunks.length) }, worker));
-  return results.flat();
+  const concurrency =
+    kind === 'write' && context.service.quota ? PACED_WRITE_CONCURRENCY : BATCH_CONCURRENCY;
+  const chunks = Math.ceil(items.length / MAX_BATCH_SIZE);
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks) }, worker));
+  return outcomes;
 }
 
-/** A lone item needs no batch: a plain request, with the client's own retries. */
-async function executeAlone(client: GraphClient, item: BatchItem): Promise<ItemOutcome> {
+/** A lone item needs no batch: a plain request through the same loop. */
+async function executeAlone(context: CallContext, item: BatchItem): Promise<ItemOutcome> {
   try {
-    const result = await client.request({ method: item.method, path: item.url, body: item.body });
+    const result = await requestWithRetries(context, item);
     return { ok: true, status: result.status, body: result.body, requestId: result.requestId };
   } catch (error) {
-    if (isGatewayError(error)) return { ok: false, error };
-    throw error;
+    return { ok: false, error: error as GraphError };
   }
 }
 
@@ -65,116 +89,195 @@ interface Pending {
   readonly item: BatchItem;
 }
 
+/** An item's answer: final, or sent again with the rest of the throttled ones. */
 type Answer =
-  | ItemOutcome
-  | { readonly throttled: true; readonly error: GatewayError; readonly retryAfterSeconds?: number };
+  | { readonly final: ItemOutcome }
+  | { readonly again: GraphError; readonly failure: AttemptFailure & { kind: 'status' } };
 
+/**
+ * One chunk through the retry loop. Each attempt sends the items still pending; finished items are kept,
+ * throttled ones make the attempt fail with the longest `Retry-After` among them, so the loop waits as Graph asked
+ * (or gives up, and they keep their own errors).
+ */
 async function executeChunk(
-  client: GraphClient,
+  context: CallContext,
   chunk: readonly BatchItem[],
+  firstGrant: QuotaGrant | null,
 ): Promise<ItemOutcome[]> {
+  const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
   const outcomes: ItemOutcome[] = new Array(chunk.length);
   let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
-  for (let retries = 0; pending.length > 0; retries += 1) {
-    const answers = await sendBatch(client, pending);
-    const throttled: Array<Pending & { error: GatewayError; retryAfterSeconds?: number }> = [];
-    pending.forEach((entry, position) => {
-      const answer = answers[position]!;
-      if ('throttled' in answer) throttled.push({ ...entry, ...answer });
-      else outcomes[entry.index] = answer;
-    });
-    if (throttled.length === 0) break;
-    const longest = Math.max(...throttled.map((entry) => entry.retryAfterSeconds ?? -1));
-    const decision = decideRetry(client.retryPolicy, {
-      method: 'PATCH', // every batched item is idempotent
-      failure: {
-        kind: 'status',
-        status: 429,
-        ...(longest >= 0 ? { retryAfterSeconds: longest } : {}),
+  const { service, call, clock } = context;
+  try {
+    await withRetries(
+      {
+        // Every batched item is GET or PATCH, both idempotent: the chunk retries as its items would.
+        method: chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET',
+        policy: service.retry,
+        deadline: call.deadline,
+        clock,
+        ...(call.signal ? { signal: call.signal } : {}),
       },
-      retriesSoFar: retries,
-      remainingMs: client.deadline - Date.now(),
-      random: Math.random(),
-    });
-    if (!decision.retry) {
-      for (const entry of throttled) outcomes[entry.index] = { ok: false, error: entry.error };
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
-    pending = throttled.map(({ index, item }) => ({ index, item }));
+      async (retries): Promise<LoopStep<void>> => {
+        // The first attempt was paid for by the caller; each re-send pays for its items again.
+        const grants =
+          retries === 0
+            ? firstGrant
+              ? [firstGrant]
+              : []
+            : await takeExactly(context, kind, pending.length);
+        const step = await sendChunk(context, pending, retries, grants);
+        const again: Array<Pending & { error: GraphError; failure: AttemptFailure }> = [];
+        pending.forEach((entry, position) => {
+          const answer = step.answers[position]!;
+          if ('final' in answer) outcomes[entry.index] = answer.final;
+          else again.push({ ...entry, error: answer.again, failure: answer.failure });
+        });
+        pending = again.map(({ index, item }) => ({ index, item }));
+        if (again.length === 0) return { done: true, value: undefined };
+        for (const entry of again) outcomes[entry.index] = { ok: false, error: entry.error };
+        return { done: false, error: again[0]!.error, failure: longestWait(again), ...step.settle };
+      },
+    );
+  } catch (error) {
+    // Cancelled, past the deadline or out of budget: every pending item says so. Out of retries: each keeps its
+    // own last error.
+    const stop = error as GraphError;
+    const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout' || stop.kind === 'quota';
+    for (const { index } of pending)
+      if (overrides || !outcomes[index]) outcomes[index] = { ok: false, error: stop };
   }
   return outcomes;
 }
 
-const THROTTLED_STATUSES: ReadonlySet<number> = new Set([424, 429, 503, 504]);
+function longestWait(entries: ReadonlyArray<{ failure: AttemptFailure }>): AttemptFailure {
+  let longest: AttemptFailure = entries[0]!.failure;
+  for (const { failure } of entries) {
+    if (failure.kind !== 'status' || longest.kind !== 'status') continue;
+    if ((failure.retryAfterSeconds ?? -1) > (longest.retryAfterSeconds ?? -1)) longest = failure;
+  }
+  return longest;
+}
 
 /** One `$batch` call for the pending items; an answer per item, in the order given. */
-async function sendBatch(client: GraphClient, pending: readonly Pending[]): Promise<Answer[]> {
-  client.events.batch?.(pending.length);
+async function sendChunk(
+  context: CallContext,
+  pending: readonly Pending[],
+  retries: number,
+  grants: readonly QuotaGrant[],
+): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
+  context.call.hooks?.batch?.(pending.length);
   const requests = pending.map(({ item }, position) => ({
     id: String(position + 1),
     method: item.method,
-    url: item.url,
+    url: item.path,
     ...(item.body ? { body: item.body, headers: { 'Content-Type': 'application/json' } } : {}),
   }));
-  let envelope;
-  try {
-    envelope = await client.request({ method: 'POST', path: '/$batch', body: { requests } });
-  } catch (error) {
-    if (!isGatewayError(error)) throw error;
-    // A throttled or unavailable envelope (424, 429, 503, 504) holds every item back; any other failure is final.
-    const status = (error.extensions.graph as { status?: number } | undefined)?.status;
-    const retryAfterSeconds = retryAfterOf(error);
-    const retryable = status !== undefined && THROTTLED_STATUSES.has(status);
-    return pending.map(() =>
-      retryable
-        ? {
-            throttled: true as const,
-            error,
-            ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-          }
-        : { ok: false as const, error },
+  const started = context.clock.now();
+  const batch = { method: 'POST' as const, path: BATCH_PATH.path };
+  const outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
+  const event = {
+    method: 'POST' as const,
+    variant: BATCH_PATH.variant,
+    target: BATCH_PATH.target,
+    attempt: retries + 1,
+    durationMs: context.clock.now() - started,
+  };
+  const report =
+    (
+      status: number | null,
+      requestId: string | null,
+      failure: AttemptFailure['kind'] | 'cancelled' | null,
+    ) =>
+    (retryInMs: number | null) =>
+      context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
+  if (!outcome.ok) {
+    settleBudget(context, grants, [
+      { status: outcome.error.status, retryAfterSeconds: outcome.error.retryAfterSeconds },
+    ]);
+    // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
+    const { error, failure } = outcome;
+    const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
+    const answers: Answer[] = pending.map(() =>
+      retryable && failure.kind === 'status'
+        ? { again: error, failure }
+        : { final: { ok: false, error } },
     );
+    const settle = report(
+      error.status,
+      error.requestId,
+      error.kind === 'cancelled' ? 'cancelled' : failure.kind,
+    );
+    if (!retryable) settle(null);
+    return { answers, settle: retryable ? { settle } : {} };
   }
+  const { result } = outcome;
+  const envelopeHeaders = {
+    'request-id': result.requestId ?? undefined,
+    'client-request-id': result.clientRequestId ?? undefined,
+  };
+  const byId = answersById(result.body);
+  const answers = requests.map((request) =>
+    itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
+  );
+  settleBudget(context, grants, answers.map(answerStatus));
+  report(result.status, result.requestId, null)(null);
+  return { answers, settle: {} };
+}
+
+function answerStatus(answer: Answer): { status: number | null; retryAfterSeconds?: number } {
+  if ('again' in answer)
+    return { status: answer.failure.status, retryAfterSeconds: answer.failure.retryAfterSeconds };
+  if (answer.final.ok) return { status: answer.final.status };
+  return { status: answer.final.error.status };
+}
+
+function answersById(body: JsonObject | undefined): Map<string, Record<string, unknown>> {
   const byId = new Map<string, Record<string, unknown>>();
-  const responses = envelope.body?.responses;
-  if (Array.isArray(responses))
-    for (const response of responses)
-      if (
-        typeof response === 'object' &&
-        response !== null &&
-        typeof (response as { id?: unknown }).id === 'string'
-      )
-        byId.set((response as { id: string }).id, response as Record<string, unknown>);
-  return requests.map((request) => itemAnswer(byId.get(request.id), envelope.requestId));
+  const responses = body?.responses;
+  if (!Array.isArray(responses)) return byId;
+  for (const response of responses as unknown[]) {
+    if (typeof response !== 'object' || response === null) continue;
+    const id = (response as { id?: unknown }).id;
+    if (typeof id === 'string') byId.set(id, response as Record<string, unknown>);
+  }
+  return byId;
 }
 
 function itemAnswer(
   response: Record<string, unknown> | undefined,
-  envelopeRequestId: string | null,
+  envelopeHeaders: Readonly<Record<string, string | undefined>>,
+  nowMs: number,
 ): Answer {
-  if (!response || typeof response.status !== 'number')
-    return { ok: false, error: upstreamMalformedError('a batch item had no answer') };
+  if (!response || !isHttpStatus(response.status))
+    return {
+      final: {
+        ok: false,
+        error: malformedError('a batch item had no answer or no valid status', {
+          requestId: envelopeHeaders['request-id'] ?? null,
+        }),
+      },
+    };
+  const status = response.status;
   const headers = lowerCaseRecord(response.headers);
   const body =
     typeof response.body === 'object' && response.body !== null && !Array.isArray(response.body)
-      ? (response.body as Record<string, unknown>)
+      ? (response.body as JsonObject)
       : undefined;
-  const requestId = headers['request-id'] ?? envelopeRequestId;
-  if (response.status >= 200 && response.status < 300)
-    return { ok: true, status: response.status, body, requestId };
-  const error = graphResponseError({
-    status: response.status,
-    headers: { ...headers, ...(requestId ? { 'request-id': requestId } : {}) },
-    body: body ? JSON.stringify(body) : '',
-  });
-  if (!THROTTLED_STATUSES.has(response.status) || response.status === 424)
-    return { ok: false, error };
-  const retryAfterSeconds = retryAfterOf(error);
+  // An item's own request id (its headers, then its innerError) is the one Microsoft support can trace.
+  const requestId = headers['request-id'] ?? envelopeHeaders['request-id'] ?? null;
+  if (status >= 200 && status < 300) return { final: { ok: true, status, body, requestId } };
+  const error = statusError(status, headers, body, nowMs, envelopeHeaders);
+  if (!RETRYABLE_STATUSES.has(status)) return { final: { ok: false, error } };
   return {
-    throttled: true,
-    error,
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    again: error,
+    failure: {
+      kind: 'status',
+      status,
+      ...(error.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: error.retryAfterSeconds }
+        : {}),
+    },
   };
 }
 

@@ -1,151 +1,132 @@
-import { GatewayError, GatewayErrorCode } from '../errors';
-import type { GraphErrorDetails } from '../errors';
-import { parseRetryAfter } from './retry';
-
-/** An HTTP answer from Graph as the client saw it: status, lower-cased headers and the raw body text. */
-export interface GraphHttpResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  readonly body: string;
-}
-
-interface ErrorRow {
-  readonly code: GatewayErrorCode;
-  readonly message: string;
-}
-
 /**
- * The one table from Graph's HTTP status to the gateway's code. Branch on the status (and, in extensions, on
- * Graph's `error.code`), never on Graph's message. https://learn.microsoft.com/graph/errors
+ * The Graph layer's own failure vocabulary. It knows HTTP and Graph, not GraphQL: the server layer maps a
+ * `GraphError` to the client-facing error once, where resolvers return.
  */
-const ERROR_TABLE: ReadonlyMap<number, ErrorRow> = new Map([
-  [
-    400,
-    {
-      code: GatewayErrorCode.BAD_USER_INPUT,
-      message: 'Microsoft Graph rejected the request as invalid.',
-    },
-  ],
-  [
-    401,
-    {
-      code: GatewayErrorCode.UNAUTHENTICATED,
-      message: 'Microsoft Graph did not accept the bearer token.',
-    },
-  ],
-  [
-    403,
-    {
-      code: GatewayErrorCode.FORBIDDEN,
-      message: 'The bearer token is not allowed to do this in Microsoft Graph.',
-    },
-  ],
-  [404, { code: GatewayErrorCode.NOT_FOUND, message: 'Microsoft Graph has no such user status.' }],
-  [
-    409,
-    {
-      code: GatewayErrorCode.CONFLICT,
-      message: 'Microsoft Graph reported a conflict with the current state.',
-    },
-  ],
-  [
-    412,
-    {
-      code: GatewayErrorCode.CONFLICT,
-      message: 'Microsoft Graph reported that a precondition failed.',
-    },
-  ],
-  [
-    429,
-    {
-      code: GatewayErrorCode.THROTTLED,
-      message: 'Microsoft Graph is throttling these requests; retry later.',
-    },
-  ],
-]);
 
-const OTHER_STATUS: ErrorRow = {
-  code: GatewayErrorCode.UPSTREAM_ERROR,
-  message: 'Microsoft Graph could not complete the request.',
-};
+/** How a call to Graph failed. */
+export type GraphErrorKind =
+  /** Graph answered with a non-success status. */
+  | 'status'
+  /** No answer within GRAPH_TIMEOUT_MS, or the operation's deadline passed. */
+  | 'timeout'
+  /** No connection (refused, reset before an answer, unresolvable host, a refusing proxy). */
+  | 'connection'
+  /** Graph answered, but not with what the API promises (not JSON, wrong shape, too large, too deep). */
+  | 'malformed'
+  /** The caller went away. */
+  | 'cancelled'
+  /** The caller sent no bearer token: nothing was sent. */
+  | 'unauthenticated'
+  /** The Intune quota has no budget before the deadline: nothing was sent. */
+  | 'quota';
 
-const MAX_GRAPH_MESSAGE_LENGTH = 500;
-
-export function errorRowFor(status: number): ErrorRow {
-  return ERROR_TABLE.get(status) ?? OTHER_STATUS;
+export interface GraphErrorOptions {
+  readonly status?: number | null;
+  /** Graph's `error.code`, as sent (its casing varies). */
+  readonly code?: string | null;
+  /** Graph's human message, Intune's JSON-in-message already unwrapped. */
+  readonly graphMessage?: string | null;
+  readonly requestId?: string | null;
+  readonly clientRequestId?: string | null;
+  readonly date?: string | null;
+  /** Intune's support ids, from a wrapped message. */
+  readonly activityId?: string | null;
+  readonly operationId?: string | null;
+  /** When Graph (or the quota) allows the next try, in seconds; finite, never negative. */
+  readonly retryAfterSeconds?: number;
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
+/** The typed upstream error: what failed, and everything Graph said about it that is safe to pass on. */
+export class GraphError extends Error {
+  readonly kind: GraphErrorKind;
+  readonly status: number | null;
+  readonly code: string | null;
+  readonly graphMessage: string | null;
+  readonly requestId: string | null;
+  readonly clientRequestId: string | null;
+  readonly date: string | null;
+  readonly activityId: string | null;
+  readonly operationId: string | null;
+  readonly retryAfterSeconds: number | undefined;
 
-function text(value: unknown, max = 200): string | null {
-  return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
-}
-
-/** Graph's `{"error":{…}}` body, when the body is one; an empty, HTML or cut-off body gives `{}`. */
-function parseErrorBody(body: string): Record<string, unknown> {
-  if (!body.trimStart().startsWith('{')) return {};
-  try {
-    return asRecord(asRecord(JSON.parse(body))?.error) ?? {};
-  } catch {
-    return {};
+  constructor(kind: GraphErrorKind, message: string, options: GraphErrorOptions = {}) {
+    super(message);
+    this.name = 'GraphError';
+    this.kind = kind;
+    this.status = options.status ?? null;
+    this.code = options.code ?? null;
+    this.graphMessage = options.graphMessage ?? null;
+    this.requestId = options.requestId ?? null;
+    this.clientRequestId = options.clientRequestId ?? null;
+    this.date = options.date ?? null;
+    this.activityId = options.activityId ?? null;
+    this.operationId = options.operationId ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
-/** The safe summary of a Graph answer that clients see in `extensions.graph`. */
-export function graphErrorDetails(response: GraphHttpResponse): GraphErrorDetails {
-  const error = parseErrorBody(response.body);
-  const inner = asRecord(error.innerError) ?? asRecord(error.innererror) ?? {};
-  return {
-    status: response.status,
-    code: text(error.code),
-    message: text(error.message, MAX_GRAPH_MESSAGE_LENGTH),
-    requestId: text(response.headers['request-id']) ?? text(inner['request-id']),
-    clientRequestId:
-      text(response.headers['client-request-id']) ?? text(inner['client-request-id']),
-    date: text(inner.date) ?? text(response.headers.date),
-  };
+export function isGraphError(error: unknown): error is GraphError {
+  return error instanceof GraphError;
 }
 
-/** Maps a non-success Graph answer to the gateway error its status names in the table. */
-export function graphResponseError(response: GraphHttpResponse, nowMs = Date.now()): GatewayError {
-  const row = errorRowFor(response.status);
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], nowMs);
-  return new GatewayError(row.code, row.message, {
-    graph: graphErrorDetails(response),
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
+/** An argument the Graph layer cannot turn into a request (a bad id, a forged cursor): nothing was sent. */
+export class GraphInputError extends Error {
+  constructor(
+    message: string,
+    readonly argument?: string,
+  ) {
+    super(message);
+    this.name = 'GraphInputError';
+  }
 }
 
-/** The `Retry-After` (in seconds) that Graph sent with the answer behind an error, read once when it was mapped. */
-export function retryAfterOf(error: GatewayError): number | undefined {
-  const seconds = error.extensions.retryAfterSeconds;
-  return typeof seconds === 'number' ? seconds : undefined;
+export function isGraphInputError(error: unknown): error is GraphInputError {
+  return error instanceof GraphInputError;
 }
 
-/** Graph gave no answer within `GRAPH_TIMEOUT_MS`. */
-export function upstreamTimeoutError(timeoutMs: number): GatewayError {
-  return new GatewayError(
-    GatewayErrorCode.UPSTREAM_TIMEOUT,
-    `Microsoft Graph did not answer within ${timeoutMs} ms.`,
+export function upstreamTimeoutError(timeoutMs: number): GraphError {
+  return new GraphError('timeout', `Microsoft Graph did not answer within ${timeoutMs} ms.`);
+}
+
+export function deadlineError(): GraphError {
+  return new GraphError(
+    'timeout',
+    'Microsoft Graph did not answer within the time this operation may take.',
   );
 }
 
-/** No connection to Graph could be made (refused, reset before an answer, unresolvable host). */
-export function upstreamUnavailableError(): GatewayError {
-  return new GatewayError(
-    GatewayErrorCode.UPSTREAM_UNAVAILABLE,
-    'Microsoft Graph could not be reached.',
+export function connectionError(reason?: string): GraphError {
+  return new GraphError(
+    'connection',
+    reason
+      ? `Microsoft Graph could not be reached: ${reason}.`
+      : 'Microsoft Graph could not be reached.',
   );
 }
 
-/** Graph answered, but not with what the API promises (not JSON, not an object, too large). */
-export function upstreamMalformedError(reason: string): GatewayError {
-  return new GatewayError(
-    GatewayErrorCode.UPSTREAM_ERROR,
+export function malformedError(reason: string, options: GraphErrorOptions = {}): GraphError {
+  return new GraphError(
+    'malformed',
     `Microsoft Graph sent an answer the gateway cannot use: ${reason}.`,
+    options,
+  );
+}
+
+export function cancelledError(): GraphError {
+  return new GraphError('cancelled', 'The request was cancelled.');
+}
+
+export function missingTokenError(): GraphError {
+  return new GraphError(
+    'unauthenticated',
+    'This field needs an `Authorization: Bearer <token>` header with a Microsoft Graph access token.',
+  );
+}
+
+export function quotaError(retryAfterSeconds: number): GraphError {
+  return new GraphError(
+    'quota',
+    "Intune's request quota for this tenant and app has no room before this operation's deadline; retry later.",
+    { retryAfterSeconds },
   );
 }

@@ -1,4 +1,7 @@
-import type { ComplianceStatus } from '../generated/graphql';
+import { malformedError } from './errors';
+import { USER_STATUS_PROPERTIES } from './properties';
+import type { PropertyType, WritablePropertyName } from './properties';
+import type { JsonObject } from './response';
 
 /**
  * A `deviceConfigurationUserStatus` as Graph answered it, checked for shape but with its values untouched:
@@ -14,65 +17,33 @@ export interface GraphUserStatus {
   readonly devicesCount: number | null;
 }
 
-/** The writable properties, with Graph's names and values, as sent in a PATCH body. */
-export interface GraphUserStatusChanges {
-  status?: string;
-  lastReportedDateTime?: string;
-  userDisplayName?: string;
-  userPrincipalName?: string;
-  devicesCount?: number;
-}
-
-const GRAPH_STATUS_BY_ENUM: Readonly<Record<ComplianceStatus, string>> = {
-  UNKNOWN: 'unknown',
-  NOT_APPLICABLE: 'notApplicable',
-  COMPLIANT: 'compliant',
-  REMEDIATED: 'remediated',
-  NON_COMPLIANT: 'nonCompliant',
-  ERROR: 'error',
-  CONFLICT: 'conflict',
-  NOT_ASSIGNED: 'notAssigned',
-};
-
-const ENUM_BY_GRAPH_STATUS: ReadonlyMap<string, ComplianceStatus> = new Map(
-  Object.entries(GRAPH_STATUS_BY_ENUM).map(([name, value]) => [
-    value.toLowerCase(),
-    name as ComplianceStatus,
-  ]),
-);
-
-export function toGraphStatus(status: ComplianceStatus): string {
-  return GRAPH_STATUS_BY_ENUM[status];
-}
-
-/** Graph's status string as the schema's enum; `undefined` for a value this gateway does not know. */
-export function fromGraphStatus(value: string): ComplianceStatus | undefined {
-  return ENUM_BY_GRAPH_STATUS.get(value.toLowerCase());
-}
-
-function stringOrNull(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
+/** The writable properties, with Graph's names and values, as sent in a PATCH or POST body. */
+export type GraphUserStatusChanges = Partial<Record<WritablePropertyName, string | number>>;
 
 export function isInt32(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31;
 }
 
+function readValue(type: PropertyType, value: unknown): string | number | null {
+  if (type === 'int32') return isInt32(value) ? value : null;
+  return typeof value === 'string' ? value : null;
+}
+
 /**
- * Reads Graph's JSON object as a user status. `fallbackId` is the id from the request path, used when Graph
- * leaves `id` out (a `$select` without it, or a proxy that trims bodies).
+ * Reads Graph's JSON object as a user status. A success body must look like the resource: an object with a
+ * string `id` (every read asks `$select=id,…`), or one of the properties when `fallbackId` stands in for it.
+ * Anything else, such as `{"error":{…}}` under a 200, is a malformed answer, never a success with nulls.
  */
-export function toGraphUserStatus(
-  body: Readonly<Record<string, unknown>>,
-  fallbackId: string,
-): GraphUserStatus {
-  const devicesCount = body.devicesCount;
+export function toGraphUserStatus(body: JsonObject, fallbackId: string): GraphUserStatus {
+  const hasId = typeof body.id === 'string' && body.id !== '';
+  const known = USER_STATUS_PROPERTIES.some(({ graphName }) => graphName in body);
+  if (!known || 'error' in body || (!hasId && fallbackId === ''))
+    throw malformedError('the answer does not look like a user status');
+  const values: Record<string, string | number | null> = {};
+  for (const { name, graphName, type } of USER_STATUS_PROPERTIES)
+    values[name] = readValue(type, body[graphName]);
   return {
-    id: typeof body.id === 'string' && body.id !== '' ? body.id : fallbackId,
-    status: stringOrNull(body.status),
-    lastReportedDateTime: stringOrNull(body.lastReportedDateTime),
-    userDisplayName: stringOrNull(body.userDisplayName),
-    userPrincipalName: stringOrNull(body.userPrincipalName),
-    devicesCount: isInt32(devicesCount) ? devicesCount : null,
+    ...(values as unknown as GraphUserStatus),
+    id: hasId ? (body.id as string) : fallbackId,
   };
 }

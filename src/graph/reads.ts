@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
-import { upstreamMalformedError } from './errors';
-import { executeBatch } from './batch';
-import type { GraphClient } from './client';
+import { malformedError } from './errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus } from './model';
+import type { GraphPath } from './paths';
 import { selectQuery } from './select';
+import type { GraphClient } from './types';
 
-/** One read: the user status's path (ids validated and encoded), its id, and the GraphQL fields asked for. */
+/** One read: the user status's path (ids validated and encoded), its id, and the fields asked for. */
 export interface UserStatusKey {
-  readonly path: string;
+  readonly path: GraphPath;
   readonly userStatusId: string;
   readonly fields: readonly string[];
 }
@@ -22,7 +22,7 @@ export type UserStatusLoader = DataLoader<UserStatusKey, GraphUserStatus, string
  */
 export function createUserStatusLoader(client: GraphClient): UserStatusLoader {
   return new DataLoader((keys) => readUserStatuses(client, keys), {
-    cacheKeyFn: (key) => `${key.path}|${[...key.fields].sort().join(',')}`,
+    cacheKeyFn: (key) => `${key.path.path}|${[...key.fields].sort().join(',')}`,
   });
 }
 
@@ -31,16 +31,19 @@ async function readUserStatuses(
   keys: readonly UserStatusKey[],
 ): Promise<Array<GraphUserStatus | Error>> {
   const select = selectQuery(keys.flatMap((key) => key.fields));
-  const paths = [...new Set(keys.map((key) => key.path))];
-  const outcomes = await executeBatch(
-    client,
-    paths.map((path) => ({ method: 'GET' as const, url: `${path}?${select}` })),
+  const paths = [...new Map(keys.map((key) => [key.path.path, key.path])).values()];
+  const outcomes = await client.batch(
+    paths.map((path) => ({ method: 'GET' as const, ...path, path: `${path.path}?${select}` })),
   );
-  const byPath = new Map(paths.map((path, index) => [path, outcomes[index]!]));
+  const byPath = new Map(paths.map((path, index) => [path.path, outcomes[index]!]));
   return keys.map((key) => {
-    const outcome = byPath.get(key.path)!;
+    const outcome = byPath.get(key.path.path)!;
     if (!outcome.ok) return outcome.error;
-    if (!outcome.body) return upstreamMalformedError('the user status came back empty');
-    return toGraphUserStatus(outcome.body, key.userStatusId);
+    if (!outcome.body) return malformedError('the user status came back empty');
+    try {
+      return toGraphUserStatus(outcome.body, key.userStatusId);
+    } catch (error) {
+      return error as Error;
+    }
   });
 }

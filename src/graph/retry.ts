@@ -1,7 +1,8 @@
 /**
  * When to send a Graph request again, and after how long. Pure: the clock and the randomness are parameters.
  * Follows Microsoft's Graph SDK retry handler: only 429, 503 and 504 (never 500 or 502), `Retry-After` honoured,
- * otherwise exponential backoff (here with full jitter).
+ * otherwise exponential backoff from a 3 s base (the SDK's default), with jitter that only ever adds: Intune counts
+ * its quotas in 20-second windows, and a retry within a second or two of a throttled call is throttled again.
  * https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling
  */
 
@@ -12,7 +13,7 @@ export interface RetryPolicyOptions {
   readonly maxRetries: number;
   /** The longest single wait (GRAPH_MAX_RETRY_DELAY_MS); a longer `Retry-After` means no retry. */
   readonly maxDelayMs: number;
-  /** First backoff step without `Retry-After`; doubles each retry, capped at `maxDelayMs`. */
+  /** First backoff step without `Retry-After` (GRAPH_RETRY_BASE_DELAY_MS); doubles each retry, capped at `maxDelayMs`. */
   readonly baseDelayMs: number;
 }
 
@@ -65,8 +66,10 @@ export function decideRetry(options: RetryPolicyOptions, input: RetryInput): Ret
     if (delayMs >= input.remainingMs) return { retry: false, reason: 'deadline' };
     return { retry: true, delayMs };
   }
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** input.retriesSoFar);
-  const delayMs = Math.floor(input.random * ceiling);
+  // base·2ⁿ plus up to as much again: never below the step, so a burst of callers spreads out without any of
+  // them coming back early.
+  const step = options.baseDelayMs * 2 ** input.retriesSoFar;
+  const delayMs = Math.min(options.maxDelayMs, Math.floor(step + input.random * step));
   if (delayMs >= input.remainingMs) return { retry: false, reason: 'deadline' };
   return { retry: true, delayMs };
 }
@@ -78,9 +81,15 @@ export function decideRetry(options: RetryPolicyOptions, input: RetryInput): Ret
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(Number(text), MAX_RETRY_AFTER_SECONDS);
   if (!/[a-z]/i.test(text)) return undefined; // not a date either: "-1", "1e3", ""
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, (at - nowMs) / 1000);
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, (at - nowMs) / 1000));
 }
+
+/**
+ * The largest `Retry-After` believed: a day. `1` followed by 400 zeros is `Infinity` to `Number`; clamping keeps
+ * every figure the gateway reports finite (and far above any wait it would make).
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;

@@ -1,19 +1,14 @@
-/** The properties of a user status Graph can be asked for with `$select`, as the schema names them. */
-export const USER_STATUS_PROPERTIES: ReadonlySet<string> = new Set([
-  'id',
-  'status',
-  'lastReportedDateTime',
-  'userDisplayName',
-  'userPrincipalName',
-  'devicesCount',
-]);
+import { propertyNamed } from './properties';
 
 /**
- * `$select` for the given GraphQL fields: `id` always, then the known properties, sorted so that the same
- * selection always gives the same URL. https://learn.microsoft.com/graph/query-parameters#select-parameter
+ * `$select` for the given fields: `id` always, then the known properties by their Graph names, sorted so that
+ * the same selection always gives the same URL. https://learn.microsoft.com/graph/query-parameters#select-parameter
  */
 export function selectQuery(fields: Iterable<string>): string {
   const names = new Set(['id']);
-  for (const field of fields) if (USER_STATUS_PROPERTIES.has(field)) names.add(field);
+  for (const field of fields) {
+    const property = propertyNamed(field);
+    if (property) names.add(property.graphName);
+  }
   return `$select=${[...names].sort().join(',')}`;
 }

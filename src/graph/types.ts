@@ -1,43 +1,13 @@
-import type { AttemptFailure, RetryPolicyOptions } from './retry';
-import type { GraphMethod } from './retry';
-import type { GraphTransport } from './client';
+import type { HttpTransport } from './http';
+import type { QuotaPacer } from './quota/types';
+import type { GraphError } from './errors';
+import type { PathLabel } from './paths';
+import type { JsonObject } from './response';
+import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
 
-/** What the client reports after each attempt, for logs and metrics; never the token or the body. */
-export interface GraphAttemptEvent {
+export interface GraphRequest extends PathLabel {
   readonly method: GraphMethod;
-  readonly path: string;
-  /** The path's variant and target (item, collection, batch), for metric labels: never an id. */
-  readonly variant: string;
-  readonly target: string;
-  readonly attempt: number;
-  readonly status: number | null;
-  readonly durationMs: number;
-  readonly requestId: string | null;
-  readonly failure: AttemptFailure['kind'] | null;
-  readonly retryInMs: number | null;
-}
-
-export interface GraphClientOptions {
-  readonly transport: GraphTransport;
-  /** The caller's `Authorization` header exactly as received, or `null` when it held no bearer token. */
-  readonly authorization: string | null;
-  readonly clientRequestId: string;
-  /** Epoch ms after which no attempt starts and no wait is made (GRAPH_DEADLINE_MS from the operation start). */
-  readonly deadline: number;
-  /** Aborts upstream calls and waits, e.g. when the GraphQL client goes away. */
-  readonly signal?: AbortSignal;
-  readonly events?: GraphClientEvents;
-}
-
-/** Hooks for logs, metrics and the request summary; they never see the token or a body. */
-export interface GraphClientEvents {
-  attempt?(event: GraphAttemptEvent): void;
-  batch?(size: number): void;
-}
-
-export interface GraphRequest {
-  readonly method: GraphMethod;
-  /** Path relative to the base URL, starting with `/`, ids already validated and encoded. */
+  /** Relative to the version root, starting with `/`, ids validated and encoded, query string included. */
   readonly path: string;
   readonly body?: unknown;
 }
@@ -45,21 +15,102 @@ export interface GraphRequest {
 export interface GraphResult {
   readonly status: number;
   /** The JSON object Graph answered, or `undefined` for 204 and empty bodies. */
-  readonly body: Readonly<Record<string, unknown>> | undefined;
+  readonly body: JsonObject | undefined;
   readonly requestId: string | null;
   readonly clientRequestId: string | null;
 }
 
-/** Per request: sends with the caller's token and `client-request-id`, retries, and maps every failure. */
+/** One request of a `$batch`. Only idempotent methods are batched, so a throttled item can be sent again. */
+export interface BatchItem extends PathLabel {
+  readonly method: 'GET' | 'PATCH';
+  readonly path: string;
+  readonly body?: object;
+}
+
+export type ItemOutcome =
+  | {
+      readonly ok: true;
+      readonly status: number;
+      readonly body: JsonObject | undefined;
+      readonly requestId: string | null;
+    }
+  | { readonly ok: false; readonly error: GraphError };
+
+/** Per request: sends with the caller's token, paces, retries, and turns every failure into a `GraphError`. */
 export interface GraphClient {
+  request(request: GraphRequest): Promise<GraphResult>;
+  /** Runs the items with as few round trips as Graph allows; one outcome per item, in item order. */
+  batch(items: readonly BatchItem[]): Promise<ItemOutcome[]>;
+}
+
+/** What the client reports after each attempt, for logs and metrics; never the token or a body. */
+export interface GraphAttemptEvent extends PathLabel {
+  readonly method: GraphMethod;
+  readonly attempt: number;
+  readonly status: number | null;
+  readonly durationMs: number;
+  readonly requestId: string | null;
+  readonly failure: AttemptFailure['kind'] | 'cancelled' | null;
+  readonly retryInMs: number | null;
+}
+
+/** A span as the Graph layer sees it; the server layer adapts OpenTelemetry's. */
+export interface GraphSpan {
+  setAttributes(attributes: Readonly<Record<string, string | number>>): void;
+}
+
+/** Runs a Graph call inside a span (or as it is, when tracing is off). */
+export type GraphTracer = <T>(
+  name: string,
+  attributes: Readonly<Record<string, string>>,
+  call: (span: GraphSpan | undefined) => Promise<T>,
+) => Promise<T>;
+
+/** Hooks for logs, metrics and the request summary; they never see the token or a body. */
+export interface GraphHooks {
+  attempt?(event: GraphAttemptEvent): void;
+  batch?(size: number): void;
+}
+
+/** Time as the client sees it; tests replace it to check exact delays without waiting. */
+export interface GraphClock {
+  now(): number;
+  /** Resolves after `ms`, or rejects with the cancellation error when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A number in [0, 1), for jitter. */
+  random(): number;
+}
+
+/** Process-wide: one per gateway. Holds no user data. */
+export interface GraphServiceOptions {
+  /** Graph's root with its version, e.g. `https://graph.microsoft.com/beta`; no trailing slash. */
+  readonly baseUrl: string;
+  /** Per attempt (GRAPH_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  readonly userAgent: string;
+  readonly retry: RetryPolicyOptions;
+  readonly transport: HttpTransport;
+  readonly clock?: GraphClock;
+  readonly tracer?: GraphTracer;
+  /** Intune quota pacing (GRAPH_QUOTAS); absent: calls leave unpaced. */
+  readonly quota?: QuotaPacer;
+}
+
+/** Per GraphQL request. */
+export interface GraphCallOptions {
+  /** The caller's `Authorization` header exactly as received, or `null` when it held no bearer token. */
+  readonly authorization: string | null;
   readonly clientRequestId: string;
-  /** Epoch ms after which no attempt starts and no wait is made. */
+  /** Epoch ms after which no attempt starts and no wait is made (GRAPH_DEADLINE_MS from the operation start). */
   readonly deadline: number;
-  readonly retryPolicy: RetryPolicyOptions;
+  /** Aborts upstream calls and waits, e.g. when the GraphQL client goes away. */
+  readonly signal?: AbortSignal;
+  readonly hooks?: GraphHooks;
+}
+
+export interface GraphService {
   /** The configured Graph root: only URLs under it are ever sent the token. */
   readonly base: URL;
-  /** Whether the caller sent a bearer token; without one, every request fails with UNAUTHENTICATED. */
-  readonly hasToken: boolean;
-  readonly events: GraphClientEvents;
-  request(request: GraphRequest): Promise<GraphResult>;
+  client(options: GraphCallOptions): GraphClient;
+  close(): Promise<void>;
 }

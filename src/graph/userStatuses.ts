@@ -1,10 +1,9 @@
-import { upstreamMalformedError } from './errors';
-import type { GraphClient } from './client';
+import { malformedError } from './errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus, GraphUserStatusChanges } from './model';
 import { idSegment, userStatusPath, userStatusesCollectionPath } from './paths';
-import type { UserStatusLocation } from './paths';
-import type { UserStatusPath } from '../generated/graphql';
+import type { PathVariant, UserStatusLocation } from './paths';
+import type { GraphClient } from './types';
 
 export interface UserStatusWrite {
   readonly userStatus: GraphUserStatus;
@@ -18,8 +17,8 @@ export async function getUserStatus(
   client: GraphClient,
   location: UserStatusLocation,
 ): Promise<GraphUserStatus> {
-  const result = await client.request({ method: 'GET', path: userStatusPath(location) });
-  if (!result.body) throw upstreamMalformedError('the user status came back empty');
+  const result = await client.request({ method: 'GET', ...userStatusPath(location) });
+  if (!result.body) throw malformedError('the user status came back empty');
   return toGraphUserStatus(result.body, location.userStatusId);
 }
 
@@ -33,8 +32,11 @@ export async function updateUserStatus(
   location: UserStatusLocation,
   changes: GraphUserStatusChanges,
 ): Promise<UserStatusWrite> {
-  const path = userStatusPath(location);
-  const result = await client.request({ method: 'PATCH', path, body: changes });
+  const result = await client.request({
+    method: 'PATCH',
+    ...userStatusPath(location),
+    body: changes,
+  });
   const userStatus = result.body
     ? toGraphUserStatus(result.body, location.userStatusId)
     : await getUserStatus(client, location);
@@ -42,7 +44,7 @@ export async function updateUserStatus(
 }
 
 export interface NewUserStatus {
-  readonly path: UserStatusPath;
+  readonly path: PathVariant;
   readonly deviceConfigurationId: string;
   /** Graph assigns an id when left out. */
   readonly id?: string;
@@ -57,15 +59,15 @@ export async function createUserStatus(
   client: GraphClient,
   created: NewUserStatus,
 ): Promise<UserStatusWrite> {
-  const path = userStatusesCollectionPath(created.path, created.deviceConfigurationId);
+  const collection = userStatusesCollectionPath(created.path, created.deviceConfigurationId);
   if (created.id !== undefined) idSegment('id', created.id);
   const body = {
     '@odata.type': '#microsoft.graph.deviceConfigurationUserStatus',
     ...(created.id !== undefined ? { id: created.id } : {}),
     ...created.properties,
   };
-  const result = await client.request({ method: 'POST', path, body });
-  if (!result.body) throw upstreamMalformedError('the created user status came back empty');
+  const result = await client.request({ method: 'POST', ...collection, body });
+  if (!result.body) throw malformedError('the created user status came back empty');
   return {
     userStatus: toGraphUserStatus(result.body, created.id ?? ''),
     requestId: result.requestId,
@@ -78,6 +80,6 @@ export async function deleteUserStatus(
   client: GraphClient,
   location: UserStatusLocation,
 ): Promise<{ readonly deletedId: string; readonly requestId: string | null }> {
-  const result = await client.request({ method: 'DELETE', path: userStatusPath(location) });
+  const result = await client.request({ method: 'DELETE', ...userStatusPath(location) });
   return { deletedId: location.userStatusId, requestId: result.requestId };
 }

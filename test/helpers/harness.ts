@@ -16,10 +16,19 @@ export interface GraphQLResponse {
   };
 }
 
+export interface GraphQLRequestOptions {
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  readonly operationName?: string;
+  readonly headers?: Record<string, string>;
+}
+
 export interface Gateway {
   readonly url: string;
   readonly logs: string[];
   post(body: unknown, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  /** The named-options form: `send({ query, variables, headers, operationName })`. */
+  send(options: GraphQLRequestOptions): Promise<GraphQLResponse>;
   gql(
     query: string,
     variables?: Record<string, unknown>,
@@ -29,7 +38,7 @@ export interface Gateway {
 }
 
 /** Every log line the gateway writes, kept in memory (tests check that no token ever appears). */
-function memoryLog(lines: string[]): Writable {
+export function memoryLog(lines: string[]): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -38,16 +47,50 @@ function memoryLog(lines: string[]): Writable {
   });
 }
 
-/** The real gateway, listening on a free loopback port, with the given environment. */
+/** Every running test gateway, with the tokens sent to it and how many of its log lines were already checked. */
+const running = new Set<{ logs: string[]; tokens: Set<string>; checked: number }>();
+
+/**
+ * Token hygiene, run after every test (test/helpers/setup.ts): no log line written during the test, at any level,
+ * holds a token sent to any running gateway. Throwing in `afterEach` fails the very test that leaked.
+ */
+export function checkTokenHygiene(): void {
+  for (const gateway of running) {
+    const fresh = gateway.logs.slice(gateway.checked);
+    gateway.checked = gateway.logs.length;
+    const leaked = [...gateway.tokens].filter((token) =>
+      fresh.some((line) => line.includes(token)),
+    );
+    if (leaked.length > 0)
+      throw new Error(`A bearer token was written to the logs: ${leaked.length} token(s)`);
+  }
+}
+
+/** Polls until `check` holds (or throws its last failure after `timeoutMs`): no fixed sleeps in tests. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 2000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`waitFor: still false after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The real gateway, listening on a free loopback port, with the given environment. Logs at trace, always. */
 export async function startGateway(env: Record<string, string>): Promise<Gateway> {
   const logs: string[] = [];
-  const config = loadConfig({ LOG_LEVEL: 'trace', ...env });
+  // The token check reads every log line: a gateway that logs less would make it blind.
+  const config = loadConfig({ ...env, LOG_LEVEL: 'trace' });
   const app: FastifyInstance = await createGatewayServer(config, {
     logger: createLogger(config.logLevel, memoryLog(logs)),
   });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `${address}/graphql`;
   const tokensSent = new Set<string>();
+  const entry = { logs, tokens: tokensSent, checked: 0 };
+  running.add(entry);
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const token = /^\S+\s+(\S{8,})/.exec(headers.authorization ?? '')?.[1];
     if (token) tokensSent.add(token);
@@ -63,12 +106,11 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     logs,
     post,
     gql: (query, variables, headers) => post({ query, variables }, headers),
+    send: ({ headers, ...body }) => post(body, headers),
     async close() {
       await app.close();
-      // Token hygiene, checked for every gateway every test starts: no log line at any level holds a token.
-      const leaked = [...tokensSent].filter((token) => logs.some((line) => line.includes(token)));
-      if (leaked.length > 0)
-        throw new Error(`A bearer token was written to the logs: ${leaked.length} token(s)`);
+      checkTokenHygiene();
+      running.delete(entry);
     },
   };
 }

@@ -8,7 +8,7 @@ import { createLifecycle } from '../../src/health';
 import { createLogger } from '../../src/logging';
 import { createGatewayServer } from '../../src/server';
 import { freePort, waitUntilServing } from '../../bench/lib';
-import { AUTH, UPDATE_MUTATION } from '../helpers/harness';
+import { AUTH, UPDATE_MUTATION, memoryLog } from '../helpers/harness';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -21,8 +21,9 @@ afterAll(() => emulator.close());
 describe('readiness', () => {
   it('/readyz is 503 while draining (not ready before start); /healthz stays 200', async () => {
     const lifecycle = createLifecycle();
-    const config = loadConfig({ GRAPH_BASE_URL: emulator.baseUrl, LOG_LEVEL: 'silent' });
-    const app = await createGatewayServer(config, { logger: createLogger('silent'), lifecycle });
+    const config = loadConfig({ GRAPH_BASE_URL: emulator.baseUrl, LOG_LEVEL: 'trace' });
+    const logger = createLogger('trace', memoryLog([]));
+    const app = await createGatewayServer(config, { logger, lifecycle });
     expect(lifecycle.ready).toBe(false);
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     expect(await (await fetch(`${address}/readyz`)).json()).toEqual({ status: 'ready' });

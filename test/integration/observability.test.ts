@@ -2,7 +2,7 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { configurationId, userStatusId } from '../../src/emulator/store';
 import { startTracing } from '../../src/telemetry';
 import type { Tracing } from '../../src/telemetry';
-import { AUTH, TOKEN, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { AUTH, TOKEN, UPDATE_MUTATION, startHarness, waitFor } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 const c = configurationId('windows10-general');
@@ -124,7 +124,10 @@ describe('tracing', () => {
       ...AUTH,
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the request span ends after the response is sent
+    // The request span ends after the response is sent.
+    await waitFor(() =>
+      exporter.getFinishedSpans().some((span) => span.name.startsWith('graphql ')),
+    );
 
     const spans = exporter.getFinishedSpans();
     const operation = spans.find((span) => span.name === 'graphql mutation UpdateUserStatus');

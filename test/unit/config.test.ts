@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       graphMaxResponseBytes: 5 * 1024 * 1024,
       graphMaxRetries: 3,
       graphMaxRetryDelayMs: 30000,
-      graphRetryBaseDelayMs: 1000,
+      graphRetryBaseDelayMs: 3000,
       graphDeadlineMs: 30000,
       logLevel: 'info',
       production: false,
@@ -21,7 +21,56 @@ describe('loadConfig', () => {
       otlpEndpoint: null,
       federation: false,
       queryLimits: { maxDepth: 10, maxAliases: 50, maxFields: 200, maxDocumentLength: 50000 },
+      quotas: {
+        limits: {
+          windowMs: 20000,
+          appWrites: 100,
+          tenantWrites: 200,
+          appCalls: 1000,
+          tenantCalls: 2000,
+        },
+        redisUrl: null,
+      },
     });
+  });
+
+  it('reads the Graph quota settings and REDIS_URL', () => {
+    const env = {
+      GRAPH_QUOTA_WINDOW_MS: '3000',
+      GRAPH_QUOTA_APP_WRITES: '10',
+      GRAPH_QUOTA_TENANT_WRITES: '15',
+      GRAPH_QUOTA_APP_CALLS: '50',
+      GRAPH_QUOTA_TENANT_CALLS: '80',
+      REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2',
+    };
+    expect(loadConfig(env).quotas).toEqual({
+      limits: { windowMs: 3000, appWrites: 10, tenantWrites: 15, appCalls: 50, tenantCalls: 80 },
+      redisUrl: 'rediss://:s3cret@redis.internal:6380/2',
+    });
+    expect(loadConfig({ ...env, GRAPH_QUOTAS: 'OFF' }).quotas.limits).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).quotas.redisUrl).toBe(
+      'redis://127.0.0.1:6379',
+    );
+  });
+
+  it.each([
+    'http://redis:6379',
+    'redis-host:6379',
+    'redis://:hunter2@',
+    'redis://:hunter2@host:6379/db',
+    'redis://:hunter2@host:6379/0?tls=1',
+    'rediss://:hunter2@host:6379/0#x',
+  ])('REDIS_URL=%j stops start-up without echoing the value', (value) => {
+    const attempt = () => loadConfig({ REDIS_URL: value });
+    expect(attempt).toThrow(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    let message = '';
+    try {
+      attempt();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain(value);
   });
 
   it('reads every variable and trims a trailing slash', () => {
@@ -103,6 +152,13 @@ describe('loadConfig', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['FEDERATION', 'perhaps'],
     ['CORS_ORIGINS', 'https://a.example.com/path'],
+    ['GRAPH_QUOTAS', 'azure'],
+    ['GRAPH_QUOTA_WINDOW_MS', '99'],
+    ['GRAPH_QUOTA_WINDOW_MS', '20s'],
+    ['GRAPH_QUOTA_APP_WRITES', '0'],
+    ['GRAPH_QUOTA_TENANT_WRITES', '-5'],
+    ['GRAPH_QUOTA_APP_CALLS', '1.5'],
+    ['GRAPH_QUOTA_TENANT_CALLS', '1000001'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 
 const DIR = path.join(__dirname, '..', '..', 'deploy', 'kubernetes');
 interface Manifest {
@@ -9,11 +9,16 @@ interface Manifest {
   metadata: { name: string };
   spec: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
+const GATEWAY = 'intune-graphql-gateway';
+const REDIS = 'intune-graphql-gateway-redis';
 const manifests: Manifest[] = readdirSync(DIR)
   .filter((file) => file.endsWith('.yaml'))
-  .map((file) => parse(readFileSync(path.join(DIR, file), 'utf8')) as Manifest);
-const byKind = (kind: string) => {
-  const found = manifests.filter((manifest) => manifest.kind === kind);
+  .flatMap((file) => parseAllDocuments(readFileSync(path.join(DIR, file), 'utf8')))
+  .map((document) => document.toJS() as Manifest);
+const byKind = (kind: string, name = GATEWAY) => {
+  const found = manifests.filter(
+    (manifest) => manifest.kind === kind && manifest.metadata.name === name,
+  );
   expect(found).toHaveLength(1);
   return found[0]!;
 };
@@ -24,12 +29,43 @@ describe('deploy/kubernetes', () => {
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
 
-  it('has exactly a Deployment, a Service, a HorizontalPodAutoscaler and a PodDisruptionBudget', () => {
-    expect(manifests.map((manifest) => `${manifest.apiVersion} ${manifest.kind}`).sort()).toEqual([
-      'apps/v1 Deployment',
-      'autoscaling/v2 HorizontalPodAutoscaler',
-      'policy/v1 PodDisruptionBudget',
-      'v1 Service',
+  it('has a Deployment, a Service, an HPA and a PDB for the gateway, and a Redis for its quotas', () => {
+    const names = manifests.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata.name}`).sort();
+    expect(names).toEqual([
+      `apps/v1 Deployment ${GATEWAY}`,
+      `apps/v1 Deployment ${REDIS}`,
+      `autoscaling/v2 HorizontalPodAutoscaler ${GATEWAY}`,
+      `networking.k8s.io/v1 NetworkPolicy ${REDIS}`,
+      `policy/v1 PodDisruptionBudget ${GATEWAY}`,
+      `v1 Service ${GATEWAY}`,
+      `v1 Service ${REDIS}`,
+    ]);
+  });
+
+  it('the gateway shares its quota windows through the Redis, reachable from its pods only', () => {
+    const redis = byKind('Deployment', REDIS);
+    const redisLabels = redis.spec.template.metadata.labels as Record<string, string>;
+    const redisContainer = redis.spec.template.spec.containers[0];
+    const service = byKind('Service', REDIS);
+    expect(redisLabels).toMatchObject(redis.spec.selector.matchLabels);
+    expect(redisLabels).toMatchObject(service.spec.selector);
+    // The gateway's own selectors must not pick the Redis pods.
+    expect(redisLabels['app.kubernetes.io/name']).not.toBe(labels['app.kubernetes.io/name']);
+    expect(service.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
+    expect(container.env).toContainEqual({
+      name: 'REDIS_URL',
+      value: `redis://${REDIS}:${service.spec.ports[0].port}`,
+    });
+    // No persistence: the windows live 20 s; refuse writes when full rather than forget calls.
+    expect(redisContainer.args.join(' ')).toMatch(
+      /--save {2}--appendonly no .*--maxmemory-policy noeviction/,
+    );
+    expect(redisContainer.securityContext).toEqual(container.securityContext);
+    expect(redis.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    const policy = byKind('NetworkPolicy', REDIS);
+    expect(redisLabels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: labels } }], ports: [{ port: 'redis' }] },
     ]);
   });
 

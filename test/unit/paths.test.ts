@@ -1,7 +1,7 @@
-import { GatewayError } from '../../src/errors';
+import { GraphInputError } from '../../src/graph/errors';
 import {
   MAX_ID_LENGTH,
-  USER_STATUS_PATHS,
+  PATH_VARIANTS,
   idProblem,
   userStatusPath,
   userStatusesCollectionPath,
@@ -31,20 +31,24 @@ describe('userStatusPath', () => {
       '/deviceManagement/deviceConfigurations/c1/microsoft.graph.windowsPhone81VpnConfiguration/identityCertificate/userStatuses/s1',
     ],
   ] as const)('%s → %s', (path, expected) => {
-    expect(userStatusPath({ path, deviceConfigurationId: 'c1', userStatusId: 's1' })).toBe(
-      expected,
-    );
+    expect(userStatusPath({ path, deviceConfigurationId: 'c1', userStatusId: 's1' })).toEqual({
+      path: expected,
+      variant: path,
+      target: 'item',
+    });
     expect(expected).not.toContain('//');
   });
 
   it('covers every enum value', () => {
-    expect(USER_STATUS_PATHS).toHaveLength(6);
+    expect(PATH_VARIANTS).toHaveLength(6);
   });
 
   it('collection path ends at userStatuses', () => {
-    expect(userStatusesCollectionPath('ROOT_CERTIFICATE', 'c1')).toBe(
-      '/deviceManagement/deviceConfigurations/c1/rootCertificate/userStatuses',
-    );
+    expect(userStatusesCollectionPath('ROOT_CERTIFICATE', 'c1')).toEqual({
+      path: '/deviceManagement/deviceConfigurations/c1/rootCertificate/userStatuses',
+      variant: 'ROOT_CERTIFICATE',
+      target: 'collection',
+    });
   });
 
   it.each([
@@ -57,18 +61,18 @@ describe('userStatusPath', () => {
         path: 'DEVICE_CONFIGURATION',
         deviceConfigurationId: 'c',
         userStatusId: id,
-      }),
+      }).path,
     ).toBe(`/deviceManagement/deviceConfigurations/c/userStatuses/${segment}`);
   });
 
-  it('throws BAD_USER_INPUT naming the argument', () => {
+  it('throws an input error naming the argument', () => {
     const attempt = () =>
       userStatusPath({
         path: 'DEVICE_CONFIGURATION',
         deviceConfigurationId: 'c',
         userStatusId: '..',
       });
-    expect(attempt).toThrow(GatewayError);
+    expect(attempt).toThrow(GraphInputError);
     expect(attempt).toThrow('userStatusId cannot be ".."');
   });
 });
@@ -97,6 +101,8 @@ describe('idProblem', () => {
       '\u2028',
       '\u3000',
       '\ufeff',
+      '\ud800',
+      '\udfff',
     ].map(
       (character) =>
         [`a${character}b`, 'contains a character that is not allowed'] as [string, string],
@@ -105,10 +111,18 @@ describe('idProblem', () => {
     expect(idProblem(id)).toEqual(expect.stringContaining(problem));
   });
 
-  it.each(['a', '...', '.a', 'a.', 'a'.repeat(MAX_ID_LENGTH), "O'Brien", 'ü', '(1)', 'a+b=c'])(
-    'accepts %j',
-    (id) => {
-      expect(idProblem(id)).toBeUndefined();
-    },
-  );
+  it.each([
+    'a',
+    '...',
+    '.a',
+    'a.',
+    'a'.repeat(MAX_ID_LENGTH),
+    "O'Brien",
+    'ü',
+    '(1)',
+    'a+b=c',
+    '😀',
+  ])('accepts %j', (id) => {
+    expect(idProblem(id)).toBeUndefined();
+  });
 });

@@ -1,7 +1,8 @@
 import { decideRetry } from '../../src/graph/retry';
 import type { AttemptFailure, GraphMethod, RetryDecision } from '../../src/graph/retry';
 
-const policy = { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 1_000 };
+// Microsoft's SDK default base: 3 s.
+const policy = { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 3_000 };
 const status = (code: number, retryAfterSeconds?: number): AttemptFailure =>
   retryAfterSeconds === undefined
     ? { kind: 'status', status: code }
@@ -21,22 +22,22 @@ describe('decideRetry', () => {
     ],
     ['503 with Retry-After 0', 'GET', status(503, 0), 0, 30_000, 0.5, { retry: true, delayMs: 0 }],
     [
-      '504 without Retry-After: full jitter of base',
+      '504 without Retry-After: the 3 s base plus jitter',
       'DELETE',
       status(504),
       0,
       30_000,
       0.5,
-      { retry: true, delayMs: 500 },
+      { retry: true, delayMs: 4500 },
     ],
     [
-      'second retry doubles the ceiling',
+      'second retry doubles the step',
       'GET',
       status(503),
       1,
       30_000,
       0.5,
-      { retry: true, delayMs: 1000 },
+      { retry: true, delayMs: 9000 },
     ],
     [
       'third retry doubles again',
@@ -45,9 +46,26 @@ describe('decideRetry', () => {
       2,
       30_000,
       0.999,
-      { retry: true, delayMs: 3996 },
+      { retry: true, delayMs: 23_988 },
     ],
-    ['jitter can be zero', 'GET', status(503), 0, 30_000, 0, { retry: true, delayMs: 0 }],
+    [
+      'jitter never goes below the base',
+      'GET',
+      status(503),
+      0,
+      30_000,
+      0,
+      { retry: true, delayMs: 3000 },
+    ],
+    [
+      'the deadline leaves no room for the step',
+      'GET',
+      status(503),
+      0,
+      3000,
+      0,
+      { retry: false, reason: 'deadline' },
+    ],
     [
       'after 3 retries it stops',
       'GET',
@@ -136,7 +154,7 @@ describe('decideRetry', () => {
       0,
       30_000,
       0.5,
-      { retry: true, delayMs: 500 },
+      { retry: true, delayMs: 4500 },
     ],
     [
       'a POST reset after sending is not',
@@ -154,7 +172,7 @@ describe('decideRetry', () => {
       0,
       30_000,
       0.5,
-      { retry: true, delayMs: 500 },
+      { retry: true, delayMs: 4500 },
     ],
     [
       'a timeout is not retried',
@@ -192,7 +210,7 @@ describe('decideRetry', () => {
       }),
     ).toEqual({
       retry: true,
-      delayMs: 1498,
+      delayMs: 1500,
     });
   });
 

@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import type { GatewayContext } from './context';
+import { formatGatewayError } from './errors';
+import { buildSubgraph } from './federation';
+import { createQueryLimitsRule } from './limits';
+import type { GatewayMetrics } from './metrics';
+import { pageInfoResolvers } from './page-info';
+import { createObservabilityPlugin } from './plugins';
+import { resolvers } from './resolvers';
+
+// src/apollo.ts and dist/apollo.js both sit one level below schema/.
+const SCHEMA_DIR = path.join(__dirname, '..', 'schema');
+
+/** The SDL of `schema/*.graphql`, the API's source of truth, read once at start. */
+export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => readFileSync(path.join(dir, file), 'utf8'));
+}
+
+/** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
+async function schemaOptions(config: Config) {
+  const typeDefs = loadTypeDefs();
+  const allResolvers = { ...resolvers, ...pageInfoResolvers };
+  if (!config.federation) return { typeDefs, resolvers: allResolvers };
+  return { schema: await buildSubgraph(typeDefs, allResolvers) };
+}
+
+/** Apollo Server with the gateway's error formatting, limits and plugins, started. */
+export async function createApollo(
+  app: FastifyInstance,
+  config: Config,
+  metrics: GatewayMetrics,
+): Promise<ApolloServer<GatewayContext>> {
+  const apollo = new ApolloServer<GatewayContext>({
+    ...(await schemaOptions(config)),
+    formatError: formatGatewayError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: [createQueryLimitsRule(config.queryLimits)],
+    logger: app.log,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+      // Nothing here is cacheable by HTTP caches (every answer depends on the caller's token); the default cache
+      // control plugin would only add a hook to every field.
+      ApolloServerPluginCacheControlDisabled(),
+      createObservabilityPlugin(metrics),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}

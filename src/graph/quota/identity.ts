@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { QuotaIdentity } from './limits';
+
+/**
+ * Entra ID puts the tenant in `tid` and the client app in `appid` (v1 tokens) or `azp` (v2 tokens); Intune's
+ * limits are counted per app per tenant and per tenant.
+ * https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
+ *
+ * The payload is decoded for this only, never verified and never trusted for anything else: a caller can forge
+ * any claim. So only GUIDs are accepted as they are; anything else is replaced by a SHA-256 of the whole token,
+ * which names no part of it.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Entra tokens are a few KB; decoding is skipped for anything much larger (it is then hashed). */
+const MAX_DECODED_TOKEN_LENGTH = 16 * 1024;
+
+/** `sha256:<hex>` of the token: the same token always gets the same key, and the key reveals nothing of it. */
+export function hashedQuotaKey(token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('hex')}`;
+}
+
+function bearerToken(authorization: string): string {
+  const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1] ?? authorization.trim();
+}
+
+function payloadClaims(token: string): Record<string, unknown> | undefined {
+  if (token.length > MAX_DECODED_TOKEN_LENGTH) return undefined;
+  const parts = token.split('.');
+  const payload = parts[1];
+  if (parts.length !== 3 || !payload || !BASE64URL.test(payload)) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
+    return claims as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function guidClaim(value: unknown): string | undefined {
+  return typeof value === 'string' && GUID.test(value) ? value.toLowerCase() : undefined;
+}
+
+/** v1 tokens name the client in `appid`, v2 tokens in `azp`; without `ver`, whichever is there. */
+function appClaim(claims: Record<string, unknown>): string | undefined {
+  if (claims.ver === '2.0') return guidClaim(claims.azp);
+  if (claims.ver === '1.0') return guidClaim(claims.appid);
+  return guidClaim(claims.appid) ?? guidClaim(claims.azp);
+}
+
+/** Whose budget a call spends, from the caller's `Authorization` value (`Bearer …`). */
+export function quotaIdentity(authorization: string): QuotaIdentity {
+  const token = bearerToken(authorization);
+  const claims = payloadClaims(token);
+  const tenant = claims ? guidClaim(claims.tid) : undefined;
+  const app = claims ? appClaim(claims) : undefined;
+  if (tenant && app) return { tenant, app };
+  const hashed = hashedQuotaKey(token);
+  return { tenant: tenant ?? hashed, app: app ?? hashed };
+}

@@ -1,0 +1,26 @@
+/**
+ * Quota pacing for Graph calls (issue 10). Self-contained: imports nothing from the rest of `src/`, so the Graph
+ * layer can use it and tests can drive it alone.
+ */
+export { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
+export type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
+export { hashedQuotaKey, quotaIdentity } from './identity';
+export { abortableSleep, createQuotaPacer } from './pacer';
+export { isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
+export type {
+  QuotaCancelled,
+  QuotaGrant,
+  QuotaHooks,
+  QuotaOutcome,
+  QuotaPacer,
+  QuotaPacerOptions,
+  QuotaRefusal,
+  QuotaTake,
+} from './types';
+export { quotaKeys } from './store';
+export type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
+export { createMemoryQuotaStore } from './memory-store';
+export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './memory-store';
+export { createRedisQuotaStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-store';
+export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
+export { QuotaStoreTimeoutError } from './resilient-store';

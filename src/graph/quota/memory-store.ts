@@ -1,0 +1,153 @@
+import { quotaWindows } from './limits';
+import type { QuotaIdentity } from './limits';
+import { createReleaseCounter, quotaKeys } from './store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
+import { firstLive, planTake } from './window';
+import type { WindowLog } from './window';
+
+/** Pruned entries are cut off the front of a log once this many have piled up (and they are half of it). */
+const COMPACT_AFTER = 64;
+
+const NOTHING_TO_RELEASE = async () => {};
+
+interface Log {
+  stamps: number[];
+  start: number;
+  limit: number;
+}
+
+export interface MemoryQuotaStoreOptions {
+  /** Epoch ms; injected by tests. */
+  readonly now?: () => number;
+}
+
+/** The in-process store, also usable synchronously: the pacer's fallback and its shadow of shared grants. */
+export interface MemoryQuotaStore extends QuotaStore {
+  takeNow(request: QuotaStoreTake): QuotaStoreResult;
+  blockNow(identity: QuotaIdentity, durationMs: number): void;
+  /**
+   * Keys (windows and blocks) and recorded entries held right now: memory stays bounded by the identities active
+   * in the last window and, per window, by its limit (plus pruned entries not yet cut off).
+   */
+  stats(): { keys: number; entries: number };
+}
+
+function insertAt(stamps: readonly number[], at: number): number {
+  let low = 0;
+  let high = stamps.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (stamps[middle]! <= at) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function record(log: Log, at: number, count: number): void {
+  const last = log.stamps[log.stamps.length - 1];
+  if (last === undefined || last <= at) {
+    for (let i = 0; i < count; i += 1) log.stamps.push(at);
+    return;
+  }
+  // The clock went back: keep the log sorted.
+  log.stamps.splice(insertAt(log.stamps, at), 0, ...new Array<number>(count).fill(at));
+}
+
+function unrecord(log: Log, at: number, count: number): void {
+  let removed = 0;
+  for (let i = log.stamps.length - 1; i >= log.start && removed < count; i -= 1) {
+    if (log.stamps[i] !== at) continue;
+    log.stamps.splice(i, 1);
+    removed += 1;
+  }
+}
+
+function prune(log: Log, now: number, windowMs: number): void {
+  log.start = firstLive(log.stamps, log.start, now, windowMs);
+  if (log.start > COMPACT_AFTER && log.start * 2 > log.stamps.length) {
+    log.stamps.splice(0, log.start);
+    log.start = 0;
+  }
+}
+
+/**
+ * An exact sliding-window log per key, in this process. Each log holds at most its limit of live entries; idle
+ * keys and expired blocks are dropped by a sweep once per window.
+ */
+export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): MemoryQuotaStore {
+  const now = options.now ?? Date.now;
+  const logs = new Map<string, Log>();
+  const blocks = new Map<string, number>();
+  let lastSweep = now();
+
+  const sweep = (at: number, windowMs: number) => {
+    if (at - lastSweep < windowMs) return;
+    lastSweep = at;
+    for (const [key, log] of logs) {
+      prune(log, at, windowMs);
+      if (log.start >= log.stamps.length) logs.delete(key);
+    }
+    for (const [key, until] of blocks) if (until <= at) blocks.delete(key);
+  };
+
+  const logFor = (key: string, limit: number): Log => {
+    let log = logs.get(key);
+    if (!log) {
+      log = { stamps: [], start: 0, limit };
+      logs.set(key, log);
+    }
+    log.limit = limit;
+    return log;
+  };
+
+  const takeNow = (request: QuotaStoreTake): QuotaStoreResult => {
+    const at = now();
+    const { windowMs } = request.limits;
+    sweep(at, windowMs);
+    const keys = quotaKeys(request.identity);
+    const windowLogs = quotaWindows(request.limits, request.kind).map((window) =>
+      logFor(keys.window(window), window.limit),
+    );
+    for (const log of windowLogs) prune(log, at, windowMs);
+    const views: WindowLog[] = windowLogs;
+    const plan = planTake(views, at, windowMs, request.max, blocks.get(keys.block) ?? 0);
+    if (plan.granted === 0)
+      return { granted: 0, waitMs: plan.waitMs, at, release: NOTHING_TO_RELEASE };
+    for (const log of windowLogs) record(log, at, plan.granted);
+    const releasable = createReleaseCounter(plan.granted);
+    return {
+      granted: plan.granted,
+      waitMs: 0,
+      at,
+      release: async (count) => {
+        const n = releasable.take(count);
+        if (n > 0) for (const log of windowLogs) unrecord(log, at, n);
+      },
+    };
+  };
+
+  const blockNow = (identity: QuotaIdentity, durationMs: number) => {
+    const key = quotaKeys(identity).block;
+    const until = now() + Math.max(0, durationMs);
+    // A shorter block never cuts a longer one short.
+    if ((blocks.get(key) ?? 0) < until) blocks.set(key, until);
+  };
+
+  return {
+    shared: false,
+    takeNow,
+    blockNow,
+    take: async (request) => takeNow(request),
+    block: async (identity, durationMs) => blockNow(identity, durationMs),
+    ping: async () => {},
+    close: async () => {
+      logs.clear();
+      blocks.clear();
+    },
+    stats: () => {
+      let entries = 0;
+      for (const log of logs.values()) entries += log.stamps.length;
+      return { keys: logs.size + blocks.size, entries };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The shared store's Lua scripts. Redis runs a script atomically, so replicas cannot interleave between the check
+ * and the record. Times are the server's (`TIME`, in µs), so replicas with skewed clocks agree. Numbers are
+ * formatted with `%.0f` before they reach a command: Lua would print 16-digit numbers as `%.14g` and lose µs.
+ * https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
+ */
+
+/**
+ * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
+ * times. KEYS[1] is the identity's block key; KEYS[2…] its window keys. ARGV: window µs, max, member prefix,
+ * then one limit per window key. Returns {granted, wait µs, now µs}.
+ */
+export const TAKE_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local window = tonumber(ARGV[1])
+local granted = tonumber(ARGV[2])
+local wait = 0
+local blocked = redis.call('PTTL', KEYS[1])
+if blocked > 0 then wait = blocked * 1000 end
+for i = 2, #KEYS do
+  local limit = tonumber(ARGV[i + 2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
+  local live = redis.call('ZCARD', KEYS[i])
+  if limit - live < granted then granted = math.max(0, limit - live) end
+  if live >= limit then
+    local freeing = redis.call('ZRANGE', KEYS[i], live - limit, live - limit, 'WITHSCORES')
+    wait = math.max(wait, tonumber(freeing[2]) + window - now)
+  end
+end
+if wait > 0 or granted <= 0 then return {0, wait, now} end
+local stamp = string.format('%.0f', now)
+local ttl = string.format('%.0f', math.ceil(window / 1000))
+for i = 2, #KEYS do
+  local first = 1
+  while first <= granted do
+    local last = math.min(granted, first + 499)
+    local args = {}
+    for n = first, last do
+      args[#args + 1] = stamp
+      args[#args + 1] = ARGV[3] .. n
+    end
+    redis.call('ZADD', KEYS[i], unpack(args))
+    first = last + 1
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl)
+end
+return {granted, 0, now}
+`;
+
+/** Blocks an identity for ARGV[1] ms unless a longer block is already in force. KEYS[1]: its block key. */
+export const BLOCK_SCRIPT = `
+local ms = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ms then
+  redis.call('SET', KEYS[1], '1', 'PX', string.format('%.0f', ms))
+end
+return 1
+`;

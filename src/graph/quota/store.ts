@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
+
+export interface QuotaStoreTake {
+  readonly identity: QuotaIdentity;
+  readonly kind: QuotaKind;
+  /** At least 1. */
+  readonly max: number;
+  readonly limits: QuotaLimits;
+}
+
+export interface QuotaStoreResult {
+  /** Calls granted and recorded in every window of the kind (0: none fit now). */
+  readonly granted: number;
+  /** When nothing was granted: ms until one call fits (by the store's clock, from now). */
+  readonly waitMs: number;
+  /** The store's clock at the decision, epoch ms (Redis `TIME` for the shared store). */
+  readonly at: number;
+  /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
+  release(count?: number): Promise<void>;
+}
+
+/** Where the windows and blocks live: in-process, or shared by every replica. */
+export interface QuotaStore {
+  /** `true` when replicas share it (Redis). */
+  readonly shared: boolean;
+  take(request: QuotaStoreTake): Promise<QuotaStoreResult>;
+  /** Nothing is granted to this identity for `durationMs` from the store's now. */
+  block(identity: QuotaIdentity, durationMs: number): Promise<void>;
+  /** Resolves when the store answers; the pacer probes with it before leaving its fallback. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Counts what is left to release: `take(count)` answers how many of `count` (all that remain by default) may still
+ * be given back, so a grant is never released twice over.
+ */
+export function createReleaseCounter(granted: number) {
+  let remaining = granted;
+  return {
+    take(count?: number): number {
+      const wanted = count === undefined ? remaining : Math.max(0, Math.floor(count));
+      const n = Math.min(remaining, wanted);
+      remaining -= n;
+      return n;
+    },
+    get remaining() {
+      return remaining;
+    },
+  };
+}
+
+/** A key part the store may use as it is: GUIDs, `sha256:<hex>` and other short plain names. */
+const SAFE_KEY_PART = /^(?:[A-Za-z0-9._-]{1,64}|sha256:[0-9a-f]{64})$/;
+
+/**
+ * Key parts come from `quotaIdentity`, which only yields GUIDs and hashes; anything else a caller might pass is
+ * hashed here, so no store key can ever hold token text.
+ */
+function keyPart(value: string): string {
+  if (SAFE_KEY_PART.test(value)) return value;
+  return `sha256:${createHash('sha256').update(value).digest('hex')}`;
+}
+
+export interface QuotaKeys {
+  readonly block: string;
+  window(window: QuotaWindow): string;
+}
+
+/** Identities are made once per operation and used for each of its calls: their keys are built once. */
+const keysCache = new WeakMap<QuotaIdentity, QuotaKeys>();
+
+/**
+ * Store keys of an identity. The tenant sits in a Redis Cluster hash tag (`{…}`) so one script touches one slot.
+ * `igg:q:{tenant}:app:w|c` count one app's writes and calls, `igg:q:{tenant}:w|c` all apps', `…:app:b` blocks.
+ */
+export function quotaKeys(identity: QuotaIdentity): QuotaKeys {
+  const cached = keysCache.get(identity);
+  if (cached) return cached;
+  const tenant = `igg:q:{${keyPart(identity.tenant)}}`;
+  const app = `${tenant}:${keyPart(identity.app)}`;
+  const names = {
+    appw: `${app}:w`,
+    appc: `${app}:c`,
+    tenantw: `${tenant}:w`,
+    tenantc: `${tenant}:c`,
+  };
+  const keys: QuotaKeys = {
+    block: `${app}:b`,
+    window: (window) => names[`${window.scope}${window.counts === 'writes' ? 'w' : 'c'}`],
+  };
+  keysCache.set(identity, keys);
+  return keys;
+}

@@ -1,0 +1,92 @@
+import type { QuotaIdentity, QuotaKind, QuotaLimits } from './limits';
+import type { QuotaStore } from './store';
+
+export interface QuotaTake {
+  readonly identity: QuotaIdentity;
+  readonly kind: QuotaKind;
+  /** Up to this many calls (≥ 1); a `$batch` chunk asks for its item count. */
+  readonly max: number;
+  /** Epoch ms: budget that frees up later than this is refused at once. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface QuotaGrant {
+  readonly granted: number;
+  readonly waitedMs: number;
+  /** The store's clock when the calls were recorded, epoch ms (Redis `TIME` when shared). */
+  readonly at: number;
+  /** `true` when the grant came from the shared store, `false` in-process (including the fallback). */
+  readonly shared: boolean;
+  /**
+   * Gives budget back: Graph answered 401/403, so the call did not count (and a forged claim must not cost another
+   * tenant). `count` releases that many (the items of a `$batch` answered 401/403); all that remain by default.
+   */
+  release(count?: number): void;
+}
+
+export interface QuotaRefusal {
+  readonly refused: true;
+  /** When budget frees up, from now. */
+  readonly retryAfterMs: number;
+  readonly waitedMs: number;
+}
+
+export interface QuotaCancelled {
+  readonly cancelled: true;
+}
+
+export type QuotaOutcome = QuotaGrant | QuotaRefusal | QuotaCancelled;
+
+export interface QuotaPacer {
+  /**
+   * Waits (within `deadline`, cancellable by `signal`) until at least one call of this kind fits every window of
+   * the identity, then records and grants `min(max, what fits)`. A write counts in the write windows and in the
+   * call windows. Refuses at once when budget cannot free up before the deadline. Each take waits on its own
+   * timer: one tenant's waiting never delays another's.
+   */
+  take(request: QuotaTake): Promise<QuotaOutcome>;
+  /** Graph answered 429 for this identity: every caller, and every replica sharing the store, holds until then. */
+  block(identity: QuotaIdentity, untilEpochMs: number): void;
+  /** Closes the store. */
+  close(): Promise<void>;
+}
+
+/** Observability callbacks; logging is the caller's (this module has no logger). None may throw. */
+export interface QuotaHooks {
+  /** Once per take that ends in a grant or a refusal: how long it waited for budget (0 when it did not). */
+  waited?(ms: number, kind: QuotaKind): void;
+  refused?(kind: QuotaKind): void;
+  /** The shared store failed or timed out (including failed recovery probes). */
+  storeError?(error: unknown): void;
+  /** `true` once when the pacer falls back to in-process windows, `false` once when the shared store is back. */
+  fallback?(active: boolean): void;
+}
+
+export interface QuotaPacerOptions {
+  /** `null`: quotas off, `take()` grants `max` at once. */
+  readonly limits: QuotaLimits | null;
+  /** The shared store (Redis); in-process when absent. The pacer owns it and closes it. */
+  readonly store?: QuotaStore;
+  /** Epoch ms. */
+  readonly now?: () => number;
+  /** Resolves `true` after `ms`, `false` as soon as `signal` aborts. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+  readonly hooks?: QuotaHooks;
+  /** Bound on each shared-store call; slower counts as a failure and the take is served in-process. */
+  readonly storeTimeoutMs?: number;
+  /** While falling back, how often the shared store is probed (in the background, never by a request). */
+  readonly probeIntervalMs?: number;
+}
+
+export function isQuotaGrant(outcome: QuotaOutcome): outcome is QuotaGrant {
+  return 'granted' in outcome;
+}
+
+export function isQuotaRefusal(outcome: QuotaOutcome): outcome is QuotaRefusal {
+  return 'refused' in outcome;
+}
+
+export function isQuotaCancelled(outcome: QuotaOutcome): outcome is QuotaCancelled {
+  return 'cancelled' in outcome;
+}

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * A real `redis-server` (Debian's, on PATH; `.ci/run` installs it) on a free loopback port, without persistence.
+ * Tests can kill it mid-run and start it again on the same port, to see the fallback and the recovery.
+ */
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** SIGKILL: no goodbye to clients, as when a node dies. */
+  kill(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers, as in a network partition. `thaw()` resumes it. */
+  freeze(): void;
+  thaw(): void;
+  /** Starts it again on the same port (empty: nothing was saved). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TestRedisOptions {
+  readonly binary?: string;
+  readonly startTimeoutMs?: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends PING in the Redis protocol and resolves when `+PONG` comes back. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
+  });
+}
+
+async function waitForPing(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    if (await ping(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`redis-server did not answer PING on ${port} within ${timeoutMs} ms`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
+  const binary = options.binary ?? 'redis-server';
+  const startTimeoutMs = options.startTimeoutMs ?? 5_000;
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'igg-redis-'));
+  let child: ChildProcess | undefined;
+  let stderr = '';
+
+  const launch = async () => {
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ];
+    args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning');
+    const started = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.stderr?.on(
+      'data',
+      (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)),
+    );
+    const failed = new Promise<never>((_, reject) =>
+      started.once('error', (error) => reject(new Error(`cannot run ${binary}: ${error.message}`))),
+    );
+    child = started;
+    await Promise.race([waitForPing(port, started, startTimeoutMs), failed]).catch(
+      (error: Error) => {
+        started.kill('SIGKILL');
+        throw new Error(`${error.message}${stderr ? `\n${stderr}` : ''}`);
+      },
+    );
+  };
+
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (!running) return;
+    running.kill('SIGCONT');
+    running.kill(signal);
+    await exited(running);
+  };
+
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => end('SIGKILL'),
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+    restart: async () => {
+      await end('SIGKILL');
+      await launch();
+    },
+    stop: async () => {
+      await end('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

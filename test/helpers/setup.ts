@@ -1,0 +1,4 @@
+import { checkTokenHygiene } from './harness';
+
+// After every test: a token in the logs fails the test that wrote it, not a later one.
+afterEach(() => checkTokenHygiene());

@@ -1,0 +1,267 @@
+import { configurationId, userStatusId } from '../../src/emulator';
+import type { EmulatorMode } from '../../src/emulator';
+import { AUTH, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import type { Harness } from '../helpers/harness';
+
+/**
+ * Issue 12: lists, errors and retries as real Intune answers them. Every list test runs against both of the
+ * emulator's modes: friendly (Graph as documented) and intune ($top and $filter ignored, pages of 3, nextLinks
+ * with ('ID') keys, upper-case GUIDs and $skiptoken=skipCount%3dN, JSON-in-message errors, 204 on PATCH).
+ */
+const LIST = /* GraphQL */ `
+  query List(
+    $path: UserStatusPath
+    $c: ID!
+    $first: Int
+    $after: String
+    $status: ComplianceStatus
+  ) {
+    deviceConfigurationUserStatuses(
+      path: $path
+      deviceConfigurationId: $c
+      first: $first
+      after: $after
+      status: $status
+    ) {
+      nodes {
+        id
+        status
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+const c = configurationId('windows10-general');
+const STATUSES = ['compliant', 'nonCompliant', 'error'] as const;
+
+interface Page {
+  nodes: Array<{ id: string; status: string }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+async function allPages(harness: Harness, variables: Record<string, unknown>): Promise<Page[]> {
+  const pages: Page[] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < 50; guard += 1) {
+    const { body } = await harness.gateway.gql(LIST, { c, ...variables, after }, AUTH);
+    expect(body.errors).toBeUndefined();
+    const page = body.data?.deviceConfigurationUserStatuses as Page;
+    pages.push(page);
+    if (!page.pageInfo.hasNextPage) return pages;
+    after = page.pageInfo.endCursor;
+  }
+  throw new Error('paging did not end');
+}
+
+describe.each<[EmulatorMode]>([['friendly'], ['intune']])('lists in %s mode', (mode) => {
+  let harness: Harness;
+  const seeded: Array<{ id: string; status: string }> = [];
+  beforeAll(async () => {
+    harness = await startHarness({ emulator: { mode, quotas: { enabled: false } } });
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => {
+    harness.emulator.reset();
+    harness.emulator.store.userStatuses.get(c)?.clear();
+    seeded.length = 0;
+    for (let index = 0; index < 11; index += 1) {
+      const status = STATUSES[index % 3]!;
+      harness.emulator.store.put(c, { id: `user-${String(index).padStart(2, '0')}`, status });
+      seeded.push({ id: `user-${String(index).padStart(2, '0')}`, status });
+    }
+  });
+
+  it('first: 2 yields every status exactly once and no page over 2', async () => {
+    const pages = await allPages(harness, { first: 2 });
+    const ids = pages.flatMap((page) => page.nodes.map((node) => node.id));
+    expect(pages.every((page) => page.nodes.length <= 2)).toBe(true);
+    expect(ids.sort()).toEqual(seeded.map((status) => status.id).sort());
+    const sent = harness.emulator.requests.map(
+      (request) => new URL(request.url, 'http://x').searchParams,
+    );
+    expect(sent.every((params) => params.get('$top') === '2')).toBe(true);
+  });
+
+  it('status: only matching nodes, each once, whatever Graph does with $filter', async () => {
+    const pages = await allPages(harness, { first: 2, status: 'NON_COMPLIANT' });
+    const nodes = pages.flatMap((page) => page.nodes);
+    expect(nodes.every((node) => node.status === 'NON_COMPLIANT')).toBe(true);
+    expect(nodes.map((node) => node.id).sort()).toEqual(
+      seeded.filter((status) => status.status === 'nonCompliant').map((status) => status.id),
+    );
+    expect(pages.at(-1)?.pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+    const filters = harness.emulator.requests.map((request) =>
+      new URL(request.url, 'http://x').searchParams.get('$filter'),
+    );
+    expect(filters.every((filter) => filter === "status eq 'nonCompliant'")).toBe(true);
+  });
+});
+
+describe('Intune specifics', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      emulator: { mode: 'intune', quotas: { enabled: false } },
+      // The 3 s base as Microsoft's SDK uses it, capped at 3 s so the one real-time retry test waits exactly that.
+      env: {
+        GRAPH_RETRY_BASE_DELAY_MS: '3000',
+        GRAPH_MAX_RETRY_DELAY_MS: '3000',
+        GRAPH_DEADLINE_MS: '20000',
+      },
+    });
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => harness.emulator.reset());
+
+  it('follows Intune-style nextLinks (key in parentheses, upper-case GUID, $skiptoken=skipCount%3dN)', async () => {
+    for (let index = 0; index < 8; index += 1)
+      harness.emulator.store.put(c, { id: `extra-${index}`, status: 'error' });
+    const pages = await allPages(harness, { first: 3 });
+    expect(pages.length).toBeGreaterThan(2);
+    const followed = harness.emulator.requests.slice(1).map((request) => request.url);
+    expect(followed.every((url) => /\$skiptoken=skipCount%3[dD]\d+/.test(url))).toBe(true);
+    // The gateway sends its own path and options again: the link's spelling never reaches Graph.
+    expect(
+      followed.every((url) => url.includes(`/deviceConfigurations/${c}/userStatuses?$top=3`)),
+    ).toBe(true);
+  });
+
+  it('a list that refuses $filter (400) is filtered by the gateway, and $filter is not sent again', async () => {
+    harness.emulator.configure({ filter: 'reject' });
+    const first = await harness.gateway.gql(LIST, { c, first: 50, status: 'COMPLIANT' }, AUTH);
+    expect(first.body.errors).toBeUndefined();
+    const before = harness.emulator.requests.length;
+    const second = await harness.gateway.gql(LIST, { c, first: 50, status: 'COMPLIANT' }, AUTH);
+    expect(second.body.errors).toBeUndefined();
+    const later = harness.emulator.requests.slice(before);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.every((request) => !request.url.includes('$filter'))).toBe(true);
+    const nodes = (second.body.data?.deviceConfigurationUserStatuses as Page).nodes;
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(nodes.every((node) => node.status === 'COMPLIANT')).toBe(true);
+  });
+
+  it('an Intune-wrapped error is readable, with its activity id, and mapped by status', async () => {
+    const { body } = await harness.gateway.gql(
+      UPDATE_MUTATION,
+      { input: { deviceConfigurationId: c, userStatusId: 'no-such-user', status: 'COMPLIANT' } },
+      { ...AUTH, 'client-request-id': '11111111-2222-4333-8444-555555555555' },
+    );
+    const error = body.errors?.[0];
+    expect(error?.extensions?.code).toBe('NOT_FOUND');
+    const graph = error?.extensions?.graph as Record<string, unknown>;
+    expect(graph.code).toBe('InternalError');
+    expect(graph.message).not.toMatch(/_version|\{/);
+    expect(graph.activityId).toBe('11111111-2222-4333-8444-555555555555');
+  });
+
+  it('PATCH answered 204 is read back with one GET', async () => {
+    const s = userStatusId('windows10-general', 0);
+    const { body } = await harness.gateway.gql(
+      UPDATE_MUTATION,
+      { input: { deviceConfigurationId: c, userStatusId: s, status: 'REMEDIATED' } },
+      AUTH,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(harness.emulator.requests.map((request) => request.method)).toEqual(['PATCH', 'GET']);
+  });
+
+  it('the uncast rootCertificate path refused by Graph names the variants to use instead', async () => {
+    const { body } = await harness.gateway.gql(
+      UPDATE_MUTATION,
+      {
+        input: {
+          path: 'ROOT_CERTIFICATE',
+          deviceConfigurationId: configurationId('ios-scep'),
+          userStatusId: userStatusId('ios-root', 0),
+          status: 'COMPLIANT',
+        },
+      },
+      AUTH,
+    );
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(
+      /IOS_SCEP_ROOT_CERTIFICATE or MACOS_SCEP_ROOT_CERTIFICATE/,
+    );
+  });
+
+  it('a 429 without Retry-After is retried after at least 3 s, with Retry-Attempt: 1', async () => {
+    harness.emulator.faults.add({ method: 'PATCH', status: 429, times: 1 });
+    const s = userStatusId('windows10-general', 1);
+    const { body } = await harness.gateway.gql(
+      UPDATE_MUTATION,
+      { input: { deviceConfigurationId: c, userStatusId: s, status: 'COMPLIANT' } },
+      AUTH,
+    );
+    expect(body.errors).toBeUndefined();
+    const [first, second] = harness.emulator.requests;
+    expect(first?.headers['retry-after']).toBeUndefined();
+    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(3000);
+    expect(second?.headers['retry-attempt']).toBe('1');
+  }, 15_000);
+});
+
+describe('$batch as Intune answers it', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      emulator: { mode: 'intune', quotas: { enabled: false } },
+      env: { GRAPH_RETRY_BASE_DELAY_MS: '10' },
+    });
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => harness.emulator.reset());
+
+  const BULK = /* GraphQL */ `
+    mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
+      updateDeviceConfigurationUserStatuses(inputs: $inputs) {
+        userStatus {
+          id
+          status
+        }
+        error {
+          code
+          status
+          requestId
+        }
+      }
+    }
+  `;
+
+  it('a throttled batch is re-sent with Retry-Attempt: 1; a failed item reports its own request id', async () => {
+    harness.emulator.faults.add({
+      method: 'PATCH',
+      path: 'user-a',
+      status: 429,
+      retryAfter: '0.05',
+      times: 1,
+    });
+    const inputs = ['user-a', 'no-such-user', userStatusId('windows10-general', 2)].map((id) => ({
+      deviceConfigurationId: c,
+      userStatusId: id,
+      status: 'COMPLIANT',
+    }));
+    harness.emulator.store.put(c, { id: 'user-a', status: 'error' });
+    const { body } = await harness.gateway.gql(BULK, { inputs }, AUTH);
+    const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
+      userStatus: unknown;
+      error: { code: string; requestId: string | null } | null;
+    }>;
+    expect(results[0]?.error).toBeNull();
+    expect(results[1]?.error?.code).toBe('NOT_FOUND');
+    const batches = harness.emulator.requests.filter((request) => request.url.endsWith('/$batch'));
+    expect(batches[0]?.headers['retry-attempt']).toBeUndefined();
+    expect(batches[1]?.headers['retry-attempt']).toBe('1');
+    // The envelopes' request ids, as the gateway logged each Graph call.
+    const envelopeIds = harness.gateway.logs
+      .map((line) => JSON.parse(line) as { graph?: { variant?: string; requestId?: string } })
+      .filter((line) => line.graph?.variant === 'BATCH')
+      .map((line) => line.graph?.requestId);
+    expect(envelopeIds.length).toBeGreaterThanOrEqual(2);
+    expect(results[1]?.error?.requestId).toEqual(expect.any(String));
+    expect(envelopeIds).not.toContain(results[1]?.error?.requestId);
+  });
+});

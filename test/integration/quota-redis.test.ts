@@ -1,0 +1,191 @@
+import Redis from 'ioredis';
+import { isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
+import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaOutcome } from '../../src/graph/quota';
+import { createQuotaReplicas, waitFor } from '../helpers/quota';
+import { startRedis } from '../helpers/redis';
+import type { TestRedis } from '../helpers/redis';
+
+const LIMITS: QuotaLimits = {
+  windowMs: 300,
+  appWrites: 4,
+  tenantWrites: 6,
+  appCalls: 8,
+  tenantCalls: 12,
+};
+const TENANT = '11111111-1111-4111-8111-111111111111';
+const APP_1: QuotaIdentity = { tenant: TENANT, app: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' };
+const APP_2: QuotaIdentity = { tenant: TENANT, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' };
+
+let redis: TestRedis;
+let inspector: Redis;
+const { replica, closeAll } = createQuotaReplicas(() => redis.url, LIMITS);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  inspector = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  inspector.on('error', () => {});
+  await inspector.connect();
+});
+afterEach(async () => {
+  await closeAll();
+  if (inspector.status === 'ready') await inspector.flushall();
+});
+afterAll(async () => {
+  inspector.disconnect();
+  await redis.stop();
+});
+
+interface Grant {
+  readonly identity: QuotaIdentity;
+  readonly kind: QuotaKind;
+  readonly count: number;
+  /** Redis TIME of the grant, µs. */
+  readonly atUs: number;
+}
+
+/** Every interval of `windowMs` holds at most `limit` of these grant times (expanded by count). */
+function overLimit(grants: readonly Grant[], limit: number): string[] {
+  const times = grants
+    .flatMap((grant) => Array<number>(grant.count).fill(grant.atUs))
+    .sort((a, b) => a - b);
+  const windowUs = LIMITS.windowMs * 1_000;
+  const crowded: string[] = [];
+  for (let i = 0; i + limit < times.length; i += 1)
+    if (times[i + limit]! - times[i]! < windowUs)
+      crowded.push(`${limit + 1} grants within ${(times[i + limit]! - times[i]!) / 1000} ms`);
+  return crowded;
+}
+
+describe('Redis quota store shared by replicas', () => {
+  it('two replicas with skewed clocks, driven concurrently, never exceed any window together', async () => {
+    const replicas = await Promise.all([replica({ skewMs: 3_000 }), replica({ skewMs: -3_000 })]);
+    const grants: Grant[] = [];
+    let refused = 0;
+    const until = Date.now() + 1_200;
+    const worker = async (index: number) => {
+      const { take } = replicas[index % 2]!;
+      const identity = index % 3 === 0 ? APP_2 : APP_1;
+      const kind: QuotaKind = index % 4 === 0 ? 'read' : 'write';
+      while (Date.now() < until) {
+        // Half the workers cannot wait long: when the windows are full they are refused at once.
+        const outcome: QuotaOutcome = await take(
+          identity,
+          kind,
+          1 + (index % 3),
+          index % 2 ? 400 : 100,
+        );
+        if (isQuotaGrant(outcome))
+          grants.push({
+            identity,
+            kind,
+            count: outcome.granted,
+            atUs: Math.round(outcome.at * 1000),
+          });
+        else if ('refused' in outcome) {
+          refused += 1;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.retryAfterMs, 50)));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, index) => worker(index)));
+
+    const of = (identity: QuotaIdentity | null, kind: QuotaKind | null) =>
+      grants.filter(
+        (grant) => (!identity || grant.identity === identity) && (!kind || grant.kind === kind),
+      );
+    expect({
+      app1Writes: overLimit(of(APP_1, 'write'), LIMITS.appWrites),
+      app2Writes: overLimit(of(APP_2, 'write'), LIMITS.appWrites),
+      tenantWrites: overLimit(of(null, 'write'), LIMITS.tenantWrites),
+      app1Calls: overLimit(of(APP_1, null), LIMITS.appCalls),
+      app2Calls: overLimit(of(APP_2, null), LIMITS.appCalls),
+      tenantCalls: overLimit(of(null, null), LIMITS.tenantCalls),
+    }).toEqual({
+      app1Writes: [],
+      app2Writes: [],
+      tenantWrites: [],
+      app1Calls: [],
+      app2Calls: [],
+      tenantCalls: [],
+    });
+    // The budget was used, not just respected: over 1.2 s (4 windows), the tenant's 6 writes per window.
+    const writes = of(null, 'write').reduce((sum, grant) => sum + grant.count, 0);
+    expect(writes).toBeGreaterThanOrEqual(LIMITS.tenantWrites * 3);
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it('a 429 block set by one replica holds the identity on the other until it passes', async () => {
+    const [one, two] = await Promise.all([replica({ skewMs: 2_000 }), replica()]);
+    const blockedAt = Date.now();
+    one.pacer.block(APP_1, blockedAt + one.skew + 400);
+    await waitFor(async () => (await inspector.pttl(`igg:q:{${TENANT}}:${APP_1.app}:b`)) > 0);
+    expect(await two.take(APP_1, 'read', 1, 200)).toMatchObject({ refused: true });
+    const other = await two.take(APP_2, 'read', 1, 200);
+    expect(other).toMatchObject({ granted: 1, shared: true });
+    // waitedMs is the time the call was held: here one round trip to Redis, no waiting.
+    expect((other as { waitedMs: number }).waitedMs).toBeLessThan(50);
+    const outcome = await two.take(APP_1, 'read', 1, 2_000);
+    expect(outcome).toMatchObject({ granted: 1 });
+    expect(Date.now() - blockedAt).toBeGreaterThanOrEqual(390);
+    expect(Date.now() - blockedAt).toBeLessThan(1_500);
+  });
+
+  it('release gives budget back to every replica', async () => {
+    const [one, two] = await Promise.all([replica(), replica()]);
+    const grant = await one.take(APP_1, 'write', 10);
+    expect(grant).toMatchObject({ granted: LIMITS.appWrites, shared: true });
+    expect(await two.take(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
+    if (!isQuotaGrant(grant)) throw new Error('expected a grant');
+    const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+    grant.release(1);
+    await waitFor(async () => (await inspector.zcard(key)) === LIMITS.appWrites - 1);
+    grant.release();
+    await waitFor(async () => (await inspector.zcard(key)) === 0);
+    expect(await inspector.zcard(`igg:q:{${TENANT}}:c`)).toBe(0);
+    const again = await two.take(APP_1, 'write', 10, 100);
+    expect(again).toMatchObject({ granted: LIMITS.appWrites, shared: true });
+    expect((again as { waitedMs: number }).waitedMs).toBeLessThan(50);
+  });
+
+  it('keys and members hold tenant and app ids or hashes, never token text', async () => {
+    const { take, pacer } = await replica();
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const goodJwt = `${encode({ alg: 'none' })}.${encode({ tid: TENANT, appid: APP_1.app, upn: 'ada@contoso.com' })}.sig1`;
+    const forgedJwt = `${encode({ alg: 'none' })}.${encode({ tid: 'SECRET-TENANT', appid: '{evil}:x' })}.sig2`;
+    const opaque = 'EwBwA8l6BAAUopaque-secret-token';
+    const tokens = [goodJwt, forgedJwt, opaque];
+    for (const token of tokens) {
+      const identity = quotaIdentity(`Bearer ${token}`);
+      expect(await take(identity, 'write', 1)).toMatchObject({ granted: 1 });
+    }
+    pacer.block(quotaIdentity(`Bearer ${opaque}`), Date.now() + 5_000);
+    await waitFor(async () => (await inspector.keys('*:b')).length === 1);
+    const keys: string[] = [];
+    for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
+      const [next, batch] = await inspector.scan(cursor, 'COUNT', 100);
+      cursor = next;
+      keys.push(...batch);
+    }
+    const part =
+      '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|sha256:[0-9a-f]{64})';
+    const shape = new RegExp(`^igg:q:\\{${part}\\}(?::${part})?:[wcb]$`);
+    expect(keys.filter((key) => !shape.test(key))).toEqual([]);
+    // Three identities with four window keys each, and one block.
+    expect(keys).toHaveLength(3 * 4 + 1);
+    const members = (
+      await Promise.all(
+        keys.filter((key) => !key.endsWith(':b')).map((key) => inspector.zrange(key, 0, -1)),
+      )
+    ).flat();
+    expect(members.every((member) => /^[0-9a-f]{16}\.[0-9a-z]+:\d+$/.test(member))).toBe(true);
+    const everything = [...keys, ...members].join('\n');
+    for (const secret of [
+      'SECRET',
+      'evil',
+      'opaque',
+      'ada@',
+      ...tokens.flatMap((token) => token.split('.')),
+    ])
+      expect(everything).not.toContain(secret);
+  });
+});

@@ -1,0 +1,76 @@
+import {
+  decodeCursor,
+  encodeCursor,
+  normaliseListPath,
+  pageParamsOf,
+} from '../../src/graph/cursor';
+import { GraphError, GraphInputError } from '../../src/graph/errors';
+
+const GUID = '6c2b5c4e-1c8f-4ef0-9a5a-0a1f2e3d4c5b';
+const LIST = `/deviceManagement/deviceConfigurations/${GUID}/userStatuses`;
+const CAST = `/deviceManagement/deviceConfigurations/${GUID}/microsoft.graph.iosScepCertificateProfile/rootCertificate/userStatuses`;
+const base = new URL('https://graph.microsoft.com/beta');
+
+describe('normaliseListPath: the same list however Graph spells it', () => {
+  it.each([
+    [LIST, LIST],
+    [LIST, LIST.toUpperCase()],
+    [LIST, `/deviceManagement/deviceConfigurations('${GUID.toUpperCase()}')/userStatuses`],
+    [LIST, `/deviceManagement/deviceConfigurations(${GUID})/userStatuses`],
+    [
+      CAST,
+      `/deviceManagement/deviceConfigurations('${GUID}')/microsoft.graph.iosScepCertificateProfile/rootCertificate/userStatuses`,
+    ],
+  ])('%s ≡ %s', (ours, theirs) => {
+    expect(normaliseListPath(theirs)).toBe(normaliseListPath(ours));
+  });
+
+  it.each([
+    [LIST, `/deviceManagement/deviceConfigurations/other/userStatuses`],
+    [LIST, CAST],
+    [LIST, `${LIST}/extra`],
+  ])('%s ≢ %s', (ours, theirs) => {
+    expect(normaliseListPath(theirs)).not.toBe(normaliseListPath(ours));
+  });
+});
+
+describe('pageParamsOf: only the paging token of a nextLink for this list', () => {
+  it.each([
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=abc`, { skiptoken: 'abc' }],
+    [
+      `https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('${GUID.toUpperCase()}')/userStatuses?$skiptoken=skipCount%3d100`,
+      { skiptoken: 'skipCount=100' },
+    ],
+    [`https://graph.microsoft.com/beta${LIST}?$top=5&$skip=10&$expand=*`, { skip: 10 }],
+    [`https://graph.microsoft.com/BETA${LIST}?$skiptoken=a`, { skiptoken: 'a' }],
+  ])('%s → %j', (link, params) => {
+    expect(pageParamsOf(link, base, LIST)).toEqual(params);
+  });
+
+  it.each([
+    ['another origin', `https://graph.microsoft.us/beta${LIST}?$skiptoken=a`],
+    ['credentials', `https://u:p@graph.microsoft.com/beta${LIST}?$skiptoken=a`],
+    ['another version', `https://graph.microsoft.com/v1.0${LIST}?$skiptoken=a`],
+    ['another list', `https://graph.microsoft.com/beta${CAST}?$skiptoken=a`],
+    ['no token', `https://graph.microsoft.com/beta${LIST}?$top=5`],
+    ['a bad $skip', `https://graph.microsoft.com/beta${LIST}?$skip=-1`],
+    ['not a URL', 'http://['],
+  ])('%s is refused', (_name, link) => {
+    expect(() => pageParamsOf(link, base, LIST)).toThrow(GraphError);
+  });
+});
+
+describe('cursors', () => {
+  it.each([
+    [{ params: {}, offset: 3 }],
+    [{ params: { skiptoken: 'skipCount=100' }, offset: 0 }],
+    [{ params: { skip: 200 }, offset: 7 }],
+  ])('round-trips %j', (position) => {
+    expect(decodeCursor(encodeCursor(LIST, position), LIST)).toEqual(position);
+  });
+
+  it('a cursor of one list is refused on another', () => {
+    const cursor = encodeCursor(LIST, { params: { skiptoken: 'a' }, offset: 0 });
+    expect(() => decodeCursor(cursor, CAST)).toThrow(GraphInputError);
+  });
+});

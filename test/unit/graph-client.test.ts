@@ -1,0 +1,272 @@
+import { createGraphService } from '../../src/graph/client';
+import { cancelledError, isGraphError } from '../../src/graph/errors';
+import type { GraphError } from '../../src/graph/errors';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http';
+import type { BatchItem, GraphClock, GraphRequest } from '../../src/graph/types';
+
+/** A clock whose sleeps resolve at once and are recorded, so delays are checked exactly without waiting. */
+function fakeClock(random = 0.5) {
+  let now = 1_000_000;
+  const sleeps: number[] = [];
+  const clock: GraphClock = {
+    now: () => now,
+    random: () => random,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw cancelledError();
+      sleeps.push(ms);
+      now += ms;
+      if (signal?.aborted) throw cancelledError();
+    },
+  };
+  return { clock, sleeps, advance: (ms: number) => (now += ms) };
+}
+
+type Answer = HttpOutcome | ((request: HttpRequest) => HttpOutcome);
+
+/** A transport that records every request and answers from a script. */
+function scriptedTransport(answers: Answer[]) {
+  const sent: HttpRequest[] = [];
+  const transport: HttpTransport = {
+    send: async (request) => {
+      sent.push(request);
+      const answer = answers.shift();
+      if (!answer) throw new Error('unexpected request');
+      return typeof answer === 'function' ? answer(request) : answer;
+    },
+    close: async () => undefined,
+  };
+  return { transport, sent };
+}
+
+const ok = (status: number, body: unknown = undefined, headers = {}): HttpOutcome => ({
+  ok: true,
+  status,
+  headers: { 'request-id': 'r', ...headers },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+const GET: GraphRequest & BatchItem = {
+  method: 'GET',
+  path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
+  variant: 'DEVICE_CONFIGURATION',
+  target: 'item',
+};
+
+function clientWith(
+  answers: Answer[],
+  options: { signal?: AbortSignal; random?: number; deadlineMs?: number } = {},
+) {
+  const { clock, sleeps } = fakeClock(options.random);
+  const { transport, sent } = scriptedTransport(answers);
+  const service = createGraphService({
+    baseUrl: 'https://graph.microsoft.com/beta',
+    timeoutMs: 10_000,
+    userAgent: 'test',
+    retry: { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 3_000 },
+    transport,
+    clock,
+  });
+  const client = service.client({
+    authorization: 'Bearer t',
+    clientRequestId: 'c',
+    deadline: clock.now() + (options.deadlineMs ?? 60_000),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { client, sent, sleeps };
+}
+
+async function failure(promise: Promise<unknown>): Promise<GraphError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isGraphError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('single calls: exact waits', () => {
+  it.each([
+    [
+      '429 with Retry-After 2.5 waits exactly 2500 ms',
+      [ok(429, {}, { 'retry-after': '2.5' }), ok(200, { id: 's' })],
+      [2500],
+    ],
+    [
+      '429 without Retry-After waits the 3 s base plus jitter (r = 0.5)',
+      [ok(429), ok(200, { id: 's' })],
+      [4500],
+    ],
+    ['503, 503 then 200: 4500 then 9000', [ok(503), ok(503), ok(200, { id: 's' })], [4500, 9000]],
+    ['500 is never retried', [ok(500)], []],
+  ] as const)('%s', async (_name, answers, expected) => {
+    const { client, sleeps, sent } = clientWith([...answers]);
+    await client.request(GET).catch(() => undefined);
+    expect(sleeps).toEqual(expected);
+    expect(sent).toHaveLength(answers.length);
+    expect(sent.map((request) => request.headers['Retry-Attempt'])).toEqual(
+      answers.map((_answer, index) => (index === 0 ? undefined : String(index))),
+    );
+  });
+
+  it('a Retry-After beyond the deadline is not waited for: THROTTLED at once', async () => {
+    const { client, sleeps } = clientWith([ok(429, {}, { 'retry-after': '20' })], {
+      deadlineMs: 5000,
+    });
+    const error = await failure(client.request(GET));
+    expect(error.status).toBe(429);
+    expect(error.retryAfterSeconds).toBe(20);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('an already-aborted request sends nothing at all', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { client, sent } = clientWith([ok(200, { id: 's' })], { signal: controller.signal });
+    expect((await failure(client.request(GET))).kind).toBe('cancelled');
+    const outcomes = await client.batch([{ ...GET }, { ...GET, path: `${GET.path}2` }]);
+    expect(outcomes.every((outcome) => !outcome.ok && outcome.error.kind === 'cancelled')).toBe(
+      true,
+    );
+    expect(sent).toHaveLength(0);
+  });
+
+  it('without a token nothing is sent', async () => {
+    const { transport, sent } = scriptedTransport([]);
+    const service = createGraphService({
+      baseUrl: 'https://graph.microsoft.com/beta',
+      timeoutMs: 1000,
+      userAgent: 'test',
+      retry: { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 3_000 },
+      transport,
+    });
+    const client = service.client({
+      authorization: null,
+      clientRequestId: 'c',
+      deadline: Date.now() + 1000,
+    });
+    expect((await failure(client.request(GET))).kind).toBe('unauthenticated');
+    await expect(client.batch([GET, GET])).rejects.toMatchObject({
+      kind: 'unauthenticated',
+    });
+    expect(sent).toHaveLength(0);
+  });
+});
+
+const items = (count: number, method: 'GET' | 'PATCH' = 'PATCH'): BatchItem[] =>
+  Array.from({ length: count }, (_, index) => ({
+    method,
+    path: `/deviceManagement/deviceConfigurations/c/userStatuses/s${index}`,
+    variant: 'DEVICE_CONFIGURATION',
+    target: 'item',
+    ...(method === 'PATCH' ? { body: { status: 'compliant' } } : {}),
+  }));
+
+/** A `$batch` answer: each requested item answered by `status(id)`. */
+const batchAnswer =
+  (status: (id: string) => number, headers: (id: string) => Record<string, string> = () => ({})) =>
+  (request: HttpRequest): HttpOutcome => {
+    const { requests } = JSON.parse(request.body ?? '{}') as { requests: Array<{ id: string }> };
+    return ok(200, {
+      responses: requests.map(({ id }) => ({
+        id,
+        status: status(id),
+        headers: headers(id),
+        body:
+          status(id) < 300
+            ? { id: `s${id}` }
+            : { error: { code: 'x', message: 'm', innerError: { 'request-id': `item-${id}` } } },
+      })),
+    });
+  };
+
+describe('$batch through the same loop', () => {
+  it('throttled items are sent again after the longest Retry-After, with Retry-Attempt', async () => {
+    const { client, sent, sleeps } = clientWith([
+      batchAnswer(
+        (id) => (id === '1' ? 429 : 200),
+        (id): Record<string, string> => (id === '1' ? { 'Retry-After': '1.5' } : {}),
+      ),
+      batchAnswer(() => 200),
+    ]);
+    const outcomes = await client.batch(items(3));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(sleeps).toEqual([1500]);
+    expect(sent.map((request) => request.headers['Retry-Attempt'])).toEqual([undefined, '1']);
+    expect((JSON.parse(sent[1]!.body!) as { requests: unknown[] }).requests).toHaveLength(1);
+  });
+
+  it('a disconnect while throttled items wait sends nothing more to Graph', async () => {
+    const controller = new AbortController();
+    const { client, sent } = clientWith(
+      [
+        (request) => {
+          const answer = batchAnswer(
+            () => 429,
+            () => ({ 'Retry-After': '2' }),
+          )(request);
+          controller.abort(); // the GraphQL client goes away while Graph throttles
+          return answer;
+        },
+      ],
+      { signal: controller.signal },
+    );
+    const outcomes = await client.batch(items(5));
+    expect(sent).toHaveLength(1);
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.kind))).toEqual(
+      Array(5).fill('cancelled'),
+    );
+  });
+
+  it('out of retries, each item keeps its own error and request id', async () => {
+    const throttled = (request: HttpRequest): HttpOutcome => {
+      const { requests } = JSON.parse(request.body ?? '{}') as {
+        requests: Array<{ id: string; url: string }>;
+      };
+      return ok(200, {
+        responses: requests.map(({ id, url }) =>
+          url.endsWith('/s1')
+            ? {
+                id,
+                status: 429,
+                headers: { 'Retry-After': '1' },
+                body: {
+                  error: { code: 'TooManyRequests', innerError: { 'request-id': 'item-s1' } },
+                },
+              }
+            : { id, status: 200, body: { id: 's0' } },
+        ),
+      });
+    };
+    const { client, sent, sleeps } = clientWith([throttled, throttled, throttled, throttled]);
+    const outcomes = await client.batch(items(2));
+    expect(outcomes[0]!.ok).toBe(true);
+    expect(outcomes[1]).toMatchObject({
+      ok: false,
+      error: { status: 429, requestId: 'item-s1', retryAfterSeconds: 1 },
+    });
+    expect(sent).toHaveLength(4);
+    expect(sleeps).toEqual([1000, 1000, 1000]);
+  });
+
+  it.each([[1e308], [-1], [0], [600], ['200'], [200.5]])(
+    'an item status of %j is a malformed answer',
+    async (status) => {
+      const { client } = clientWith([
+        (request) => {
+          const { requests } = JSON.parse(request.body ?? '{}') as {
+            requests: Array<{ id: string }>;
+          };
+          return ok(200, {
+            responses: requests.map(({ id }) => ({ id, status, body: { id: 's' } })),
+          });
+        },
+      ]);
+      const outcomes = await client.batch(items(2, 'GET'));
+      expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.kind))).toEqual([
+        'malformed',
+        'malformed',
+      ]);
+    },
+  );
+});

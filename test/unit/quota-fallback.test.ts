@@ -1,0 +1,143 @@
+import {
+  createMemoryQuotaStore,
+  createQuotaPacer,
+  QuotaStoreTimeoutError,
+} from '../../src/graph/quota';
+import type { QuotaIdentity, QuotaLimits, QuotaStore } from '../../src/graph/quota';
+
+const LIMITS: QuotaLimits = {
+  windowMs: 1_000,
+  appWrites: 2,
+  tenantWrites: 3,
+  appCalls: 4,
+  tenantCalls: 6,
+};
+const A: QuotaIdentity = {
+  tenant: '11111111-1111-1111-1111-111111111111',
+  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
+};
+
+/**
+ * A shared store that can be made to fail or hang: a real in-process store behind a switch, standing in for
+ * Redis here so the switching logic is tested with exact times (the real Redis is in test/integration).
+ */
+function createSwitchableStore(now: () => number) {
+  const inner = createMemoryQuotaStore({ now });
+  const state = { mode: 'up' as 'up' | 'down' | 'hang', calls: 0 };
+  const gate = <T>(work: () => Promise<T>): Promise<T> => {
+    state.calls += 1;
+    if (state.mode === 'down')
+      return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+    if (state.mode === 'hang') return new Promise<T>(() => {});
+    return work();
+  };
+  const store: QuotaStore = {
+    shared: true,
+    take: (request) => gate(() => inner.take(request)),
+    block: (identity, ms) => gate(() => inner.block(identity, ms)),
+    ping: () => gate(async () => {}),
+    close: () => inner.close(),
+  };
+  return { store, state, inner };
+}
+
+function setup() {
+  jest.useFakeTimers({ now: 50_000 });
+  const shared = createSwitchableStore(Date.now);
+  const events: string[] = [];
+  const errors: unknown[] = [];
+  const pacer = createQuotaPacer({
+    limits: LIMITS,
+    store: shared.store,
+    storeTimeoutMs: 200,
+    probeIntervalMs: 1_000,
+    hooks: {
+      storeError: (error) => errors.push(error),
+      fallback: (active) => events.push(active ? 'fallback on' : 'fallback off'),
+    },
+  });
+  const take = (max = 1) =>
+    pacer.take({ identity: A, kind: 'write', max, deadline: Date.now() + 30_000 });
+  return { shared, events, errors, pacer, take };
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('createQuotaPacer with a shared store', () => {
+  it('takes from the shared store while it answers', async () => {
+    const { shared, take, events } = setup();
+    expect(await take(2)).toMatchObject({ granted: 2, shared: true });
+    expect(shared.state.calls).toBe(1);
+    expect(events).toEqual([]);
+  });
+
+  it('a failing store: served in-process at once, fallback(true) once, back after a successful probe', async () => {
+    const { shared, take, events, errors } = setup();
+    shared.state.mode = 'down';
+    expect(await take()).toMatchObject({ granted: 1, waitedMs: 0, shared: false });
+    expect(await take()).toMatchObject({ granted: 1, shared: false });
+    expect(events).toEqual(['fallback on']);
+    expect(errors).toHaveLength(1);
+    // While falling back, requests do not touch the store; only a probe does, once per interval.
+    expect(shared.state.calls).toBe(1);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await take();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(shared.state.calls).toBe(2);
+    expect(errors).toHaveLength(2);
+    shared.state.mode = 'up';
+    await take();
+    expect(events).toEqual(['fallback on']);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await take();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(events).toEqual(['fallback on', 'fallback off']);
+    expect(await take()).toMatchObject({ shared: true });
+  });
+
+  it('a hanging store costs one take at most the store timeout, then falls back', async () => {
+    const { shared, take, events, errors } = setup();
+    shared.state.mode = 'hang';
+    const started = Date.now();
+    const first = take();
+    await jest.advanceTimersByTimeAsync(200);
+    expect(await first).toMatchObject({ granted: 1, waitedMs: 200, shared: false });
+    expect(Date.now() - started).toBe(200);
+    expect(errors[0]).toBeInstanceOf(QuotaStoreTimeoutError);
+    expect(await take()).toMatchObject({ granted: 1, waitedMs: 0, shared: false });
+    expect(events).toEqual(['fallback on']);
+  });
+
+  it('grants from the shared store are mirrored in-process: falling back keeps this replica under the limit', async () => {
+    const { shared, take } = setup();
+    expect(await take(2)).toMatchObject({ granted: 2, shared: true });
+    shared.state.mode = 'down';
+    const outcome = take();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await outcome).toMatchObject({ granted: 1, waitedMs: 1_000, shared: false });
+  });
+
+  it('a block reaches the shared store, and the in-process one too', async () => {
+    const { shared, pacer, take } = setup();
+    pacer.block(A, Date.now() + 700);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(
+      await shared.inner.take({ identity: A, kind: 'read', max: 1, limits: LIMITS }),
+    ).toMatchObject({ granted: 0, waitMs: 700 });
+    shared.state.mode = 'down';
+    const outcome = take();
+    await jest.advanceTimersByTimeAsync(700);
+    expect(await outcome).toMatchObject({ granted: 1, waitedMs: 700, shared: false });
+  });
+
+  it('release removes the grant from the shared store and its mirror', async () => {
+    const { shared, take } = setup();
+    const grant = await take(2);
+    if (!('granted' in grant)) throw new Error('expected a grant');
+    grant.release();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(
+      await shared.inner.take({ identity: A, kind: 'write', max: 5, limits: LIMITS }),
+    ).toMatchObject({ granted: 2 });
+  });
+});

@@ -1,0 +1,164 @@
+import { createMemoryQuotaStore, quotaKeys, quotaWindows } from '../../src/graph/quota';
+import type { QuotaIdentity, QuotaKind, QuotaLimits } from '../../src/graph/quota';
+
+const LIMITS: QuotaLimits = {
+  windowMs: 1_000,
+  appWrites: 2,
+  tenantWrites: 3,
+  appCalls: 4,
+  tenantCalls: 6,
+};
+const A: QuotaIdentity = {
+  tenant: '11111111-1111-1111-1111-111111111111',
+  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
+};
+const A2: QuotaIdentity = { tenant: A.tenant, app: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb' };
+const B: QuotaIdentity = { tenant: '22222222-2222-2222-2222-222222222222', app: A.app };
+
+function setup() {
+  const clock = { now: 10_000 };
+  const store = createMemoryQuotaStore({ now: () => clock.now });
+  const take = (identity: QuotaIdentity, kind: QuotaKind, max = 1) =>
+    store.takeNow({ identity, kind, max, limits: LIMITS });
+  return { clock, store, take };
+}
+
+describe('createMemoryQuotaStore', () => {
+  it.each<[string, [QuotaIdentity, QuotaKind, number][], number, number]>([
+    // name, earlier takes (identity, kind, max), then what one more write by A gets: granted, wait
+    ['app writes cap at 2', [[A, 'write', 2]], 0, 1_000],
+    ['a batch is cut to what fits', [[A, 'write', 1]], 1, 0],
+    [
+      'tenant writes cap at 3 across apps',
+      [
+        [A2, 'write', 2],
+        [A, 'write', 1],
+      ],
+      0,
+      1_000,
+    ],
+    ['reads count in the call windows only', [[A, 'read', 3]], 1, 0],
+    [
+      'app calls cap at 4, writes included',
+      [
+        [A, 'read', 3],
+        [A, 'write', 1],
+      ],
+      0,
+      1_000,
+    ],
+    [
+      'tenant calls cap at 6 across apps',
+      [
+        [A2, 'read', 4],
+        [A, 'read', 2],
+      ],
+      0,
+      1_000,
+    ],
+    [
+      'another tenant is independent',
+      [
+        [B, 'write', 2],
+        [B, 'read', 2],
+      ],
+      2,
+      0,
+    ],
+  ])('%s', (_name, earlier, granted, waitMs) => {
+    const { take } = setup();
+    for (const [identity, kind, max] of earlier)
+      expect(take(identity, kind, max).granted).toBe(max);
+    expect(take(A, 'write', 5)).toMatchObject({ granted, waitMs });
+  });
+
+  it('a unit frees exactly one window after it was taken', () => {
+    const { clock, take } = setup();
+    expect(take(A, 'write').granted).toBe(1);
+    clock.now += 400;
+    expect(take(A, 'write').granted).toBe(1);
+    clock.now += 1;
+    expect(take(A, 'write')).toMatchObject({ granted: 0, waitMs: 599 });
+    clock.now += 598;
+    expect(take(A, 'write')).toMatchObject({ granted: 0, waitMs: 1 });
+    clock.now += 1;
+    expect(take(A, 'write')).toMatchObject({ granted: 1, waitMs: 0, at: 11_000 });
+  });
+
+  it('release gives back exactly what was taken, once', async () => {
+    const { take } = setup();
+    const first = take(A, 'write', 2);
+    expect(take(A, 'write').granted).toBe(0);
+    await first.release();
+    await first.release();
+    expect(take(A, 'write', 5).granted).toBe(2);
+    expect(take(A, 'write').granted).toBe(0);
+  });
+
+  it('release(count) gives back part of a grant, never more than was granted', async () => {
+    const { take } = setup();
+    const batch = take(A, 'write', 2);
+    await batch.release(1);
+    expect(take(A, 'write', 5).granted).toBe(1);
+    await batch.release(5);
+    await batch.release();
+    expect(take(A, 'write', 5).granted).toBe(1);
+    expect(take(A, 'write').granted).toBe(0);
+  });
+
+  it('a block holds the identity only, and a shorter block never cuts a longer one short', () => {
+    const { clock, store, take } = setup();
+    store.blockNow(A, 2_000);
+    store.blockNow(A, 500);
+    expect(take(A, 'read')).toMatchObject({ granted: 0, waitMs: 2_000 });
+    expect(take(A2, 'read').granted).toBe(1);
+    clock.now += 2_000;
+    expect(take(A, 'read').granted).toBe(1);
+  });
+
+  it('drops idle keys and expired blocks once a window has passed', () => {
+    const { clock, store, take } = setup();
+    for (let i = 0; i < 50; i += 1) take({ tenant: `t${i}`, app: 'a' }, 'write');
+    store.blockNow(A, 100);
+    expect(store.stats()).toEqual({ keys: 50 * 4 + 1, entries: 50 * 4 });
+    clock.now += 1_000;
+    take(B, 'read');
+    expect(store.stats()).toEqual({ keys: 2, entries: 2 });
+  });
+
+  it('keeps each log bounded by its limit however many takes it sees', () => {
+    const { clock, store, take } = setup();
+    let granted = 0;
+    for (let i = 0; i < 2_000; i += 1) {
+      clock.now += 7;
+      granted += take(A, 'read', 3).granted;
+    }
+    // 14 s of takes: 4 app calls per second, the app window being the tighter one.
+    expect(granted).toBe(14 * 4);
+    // Two logs of at most 4 live entries each, plus at most 64 pruned ones each before they are cut off.
+    expect(store.stats().keys).toBe(2);
+    expect(store.stats().entries).toBeLessThanOrEqual(2 * (4 + 64 + 1));
+    const grantedInLastWindow = Array.from({ length: 200 }, () => take(A, 'read', 4).granted);
+    expect(grantedInLastWindow.reduce((sum, n) => sum + n, 0)).toBe(0);
+  });
+
+  it('keys name the tenant and app only, hashing anything unsafe', () => {
+    const keys = quotaKeys(A);
+    expect(keys.block).toBe(`igg:q:{${A.tenant}}:${A.app}:b`);
+    const unsafe = quotaKeys({ tenant: 'eyJhbGciOi}{:secret', app: 'Bearer x' });
+    expect(unsafe.block).toMatch(/^igg:q:\{sha256:[0-9a-f]{64}\}:sha256:[0-9a-f]{64}:b$/);
+    expect(quotaWindows(LIMITS, 'write').map((window) => [window.id, keys.window(window)])).toEqual(
+      [
+        ['appWrites', `igg:q:{${A.tenant}}:${A.app}:w`],
+        ['tenantWrites', `igg:q:{${A.tenant}}:w`],
+        ['appCalls', `igg:q:{${A.tenant}}:${A.app}:c`],
+        ['tenantCalls', `igg:q:{${A.tenant}}:c`],
+      ],
+    );
+    expect(quotaWindows(LIMITS, 'read').map((window) => window.id)).toEqual([
+      'appCalls',
+      'tenantCalls',
+    ]);
+    expect(quotaWindows(LIMITS, 'write').map((window) => window.limit)).toEqual([2, 3, 4, 6]);
+  });
+});

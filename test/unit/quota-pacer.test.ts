@@ -1,0 +1,314 @@
+import { createQuotaPacer, isQuotaGrant } from '../../src/graph/quota';
+import type {
+  QuotaHooks,
+  QuotaIdentity,
+  QuotaKind,
+  QuotaLimits,
+  QuotaOutcome,
+  QuotaPacer,
+} from '../../src/graph/quota';
+
+const LIMITS: QuotaLimits = {
+  windowMs: 1_000,
+  appWrites: 2,
+  tenantWrites: 3,
+  appCalls: 4,
+  tenantCalls: 6,
+};
+const A: QuotaIdentity = {
+  tenant: '11111111-1111-1111-1111-111111111111',
+  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
+};
+const A2: QuotaIdentity = { tenant: A.tenant, app: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb' };
+const B: QuotaIdentity = { tenant: '22222222-2222-2222-2222-222222222222', app: A.app };
+
+/** A fake clock that sleeps advance instantly; every sleep is recorded. */
+function setup(limits: QuotaLimits | null = LIMITS) {
+  const clock = { now: 50_000 };
+  const sleeps: number[] = [];
+  const events: string[] = [];
+  const hooks: QuotaHooks = {
+    waited: (ms, kind) => events.push(`waited ${kind} ${ms}`),
+    refused: (kind) => events.push(`refused ${kind}`),
+  };
+  const pacer = createQuotaPacer({
+    limits,
+    now: () => clock.now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.now += ms;
+      return true;
+    },
+    hooks,
+  });
+  const take = (identity: QuotaIdentity, kind: QuotaKind, max = 1, deadlineIn = 30_000) =>
+    pacer.take({ identity, kind, max, deadline: clock.now + deadlineIn });
+  return { clock, sleeps, events, pacer, take };
+}
+
+type Step = [QuotaIdentity, QuotaKind, number];
+const granted = (outcome: QuotaOutcome) => (isQuotaGrant(outcome) ? outcome.granted : 0);
+
+describe('createQuotaPacer: waits', () => {
+  it.each<[string, Step[], Step, number[], object]>([
+    // name, takes that fill the windows (all at the start time), the next take, its sleeps, its outcome
+    ['room: granted at once', [], [A, 'write', 2], [], { granted: 2, waitedMs: 0 }],
+    [
+      'app writes full: one window',
+      [[A, 'write', 2]],
+      [A, 'write', 1],
+      [1_000],
+      { granted: 1, waitedMs: 1_000 },
+    ],
+    [
+      'a batch gets what frees up',
+      [[A, 'write', 2]],
+      [A, 'write', 20],
+      [1_000],
+      { granted: 2, waitedMs: 1_000 },
+    ],
+    [
+      'tenant writes full across apps',
+      [
+        [A, 'write', 2],
+        [A2, 'write', 1],
+      ],
+      [A2, 'write', 1],
+      [1_000],
+      { granted: 1 },
+    ],
+    [
+      'app calls full: reads wait too',
+      [
+        [A, 'write', 2],
+        [A, 'read', 2],
+      ],
+      [A, 'read', 1],
+      [1_000],
+      { granted: 1 },
+    ],
+    ['reads do not fill the write windows', [[A, 'read', 2]], [A, 'write', 5], [], { granted: 2 }],
+    [
+      'another tenant does not wait',
+      [
+        [A, 'write', 2],
+        [A, 'read', 2],
+      ],
+      [B, 'write', 1],
+      [],
+      { granted: 1 },
+    ],
+  ])('%s', async (_name, fill, [identity, kind, max], sleeps, outcome) => {
+    const context = setup();
+    for (const [who, what, n] of fill) expect(granted(await context.take(who, what, n))).toBe(n);
+    expect(await context.take(identity, kind, max)).toMatchObject(outcome);
+    expect(context.sleeps).toEqual(sleeps);
+  });
+
+  it('waits exactly until the oldest entry of a full window expires', async () => {
+    const context = setup();
+    await context.take(A, 'write');
+    context.clock.now += 300;
+    await context.take(A, 'write');
+    context.clock.now += 200;
+    expect(await context.take(A, 'write')).toMatchObject({ granted: 1, waitedMs: 500, at: 51_000 });
+    expect(await context.take(A, 'write')).toMatchObject({ granted: 1, waitedMs: 300, at: 51_300 });
+    expect(context.sleeps).toEqual([500, 300]);
+    expect(context.events).toEqual([
+      'waited write 0',
+      'waited write 0',
+      'waited write 500',
+      'waited write 300',
+    ]);
+  });
+
+  it('a 429 block holds the identity until its time, and not another tenant', async () => {
+    const context = setup();
+    context.pacer.block(A, context.clock.now + 2_500);
+    expect(await context.take(B, 'read')).toMatchObject({ granted: 1, waitedMs: 0 });
+    expect(await context.take(A, 'read')).toMatchObject({ granted: 1, waitedMs: 2_500 });
+    expect(context.sleeps).toEqual([2_500]);
+  });
+
+  it('a block in the past does nothing', async () => {
+    const context = setup();
+    context.pacer.block(A, context.clock.now - 1);
+    expect(await context.take(A, 'read')).toMatchObject({ granted: 1, waitedMs: 0 });
+  });
+
+  it('release gives the budget back (Graph answered 401/403), once', async () => {
+    const context = setup();
+    const first = await context.take(A, 'write', 2);
+    if (!isQuotaGrant(first)) throw new Error('expected a grant');
+    first.release();
+    first.release();
+    expect(await context.take(A, 'write', 5)).toMatchObject({ granted: 2, waitedMs: 0 });
+    expect(context.sleeps).toEqual([]);
+  });
+
+  it('release(count) gives back the items of a batch that Graph refused, and no more', async () => {
+    const context = setup();
+    const batch = await context.take(A, 'write', 2);
+    if (!isQuotaGrant(batch)) throw new Error('expected a grant');
+    batch.release(1);
+    batch.release(0);
+    expect(await context.take(A, 'write', 5)).toMatchObject({ granted: 1, waitedMs: 0 });
+    batch.release(3);
+    expect(await context.take(A, 'write', 5)).toMatchObject({ granted: 1, waitedMs: 0 });
+    expect(await context.take(A, 'write', 5, 10)).toMatchObject({ refused: true });
+  });
+
+  it('quotas off: grants max at once, whatever was taken', async () => {
+    const context = setup(null);
+    for (let i = 0; i < 50; i += 1)
+      expect(await context.take(A, 'write', 20)).toMatchObject({ granted: 20 });
+    context.pacer.block(A, context.clock.now + 10_000);
+    expect(await context.take(A, 'write', 3)).toMatchObject({ granted: 3, waitedMs: 0 });
+    expect(context.sleeps).toEqual([]);
+  });
+
+  it.each([
+    ['a zero limit', { ...LIMITS, appWrites: 0 }],
+    ['a fractional window', { ...LIMITS, windowMs: 0.5 }],
+    ['a negative limit', { ...LIMITS, tenantCalls: -1 }],
+  ])('refuses to start with %s', (_name, limits) => {
+    expect(() => createQuotaPacer({ limits })).toThrow(RangeError);
+  });
+});
+
+describe('createQuotaPacer: deadline', () => {
+  it.each<[string, number, object, string[]]>([
+    // name, deadline in ms from now, outcome, events
+    [
+      'budget frees after the deadline: refused at once',
+      999,
+      { refused: true, retryAfterMs: 1_000, waitedMs: 0 },
+      ['waited write 0', 'refused write'],
+    ],
+    [
+      'budget frees exactly at the deadline: refused',
+      1_000,
+      { refused: true, retryAfterMs: 1_000 },
+      ['waited write 0', 'refused write'],
+    ],
+    [
+      'budget frees just before the deadline: waits',
+      1_001,
+      { granted: 1, waitedMs: 1_000 },
+      ['waited write 1000'],
+    ],
+  ])('%s', async (_name, deadlineIn, outcome, events) => {
+    const context = setup();
+    await context.take(A, 'write', 2);
+    context.events.length = 0;
+    expect(await context.take(A, 'write', 1, deadlineIn)).toMatchObject(outcome);
+    expect(context.events).toEqual(events);
+    expect(context.sleeps).toEqual('granted' in outcome ? [1_000] : []);
+  });
+
+  it('a block set while it waits can push it past its deadline: refused after waiting', async () => {
+    const clock = { now: 50_000 };
+    let blocked = false;
+    const slow = createQuotaPacer({
+      limits: LIMITS,
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+        if (!blocked) {
+          blocked = true;
+          slow.block(A, clock.now + 5_000);
+        }
+        return true;
+      },
+    });
+    await slow.take({ identity: A, kind: 'write', max: 2, deadline: clock.now + 30_000 });
+    const outcome = await slow.take({
+      identity: A,
+      kind: 'write',
+      max: 1,
+      deadline: clock.now + 3_000,
+    });
+    expect(outcome).toEqual({ refused: true, retryAfterMs: 5_000, waitedMs: 1_000 });
+  });
+});
+
+describe('createQuotaPacer: cancellation and independence', () => {
+  it('an aborted signal cancels before anything is taken', async () => {
+    const context = setup();
+    const controller = new AbortController();
+    controller.abort();
+    const outcome = await context.pacer.take({
+      identity: A,
+      kind: 'write',
+      max: 2,
+      deadline: Infinity,
+      signal: controller.signal,
+    });
+    expect(outcome).toEqual({ cancelled: true });
+    expect(await context.take(A, 'write', 2)).toMatchObject({ granted: 2, waitedMs: 0 });
+  });
+
+  it('aborting while it waits cancels the wait and takes nothing', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    try {
+      const pacer = createQuotaPacer({ limits: LIMITS });
+      await pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + 30_000 });
+      const controller = new AbortController();
+      const waiting = pacer.take({
+        identity: A,
+        kind: 'write',
+        max: 1,
+        deadline: Date.now() + 30_000,
+        signal: controller.signal,
+      });
+      await jest.advanceTimersByTimeAsync(400);
+      controller.abort();
+      expect(await waiting).toEqual({ cancelled: true });
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(600);
+      expect(
+        await pacer.take({ identity: A, kind: 'write', max: 5, deadline: Date.now() + 30_000 }),
+      ).toMatchObject({ granted: 2, waitedMs: 0 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('with real timers (faked), a waiting take resolves exactly when its window frees', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    try {
+      const pacer = createQuotaPacer({ limits: LIMITS });
+      await pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + 30_000 });
+      let outcome: QuotaOutcome | undefined;
+      void pacer
+        .take({ identity: A, kind: 'write', max: 1, deadline: Date.now() + 30_000 })
+        .then((value) => (outcome = value));
+      await jest.advanceTimersByTimeAsync(999);
+      expect(outcome).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(outcome).toMatchObject({ granted: 1, waitedMs: 1_000 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("one tenant's waiting takes never delay another tenant's", async () => {
+    const clock = { now: 50_000 };
+    const pending: (() => void)[] = [];
+    const pacer: QuotaPacer = createQuotaPacer({
+      limits: LIMITS,
+      now: () => clock.now,
+      sleep: (ms) =>
+        new Promise((resolve) => pending.push(() => ((clock.now += ms), resolve(true)))),
+    });
+    const take = (identity: QuotaIdentity, max = 1) =>
+      pacer.take({ identity, kind: 'write', max, deadline: clock.now + 30_000 });
+    await take(A, 2);
+    const queued = Array.from({ length: 50 }, () => take(A));
+    await Promise.resolve();
+    expect(await take(B, 2)).toMatchObject({ granted: 2, waitedMs: 0 });
+    expect(pending).toHaveLength(50);
+    pending.splice(0).forEach((wake) => wake());
+    expect(granted(await queued[0]!)).toBe(1);
+  });
+});
