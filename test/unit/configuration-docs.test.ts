@@ -1,0 +1,107 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const NAME = '([A-Z][A-Z0-9_]*)';
+
+// The ways src/ reads a variable: `env.X` (also `process.env.X`, `env?.X`, `env['X']`), a helper called with the
+// environment and the name (`integer(env, 'X', …)`, `boolean(env, 'X', …)`), and errors that name one.
+const READS = [
+  new RegExp(`\\benv\\??\\.${NAME}\\b`, 'g'),
+  new RegExp(`\\benv\\[\\s*['"]${NAME}['"]\\s*\\]`, 'g'),
+  new RegExp(`\\(\\s*env\\s*,\\s*['"]${NAME}['"]`, 'g'),
+  new RegExp(`ConfigError\\(\\s*['"]${NAME}['"]`, 'g'),
+];
+
+/** Every environment variable a source file reads. */
+export function variablesRead(source: string): string[] {
+  const names = READS.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1]!));
+  return [...new Set(names)].sort();
+}
+
+/** Whole-number defaults written in the code: `integer(env, 'X', 10_000, …)`. */
+function literalDefaults(source: string): Map<string, number> {
+  const pattern = new RegExp(`integer\\(\\s*env\\s*,\\s*'${NAME}'\\s*,\\s*([0-9_]+)\\s*,`, 'g');
+  return new Map(
+    [...source.matchAll(pattern)].map((match) => [match[1]!, Number(match[2]!.replace(/_/g, ''))]),
+  );
+}
+
+/** The rows of the Markdown table: each name in the first column (`A`, `B` rows name several), with its default. */
+export function documentedVariables(markdown: string): Map<string, string> {
+  const rows = new Map<string, string>();
+  for (const line of markdown.split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim());
+    if (cells.length < 4 || !cells[1]?.startsWith('`')) continue;
+    for (const [, name] of cells[1].matchAll(/`([A-Z][A-Z0-9_]*)`/g)) rows.set(name!, cells[2]!);
+  }
+  return rows;
+}
+
+/**
+ * src/config.ts, and every other production source that reads the environment (the demo, the egress proxy rules…).
+ * The emulator documents its own settings, in docs/emulator.md.
+ */
+function sources(): Array<[string, string]> {
+  const files = readdirSync(path.join(ROOT, 'src'), { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.ts') && !/^(emulator|generated)\//.test(file));
+  return files
+    .map((file): [string, string] => [
+      `src/${file}`,
+      readFileSync(path.join(ROOT, 'src', file), 'utf8'),
+    ])
+    .filter(([file, source]) => file === 'src/config.ts' || variablesRead(source).length > 0);
+}
+
+const table = documentedVariables(
+  readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8'),
+);
+
+describe('docs/configuration.md: one table of every variable', () => {
+  it.each([
+    ["const port = integer(env, 'PORT', 4000, 0, 65535);", ['PORT']],
+    ["integer(\n  env,\n  'GRAPH_MAX_RESPONSE_BYTES',\n  5 * 1024,", ['GRAPH_MAX_RESPONSE_BYTES']],
+    ["boolean(env, 'FEDERATION', false)", ['FEDERATION']],
+    ['const raw = env.CORS_ORIGINS?.trim();', ['CORS_ORIGINS']],
+    ['process.env.EMULATOR_PORT ?? 4010', ['EMULATOR_PORT']],
+    ["env['NO_PROXY'] ?? env?.HTTPS_PROXY", ['HTTPS_PROXY', 'NO_PROXY']],
+    ["throw new ConfigError('METRICS_PORT', 'must differ')", ['METRICS_PORT']],
+    ['options.environment.X; envelope.BODY; const env = 1', []],
+  ])('reads the variables in %j', (source, expected) => {
+    expect(variablesRead(source)).toEqual(expected);
+  });
+
+  it('reads the rows of a table, several names per row included', () => {
+    const markdown = [
+      '| variable | default | meaning |',
+      '| --- | --- | --- |',
+      '| `PORT` | `4000` | port |',
+      '| `HTTPS_PROXY`, `HTTP_PROXY` | unset | proxy |',
+      'text with `NOT_A_ROW`',
+    ].join('\n');
+    expect([...documentedVariables(markdown)]).toEqual([
+      ['PORT', '`4000`'],
+      ['HTTPS_PROXY', 'unset'],
+      ['HTTP_PROXY', 'unset'],
+    ]);
+  });
+
+  it.each(sources())('every variable %s reads is in the table', (_file, source) => {
+    const missing = variablesRead(source).filter((name) => !table.has(name));
+    expect(missing).toEqual([]);
+  });
+
+  it('src/config.ts reads the variables the table starts with (the parser sees them)', () => {
+    const read = variablesRead(readFileSync(path.join(ROOT, 'src', 'config.ts'), 'utf8'));
+    for (const name of ['PORT', 'HOST', 'NODE_ENV', 'GRAPH_BASE_URL', 'GRAPH_MAX_RESPONSE_BYTES'])
+      expect(read).toContain(name);
+  });
+
+  it.each([...literalDefaults(readFileSync(path.join(ROOT, 'src', 'config.ts'), 'utf8'))])(
+    '%s: the default in the table is the code’s (%i)',
+    (name, fallback) => {
+      expect(table.get(name)).toMatch(new RegExp(`^\`${fallback}\``));
+    },
+  );
+});
