@@ -1,6 +1,7 @@
-import type { Resolvers } from './generated/graphql';
-
-/** The paging state a list gives (src/graph/lists.ts): Graph's paging is forward-only. */
+/**
+ * The paging state a list gives (src/graph/lists.ts): Graph's paging is forward-only. The generated resolver types
+ * use it as `PageInfo`'s parent (codegen.yml mappers), so this module imports nothing from them (no cycle).
+ */
 export interface ForwardPageInfo {
   readonly hasNextPage: boolean;
   readonly endCursor: string | null;
@@ -13,9 +14,9 @@ export interface ForwardPageInfo {
  * https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo.Fields
  * https://learn.microsoft.com/graph/paging
  */
-export const pageInfoResolvers: Pick<Resolvers, 'PageInfo'> = {
+export const pageInfoResolvers = {
   PageInfo: {
-    hasPreviousPage: () => false,
-    startCursor: () => null,
+    hasPreviousPage: (): boolean => false,
+    startCursor: (): string | null => null,
   },
 };
