@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/config';
 
 const DIR = path.join(__dirname, '..', '..', 'deploy', 'kubernetes');
 interface Manifest {
@@ -29,12 +30,13 @@ describe('deploy/kubernetes', () => {
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0];
 
-  it('has a Deployment, a Service, an HPA and a PDB for the gateway, and a Redis for its quotas', () => {
+  it('has a Deployment, a Service, an HPA, a PDB and a NetworkPolicy for the gateway, and a Redis for its quotas', () => {
     const names = manifests.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata.name}`).sort();
     expect(names).toEqual([
       `apps/v1 Deployment ${GATEWAY}`,
       `apps/v1 Deployment ${REDIS}`,
       `autoscaling/v2 HorizontalPodAutoscaler ${GATEWAY}`,
+      `networking.k8s.io/v1 NetworkPolicy ${GATEWAY}`,
       `networking.k8s.io/v1 NetworkPolicy ${REDIS}`,
       `policy/v1 PodDisruptionBudget ${GATEWAY}`,
       `v1 Service ${GATEWAY}`,
@@ -95,12 +97,72 @@ describe('deploy/kubernetes', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
   });
 
-  it('gives in-flight requests time to finish: grace period > preStop + SHUTDOWN_TIMEOUT_MS', () => {
-    const shutdownMs = Number(
-      container.env.find((entry: { name: string }) => entry.name === 'SHUTDOWN_TIMEOUT_MS').value,
+  // The settings the gateway would run with: the container's environment through the gateway's own loadConfig.
+  const effective = () =>
+    loadConfig(
+      Object.fromEntries(
+        (container.env as Array<{ name: string; value: string }>).map((entry) => [
+          entry.name,
+          entry.value,
+        ]),
+      ),
     );
+
+  it('drains for at least one operation deadline: SHUTDOWN_TIMEOUT_MS >= GRAPH_DEADLINE_MS', () => {
+    const config = effective();
+    expect(config.shutdownTimeoutMs).toBeGreaterThanOrEqual(config.graphDeadlineMs);
+  });
+
+  it('gives in-flight requests time to finish: grace period > preStop + both timeouts', () => {
+    const config = effective();
     const preStopSeconds = container.lifecycle.preStop.sleep.seconds as number;
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + shutdownMs / 1000);
+    const longestMs = Math.max(config.shutdownTimeoutMs, config.graphDeadlineMs);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + longestMs / 1000);
+  });
+
+  it('says that the preStop sleep action needs Kubernetes 1.30+, with the fallback for older clusters', () => {
+    const text = readFileSync(path.join(DIR, 'deployment.yaml'), 'utf8');
+    expect(text).toMatch(/`sleep` action needs\s+#?\s*Kubernetes 1\.30 or later/);
+    expect(text).toContain("exec: { command: ['sleep', '5'] }");
+  });
+
+  it('limits egress to DNS, Graph over HTTPS (public addresses) and the quota Redis', () => {
+    const policy = byKind('NetworkPolicy');
+    expect(policy.spec.podSelector.matchLabels).toEqual(labels);
+    expect(policy.spec.policyTypes).toEqual(['Egress']);
+    const rules = policy.spec.egress as Array<{ to: unknown[]; ports: unknown[] }>;
+    // Every rule names both where and which ports: an empty `to` or `ports` would open everything.
+    for (const rule of rules) {
+      expect(rule.to.length).toBeGreaterThan(0);
+      expect(rule.ports.length).toBeGreaterThan(0);
+    }
+    expect(rules.map((rule) => rule.ports)).toEqual([
+      [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+      [{ protocol: 'TCP', port: 443 }],
+      [{ protocol: 'TCP', port: 6379 }],
+    ]);
+    expect(rules[0]!.to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ]);
+    const blocks = (rules[1]!.to as Array<{ ipBlock: { cidr: string; except: string[] } }>).map(
+      (entry) => entry.ipBlock,
+    );
+    expect(blocks.map((block) => block.cidr)).toEqual(['0.0.0.0/0', '::/0']);
+    expect(blocks[0]!.except).toEqual(
+      expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']),
+    );
+    const redis = byKind('Deployment', REDIS);
+    const [redisPods] = rules[2]!.to as Array<{ podSelector: { matchLabels: object } }>;
+    expect(rules[2]!.to).toHaveLength(1);
+    expect(redis.spec.template.metadata.labels).toMatchObject(redisPods!.podSelector.matchLabels);
+    expect(redisPods!.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': REDIS });
+    expect(byKind('Service', REDIS).spec.ports[0].port).toBe(6379);
   });
 
   it('the Service, HPA and PDB point at the Deployment and its pods', () => {
