@@ -1,0 +1,339 @@
+/**
+ * The one module that owns HTTP to Graph: an axios instance whose adapter (axios's documented `adapter` option,
+ * https://github.com/axios/axios/blob/v1.x/lib/adapters/README.md) sends through undici. undici gives keep-alive
+ * pools with a bound on connections per origin, no pipelining, and egress proxies; the gateway's own rules live
+ * in the exchange below: a redirect is never followed, the answer is capped in size, each attempt has its own
+ * time budget and follows the caller's cancellation, and every outcome is a value, never a thrown error.
+ */
+import { Axios, AxiosError } from 'axios';
+import type { AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { Agent, Pool, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
+import {
+  cancelledFailure,
+  connectionFailure,
+  proxyRefused,
+  timeoutFailure,
+  tooLargeFailure,
+} from './httpFailures';
+import type { ExchangePhase, FailureReport, HttpFailure } from './httpFailures';
+import { describeProxy, hasProxy, proxyFor, proxySettings } from './proxy';
+import type { ProxySettings } from './proxy';
+
+export type { HttpFailure } from './httpFailures';
+
+export interface HttpTransportOptions {
+  readonly maxResponseBytes: number;
+  /** Upper bound of connections per origin. */
+  readonly maxConnections?: number;
+  /** GRAPH_PROXY_URL: an explicit egress proxy (credentials allowed in the URL, never logged). */
+  readonly proxyUrl?: string | null;
+  /** The environment to read HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) from when proxyUrl is not set. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Extra trusted certificates (PEM) for Graph's TLS, e.g. a TLS-inspecting proxy's CA; Node's defaults otherwise. */
+  readonly ca?: string | readonly string[];
+}
+
+export type GraphHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  readonly method: GraphHttpMethod;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** This attempt's time budget (min of GRAPH_TIMEOUT_MS and what the deadline leaves). */
+  readonly timeoutMs: number;
+  /** The caller's cancellation (client disconnect). Already aborted: nothing is sent. */
+  readonly signal?: AbortSignal;
+}
+
+export type HttpOutcome =
+  | {
+      readonly ok: true;
+      readonly status: number;
+      /** lower-case names, multi-values joined with ', ' */
+      readonly headers: Readonly<Record<string, string | undefined>>;
+      readonly body: string;
+    }
+  | {
+      readonly ok: false;
+      readonly failure: HttpFailure;
+      /** may the request have reached Graph? (false for refused/DNS/proxy-refused before sending) */
+      readonly sent: boolean;
+      /** human, safe (no token, no proxy credentials) */
+      readonly reason: string;
+    };
+
+export interface HttpTransport {
+  /** Never throws. */
+  send(request: HttpRequest): Promise<HttpOutcome>;
+  close(): Promise<void>;
+}
+
+/** Where one origin's requests go: the pool, and the proxy (described, without credentials) if any. */
+interface Route {
+  readonly dispatcher: Dispatcher;
+  readonly proxy: string | null;
+}
+
+type Headers = Record<string, string | undefined>;
+
+/** Response headers with lower-case names (undici's already are), repeated ones joined as HTTP folds them. */
+function foldHeaders(headers: Record<string, string | string[] | undefined>): Headers {
+  const folded: Headers = {};
+  for (const name in headers) {
+    const value = headers[name];
+    folded[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return folded;
+}
+
+/**
+ * One attempt as an undici dispatch handler (https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md),
+ * with its timer and the caller's signal. Settles once; later events (an abort's echo) are ignored.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly outcome: Promise<HttpOutcome>;
+  private resolve!: (outcome: HttpOutcome) => void;
+  private controller: Dispatcher.DispatchController | null = null;
+  private phase: ExchangePhase = 'connecting';
+  private settled = false;
+  /** The adapter ran: the outcome will come. */
+  started = false;
+  private status = 0;
+  private headers: Headers = {};
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly request: HttpRequest,
+    private readonly route: Route,
+    private readonly maxBytes: number,
+  ) {
+    this.outcome = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  start(): void {
+    this.started = true;
+    const { request } = this;
+    this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
+    request.signal?.addEventListener('abort', this.onCancel, { once: true });
+    const { url } = request;
+    try {
+      this.route.dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: request.method,
+          // undici's proxy agent adds `host` to the headers it is given: give it its own copy.
+          headers: this.route.proxy === null ? request.headers : { ...request.headers },
+          body: request.body ?? null,
+        },
+        this,
+      );
+    } catch (error) {
+      this.onResponseError(null, error as Error);
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) return controller.abort(new Error('attempt over'));
+    this.controller = controller;
+    this.phase = 'sent';
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.settled) return; // 1xx: informational, the answer follows
+    // 407 only ever comes from a proxy (RFC 9110 §15.5.8): the request did not go further.
+    if (statusCode === 407) return this.fail(proxyRefused(407));
+    const length = Number(headers['content-length']);
+    if (length > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.phase = 'answering';
+    this.status = statusCode;
+    this.headers = foldHeaders(headers);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const body =
+      this.chunks.length === 1
+        ? this.chunks[0]!.toString('utf8')
+        : Buffer.concat(this.chunks, this.bytes).toString('utf8');
+    this.finish({ ok: true, status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.settled) return;
+    const { code } = error as { code?: unknown };
+    this.finish({
+      ok: false,
+      ...connectionFailure({
+        code: typeof code === 'string' ? code : undefined,
+        message: error.message,
+        phase: this.phase,
+        proxy: this.route.proxy,
+      }),
+    });
+  }
+
+  private readonly onTimeout = () =>
+    this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
+
+  private readonly onCancel = () => this.fail(cancelledFailure(this.phase !== 'connecting'));
+
+  /** Ends the attempt early: the outcome is known now, and undici stops (at once, or as soon as it starts). */
+  private fail(report: FailureReport): void {
+    if (this.settled) return;
+    this.finish({ ok: false, ...report });
+    this.controller?.abort(new Error(report.failure));
+  }
+
+  private finish(outcome: HttpOutcome): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.request.signal?.removeEventListener('abort', this.onCancel);
+    this.chunks = [];
+    this.resolve(outcome);
+  }
+}
+
+/**
+ * The attempt travels in axios's config as one object, headers and body included: they go to undici as the
+ * caller built them, without a round through `AxiosHeaders` and axios's transforms.
+ */
+interface ExchangeRequestConfig extends AxiosRequestConfig {
+  readonly exchange: Exchange;
+}
+
+/**
+ * axios's adapter: starts the exchange and gives axios its answer. A failed exchange is an `AxiosError` for
+ * axios's chain; `send` reads the exchange's own outcome, so the error (whose config holds the token) goes
+ * nowhere.
+ */
+async function undiciAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>> {
+  const { exchange } = config as InternalAxiosRequestConfig & ExchangeRequestConfig;
+  exchange.start();
+  const outcome = await exchange.outcome;
+  if (!outcome.ok) throw new AxiosError(outcome.reason, AXIOS_CODES[outcome.failure]);
+  return {
+    data: outcome.body,
+    status: outcome.status,
+    statusText: '',
+    headers: outcome.headers,
+    config,
+    request: null,
+  };
+}
+
+const AXIOS_CODES: Readonly<Record<HttpFailure, string>> = {
+  timeout: AxiosError.ETIMEDOUT,
+  cancelled: AxiosError.ERR_CANCELED,
+  connection: AxiosError.ERR_NETWORK,
+  'too-large': AxiosError.ERR_BAD_RESPONSE,
+  'broken-body': AxiosError.ERR_BAD_RESPONSE,
+};
+
+/**
+ * The axios instance, built from `Axios` itself rather than `axios.create()` so that its defaults are only the
+ * adapter: no default headers to merge per call, no transitional options to validate, no transforms (bodies are
+ * strings both ways). The adapter resolves whatever the status, and follows no redirect.
+ */
+function createAxios(): Axios {
+  return new Axios({ adapter: undiciAdapter });
+}
+
+interface Router {
+  routeFor(url: URL): Route;
+  close(): Promise<void>;
+}
+
+function createRouter(options: HttpTransportOptions): Router {
+  const connections = options.maxConnections ?? 256;
+  const ca = options.ca as string | string[] | undefined;
+  // pipelining 1: one request at a time per connection; undici's own timers off, each attempt has its budget.
+  const poolOptions = { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 };
+  const factory = (origin: string | URL, opts: object) =>
+    new Pool(origin, { ...opts, ...poolOptions });
+  const direct: Route = {
+    dispatcher: new Agent({ ...poolOptions, ...(ca ? { connect: { ca } } : {}) }),
+    proxy: null,
+  };
+  const proxies = new Map<string, Route>();
+  const close = async () => {
+    const all = [direct, ...proxies.values()].map((route) => route.dispatcher.destroy());
+    await Promise.all(all);
+  };
+  const settings: ProxySettings = proxySettings(options.proxyUrl, options.env ?? {});
+  if (!hasProxy(settings)) return { routeFor: () => direct, close };
+  const proxyRoute = (proxyUrl: string): Route => {
+    // proxyTunnel false: an http target goes as an absolute-form request; https always through CONNECT.
+    const dispatcher = new ProxyAgent({
+      uri: proxyUrl,
+      proxyTunnel: false,
+      factory,
+      ...(ca ? { requestTls: { ca } } : {}),
+    });
+    return { dispatcher, proxy: describeProxy(proxyUrl) };
+  };
+  const byOrigin = new Map<string, Route>();
+  const routeFor = (url: URL): Route => {
+    const known = byOrigin.get(url.origin);
+    if (known) return known;
+    const proxyUrl = proxyFor(settings, url);
+    let route = proxyUrl === null ? direct : proxies.get(proxyUrl);
+    if (!route) {
+      route = proxyRoute(proxyUrl!);
+      proxies.set(proxyUrl!, route);
+    }
+    byOrigin.set(url.origin, route);
+    return route;
+  };
+  return { routeFor, close };
+}
+
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
+  const router = createRouter(options);
+  const http = createAxios();
+  return {
+    async send(request) {
+      if (request.signal?.aborted) return { ok: false, ...cancelledFailure(false) };
+      const exchange = new Exchange(
+        request,
+        router.routeFor(request.url),
+        options.maxResponseBytes,
+      );
+      try {
+        const config: ExchangeRequestConfig = {
+          url: request.url.href,
+          method: request.method,
+          exchange,
+        };
+        await http.request(config);
+      } catch {
+        // The exchange's outcome says why; the axios error (its config holds the token) is dropped here.
+      }
+      return exchange.started ? exchange.outcome : NOT_STARTED;
+    },
+    close: () => router.close(),
+  };
+}
+
+// axios failed before its adapter ran: nothing was sent.
+const NOT_STARTED: HttpOutcome = {
+  ok: false,
+  failure: 'connection',
+  sent: false,
+  reason: 'the request could not be prepared',
+};
