@@ -1,5 +1,7 @@
 import { DEFAULT_QUERY_LIMITS } from './limits';
 import type { QueryLimits } from './limits';
+import { readProxyConfig } from './graph/proxy';
+import type { GraphProxyConfig } from './graph/proxy';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -14,6 +16,8 @@ export interface Config {
   readonly graphRetryBaseDelayMs: number;
   /** Budget of one GraphQL operation across all its Graph calls and retries. */
   readonly graphDeadlineMs: number;
+  /** Egress proxy for Graph: GRAPH_PROXY_URL, or HTTPS_PROXY / HTTP_PROXY / NO_PROXY (docs/proxy.md). */
+  readonly graphProxy: GraphProxyConfig;
   readonly logLevel: LogLevel;
   /** `NODE_ENV=production`: introspection off by default, field suggestions hidden. */
   readonly production: boolean;
@@ -148,6 +152,12 @@ function otlpEndpoint(env: Env): string | null {
   throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be an http(s) URL, got "${raw}"`);
 }
 
+function graphProxy(env: Env): GraphProxyConfig {
+  const result = readProxyConfig(env);
+  if (!result.ok) throw new ConfigError(result.variable, result.problem);
+  return result.config;
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV?.trim() === 'production';
@@ -167,6 +177,7 @@ export function loadConfig(env: Env): Config {
     graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
     graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 1_000, 1, 60_000),
     graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
+    graphProxy: graphProxy(env),
     logLevel: logLevel(env),
     production,
     introspection: boolean(env, 'INTROSPECTION', !production),

@@ -20,55 +20,16 @@ import type { ExchangePhase, FailureReport, HttpFailure } from './httpFailures';
 import { describeProxy, hasProxy, proxyFor, proxySettings } from './proxy';
 import type { ProxySettings } from './proxy';
 
-export type { HttpFailure } from './httpFailures';
+import type { HttpOutcome, HttpRequest, HttpTransport, HttpTransportOptions } from './httpTypes';
 
-export interface HttpTransportOptions {
-  readonly maxResponseBytes: number;
-  /** Upper bound of connections per origin. */
-  readonly maxConnections?: number;
-  /** GRAPH_PROXY_URL: an explicit egress proxy (credentials allowed in the URL, never logged). */
-  readonly proxyUrl?: string | null;
-  /** The environment to read HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) from when proxyUrl is not set. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Extra trusted certificates (PEM) for Graph's TLS, e.g. a TLS-inspecting proxy's CA; Node's defaults otherwise. */
-  readonly ca?: string | readonly string[];
-}
-
-export type GraphHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-export interface HttpRequest {
-  readonly method: GraphHttpMethod;
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  /** This attempt's time budget (min of GRAPH_TIMEOUT_MS and what the deadline leaves). */
-  readonly timeoutMs: number;
-  /** The caller's cancellation (client disconnect). Already aborted: nothing is sent. */
-  readonly signal?: AbortSignal;
-}
-
-export type HttpOutcome =
-  | {
-      readonly ok: true;
-      readonly status: number;
-      /** lower-case names, multi-values joined with ', ' */
-      readonly headers: Readonly<Record<string, string | undefined>>;
-      readonly body: string;
-    }
-  | {
-      readonly ok: false;
-      readonly failure: HttpFailure;
-      /** may the request have reached Graph? (false for refused/DNS/proxy-refused before sending) */
-      readonly sent: boolean;
-      /** human, safe (no token, no proxy credentials) */
-      readonly reason: string;
-    };
-
-export interface HttpTransport {
-  /** Never throws. */
-  send(request: HttpRequest): Promise<HttpOutcome>;
-  close(): Promise<void>;
-}
+export type {
+  GraphHttpMethod,
+  HttpFailure,
+  HttpOutcome,
+  HttpRequest,
+  HttpTransport,
+  HttpTransportOptions,
+} from './httpTypes';
 
 /** Where one origin's requests go: the pool, and the proxy (described, without credentials) if any. */
 interface Route {

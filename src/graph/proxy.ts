@@ -89,9 +89,43 @@ export function proxyUrlProblem(raw: string): string | null {
   } catch {
     return 'must be an absolute http(s) URL such as http://proxy.example.com:3128 (value not shown: it may hold credentials)';
   }
+  // Not even the scheme is repeated: `user:password@host` parses as the scheme `user:`.
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return `must use http or https, got ${url.protocol.replace(/:$/, '')}`;
+    return 'must use http or https, e.g. http://proxy.example.com:3128 (value not shown: it may hold credentials)';
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
     return 'must be a proxy origin (scheme, optional user:password@, host and port), without a path, query or fragment';
   return null;
+}
+
+/** The egress proxy configuration: GRAPH_PROXY_URL, and the environment's proxy variables for undici's rules. */
+export interface GraphProxyConfig {
+  readonly url: string | null;
+  /** Only the proxy variables that are set (HTTPS_PROXY, HTTP_PROXY, NO_PROXY and their lower-case forms). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
+const NO_PROXY_VARIABLES = ['no_proxy', 'NO_PROXY'] as const;
+
+export type ProxyConfigResult =
+  | { readonly ok: true; readonly config: GraphProxyConfig }
+  | { readonly ok: false; readonly variable: string; readonly problem: string };
+
+/** Reads and checks the proxy variables once, at start; a bad one is named, its value never shown. */
+export function readProxyConfig(env: ProxyEnv): ProxyConfigResult {
+  const picked: Record<string, string> = {};
+  for (const name of [...PROXY_VARIABLES, ...NO_PROXY_VARIABLES]) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const problem =
+      value !== '' && (PROXY_VARIABLES as readonly string[]).includes(name)
+        ? proxyUrlProblem(value)
+        : null;
+    if (problem) return { ok: false, variable: name, problem };
+    picked[name] = value;
+  }
+  const url = env.GRAPH_PROXY_URL?.trim() || null;
+  const problem = url === null ? null : proxyUrlProblem(url);
+  if (problem) return { ok: false, variable: 'GRAPH_PROXY_URL', problem };
+  return { ok: true, config: Object.freeze({ url, env: Object.freeze(picked) }) };
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface RecordedRequest {
@@ -25,11 +26,17 @@ export type TestHandler = (
   socket: Socket,
 ) => void;
 
-/** A plain `node:http` server on a free loopback port that records what it receives; its handler answers. */
-export async function startTestServer(handler: TestHandler): Promise<TestServer> {
+/**
+ * A plain `node:http` server (`node:https` with `tls`) on a free loopback port that records what it receives;
+ * its handler answers.
+ */
+export async function startTestServer(
+  handler: TestHandler,
+  tls?: { key: string; cert: string },
+): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -42,12 +49,13 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
       requests.push(recorded);
       handler(recorded, res, req.socket);
     });
-  });
-  server.on('connection', (socket: Socket) => sockets.add(socket));
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
+  server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => sockets.add(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     sockets,
