@@ -19,7 +19,6 @@ import {
 import type { ExchangePhase, FailureReport, HttpFailure } from './httpFailures';
 import { describeProxy, hasProxy, proxyFor, proxySettings } from './proxy';
 import type { ProxySettings } from './proxy';
-
 import type { HttpOutcome, HttpRequest, HttpTransport, HttpTransportOptions } from './httpTypes';
 
 export type {
@@ -37,16 +36,33 @@ interface Route {
   readonly proxy: string | null;
 }
 
-type Headers = Record<string, string | undefined>;
+type FoldedHeaders = Record<string, string | undefined>;
 
 /** Response headers with lower-case names (undici's already are), repeated ones joined as HTTP folds them. */
-function foldHeaders(headers: Record<string, string | string[] | undefined>): Headers {
-  const folded: Headers = {};
+function foldHeaders(headers: Record<string, string | string[] | undefined>): FoldedHeaders {
+  const folded: FoldedHeaders = {};
   for (const name in headers) {
     const value = headers[name];
     folded[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return folded;
+}
+
+// The exchanges in flight per caller signal. One operation's Graph calls share its signal: one listener each would
+// be one more `addEventListener` per call, and past ten Node warns of a leak. One listener per signal cancels them
+// all.
+const watchers = new WeakMap<AbortSignal, Set<Exchange>>();
+
+function watchSignal(signal: AbortSignal, exchange: Exchange): void {
+  let exchanges = watchers.get(signal);
+  if (!exchanges) {
+    const watched = new Set<Exchange>();
+    signal.addEventListener('abort', () => watched.forEach((each) => each.cancel()), {
+      once: true,
+    });
+    watchers.set(signal, (exchanges = watched));
+  }
+  exchanges.add(exchange);
 }
 
 /**
@@ -62,7 +78,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** The adapter ran: the outcome will come. */
   started = false;
   private status = 0;
-  private headers: Headers = {};
+  private headers: FoldedHeaders = {};
   private chunks: Buffer[] = [];
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -79,7 +95,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.started = true;
     const { request } = this;
     this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
-    request.signal?.addEventListener('abort', this.onCancel, { once: true });
+    if (request.signal) watchSignal(request.signal, this);
     const { url } = request;
     try {
       this.route.dispatcher.dispatch(
@@ -152,7 +168,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private readonly onTimeout = () =>
     this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
 
-  private readonly onCancel = () => this.fail(cancelledFailure(this.phase !== 'connecting'));
+  /** The caller gave up. */
+  cancel(): void {
+    this.fail(cancelledFailure(this.phase !== 'connecting'));
+  }
 
   /** Ends the attempt early: the outcome is known now, and undici stops (at once, or as soon as it starts). */
   private fail(report: FailureReport): void {
@@ -164,7 +183,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private finish(outcome: HttpOutcome): void {
     this.settled = true;
     clearTimeout(this.timer);
-    this.request.signal?.removeEventListener('abort', this.onCancel);
+    if (this.request.signal) watchers.get(this.request.signal)?.delete(this);
     this.chunks = [];
     this.resolve(outcome);
   }

@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import type http from 'node:http';
 import { createHttpTransport } from '../../src/graph/http';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http';
@@ -194,6 +194,23 @@ describe('time budget and cancellation', () => {
     expect(await first).toMatchObject({ ok: true, status: 200 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.requests.map((r) => r.url)).toEqual(['/beta/first']);
+  });
+
+  it('one signal shared by many calls cancels them all, through one listener', async () => {
+    respond = () => undefined;
+    const controller = new AbortController();
+    const calls = Array.from({ length: 15 }, (_, i) =>
+      transport.send(request(`/beta/${i}`, { signal: controller.signal })),
+    );
+    await received(15);
+    // One listener per call would make Node warn of a leak past ten (MaxListenersExceededWarning).
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    const outcomes = await Promise.all(calls);
+
+    expect(outcomes.map(failure)).toEqual(
+      Array.from({ length: 15 }, () => ({ failure: 'cancelled', sent: true })),
+    );
   });
 });
 
