@@ -33,6 +33,13 @@ const NOT_CONNECTED: Readonly<Record<string, string>> = {
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
 };
 
+// Codes for a request this process refused to send: nothing left, and Graph is not to blame.
+const NOT_SENT_HERE: Readonly<Record<string, string>> = {
+  UND_ERR_INVALID_ARG: 'it is not a valid HTTP request',
+  UND_ERR_DESTROYED: 'the transport is closed',
+  UND_ERR_CLOSED: 'the transport is closed',
+};
+
 // undici's messages when a proxy answers something else than "go ahead": a CONNECT that is not 200, or a 407 to
 // an absolute-form request. Only the status is taken from them.
 const PROXY_STATUS = /Proxy response \((\d{3})\)|Proxy Authentication Required \((\d{3})\)/;
@@ -63,6 +70,13 @@ export function proxyRefused(status: number): FailureReport {
 export function connectionFailure(input: ConnectionErrorInput): FailureReport {
   const proxyStatus = input.proxy ? PROXY_STATUS.exec(input.message) : null;
   if (proxyStatus) return proxyRefused(Number(proxyStatus[1] ?? proxyStatus[2]));
+  const notSentHere = input.code ? NOT_SENT_HERE[input.code] : undefined;
+  if (notSentHere !== undefined && input.phase === 'connecting')
+    return {
+      failure: 'connection',
+      sent: false,
+      reason: `the request was not sent: ${notSentHere}`,
+    };
   if (input.phase === 'answering')
     return {
       failure: 'broken-body',

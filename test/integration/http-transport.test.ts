@@ -249,5 +249,18 @@ describe('connections', () => {
     await transport.close();
     const outcome = await transport.send(request('/beta/a'));
     expect(failure(outcome)).toEqual({ failure: 'connection', sent: false });
+    expect(!outcome.ok && outcome.reason).toBe('the request was not sent: the transport is closed');
+  });
+
+  it('a header undici refuses (a line break in it) fails as not sent; nothing reaches the server', async () => {
+    const outcome = await transport.send(
+      request('/beta/a', { headers: { Authorization: TOKEN, 'x-evil': 'a\r\nInjected: yes' } }),
+    );
+    expect(failure(outcome)).toEqual({ failure: 'connection', sent: false });
+    expect(!outcome.ok && outcome.reason).toBe(
+      'the request was not sent: it is not a valid HTTP request',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.requests).toHaveLength(0);
   });
 });

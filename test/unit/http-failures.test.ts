@@ -118,6 +118,24 @@ describe('connectionFailure: a transport error, by how far the exchange got', ()
       },
     ],
     [
+      'a request undici refuses to send',
+      { code: 'UND_ERR_INVALID_ARG', message: 'invalid header', phase: 'connecting', proxy: null },
+      {
+        failure: 'connection',
+        sent: false,
+        reason: 'the request was not sent: it is not a valid HTTP request',
+      },
+    ],
+    [
+      'a closed transport',
+      { code: 'UND_ERR_DESTROYED', message: 'destroyed', phase: 'connecting', proxy: PROXY },
+      {
+        failure: 'connection',
+        sent: false,
+        reason: 'the request was not sent: the transport is closed',
+      },
+    ],
+    [
       'an odd code is not repeated',
       { code: 'e v i l\nline', message: 'x', phase: 'sent', proxy: null },
       {
