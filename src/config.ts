@@ -2,6 +2,8 @@ import { DEFAULT_QUERY_LIMITS } from './limits';
 import type { QueryLimits } from './limits';
 import { INTUNE_QUOTA_LIMITS } from './graph/quota/limits';
 import type { QuotaLimits } from './graph/quota/limits';
+import { readProxyConfig } from './graph/proxy';
+import type { GraphProxyConfig } from './graph/proxy';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -16,6 +18,8 @@ export interface Config {
   readonly graphRetryBaseDelayMs: number;
   /** Budget of one GraphQL operation across all its Graph calls and retries. */
   readonly graphDeadlineMs: number;
+  /** Egress proxy for Graph: GRAPH_PROXY_URL, or HTTPS_PROXY / HTTP_PROXY / NO_PROXY (docs/proxy.md). */
+  readonly graphProxy: GraphProxyConfig;
   readonly logLevel: LogLevel;
   /** `NODE_ENV=production`: introspection off by default, field suggestions hidden. */
   readonly production: boolean;
@@ -201,6 +205,12 @@ function quotaConfig(env: Env): QuotaConfig {
   return Object.freeze({ limits: mode === 'off' ? null : limits, redisUrl: redisUrl(env) });
 }
 
+function graphProxy(env: Env): GraphProxyConfig {
+  const result = readProxyConfig(env);
+  if (!result.ok) throw new ConfigError(result.variable, result.problem);
+  return result.config;
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV?.trim() === 'production';
@@ -220,6 +230,7 @@ export function loadConfig(env: Env): Config {
     graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
     graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 3_000, 1, 60_000),
     graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
+    graphProxy: graphProxy(env),
     logLevel: logLevel(env),
     production,
     introspection: boolean(env, 'INTROSPECTION', !production),

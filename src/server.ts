@@ -67,7 +67,11 @@ async function createGraph(
       maxDelayMs: config.graphMaxRetryDelayMs,
       baseDelayMs: config.graphRetryBaseDelayMs,
     },
-    transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
+    transport: createHttpTransport({
+      maxResponseBytes: config.graphMaxResponseBytes,
+      proxyUrl: config.graphProxy.url,
+      env: config.graphProxy.env,
+    }),
     tracer: traceGraphCall,
     ...(quota ? { quota } : {}),
   });

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       graphMaxRetryDelayMs: 30000,
       graphRetryBaseDelayMs: 3000,
       graphDeadlineMs: 30000,
+      graphProxy: { url: null, env: {} },
       logLevel: 'info',
       production: false,
       introspection: true,
@@ -163,5 +164,33 @@ describe('loadConfig', () => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable} `));
+  });
+
+  it('reads the egress proxy: GRAPH_PROXY_URL (credentials allowed) and the proxy variables that are set', () => {
+    const config = loadConfig({
+      GRAPH_PROXY_URL: ' http://egress:p%40ss@proxy.corp:3128 ',
+      HTTPS_PROXY: 'http://proxy.corp:3128',
+      no_proxy: 'localhost,.corp',
+      http_proxy: '',
+      PATH: '/usr/bin',
+    });
+    expect(config.graphProxy).toEqual({
+      url: 'http://egress:p%40ss@proxy.corp:3128',
+      env: { HTTPS_PROXY: 'http://proxy.corp:3128', no_proxy: 'localhost,.corp', http_proxy: '' },
+    });
+  });
+
+  it.each([
+    ['GRAPH_PROXY_URL', 'proxy.corp:3128'],
+    ['GRAPH_PROXY_URL', 'egress:s3cret@proxy.corp:3128'],
+    ['GRAPH_PROXY_URL', 'socks5://egress:s3cret@proxy.corp:1080'],
+    ['GRAPH_PROXY_URL', 'http://egress:s3cret@proxy.corp:3128/path'],
+    ['HTTPS_PROXY', 'not a url s3cret'],
+    ['http_proxy', 'ftp://egress:s3cret@proxy.corp'],
+  ])('%s=%j stops start-up naming it, without repeating the value', (variable, value) => {
+    const attempt = () => loadConfig({ [variable]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable} `));
+    expect(attempt).not.toThrow(/s3cret|egress|proxy\.corp/);
   });
 });
