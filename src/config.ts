@@ -28,7 +28,7 @@ export interface Config {
   readonly otlpEndpoint: string | null;
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   readonly federation: boolean;
-  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH). */
+  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
 }
 
@@ -185,6 +185,20 @@ export function loadConfig(env: Env): Config {
         DEFAULT_QUERY_LIMITS.maxDocumentLength,
         100,
         1_000_000,
+      ),
+      maxIntrospectionDepth: integer(
+        env,
+        'GRAPHQL_MAX_INTROSPECTION_DEPTH',
+        DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
+        1,
+        100,
+      ),
+      maxIntrospectionFields: integer(
+        env,
+        'GRAPHQL_MAX_INTROSPECTION_FIELDS',
+        DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
+        1,
+        100_000,
       ),
     }),
   });

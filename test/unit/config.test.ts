@@ -20,7 +20,14 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       otlpEndpoint: null,
       federation: false,
-      queryLimits: { maxDepth: 10, maxAliases: 50, maxFields: 200, maxDocumentLength: 50000 },
+      queryLimits: {
+        maxDepth: 10,
+        maxAliases: 50,
+        maxFields: 200,
+        maxDocumentLength: 50000,
+        maxIntrospectionDepth: 20,
+        maxIntrospectionFields: 500,
+      },
     });
   });
 
