@@ -10,7 +10,7 @@ import {
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import cors from '@fastify/cors';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { context, trace } from '@opentelemetry/api';
@@ -21,10 +21,13 @@ import { registerExplorer } from './explorer';
 import type { ExplorerOptions } from './explorer';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
-import { createMetrics, registerMetricsRoute } from './metrics';
+import { createMetrics } from './metrics';
+import { registerMetricsEndpoint } from './metrics-endpoint';
+import { fastifyTimeouts } from './http-timeouts';
 import { createObservabilityPlugin } from './plugins';
 import { callerContext, endSpan, isTracing, startOperationSpan } from './telemetry';
-import { formatGatewayError } from './errors';
+import { createErrorFormatter } from './request-errors';
+import { graphqlErrorReply, registerExplorerOffHint, registerHttpErrors } from './http-errors';
 import { createGraphTransport } from './graph/client';
 import { createQueryLimitsRule } from './limits';
 import { createLogger } from './logging';
@@ -52,13 +55,6 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .filter((file) => file.endsWith('.graphql'))
     .sort()
     .map((file) => readFileSync(path.join(dir, file), 'utf8'));
-}
-
-function graphqlErrorReply(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send({ errors: [{ message, extensions: { code } }] });
 }
 
 /** The document's text, wherever the request carries it (POST body or GET query string). */
@@ -99,12 +95,14 @@ export async function createGatewayServer(
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    ...fastifyTimeouts(config),
   });
   const metrics = createMetrics();
   registerHealthRoutes(app, lifecycle);
   // The explorer needs introspection, so it is served only where introspection is on.
   if (config.introspection) registerExplorer(app, options.explorer);
-  registerMetricsRoute(app, metrics);
+  else registerExplorerOffHint(app);
+  registerMetricsEndpoint(app, metrics, { port: config.metricsPort, host: config.host });
   const transport = createGraphTransport({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
@@ -118,10 +116,14 @@ export async function createGatewayServer(
   });
   const apollo = new ApolloServer<GatewayContext>({
     ...(await schemaOptions(config)),
-    formatError: formatGatewayError,
+    formatError: createErrorFormatter(config),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
+    // No automatic persisted queries: every answer depends on the caller's token, so nothing is cacheable by hash,
+    // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
+    // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
+    persistedQueries: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     validationRules: [createQueryLimitsRule(config.queryLimits)],
@@ -149,24 +151,7 @@ export async function createGatewayServer(
       maxAge: 600,
     });
 
-  app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
-    if (error.statusCode === 413)
-      return graphqlErrorReply(
-        reply,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-      );
-    if (error.statusCode && error.statusCode < 500)
-      return graphqlErrorReply(
-        reply,
-        error.statusCode,
-        'BAD_REQUEST',
-        'The request could not be read.',
-      );
-    request.log.error({ err: error }, 'request failed');
-    return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-  });
+  registerHttpErrors(app, { maxBodyBytes: MAX_BODY_BYTES });
 
   // Documents over the limit are refused before Apollo parses them.
   app.addHook('preHandler', async (request, reply) => {

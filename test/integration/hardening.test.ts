@@ -138,7 +138,14 @@ describe('production mode', () => {
   it('turns introspection off by default', async () => {
     const { status, body } = await production.gql('{ __schema { queryType { name } } }');
     expect(status).toBe(400);
-    expect(body.errors?.[0]?.message).toContain('introspection');
+    expect(body.errors?.[0]).toMatchObject({
+      message:
+        'Introspection is off (the default with NODE_ENV=production); set INTROSPECTION=true to turn it on.',
+      extensions: {
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        validationErrorCode: 'INTROSPECTION_DISABLED',
+      },
+    });
   });
 
   it('hides field suggestions', async () => {
