@@ -11,7 +11,7 @@ import type { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { Config } from './config';
 import type { GatewayContext } from './context';
-import { formatGatewayError } from './errors';
+import { createErrorFormatter } from './request-errors';
 import { createQueryLimitsRule } from './limits';
 import type { GatewayMetrics } from './metrics';
 import { createObservabilityPlugin } from './plugins';
@@ -65,12 +65,16 @@ export async function createApollo(
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     ...(await schemaOptions(config)),
-    formatError: formatGatewayError,
+    formatError: createErrorFormatter(config),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // No automatic persisted queries: every answer depends on the caller's token, so nothing is cacheable by hash,
+    // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
+    // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
+    persistedQueries: false,
     validationRules: [createQueryLimitsRule(config.queryLimits)],
     logger: app.log,
     plugins: [
