@@ -34,6 +34,8 @@ export interface GatewayProcessOptions {
   readonly fromSource?: boolean;
   /** Extra Node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** Another checkout's root to run the build of (`--compare`); this one by default. */
+  readonly root?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function startBuiltGateway(
   const port = await freePort();
   const entry = options.fromSource
     ? ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')]
-    : [path.join(ROOT, 'dist', 'index.js')];
+    : [path.join(options.root ?? ROOT, 'dist', 'index.js')];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: {
       PATH: process.env.PATH ?? '',

@@ -28,6 +28,8 @@ export interface BenchResults {
   readonly loads: readonly LoadResult[];
   readonly batches: readonly BatchResult[];
   readonly memory: { rssIdleMb: number; rssAfterLoadMb: number };
+  /** `--compare REF`: the gateway built from REF, loaded as target `base` in the same rounds. */
+  readonly compare?: { readonly ref: string; readonly label: string };
 }
 
 interface Summary {
@@ -60,33 +62,41 @@ export function summarize(loads: readonly LoadResult[]): Summary {
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
 
+/** One target's summary in one scenario (upstream latency, connections). */
+export function scenarioOf(
+  results: BenchResults,
+  target: string,
+  latencyMs: number,
+  connections: number,
+): Summary | undefined {
+  const loads = results.loads.filter(
+    (load) =>
+      load.target === target && load.latencyMs === latencyMs && load.connections === connections,
+  );
+  return loads.length > 0 ? summarize(loads) : undefined;
+}
+
+function scenarios(results: BenchResults): Array<[number, number]> {
+  return [...new Set(results.loads.map((load) => `${load.latencyMs}|${load.connections}`))].map(
+    (key) => key.split('|').map(Number) as [number, number],
+  );
+}
+
 /** The Markdown tables of one run, with the machine they ran on. */
 export function renderReport(results: BenchResults): string {
   const lines = [
     `Run ${results.date} (${results.mode}) on ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, ${results.machine.platform}; gateway log level \`${String(results.settings.gatewayLogLevel)}\`.`,
     '',
-    '| upstream | conns | req/s: gateway / typical Apollo / bare | gateway ÷ bare | gateway ÷ Apollo | p50 / p99 ms: gateway; Apollo; bare | CPU µs/req: gateway / Apollo / bare | CPU gateway ÷ bare | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  const scenarios = [
-    ...new Set(results.loads.map((load) => `${load.latencyMs}|${load.connections}`)),
+    '| upstream | conns | req/s: gateway / typical Apollo / bare | gateway ÷ bare | gateway ÷ Apollo | p50 / p99 ms: gateway; Apollo; bare | CPU µs/req: gateway / Apollo / bare | CPU gateway ÷ Apollo | CPU gateway ÷ bare | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   let addedLatency: number | undefined;
-  for (const scenario of scenarios) {
-    const [latencyMs, connections] = scenario.split('|').map(Number) as [number, number];
-    const of = (target: string) =>
-      summarize(
-        results.loads.filter(
-          (load) =>
-            load.target === target &&
-            load.latencyMs === latencyMs &&
-            load.connections === connections,
-        ),
-      );
+  for (const [latencyMs, connections] of scenarios(results)) {
+    const of = (target: string) => scenarioOf(results, target, latencyMs, connections)!;
     const [gateway, apollo, bare] = [of('gateway'), of('apollo'), of('bare')];
     if (connections === 1 && latencyMs === 0) addedLatency = gateway.p50 - bare.p50;
     lines.push(
-      `| ${latencyMs} ms | ${connections} | ${fixed(gateway.rps)} / ${fixed(apollo.rps)} / ${fixed(bare.rps)} | ${fixed(gateway.rps / bare.rps, 2)}× | ${fixed(gateway.rps / apollo.rps, 2)}× | ${gateway.p50} / ${gateway.p99}; ${apollo.p50} / ${apollo.p99}; ${bare.p50} / ${bare.p99} | ${fixed(gateway.cpuUs)} / ${fixed(apollo.cpuUs)} / ${fixed(bare.cpuUs)} | ${fixed(gateway.cpuUs / bare.cpuUs, 2)}× | ${gateway.errors + apollo.errors + bare.errors} |`,
+      `| ${latencyMs} ms | ${connections} | ${fixed(gateway.rps)} / ${fixed(apollo.rps)} / ${fixed(bare.rps)} | ${fixed(gateway.rps / bare.rps, 2)}× | ${fixed(gateway.rps / apollo.rps, 2)}× | ${gateway.p50} / ${gateway.p99}; ${apollo.p50} / ${apollo.p99}; ${bare.p50} / ${bare.p99} | ${fixed(gateway.cpuUs)} / ${fixed(apollo.cpuUs)} / ${fixed(bare.cpuUs)} | ${fixed(gateway.cpuUs / apollo.cpuUs, 2)}× | ${fixed(gateway.cpuUs / bare.cpuUs, 2)}× | ${gateway.errors + apollo.errors + bare.errors} |`,
     );
   }
   if (addedLatency !== undefined)
@@ -104,7 +114,10 @@ export function renderReport(results: BenchResults): string {
     ),
     '',
     `Gateway RSS: ${results.memory.rssIdleMb} MB idle, ${results.memory.rssAfterLoadMb} MB after the load.`,
+    '',
+    renderGoals(results),
   );
+  if (results.compare) lines.push('', renderComparison(results, results.compare.label));
   return lines.join('\n');
 }
 
@@ -122,4 +135,137 @@ export function writeBenchmarksMd(file: string, report: string): void {
       ? text.slice(0, start) + generated + text.slice(end + END.length)
       : `${text.trimEnd()}\n\n${generated}\n`;
   writeFileSync(file, next);
+}
+
+interface Goal {
+  readonly goal: string;
+  readonly target: string;
+  /** undefined: the scenario was not part of this run. */
+  readonly value: (results: BenchResults) => number | undefined;
+  readonly show: (value: number) => string;
+  readonly met: (value: number) => boolean;
+}
+
+const ratio = (value: number) => `${fixed(value, 2)}×`;
+
+/** A ratio of two targets in one scenario, from `pick` (throughput or CPU per request). */
+function between(
+  a: string,
+  b: string,
+  latencyMs: number,
+  connections: number,
+  pick: (summary: Summary) => number,
+): (results: BenchResults) => number | undefined {
+  return (results) => {
+    const [x, y] = [a, b].map((target) => scenarioOf(results, target, latencyMs, connections));
+    return x && y ? pick(x) / pick(y) : undefined;
+  };
+}
+
+const rps = (summary: Summary) => summary.rps;
+const cpu = (summary: Summary) => summary.cpuUs;
+
+/** The goals of issue 13 (performance), read from this run. */
+const GOALS: readonly Goal[] = [
+  {
+    goal: 'c=64, 0 ms: throughput ÷ typical Apollo build',
+    target: '≥ 1.2× (stretch 1.5×)',
+    value: between('gateway', 'apollo', 0, 64, rps),
+    show: ratio,
+    met: (value) => value >= 1.2,
+  },
+  {
+    goal: 'c=64, 0 ms: throughput ÷ bare',
+    target: '≥ 0.35×',
+    value: between('gateway', 'bare', 0, 64, rps),
+    show: ratio,
+    met: (value) => value >= 0.35,
+  },
+  {
+    goal: 'c=64, 0 ms: CPU per request ÷ typical Apollo build',
+    target: '≤ 1×',
+    value: between('gateway', 'apollo', 0, 64, cpu),
+    show: ratio,
+    met: (value) => value <= 1,
+  },
+  {
+    goal: 'c=64, 0 ms: CPU per request ÷ bare',
+    target: '≤ 3×',
+    value: between('gateway', 'bare', 0, 64, cpu),
+    show: ratio,
+    met: (value) => value <= 3,
+  },
+  {
+    goal: 'c=64, 20 ms: throughput ÷ bare',
+    target: '≥ 0.55×',
+    value: between('gateway', 'bare', 20, 64, rps),
+    show: ratio,
+    met: (value) => value >= 0.55,
+  },
+  {
+    goal: 'c=1, 0 ms: added p50 (gateway − bare)',
+    target: '≤ 1 ms',
+    value: (results) => {
+      const [gateway, bare] = ['gateway', 'bare'].map((t) => scenarioOf(results, t, 0, 1));
+      return gateway && bare ? gateway.p50 - bare.p50 : undefined;
+    },
+    show: (value) => `${fixed(value, 2)} ms`,
+    met: (value) => value <= 1,
+  },
+  {
+    goal: '100 statuses read: upstream calls',
+    target: '≤ 5',
+    value: (results) => results.batches.find((batch) => batch.count === 100)?.upstreamCalls,
+    show: (value) => String(value),
+    met: (value) => value <= 5,
+  },
+  {
+    goal: 'gateway RSS after the load',
+    target: '≤ 200 MB',
+    value: (results) => results.memory.rssAfterLoadMb,
+    show: (value) => `${value} MB`,
+    met: (value) => value <= 200,
+  },
+  {
+    goal: 'failed answers under load (all targets)',
+    target: '0',
+    value: (results) => results.loads.reduce((sum, load) => sum + load.errors, 0),
+    show: (value) => String(value),
+    met: (value) => value === 0,
+  },
+];
+
+/** Each goal with this run's value and whether it is met. */
+export function renderGoals(results: BenchResults): string {
+  const rows = GOALS.map((goal) => {
+    const value = goal.value(results);
+    if (value === undefined || !Number.isFinite(value))
+      return `| ${goal.goal} | ${goal.target} | not measured in this run | – |`;
+    return `| ${goal.goal} | ${goal.target} | ${goal.show(value)} | ${goal.met(value) ? 'met' : '**not met**'} |`;
+  });
+  return ['| goal | target | this run | verdict |', '| --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
+}
+
+const change = (now: number, before: number) =>
+  `${now >= before ? '+' : '−'}${fixed((Math.abs(now - before) / before) * 100, 1)}%`;
+
+/** `--compare REF`: this working tree's gateway against the one built from REF, from the same rounds. */
+export function renderComparison(results: BenchResults, label: string): string {
+  const lines = [
+    `Compared with ${label}, built and loaded in the same alternating rounds:`,
+    '',
+    `| upstream | conns | req/s: this / ${label} | change | CPU µs/req: this / ${label} | change | p50 / p99 ms: this; ${label} | errors |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [latencyMs, connections] of scenarios(results)) {
+    const now = scenarioOf(results, 'gateway', latencyMs, connections);
+    const base = scenarioOf(results, 'base', latencyMs, connections);
+    if (!now || !base) continue;
+    lines.push(
+      `| ${latencyMs} ms | ${connections} | ${fixed(now.rps)} / ${fixed(base.rps)} | ${change(now.rps, base.rps)} | ${fixed(now.cpuUs)} / ${fixed(base.cpuUs)} | ${change(now.cpuUs, base.cpuUs)} | ${now.p50} / ${now.p99}; ${base.p50} / ${base.p99} | ${now.errors + base.errors} |`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -3,11 +3,16 @@
  * build (standalone server + datasource-rest), all in front of the same upstream stand-in, loaded with autocannon in alternating short rounds (A B A B …) so that drift hits both.
  * Writes bench/results/latest.json and the table in BENCHMARKS.md. `-- --quick` takes about a minute; `--smoke`
  * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
+ * `-- --compare REF` (with or without `--quick`) also builds the gateway from a git ref (bench/compare.ts) and
+ * loads it as a fourth target in the same rounds; it prints the comparison and writes
+ * bench/results/compare-latest.json, leaving BENCHMARKS.md alone.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { buildRef, compareRef } from './compare';
+import type { RefBuild } from './compare';
 import { ROOT, cpuMs, rssMb, startBuiltGateway, startScript } from './lib';
 import type { Child } from './lib';
 import { renderReport, writeBenchmarksMd } from './report';
@@ -52,7 +57,7 @@ const BODY = JSON.stringify({
   },
 });
 
-async function startGateway(upstream: string): Promise<Child> {
+async function startGateway(upstream: string, ref?: RefBuild): Promise<Child> {
   return startBuiltGateway(
     {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
@@ -62,7 +67,7 @@ async function startGateway(upstream: string): Promise<Child> {
       GRAPHQL_MAX_FIELDS: '5000',
       GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
     },
-    { fromSource: mode === 'smoke' },
+    ref ? { root: ref.root } : { fromSource: mode === 'smoke' },
   );
 }
 
@@ -184,14 +189,16 @@ async function batching(gateway: Child, upstream: string, count: number): Promis
   return { count, upstreamCalls: upstreamCallsPerRead, gatewayMs, restCalls: count, restMs };
 }
 
-async function main(): Promise<void> {
+async function run(ref: string | null, refBuild: RefBuild | null): Promise<void> {
   const upstream = await startScript('upstream.ts', {});
   const bare = await startScript('bare.ts', { UPSTREAM_URL: `${upstream.url}/beta` });
   const apollo = await startScript('apollo-typical.ts', { UPSTREAM_URL: `${upstream.url}/beta` });
   const gateway = await startGateway(upstream.url);
-  const children = [upstream, bare, apollo, gateway];
+  const base = refBuild ? await startGateway(upstream.url, refBuild) : null;
+  const children = [upstream, bare, apollo, gateway, ...(base ? [base] : [])];
   const targets: Array<[string, Child]> = [
     ['gateway', gateway],
+    ...(base ? [['base', base] as [string, Child]] : []),
     ['bare', bare],
     ['apollo', apollo],
   ];
@@ -228,6 +235,7 @@ async function main(): Promise<void> {
       loads,
       batches,
       memory: { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad },
+      ...(ref && refBuild ? { compare: { ref, label: refBuild.label } } : {}),
     };
     const report = renderReport(results);
     console.log(report);
@@ -236,11 +244,22 @@ async function main(): Promise<void> {
         ? mkdtempSync(path.join(os.tmpdir(), 'bench-'))
         : path.join(__dirname, 'results');
     mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-    if (mode !== 'smoke') writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report);
-    else console.log(`smoke results: ${path.join(folder, 'latest.json')}`);
+    const file = path.join(folder, refBuild ? 'compare-latest.json' : 'latest.json');
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    if (mode !== 'smoke' && !refBuild) writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report);
+    else console.log(`${mode} results: ${file}`);
   } finally {
     for (const child of children) child.process.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  const ref = compareRef(process.argv);
+  const refBuild = ref ? buildRef(ref) : null;
+  try {
+    await run(ref, refBuild);
+  } finally {
+    refBuild?.remove();
   }
 }
 

@@ -9,8 +9,8 @@ import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { GatewayContext } from './context';
-import { formatGatewayError } from './errors';
 import { buildSubgraph } from './federation';
+import { createErrorFormatter } from './request-errors';
 import { createQueryLimitsRule } from './limits';
 import type { GatewayMetrics } from './metrics';
 import { pageInfoResolvers } from './page-info';
@@ -44,12 +44,16 @@ export async function createApollo(
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     ...(await schemaOptions(config)),
-    formatError: formatGatewayError,
+    formatError: createErrorFormatter(config),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // No automatic persisted queries: every answer depends on the caller's token, so nothing is cacheable by hash,
+    // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
+    // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
+    persistedQueries: false,
     validationRules: [createQueryLimitsRule(config.queryLimits)],
     logger: app.log,
     plugins: [

@@ -1,7 +1,10 @@
+import { isIPv4 } from 'node:net';
 import { DEFAULT_QUERY_LIMITS } from './limits';
 import type { QueryLimits } from './limits';
 import { INTUNE_QUOTA_LIMITS } from './graph/quota/limits';
 import type { QuotaLimits } from './graph/quota/limits';
+import { readProxyConfig } from './graph/proxy';
+import type { GraphProxyConfig } from './graph/proxy';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -16,8 +19,10 @@ export interface Config {
   readonly graphRetryBaseDelayMs: number;
   /** Budget of one GraphQL operation across all its Graph calls and retries. */
   readonly graphDeadlineMs: number;
+  /** Egress proxy for Graph: GRAPH_PROXY_URL, or HTTPS_PROXY / HTTP_PROXY / NO_PROXY (docs/proxy.md). */
+  readonly graphProxy: GraphProxyConfig;
   readonly logLevel: LogLevel;
-  /** `NODE_ENV=production`: introspection off by default, field suggestions hidden. */
+  /** `NODE_ENV=production` (any case): introspection off by default, suggestions hidden. */
   readonly production: boolean;
   readonly introspection: boolean;
   /** The most inputs one bulk mutation may carry (MAX_BULK_INPUTS). */
@@ -30,7 +35,13 @@ export interface Config {
   readonly otlpEndpoint: string | null;
   /** Serve the schema as an Apollo Federation 2 subgraph. */
   readonly federation: boolean;
-  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH). */
+  /** The most time a client may take to send one whole request (slowloris). */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** A separate port for `/metrics` (then not served on `port`); null serves it on `port`. */
+  readonly metricsPort: number | null;
+  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
@@ -81,7 +92,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * Literal loopback only: `localhost`, `[::1]` and 127.0.0.0/8 as the URL parser writes it (it turns `127.1` or
+ * `0x7f000001` into `127.0.0.1`). A name that merely starts with `127.` (`127.evil.example`, `127.0.0.1.nip.io`)
+ * resolves wherever its owner wants.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  return isIPv4(hostname) && hostname.startsWith('127.');
+}
 
 /**
  * Graph's root URL. It must be https (tokens travel with every request), except on loopback, where the
@@ -102,9 +121,11 @@ function graphBaseUrl(env: Env): string {
   } catch {
     throw new ConfigError('GRAPH_BASE_URL', `must be an absolute URL, got "${raw}"`);
   }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new ConfigError('GRAPH_BASE_URL', `must use https (http only on loopback), got "${raw}"`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname)))
+    throw new ConfigError(
+      'GRAPH_BASE_URL',
+      `must use https (plain http only on localhost, 127.0.0.0/8 or [::1]), got "${raw}"`,
+    );
   if (url.username || url.password || url.search || url.hash)
     throw new ConfigError('GRAPH_BASE_URL', 'must not hold credentials, a query or a fragment');
   return url.href.replace(/\/+$/, '');
@@ -201,9 +222,38 @@ function quotaConfig(env: Env): QuotaConfig {
   return Object.freeze({ limits: mode === 'off' ? null : limits, redisUrl: redisUrl(env) });
 }
 
+function graphProxy(env: Env): GraphProxyConfig {
+  const result = readProxyConfig(env);
+  if (!result.ok) throw new ConfigError(result.variable, result.problem);
+  return result.config;
+}
+
+const NODE_ENVS = ['production', 'development', 'test'] as const;
+
+/** `Production` counts as production: a typo in case must not silently turn introspection and the explorer on. */
+function isProduction(env: Env): boolean {
+  const raw = env.NODE_ENV?.trim().toLowerCase();
+  if (!raw) return false;
+  if (!(NODE_ENVS as readonly string[]).includes(raw))
+    throw new ConfigError(
+      'NODE_ENV',
+      `must be one of ${NODE_ENVS.join(', ')}, got "${env.NODE_ENV}"`,
+    );
+  return raw === 'production';
+}
+
+/** METRICS_PORT: `/metrics` on a port of its own, so that it can stay off the public one. */
+function metricsPort(env: Env): number | null {
+  if (!env.METRICS_PORT?.trim()) return null;
+  const port = integer(env, 'METRICS_PORT', 0, 1, 65535);
+  if (port === integer(env, 'PORT', 4000, 0, 65535))
+    throw new ConfigError('METRICS_PORT', `must differ from PORT, got ${port}`);
+  return port;
+}
+
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
-  const production = env.NODE_ENV?.trim() === 'production';
+  const production = isProduction(env);
   return Object.freeze({
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -220,6 +270,7 @@ export function loadConfig(env: Env): Config {
     graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
     graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 3_000, 1, 60_000),
     graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
+    graphProxy: graphProxy(env),
     logLevel: logLevel(env),
     production,
     introspection: boolean(env, 'INTROSPECTION', !production),
@@ -228,6 +279,11 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     otlpEndpoint: otlpEndpoint(env),
     federation: boolean(env, 'FEDERATION', false),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    // Above the 60 s idle timeout of AWS load balancers and NGINX, so that the proxy, not the gateway, closes an
+    // idle connection: the other way round, a request the proxy sends on a closing connection fails with a 502.
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
+    metricsPort: metricsPort(env),
     queryLimits: Object.freeze({
       maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
       maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
@@ -238,6 +294,20 @@ export function loadConfig(env: Env): Config {
         DEFAULT_QUERY_LIMITS.maxDocumentLength,
         100,
         1_000_000,
+      ),
+      maxIntrospectionDepth: integer(
+        env,
+        'GRAPHQL_MAX_INTROSPECTION_DEPTH',
+        DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
+        1,
+        100,
+      ),
+      maxIntrospectionFields: integer(
+        env,
+        'GRAPHQL_MAX_INTROSPECTION_FIELDS',
+        DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
+        1,
+        100_000,
       ),
     }),
     quotas: quotaConfig(env),

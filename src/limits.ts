@@ -1,6 +1,7 @@
 import { GraphQLError, Kind } from 'graphql';
 import type {
   ASTVisitor,
+  FieldNode,
   FragmentDefinitionNode,
   SelectionSetNode,
   ValidationContext,
@@ -14,52 +15,142 @@ export interface QueryLimits {
   readonly maxFields: number;
   /** Characters of the document text, checked before it is parsed. */
   readonly maxDocumentLength: number;
+  /** Depth of the deepest field under `__schema` or `__type`, counted from the operation's root. */
+  readonly maxIntrospectionDepth: number;
+  /** Fields under `__schema` and `__type`, counted apart from `maxFields` (aliases share `maxAliases`). */
+  readonly maxIntrospectionFields: number;
 }
 
+/**
+ * The introspection defaults fit the query GraphiQL 5 sends (`getIntrospectionQuery({ inputValueDeprecation: true,
+ * schemaDescription: true })`: 15 levels, 227 fields counted at each spread) and the one with every option on (230
+ * fields), with room to spare. What multiplies an introspection answer is aliases (graphql-js's own
+ * MaxIntrospectionDepthRule already caps nested lists such as `fields { type { fields … } }` at 3), and those share
+ * `maxAliases` with the rest of the operation.
+ */
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDepth: 10,
   maxAliases: 50,
   maxFields: 200,
   maxDocumentLength: 50_000,
+  maxIntrospectionDepth: 20,
+  maxIntrospectionFields: 500,
 };
 
-interface Totals {
-  depth: number;
-  aliases: number;
+/** What a selection costs. Depths are relative to where the selection sits. */
+interface Cost {
   fields: number;
+  aliases: number;
+  depth: number;
+  introspectionFields: number;
+  introspectionDepth: number;
+}
+
+const ZERO: Readonly<Cost> = {
+  fields: 0,
+  aliases: 0,
+  depth: 0,
+  introspectionFields: 0,
+  introspectionDepth: 0,
+};
+
+/** The root fields of introspection; everything below them is introspection too. */
+const INTROSPECTION_ROOTS: ReadonlySet<string> = new Set(['__schema', '__type']);
+
+/**
+ * Whether a cost is over the limits wherever it ends up: a fragment's plain fields become introspection fields when
+ * it is spread under `__schema`, so plain fields and depth stop the measuring only past both of their limits.
+ */
+function isOverAnywhere(cost: Cost, limits: QueryLimits): boolean {
+  return (
+    cost.fields > Math.max(limits.maxFields, limits.maxIntrospectionFields) ||
+    cost.depth > Math.max(limits.maxDepth, limits.maxIntrospectionDepth) ||
+    cost.aliases > limits.maxAliases ||
+    cost.introspectionFields > limits.maxIntrospectionFields ||
+    cost.introspectionDepth > limits.maxIntrospectionDepth
+  );
+}
+
+function add(total: Cost, part: Cost): void {
+  total.fields += part.fields;
+  total.aliases += part.aliases;
+  total.depth = Math.max(total.depth, part.depth);
+  total.introspectionFields += part.introspectionFields;
+  total.introspectionDepth = Math.max(total.introspectionDepth, part.introspectionDepth);
 }
 
 /**
- * Walks one operation with its fragments spread in place, as execution would, so a fragment used 100 times
- * counts 100 times. A fragment already on the current path is not entered again (NoFragmentCyclesRule reports
- * the cycle itself).
+ * Measures selections with fragments spread in place, as execution would, so a fragment spread 100 times counts
+ * 100 times. Each fragment is measured once per document and its cost reused at every spread: a chain of fragments
+ * that each spread the next twice costs one pass over the text, not 2^n. Measuring stops as soon as a cost passes
+ * the limits wherever it is used (a cost only grows, so any spread of it is over too). A fragment already being
+ * measured (a cycle, which NoFragmentCyclesRule reports itself) costs nothing.
  */
-function measure(
-  selectionSet: SelectionSetNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  depth: number,
-  onPath: ReadonlySet<string>,
-  totals: Totals,
-  limits: QueryLimits,
-): void {
-  for (const selection of selectionSet.selections) {
-    if (totals.fields > limits.maxFields || totals.aliases > limits.maxAliases) return; // already over: stop early
-    if (selection.kind === Kind.FIELD) {
-      if (selection.name.value.startsWith('__')) continue; // introspection is limited by INTROSPECTION instead
-      totals.fields += 1;
-      if (selection.alias) totals.aliases += 1;
-      totals.depth = Math.max(totals.depth, depth);
-      if (selection.selectionSet)
-        measure(selection.selectionSet, fragments, depth + 1, onPath, totals, limits);
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      measure(selection.selectionSet, fragments, depth, onPath, totals, limits);
-    } else {
-      const name = selection.name.value;
-      const fragment = fragments.get(name);
-      if (!fragment || onPath.has(name)) continue;
-      measure(fragment.selectionSet, fragments, depth, new Set([...onPath, name]), totals, limits);
+function createMeter(fragments: ReadonlyMap<string, FragmentDefinitionNode>, limits: QueryLimits) {
+  const measured = new Map<string, Cost>();
+  const inProgress = new Set<string>();
+
+  const fragmentCost = (name: string): Cost => {
+    const known = measured.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment || inProgress.has(name)) return ZERO;
+    inProgress.add(name);
+    const cost = selectionCost(fragment.selectionSet);
+    inProgress.delete(name);
+    measured.set(name, cost);
+    return cost;
+  };
+
+  const fieldCost = (field: FieldNode): Cost => {
+    const below = field.selectionSet ? selectionCost(field.selectionSet) : ZERO;
+    const aliases = (field.alias ? 1 : 0) + below.aliases;
+    if (!INTROSPECTION_ROOTS.has(field.name.value))
+      return {
+        fields: below.fields + 1,
+        aliases,
+        depth: below.depth + 1,
+        introspectionFields: below.introspectionFields,
+        introspectionDepth: below.introspectionDepth && below.introspectionDepth + 1,
+      };
+    return {
+      fields: 0,
+      aliases,
+      depth: 0,
+      introspectionFields: 1 + below.fields + below.introspectionFields,
+      introspectionDepth: 1 + Math.max(below.depth, below.introspectionDepth),
+    };
+  };
+
+  function selectionCost(selectionSet: SelectionSetNode): Cost {
+    const total: Cost = { ...ZERO };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) add(total, fieldCost(selection));
+      else if (selection.kind === Kind.INLINE_FRAGMENT)
+        add(total, selectionCost(selection.selectionSet));
+      else add(total, fragmentCost(selection.name.value));
+      if (isOverAnywhere(total, limits)) break;
     }
+    return total;
   }
+
+  return selectionCost;
+}
+
+function problems(cost: Cost, limits: QueryLimits): string[] {
+  return [
+    cost.depth > limits.maxDepth
+      ? `is nested ${cost.depth} levels deep (at most ${limits.maxDepth})`
+      : '',
+    cost.aliases > limits.maxAliases ? `uses more than ${limits.maxAliases} aliases` : '',
+    cost.fields > limits.maxFields ? `selects more than ${limits.maxFields} fields` : '',
+    cost.introspectionDepth > limits.maxIntrospectionDepth
+      ? `introspects ${cost.introspectionDepth} levels deep (at most ${limits.maxIntrospectionDepth})`
+      : '',
+    cost.introspectionFields > limits.maxIntrospectionFields
+      ? `introspects more than ${limits.maxIntrospectionFields} fields`
+      : '',
+  ].filter(Boolean);
 }
 
 /** A validation rule that refuses operations deeper, wider or more aliased than the limits. */
@@ -70,20 +161,13 @@ export function createQueryLimitsRule(limits: QueryLimits = DEFAULT_QUERY_LIMITS
       for (const definition of document.definitions)
         if (definition.kind === Kind.FRAGMENT_DEFINITION)
           fragments.set(definition.name.value, definition);
+      const measure = createMeter(fragments, limits);
       for (const definition of document.definitions) {
         if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-        const totals: Totals = { depth: 0, aliases: 0, fields: 0 };
-        measure(definition.selectionSet, fragments, 1, new Set(), totals, limits);
-        const problems = [
-          totals.depth > limits.maxDepth
-            ? `is nested ${totals.depth} levels deep (at most ${limits.maxDepth})`
-            : '',
-          totals.aliases > limits.maxAliases ? `uses more than ${limits.maxAliases} aliases` : '',
-          totals.fields > limits.maxFields ? `selects more than ${limits.maxFields} fields` : '',
-        ].filter(Boolean);
-        if (problems.length > 0)
+        const found = problems(measure(definition.selectionSet), limits);
+        if (found.length > 0)
           context.reportError(
-            new GraphQLError(`The operation ${problems.join(' and ')}.`, { nodes: [definition] }),
+            new GraphQLError(`The operation ${found.join(' and ')}.`, { nodes: [definition] }),
           );
       }
     },

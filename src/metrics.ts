@@ -1,14 +1,21 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
 import type { GraphAttemptEvent } from './graph/types';
+import { createOperationLabels } from './operation-names';
 
-/** Labels stay low-cardinality: operation names are capped and sanitised; never ids, paths or tokens. */
-const MAX_OPERATION_NAMES = 100;
-const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * Every metric of the gateway's own starts with this, so that one prefix finds them all next to other services'.
+ * Node's default metrics keep their standard names (`process_*`, `nodejs_*`): every Node.js dashboard and alert
+ * expects them so, and the Prometheus job label already says which service they come from.
+ * https://prometheus.io/docs/practices/naming/#metric-names
+ */
+export const METRIC_PREFIX = 'intune_gateway_';
+const PREFIX = METRIC_PREFIX;
 
 export interface OperationOutcome {
   readonly operationName: string | null;
   readonly operationType: string | null;
+  /** Graph accepted the caller's token for this operation: only then may its name become a new label. */
+  readonly served: boolean;
   /** `ok`, or the first error's code. */
   readonly outcome: string;
   readonly durationSeconds: number;
@@ -26,62 +33,56 @@ export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const operations = new Counter({
-    name: 'graphql_operations_total',
+    name: `${PREFIX}graphql_operations_total`,
     help: 'GraphQL operations by name, type and outcome (ok or the first error code).',
     labelNames: ['operation', 'type', 'outcome'],
     registers: [registry],
   });
   const operationSeconds = new Histogram({
-    name: 'graphql_operation_duration_seconds',
+    name: `${PREFIX}graphql_operation_duration_seconds`,
     help: 'GraphQL operation latency, from request to response.',
     labelNames: ['operation', 'type'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
   const upstream = new Counter({
-    name: 'graph_requests_total',
+    name: `${PREFIX}graph_requests_total`,
     help: 'HTTP calls to Microsoft Graph by method, path variant, target and status (0 when no answer).',
     labelNames: ['method', 'variant', 'target', 'status'],
     registers: [registry],
   });
   const upstreamSeconds = new Histogram({
-    name: 'graph_request_duration_seconds',
+    name: `${PREFIX}graph_request_duration_seconds`,
     help: 'Latency of one HTTP call to Microsoft Graph.',
     labelNames: ['method', 'variant', 'target'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const retries = new Counter({
-    name: 'graph_retries_total',
+    name: `${PREFIX}graph_retries_total`,
     help: 'Calls to Microsoft Graph that are sent again, by method, variant and the status that caused it.',
     labelNames: ['method', 'variant', 'status'],
     registers: [registry],
   });
   const throttles = new Counter({
-    name: 'graph_throttled_total',
+    name: `${PREFIX}graph_throttled_total`,
     help: 'Answers 429 from Microsoft Graph.',
     labelNames: ['method', 'variant'],
     registers: [registry],
   });
   const batchSizes = new Histogram({
-    name: 'graph_batch_size',
+    name: `${PREFIX}graph_batch_size`,
     help: 'Requests per $batch call.',
     buckets: [1, 2, 5, 10, 15, 20],
     registers: [registry],
   });
-  const names = new Set<string>();
-  const operationLabel = (name: string | null) => {
-    if (!name || !OPERATION_NAME.test(name)) return name ? 'invalid' : 'anonymous';
-    if (names.has(name)) return name;
-    if (names.size >= MAX_OPERATION_NAMES) return 'other';
-    names.add(name);
-    return name;
-  };
+  // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
+  const operationLabels = createOperationLabels();
   return {
     registry,
     observeOperation(outcome) {
       const labels = {
-        operation: operationLabel(outcome.operationName),
+        operation: operationLabels.label(outcome.operationName, outcome.served),
         type: outcome.operationType ?? 'unknown',
       };
       operations.inc({ ...labels, outcome: outcome.outcome });
@@ -99,13 +100,4 @@ export function createMetrics(): GatewayMetrics {
       batchSizes.observe(size);
     },
   };
-}
-
-/** `GET /metrics`: Prometheus text format. */
-export function registerMetricsRoute(app: FastifyInstance, metrics: GatewayMetrics): void {
-  app.get('/metrics', async (_request, reply) =>
-    reply
-      .header('content-type', metrics.registry.contentType)
-      .send(await metrics.registry.metrics()),
-  );
 }

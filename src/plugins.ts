@@ -1,6 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from './context';
+import type { GatewayContext, RequestSummary } from './context';
 import type { GatewayMetrics } from './metrics';
+import { loggableOperationName } from './operation-names';
+
+const REFUSED_TOKEN_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
+
+/** Graph answered this operation (it has Graph's request ids) and refused none of it for the token. */
+function isServed(summary: RequestSummary, codes: readonly string[]): boolean {
+  return summary.graphRequestIds.length > 0 && !codes.some((code) => REFUSED_TOKEN_CODES.has(code));
+}
 
 /**
  * Per operation: fills the request summary (operation name, error codes) for the request's log line, counts the
@@ -20,22 +28,22 @@ export function createObservabilityPlugin(
             String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
           );
           const type = operation?.operation ?? null;
-          contextValue.summary.operationName = operationName ?? null;
+          const name = loggableOperationName(operationName);
+          contextValue.summary.operationName = name;
           contextValue.summary.errorCodes = [...new Set(codes)];
           metrics.observeOperation({
             operationName: operationName ?? null,
             operationType: type,
+            served: isServed(contextValue.summary, codes),
             outcome: codes[0] ?? 'ok',
             durationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
           });
           contextValue.span?.setAttributes({
-            'graphql.operation.name': operationName ?? '',
+            'graphql.operation.name': name ?? '',
             'graphql.operation.type': type ?? '',
             'graphql.error_codes': codes.join(','),
           });
-          contextValue.span?.updateName(
-            `graphql ${type ?? 'request'}${operationName ? ` ${operationName}` : ''}`,
-          );
+          contextValue.span?.updateName(`graphql ${type ?? 'request'}${name ? ` ${name}` : ''}`);
         },
       };
     },

@@ -1,7 +1,7 @@
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { context as otelContext, trace } from '@opentelemetry/api';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { createApollo } from './apollo';
 import type { Config } from './config';
@@ -18,7 +18,10 @@ import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { createLogger } from './logging';
 import { createQuotaPacing } from './quota';
-import { createMetrics, registerMetricsRoute } from './metrics';
+import { createMetrics } from './metrics';
+import { registerMetricsEndpoint } from './metrics-endpoint';
+import { fastifyTimeouts } from './http-timeouts';
+import { graphqlErrorReply, registerExplorerOffHint, registerHttpErrors } from './http-errors';
 import type { GatewayMetrics } from './metrics';
 import { callerContext, endSpan, isTracing, startOperationSpan, traceGraphCall } from './telemetry';
 import { USER_AGENT } from './version';
@@ -44,13 +47,6 @@ export interface GatewayServerOptions {
 /** Request bodies over this are refused with HTTP 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-function graphqlErrorReply(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send({ errors: [{ message, extensions: { code } }] });
-}
-
 /** The upstream layer: one HTTP transport, one quota pacer and one Graph service per process. */
 async function createGraph(
   config: Config,
@@ -67,7 +63,11 @@ async function createGraph(
       maxDelayMs: config.graphMaxRetryDelayMs,
       baseDelayMs: config.graphRetryBaseDelayMs,
     },
-    transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
+    transport: createHttpTransport({
+      maxResponseBytes: config.graphMaxResponseBytes,
+      proxyUrl: config.graphProxy.url,
+      env: config.graphProxy.env,
+    }),
     tracer: traceGraphCall,
     ...(quota ? { quota } : {}),
   });
@@ -80,28 +80,6 @@ function registerLifecycle(app: FastifyInstance, lifecycle: Lifecycle, graph: Gr
     if (lifecycle.draining) reply.header('connection', 'close');
   });
   app.addHook('onClose', async () => graph.close());
-}
-
-/** Fastify's own refusals (413, unreadable bodies) as GraphQL-shaped errors; anything else is masked. */
-function registerErrorHandler(app: FastifyInstance) {
-  app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
-    if (error.statusCode === 413)
-      return graphqlErrorReply(
-        reply,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-      );
-    if (error.statusCode && error.statusCode < 500)
-      return graphqlErrorReply(
-        reply,
-        error.statusCode,
-        'BAD_REQUEST',
-        'The request could not be read.',
-      );
-    request.log.error({ err: error }, 'request failed');
-    return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-  });
 }
 
 /** The document's text, wherever the request carries it (POST body or GET query string). */
@@ -201,6 +179,7 @@ export async function createGatewayServer(
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
+    ...fastifyTimeouts(config),
   });
   const metrics = createMetrics();
   const graph = await createGraph(config, metrics, app.log);
@@ -209,9 +188,10 @@ export async function createGatewayServer(
   registerLifecycle(app, lifecycle, graph);
   // The explorer needs introspection, so it is served only where introspection is on.
   if (config.introspection) registerExplorer(app, options.explorer);
-  registerMetricsRoute(app, metrics);
+  else registerExplorerOffHint(app);
+  registerMetricsEndpoint(app, metrics, { port: config.metricsPort, host: config.host });
   await registerCors(app, config);
-  registerErrorHandler(app);
+  registerHttpErrors(app, { maxBodyBytes: MAX_BODY_BYTES });
   registerDocumentLengthLimit(app, config.queryLimits.maxDocumentLength);
   registerRequestLog(app);
   await registerGraphqlRoute(app, config, metrics, graph);

@@ -93,8 +93,12 @@ function interpret(outcome: HttpOutcome, timeoutMs: number | null, nowMs: number
     if (outcome.failure === 'connection')
       return {
         ok: false,
-        error: connectionError(outcome.reason.includes(' ') ? outcome.reason : undefined),
-        failure: { kind: 'connection', sent: outcome.sent },
+        error: connectionError(outcome.reason),
+        failure: {
+          kind: 'connection',
+          sent: outcome.sent,
+          ...(outcome.permanent ? { permanent: true } : {}),
+        },
       };
     return { ok: false, error: malformedError(outcome.reason), failure: { kind: 'malformed' } };
   }

@@ -95,13 +95,10 @@ export function deadlineError(): GraphError {
   );
 }
 
+/** No connection, or one lost before the answer; `reason` is the transport's safe, human account of it. */
 export function connectionError(reason?: string): GraphError {
-  return new GraphError(
-    'connection',
-    reason
-      ? `Microsoft Graph could not be reached: ${reason}.`
-      : 'Microsoft Graph could not be reached.',
-  );
+  if (!reason) return new GraphError('connection', 'Microsoft Graph could not be reached.');
+  return new GraphError('connection', `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`);
 }
 
 export function malformedError(reason: string, options: GraphErrorOptions = {}): GraphError {

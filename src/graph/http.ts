@@ -1,169 +1,319 @@
-import http from 'node:http';
-import https from 'node:https';
-import axios, { isAxiosError } from 'axios';
-import { keepAliveOnce } from './agent';
+/**
+ * The one module that owns HTTP to Graph: an axios instance whose adapter (axios's documented `adapter` option,
+ * https://github.com/axios/axios/blob/v1.x/lib/adapters/README.md) sends through undici. undici gives keep-alive
+ * pools with a bound on connections per origin, no pipelining, and egress proxies; the gateway's own rules live
+ * in the exchange below: a redirect is never followed, the answer is capped in size, each attempt has its own
+ * time budget and follows the caller's cancellation, and every outcome is a value, never a thrown error.
+ */
+import { Axios, AxiosError } from 'axios';
+import type { AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { Agent, Pool, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
+import {
+  cancelledFailure,
+  connectionFailure,
+  proxyRefused,
+  timeoutFailure,
+  tooLargeFailure,
+} from './httpFailures';
+import type { ExchangePhase, FailureReport, HttpFailure } from './httpFailures';
+import { describeProxy, hasProxy, proxyFor, proxySettings } from './proxy';
+import type { ProxySettings } from './proxy';
+import type { HttpOutcome, HttpRequest, HttpTransport, HttpTransportOptions } from './httpTypes';
+
+export type {
+  GraphHttpMethod,
+  HttpFailure,
+  HttpOutcome,
+  HttpRequest,
+  HttpTransport,
+  HttpTransportOptions,
+} from './httpTypes';
+
+/** Where one origin's requests go: the pool, and the proxy (described, without credentials) if any. */
+interface Route {
+  readonly dispatcher: Dispatcher;
+  readonly proxy: string | null;
+}
+
+type FoldedHeaders = Record<string, string | undefined>;
+
+/** Response headers with lower-case names (undici's already are), repeated ones joined as HTTP folds them. */
+function foldHeaders(headers: Record<string, string | string[] | undefined>): FoldedHeaders {
+  const folded: FoldedHeaders = {};
+  for (const name in headers) {
+    const value = headers[name];
+    folded[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return folded;
+}
+
+// The exchanges in flight per caller signal. One operation's Graph calls share its signal: one listener each would
+// be one more `addEventListener` per call, and past ten Node warns of a leak. One listener per signal cancels them
+// all.
+const watchers = new WeakMap<AbortSignal, Set<Exchange>>();
+
+function watchSignal(signal: AbortSignal, exchange: Exchange): void {
+  let exchanges = watchers.get(signal);
+  if (!exchanges) {
+    const watched = new Set<Exchange>();
+    signal.addEventListener('abort', () => watched.forEach((each) => each.cancel()), {
+      once: true,
+    });
+    watchers.set(signal, (exchanges = watched));
+  }
+  exchanges.add(exchange);
+}
 
 /**
- * The one module that owns the HTTP client. It sends one attempt and reports what happened; it never throws,
- * never retries, and never keeps or logs a request's headers (the caller's token is among them).
+ * One attempt as an undici dispatch handler (https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md),
+ * with its timer and the caller's signal. Settles once; later events (an abort's echo) are ignored.
  */
-export interface HttpTransportOptions {
-  readonly maxResponseBytes: number;
-  /** Upper bound of connections per origin. */
-  readonly maxConnections?: number;
-  /** GRAPH_PROXY_URL: an explicit egress proxy. */
-  readonly proxyUrl?: string | null;
-  /** The environment to read HTTPS_PROXY / HTTP_PROXY / NO_PROXY from when proxyUrl is not set. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly outcome: Promise<HttpOutcome>;
+  private resolve!: (outcome: HttpOutcome) => void;
+  private controller: Dispatcher.DispatchController | null = null;
+  private phase: ExchangePhase = 'connecting';
+  private settled = false;
+  /** The adapter ran: the outcome will come. */
+  started = false;
+  private status = 0;
+  private headers: FoldedHeaders = {};
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-export type GraphHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  constructor(
+    private readonly request: HttpRequest,
+    private readonly route: Route,
+    private readonly maxBytes: number,
+  ) {
+    this.outcome = new Promise((resolve) => (this.resolve = resolve));
+  }
 
-export interface HttpRequest {
-  readonly method: GraphHttpMethod;
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  /** This attempt's time budget. */
-  readonly timeoutMs: number;
-  /** The caller's cancellation. Already aborted: nothing is sent. */
-  readonly signal?: AbortSignal;
-}
-
-export type HttpFailure = 'timeout' | 'cancelled' | 'connection' | 'too-large' | 'broken-body';
-
-export type HttpOutcome =
-  | {
-      readonly ok: true;
-      readonly status: number;
-      /** Lower-case names, multi-values joined with ', '. */
-      readonly headers: Readonly<Record<string, string | undefined>>;
-      readonly body: string;
+  start(): void {
+    this.started = true;
+    const { request } = this;
+    this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
+    if (request.signal) watchSignal(request.signal, this);
+    const { url } = request;
+    try {
+      this.route.dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: request.method,
+          // undici's proxy agent adds `host` to the headers it is given: give it its own copy.
+          headers: this.route.proxy === null ? request.headers : { ...request.headers },
+          body: request.body ?? null,
+        },
+        this,
+      );
+    } catch (error) {
+      this.onResponseError(null, error as Error);
     }
-  | {
-      readonly ok: false;
-      readonly failure: HttpFailure;
-      /** Whether the request may have reached Graph. */
-      readonly sent: boolean;
-      /** Human and safe: no token, no proxy credentials. */
-      readonly reason: string;
-    };
+  }
 
-export interface HttpTransport {
-  send(request: HttpRequest): Promise<HttpOutcome>;
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) return controller.abort(new Error('attempt over'));
+    this.controller = controller;
+    this.phase = 'sent';
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.settled) return; // 1xx: informational, the answer follows
+    // 407 only ever comes from a proxy (RFC 9110 §15.5.8): the request did not go further.
+    if (statusCode === 407) return this.fail(proxyRefused(407));
+    const length = Number(headers['content-length']);
+    if (length > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.phase = 'answering';
+    this.status = statusCode;
+    this.headers = foldHeaders(headers);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const body =
+      this.chunks.length === 1
+        ? this.chunks[0]!.toString('utf8')
+        : Buffer.concat(this.chunks, this.bytes).toString('utf8');
+    this.finish({ ok: true, status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.settled) return;
+    const { code } = error as { code?: unknown };
+    this.finish({
+      ok: false,
+      ...connectionFailure({
+        code: typeof code === 'string' ? code : undefined,
+        message: error.message,
+        phase: this.phase,
+        proxy: this.route.proxy,
+      }),
+    });
+  }
+
+  private readonly onTimeout = () =>
+    this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
+
+  /** The caller gave up. */
+  cancel(): void {
+    this.fail(cancelledFailure(this.phase !== 'connecting'));
+  }
+
+  /** Ends the attempt early: the outcome is known now, and undici stops (at once, or as soon as it starts). */
+  private fail(report: FailureReport): void {
+    if (this.settled) return;
+    this.finish({ ok: false, ...report });
+    this.controller?.abort(new Error(report.failure));
+  }
+
+  private finish(outcome: HttpOutcome): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (this.request.signal) watchers.get(this.request.signal)?.delete(this);
+    this.chunks = [];
+    this.resolve(outcome);
+  }
+}
+
+/**
+ * The attempt travels in axios's config as one object, headers and body included: they go to undici as the
+ * caller built them, without a round through `AxiosHeaders` and axios's transforms.
+ */
+interface ExchangeRequestConfig extends AxiosRequestConfig {
+  readonly exchange: Exchange;
+}
+
+/**
+ * axios's adapter: starts the exchange and gives axios its answer. A failed exchange is an `AxiosError` for
+ * axios's chain; `send` reads the exchange's own outcome, so the error (whose config holds the token) goes
+ * nowhere.
+ */
+async function undiciAdapter(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>> {
+  const { exchange } = config as InternalAxiosRequestConfig & ExchangeRequestConfig;
+  exchange.start();
+  const outcome = await exchange.outcome;
+  if (!outcome.ok) throw new AxiosError(outcome.reason, AXIOS_CODES[outcome.failure]);
+  return {
+    data: outcome.body,
+    status: outcome.status,
+    statusText: '',
+    headers: outcome.headers,
+    config,
+    request: null,
+  };
+}
+
+const AXIOS_CODES: Readonly<Record<HttpFailure, string>> = {
+  timeout: AxiosError.ETIMEDOUT,
+  cancelled: AxiosError.ERR_CANCELED,
+  connection: AxiosError.ERR_NETWORK,
+  'too-large': AxiosError.ERR_BAD_RESPONSE,
+  'broken-body': AxiosError.ERR_BAD_RESPONSE,
+};
+
+/**
+ * The axios instance, built from `Axios` itself rather than `axios.create()` so that its defaults are only the
+ * adapter: no default headers to merge per call, no transitional options to validate, no transforms (bodies are
+ * strings both ways). The adapter resolves whatever the status, and follows no redirect.
+ */
+function createAxios(): Axios {
+  return new Axios({ adapter: undiciAdapter });
+}
+
+interface Router {
+  routeFor(url: URL): Route;
   close(): Promise<void>;
 }
 
-// The request never left this machine: DNS failed or nothing listened.
-const NOT_SENT_CODES: ReadonlySet<unknown> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
-/** Response headers with lower-case names, multi-valued ones joined as HTTP would fold them. */
-export function lowerCaseHeaders(headers: object): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') result[name.toLowerCase()] = value;
-    else if (Array.isArray(value)) result[name.toLowerCase()] = value.join(', ');
-  }
-  return result;
+function createRouter(options: HttpTransportOptions): Router {
+  const connections = options.maxConnections ?? 256;
+  const ca = options.ca as string | string[] | undefined;
+  // pipelining 1: one request at a time per connection; undici's own timers off, each attempt has its budget.
+  const poolOptions = { connections, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 };
+  const factory = (origin: string | URL, opts: object) =>
+    new Pool(origin, { ...opts, ...poolOptions });
+  const direct: Route = {
+    dispatcher: new Agent({ ...poolOptions, ...(ca ? { connect: { ca } } : {}) }),
+    proxy: null,
+  };
+  const proxies = new Map<string, Route>();
+  const close = async () => {
+    const all = [direct, ...proxies.values()].map((route) => route.dispatcher.destroy());
+    await Promise.all(all);
+  };
+  const settings: ProxySettings = proxySettings(options.proxyUrl, options.env ?? {});
+  if (!hasProxy(settings)) return { routeFor: () => direct, close };
+  const proxyRoute = (proxyUrl: string): Route => {
+    // proxyTunnel false: an http target goes as an absolute-form request; https always through CONNECT.
+    const dispatcher = new ProxyAgent({
+      uri: proxyUrl,
+      proxyTunnel: false,
+      factory,
+      ...(ca ? { requestTls: { ca } } : {}),
+    });
+    return { dispatcher, proxy: describeProxy(proxyUrl) };
+  };
+  const byOrigin = new Map<string, Route>();
+  const routeFor = (url: URL): Route => {
+    const known = byOrigin.get(url.origin);
+    if (known) return known;
+    const proxyUrl = proxyFor(settings, url);
+    let route = proxyUrl === null ? direct : proxies.get(proxyUrl);
+    if (!route) {
+      route = proxyRoute(proxyUrl!);
+      proxies.set(proxyUrl!, route);
+    }
+    byOrigin.set(url.origin, route);
+    return route;
+  };
+  return { routeFor, close };
 }
 
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: options.maxConnections ?? 256,
-    maxFreeSockets: 64,
-  };
-  const httpAgent = keepAliveOnce(new http.Agent(agentOptions));
-  const httpsAgent = keepAliveOnce(new https.Agent(agentOptions));
-  const instance = axios.create({
-    httpAgent,
-    httpsAgent,
-    maxRedirects: 0, // a redirect is never followed: it could carry the token to another origin
-    maxContentLength: options.maxResponseBytes,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data], // parse in the caller: Graph can answer HTML or cut-off JSON
-    transformRequest: [(data: unknown) => data], // bodies are already JSON text
-    validateStatus: () => true,
-    proxy: false,
-  });
-
-  async function send(request: HttpRequest): Promise<HttpOutcome> {
-    if (request.signal?.aborted)
-      return { ok: false, failure: 'cancelled', sent: false, reason: 'cancelled' };
-    const controller = new AbortController();
-    let timedOut = false;
-    const onAbort = () => controller.abort();
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      Math.max(0, request.timeoutMs),
-    );
-    try {
-      const response = await instance.request<string>({
-        method: request.method,
-        url: request.url.href,
-        headers: request.headers,
-        data: request.body,
-        signal: controller.signal,
-      });
-      return {
-        ok: true,
-        status: response.status,
-        headers: lowerCaseHeaders(response.headers),
-        body: response.data ?? '',
-      };
-    } catch (error) {
-      // Never rethrow or keep the axios error: its config holds the caller's token.
-      if (request.signal?.aborted)
-        return { ok: false, failure: 'cancelled', sent: true, reason: 'cancelled' };
-      if (timedOut) return { ok: false, failure: 'timeout', sent: true, reason: 'timed out' };
-      return failureOf(error, options.maxResponseBytes);
-    } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
+  const router = createRouter(options);
+  const http = createAxios();
   return {
-    send,
-    close: async () => {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+    async send(request) {
+      if (request.signal?.aborted) return { ok: false, ...cancelledFailure(false) };
+      const exchange = new Exchange(
+        request,
+        router.routeFor(request.url),
+        options.maxResponseBytes,
+      );
+      try {
+        const config: ExchangeRequestConfig = {
+          url: request.url.href,
+          method: request.method,
+          exchange,
+        };
+        await http.request(config);
+      } catch {
+        // The exchange's outcome says why; the axios error (its config holds the token) is dropped here.
+      }
+      return exchange.started ? exchange.outcome : NOT_STARTED;
     },
+    close: () => router.close(),
   };
 }
 
-function failureOf(error: unknown, maxResponseBytes: number): HttpOutcome {
-  const code = isAxiosError(error) ? error.code : undefined;
-  if (code === 'ERR_BAD_RESPONSE') {
-    // The answer started, then broke: too large, or the connection dropped in the middle of the body.
-    if (isAxiosError(error) && /maxContentLength/.test(error.message))
-      return {
-        ok: false,
-        failure: 'too-large',
-        sent: true,
-        reason: `larger than ${maxResponseBytes} bytes`,
-      };
-    return {
-      ok: false,
-      failure: 'broken-body',
-      sent: true,
-      reason: 'the connection broke in the middle of the body',
-    };
-  }
-  return {
-    ok: false,
-    failure: 'connection',
-    sent: !NOT_SENT_CODES.has(code),
-    reason: typeof code === 'string' ? code : 'no connection',
-  };
-}
+// axios failed before its adapter ran: nothing was sent.
+const NOT_STARTED: HttpOutcome = {
+  ok: false,
+  failure: 'connection',
+  sent: false,
+  reason: 'the request could not be prepared',
+};

@@ -20,7 +20,7 @@ export interface RetryPolicyOptions {
 /** How an attempt failed. `sent` tells whether the request may have reached Graph. */
 export type AttemptFailure =
   | { readonly kind: 'status'; readonly status: number; readonly retryAfterSeconds?: number }
-  | { readonly kind: 'connection'; readonly sent: boolean }
+  | { readonly kind: 'connection'; readonly sent: boolean; readonly permanent?: boolean }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'malformed' };
 
@@ -49,7 +49,8 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
  * (the connection was never made): creating twice is worse than failing once.
  */
 function isRetryableFailure(method: GraphMethod, failure: AttemptFailure): boolean {
-  if (failure.kind === 'connection') return method !== 'POST' || !failure.sent;
+  if (failure.kind === 'connection')
+    return !failure.permanent && (method !== 'POST' || !failure.sent);
   if (failure.kind !== 'status' || !RETRYABLE_STATUSES.has(failure.status)) return false;
   return method !== 'POST';
 }

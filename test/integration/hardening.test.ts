@@ -22,7 +22,7 @@ function aliased(count: number, selection = 'id'): string {
 }
 
 describe('hostile GraphQL is refused before execution, with nothing sent to Graph', () => {
-  it('introspection is not measured by the limits (INTROSPECTION governs it), so explorers keep working', async () => {
+  it('introspection has limits of its own, which explorers fit in', async () => {
     const ofTypes = `${'ofType { '.repeat(8)}name${' }'.repeat(8)}`;
     const deep = `{ __schema { types { fields { type { ${ofTypes} } } } } }`;
     const { status, body } = await harness.gateway.gql(deep);
@@ -138,7 +138,14 @@ describe('production mode', () => {
   it('turns introspection off by default', async () => {
     const { status, body } = await production.gql('{ __schema { queryType { name } } }');
     expect(status).toBe(400);
-    expect(body.errors?.[0]?.message).toContain('introspection');
+    expect(body.errors?.[0]).toMatchObject({
+      message:
+        'Introspection is off (the default with NODE_ENV=production); set INTROSPECTION=true to turn it on.',
+      extensions: {
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        validationErrorCode: 'INTROSPECTION_DISABLED',
+      },
+    });
   });
 
   it('hides field suggestions', async () => {

@@ -50,30 +50,35 @@ describe('metrics', () => {
 
     expect(response.headers.get('content-type')).toContain('text/plain');
     expect(text).toContain(
-      'graphql_operations_total{operation="UpdateUserStatus",type="mutation",outcome="ok"} 1',
+      'intune_gateway_graphql_operations_total{operation="UpdateUserStatus",type="mutation",outcome="ok"} 1',
     );
     expect(text).toContain(
-      'graphql_operations_total{operation="Two",type="query",outcome="NOT_FOUND"} 1',
+      'intune_gateway_graphql_operations_total{operation="Two",type="query",outcome="NOT_FOUND"} 1',
     );
     expect(text).toMatch(
-      /graphql_operation_duration_seconds_count\{operation="UpdateUserStatus",type="mutation"\} 1/,
+      /intune_gateway_graphql_operation_duration_seconds_count\{operation="UpdateUserStatus",type="mutation"\} 1/,
     );
     expect(text).toContain(
-      'graph_requests_total{method="PATCH",variant="DEVICE_CONFIGURATION",target="item",status="429"} 1',
+      'intune_gateway_graph_requests_total{method="PATCH",variant="DEVICE_CONFIGURATION",target="item",status="429"} 1',
     );
     expect(text).toContain(
-      'graph_requests_total{method="PATCH",variant="DEVICE_CONFIGURATION",target="item",status="200"} 1',
+      'intune_gateway_graph_requests_total{method="PATCH",variant="DEVICE_CONFIGURATION",target="item",status="200"} 1',
     );
     expect(text).toContain(
-      'graph_requests_total{method="POST",variant="BATCH",target="batch",status="200"} 1',
+      'intune_gateway_graph_requests_total{method="POST",variant="BATCH",target="batch",status="200"} 1',
     );
     expect(text).toContain(
-      'graph_retries_total{method="PATCH",variant="DEVICE_CONFIGURATION",status="429"} 1',
+      'intune_gateway_graph_retries_total{method="PATCH",variant="DEVICE_CONFIGURATION",status="429"} 1',
     );
     expect(text).toContain(
-      'graph_throttled_total{method="PATCH",variant="DEVICE_CONFIGURATION"} 1',
+      'intune_gateway_graph_throttled_total{method="PATCH",variant="DEVICE_CONFIGURATION"} 1',
     );
-    expect(text).toContain('graph_batch_size_sum 2');
+    expect(text).toContain('intune_gateway_graph_batch_size_sum 2');
+    const names = [...text.matchAll(/^# TYPE (\S+)/gm)].map((match) => match[1]);
+    // One prefix for the gateway's own metrics; Node's defaults keep their standard names.
+    expect(names.filter((name) => !/^(intune_gateway_|process_|nodejs_)/.test(name ?? ''))).toEqual(
+      [],
+    );
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
     expect(text).not.toContain(c);
@@ -85,7 +90,7 @@ describe('metrics', () => {
     await harness.gateway.post({ query: '{ __typename }' }, AUTH);
     const text = await (await fetch(`${origin()}/metrics`)).text();
     expect(text).toContain(
-      'graphql_operations_total{operation="anonymous",type="query",outcome="ok"}',
+      'intune_gateway_graphql_operations_total{operation="anonymous",type="query",outcome="ok"}',
     );
   });
 });

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       graphMaxRetryDelayMs: 30000,
       graphRetryBaseDelayMs: 3000,
       graphDeadlineMs: 30000,
+      graphProxy: { url: null, env: {} },
       logLevel: 'info',
       production: false,
       introspection: true,
@@ -20,7 +21,6 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10000,
       otlpEndpoint: null,
       federation: false,
-      queryLimits: { maxDepth: 10, maxAliases: 50, maxFields: 200, maxDocumentLength: 50000 },
       quotas: {
         limits: {
           windowMs: 20000,
@@ -30,6 +30,17 @@ describe('loadConfig', () => {
           tenantCalls: 2000,
         },
         redisUrl: null,
+      },
+      requestTimeoutMs: 10000,
+      keepAliveTimeoutMs: 65000,
+      metricsPort: null,
+      queryLimits: {
+        maxDepth: 10,
+        maxAliases: 50,
+        maxFields: 200,
+        maxDocumentLength: 50000,
+        maxIntrospectionDepth: 20,
+        maxIntrospectionFields: 500,
       },
     });
   });
@@ -122,13 +133,62 @@ describe('loadConfig', () => {
     ).toBe('https://graph.microsoft.us/v1.0');
   });
 
-  it('allows plain http on loopback only (the emulator)', () => {
-    expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:4010/beta' }).graphBaseUrl).toBe(
-      'http://127.0.0.1:4010/beta',
+  it.each([
+    ['http://127.0.0.1:4010/beta', 'http://127.0.0.1:4010/beta'],
+    ['http://localhost:4010/beta', 'http://localhost:4010/beta'],
+    ['http://LOCALHOST:4010/beta', 'http://localhost:4010/beta'],
+    ['http://127.255.0.9:4010/beta', 'http://127.255.0.9:4010/beta'],
+    ['http://127.1:4010/beta', 'http://127.0.0.1:4010/beta'],
+    ['http://[::1]:4010/beta', 'http://[::1]:4010/beta'],
+    ['http://[0:0:0:0:0:0:0:1]:4010/beta', 'http://[::1]:4010/beta'],
+  ])('allows plain http on literal loopback (the emulator): %s', (raw, url) => {
+    expect(loadConfig({ GRAPH_BASE_URL: raw }).graphBaseUrl).toBe(url);
+  });
+
+  it.each([
+    'http://127.evil.example/beta',
+    'http://127.0.0.1.nip.io/beta',
+    'http://localhost.evil.example/beta',
+    'http://128.0.0.1/beta',
+    'http://10.0.0.1/beta',
+    'http://[::ffff:127.0.0.1]/beta',
+    'http://0.0.0.0/beta',
+  ])('refuses plain http to %s, which is not literal loopback', (raw) => {
+    const attempt = () => loadConfig({ GRAPH_BASE_URL: raw });
+    expect(attempt).toThrow(
+      new ConfigError(
+        'GRAPH_BASE_URL',
+        `must use https (plain http only on localhost, 127.0.0.0/8 or [::1]), got "${raw}"`,
+      ),
     );
-    expect(loadConfig({ GRAPH_BASE_URL: 'http://localhost:4010/beta' }).graphBaseUrl).toBe(
-      'http://localhost:4010/beta',
-    );
+  });
+
+  it.each([
+    ['production', true],
+    ['Production', true],
+    [' PRODUCTION ', true],
+    ['development', false],
+    ['Development', false],
+    ['test', false],
+    ['', false],
+  ])('NODE_ENV=%j → production %s', (value, production) => {
+    const config = loadConfig({ NODE_ENV: value });
+    expect([config.production, config.introspection]).toEqual([production, !production]);
+  });
+
+  it.each([
+    [{}, null],
+    [{ METRICS_PORT: '9464' }, 9464],
+    [{ METRICS_PORT: ' ' }, null],
+  ])('METRICS_PORT from %j → %j', (env, port) => {
+    expect(loadConfig(env).metricsPort).toBe(port);
+  });
+
+  it.each([
+    [{ REQUEST_TIMEOUT_MS: '2500', KEEP_ALIVE_TIMEOUT_MS: '7000' }, [2500, 7000]],
+    [{ REQUEST_TIMEOUT_MS: '100', KEEP_ALIVE_TIMEOUT_MS: '100' }, [100, 100]],
+  ])('timeouts from %j → %j', (env, [requestTimeoutMs, keepAliveTimeoutMs]) => {
+    expect(loadConfig(env)).toMatchObject({ requestTimeoutMs, keepAliveTimeoutMs });
   });
 
   it.each([
@@ -159,9 +219,47 @@ describe('loadConfig', () => {
     ['GRAPH_QUOTA_TENANT_WRITES', '-5'],
     ['GRAPH_QUOTA_APP_CALLS', '1.5'],
     ['GRAPH_QUOTA_TENANT_CALLS', '1000001'],
+    ['NODE_ENV', 'staging'],
+    ['NODE_ENV', 'prod'],
+    ['REQUEST_TIMEOUT_MS', '0'],
+    ['REQUEST_TIMEOUT_MS', '99'],
+    ['KEEP_ALIVE_TIMEOUT_MS', 'forever'],
+    ['METRICS_PORT', '0'],
+    ['METRICS_PORT', '4000'],
+    ['METRICS_PORT', '65536'],
+    ['GRAPHQL_MAX_INTROSPECTION_DEPTH', '0'],
+    ['GRAPHQL_MAX_INTROSPECTION_FIELDS', 'many'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable} `));
+  });
+
+  it('reads the egress proxy: GRAPH_PROXY_URL (credentials allowed) and the proxy variables that are set', () => {
+    const config = loadConfig({
+      GRAPH_PROXY_URL: ' http://egress:p%40ss@proxy.corp:3128 ',
+      HTTPS_PROXY: 'http://proxy.corp:3128',
+      no_proxy: 'localhost,.corp',
+      http_proxy: '',
+      PATH: '/usr/bin',
+    });
+    expect(config.graphProxy).toEqual({
+      url: 'http://egress:p%40ss@proxy.corp:3128',
+      env: { HTTPS_PROXY: 'http://proxy.corp:3128', no_proxy: 'localhost,.corp', http_proxy: '' },
+    });
+  });
+
+  it.each([
+    ['GRAPH_PROXY_URL', 'proxy.corp:3128'],
+    ['GRAPH_PROXY_URL', 'egress:s3cret@proxy.corp:3128'],
+    ['GRAPH_PROXY_URL', 'socks5://egress:s3cret@proxy.corp:1080'],
+    ['GRAPH_PROXY_URL', 'http://egress:s3cret@proxy.corp:3128/path'],
+    ['HTTPS_PROXY', 'not a url s3cret'],
+    ['http_proxy', 'ftp://egress:s3cret@proxy.corp'],
+  ])('%s=%j stops start-up naming it, without repeating the value', (variable, value) => {
+    const attempt = () => loadConfig({ [variable]: value });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^${variable} `));
+    expect(attempt).not.toThrow(/s3cret|egress|proxy\.corp/);
   });
 });

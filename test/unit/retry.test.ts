@@ -157,6 +157,15 @@ describe('decideRetry', () => {
       { retry: true, delayMs: 4500 },
     ],
     [
+      'a proxy refusing our credentials is never retried',
+      'GET',
+      { kind: 'connection', sent: false, permanent: true },
+      0,
+      30_000,
+      0.5,
+      { retry: false, reason: 'not-retryable' },
+    ],
+    [
       'a POST reset after sending is not',
       'POST',
       { kind: 'connection', sent: true },

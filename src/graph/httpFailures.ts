@@ -1,0 +1,126 @@
+/**
+ * How one failed HTTP exchange is reported: the kind of failure, whether the request may have reached Graph,
+ * and a human reason that is safe to show (no token, no proxy credentials, no library message). Pure.
+ */
+
+export type HttpFailure = 'timeout' | 'cancelled' | 'connection' | 'too-large' | 'broken-body';
+
+export interface FailureReport {
+  readonly failure: HttpFailure;
+  readonly sent: boolean;
+  readonly reason: string;
+  /** Trying again cannot help (a proxy that refuses our credentials): not worth a retry. */
+  readonly permanent?: boolean;
+}
+
+/** How far the exchange got: queued or connecting, request written, or answer started. */
+export type ExchangePhase = 'connecting' | 'sent' | 'answering';
+
+export interface ConnectionErrorInput {
+  /** The error's `code` (Node's `ECONNREFUSED`, undici's `UND_ERR_SOCKET`, …), if any. */
+  readonly code: string | undefined;
+  readonly message: string;
+  readonly phase: ExchangePhase;
+  /** The proxy this request went through (scheme, host and port only), or null. */
+  readonly proxy: string | null;
+}
+
+// Codes that say the connection itself could not be made: nothing was sent.
+const NOT_CONNECTED: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+};
+
+// Codes for a request this process refused to send: nothing left, and Graph is not to blame.
+const NOT_SENT_HERE: Readonly<Record<string, string>> = {
+  UND_ERR_INVALID_ARG: 'it is not a valid HTTP request',
+  UND_ERR_DESTROYED: 'the transport is closed',
+  UND_ERR_CLOSED: 'the transport is closed',
+};
+
+// undici's messages when a proxy answers something else than "go ahead": a CONNECT that is not 200, or a 407 to
+// an absolute-form request. Only the status is taken from them.
+const PROXY_STATUS = /Proxy response \((\d{3})\)|Proxy Authentication Required \((\d{3})\)/;
+
+const STATUS_TEXT: Readonly<Record<string, string>> = {
+  '403': ' Forbidden',
+  '404': ' Not Found',
+  '407': ' Proxy Authentication Required',
+  '500': ' Internal Server Error',
+  '502': ' Bad Gateway',
+  '503': ' Service Unavailable',
+};
+
+/** An error code as it may be shown: letters, digits and underscores only. */
+function safeCode(code: string | undefined): string {
+  return code && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'unknown error';
+}
+
+export function proxyRefused(status: number): FailureReport {
+  return {
+    failure: 'connection',
+    sent: false,
+    reason: `the egress proxy refused the connection (${status}${STATUS_TEXT[String(status)] ?? ''})`,
+    // Refused credentials or a forbidden destination stay refused; a 502/503 from the proxy may pass.
+    ...(status === 407 || status === 403 ? { permanent: true } : {}),
+  };
+}
+
+/** A transport error from the HTTP library, by phase: before, during or after sending. */
+export function connectionFailure(input: ConnectionErrorInput): FailureReport {
+  const proxyStatus = input.proxy ? PROXY_STATUS.exec(input.message) : null;
+  if (proxyStatus) return proxyRefused(Number(proxyStatus[1] ?? proxyStatus[2]));
+  const notSentHere = input.code ? NOT_SENT_HERE[input.code] : undefined;
+  if (notSentHere !== undefined && input.phase === 'connecting')
+    return {
+      failure: 'connection',
+      sent: false,
+      reason: `the request was not sent: ${notSentHere}`,
+    };
+  if (input.phase === 'answering')
+    return {
+      failure: 'broken-body',
+      sent: true,
+      reason: 'the connection broke in the middle of the answer',
+    };
+  const notConnected = input.code ? NOT_CONNECTED[input.code] : undefined;
+  if (notConnected !== undefined || input.phase === 'connecting') {
+    const what = notConnected ?? `could not connect: ${safeCode(input.code)}`;
+    return {
+      failure: 'connection',
+      sent: false,
+      reason: input.proxy
+        ? `the egress proxy ${input.proxy} could not be reached or could not reach Graph (${what})`
+        : `Microsoft Graph could not be reached (${what})`,
+    };
+  }
+  return {
+    failure: 'connection',
+    sent: true,
+    reason: `the connection closed before Microsoft Graph answered (${safeCode(input.code)})`,
+  };
+}
+
+export function timeoutFailure(timeoutMs: number, sent: boolean): FailureReport {
+  return { failure: 'timeout', sent, reason: `no complete answer within ${timeoutMs} ms` };
+}
+
+export function cancelledFailure(sent: boolean): FailureReport {
+  return {
+    failure: 'cancelled',
+    sent,
+    reason: sent ? 'the request was cancelled' : 'the request was cancelled before it was sent',
+  };
+}
+
+export function tooLargeFailure(maxBytes: number): FailureReport {
+  return {
+    failure: 'too-large',
+    sent: true,
+    reason: `the answer is larger than ${maxBytes} bytes`,
+  };
+}

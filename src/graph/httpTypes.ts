@@ -1,0 +1,54 @@
+/** The HTTP module's contract (`src/graph/http.ts`): what one attempt sends and what comes back. */
+import type { HttpFailure } from './httpFailures';
+
+export type { HttpFailure } from './httpFailures';
+
+export interface HttpTransportOptions {
+  readonly maxResponseBytes: number;
+  /** Upper bound of connections per origin. */
+  readonly maxConnections?: number;
+  /** GRAPH_PROXY_URL: an explicit egress proxy (credentials allowed in the URL, never logged). */
+  readonly proxyUrl?: string | null;
+  /** The environment to read HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) from when proxyUrl is not set. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** CA certificates (PEM) to trust for Graph's TLS instead of Node's bundle (tests, private CAs); to add to the bundle, use NODE_EXTRA_CA_CERTS. */
+  readonly ca?: string | readonly string[];
+}
+
+export type GraphHttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  readonly method: GraphHttpMethod;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** This attempt's time budget (min of GRAPH_TIMEOUT_MS and what the deadline leaves). */
+  readonly timeoutMs: number;
+  /** The caller's cancellation (client disconnect). Already aborted: nothing is sent. */
+  readonly signal?: AbortSignal;
+}
+
+export type HttpOutcome =
+  | {
+      readonly ok: true;
+      readonly status: number;
+      /** lower-case names, multi-values joined with ', ' */
+      readonly headers: Readonly<Record<string, string | undefined>>;
+      readonly body: string;
+    }
+  | {
+      readonly ok: false;
+      readonly failure: HttpFailure;
+      /** may the request have reached Graph? (false for refused/DNS/proxy-refused before sending) */
+      readonly sent: boolean;
+      /** human, safe (no token, no proxy credentials) */
+      readonly reason: string;
+      /** Trying again cannot help (a proxy that refuses our credentials). */
+      readonly permanent?: boolean;
+    };
+
+export interface HttpTransport {
+  /** Never throws. */
+  send(request: HttpRequest): Promise<HttpOutcome>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** A GraphQL-shaped error answer, for requests refused before Apollo reads them. */
+export function graphqlErrorReply(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ errors: [{ message, extensions: { code } }] });
+}
+
+/** The media type of a Content-Type header, without parameters, lowercased; null without one. */
+export function mediaType(header: string | undefined): string | null {
+  const type = header?.split(';')[0]?.trim().toLowerCase();
+  return type ? type : null;
+}
+
+interface RequestError {
+  readonly statusCode?: number;
+  readonly code?: string;
+}
+
+/** What a client sent wrong, in words that name it; null when Fastify's status alone must do. */
+function describe(error: RequestError, maxBodyBytes: number): [number, string, string] | null {
+  if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return [413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`];
+  if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return [400, 'BAD_REQUEST', 'The body is not valid JSON (or it holds a "__proto__" key).'];
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return [400, 'BAD_REQUEST', 'The body is empty: send a JSON object with a "query".'];
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return [415, 'BAD_REQUEST', 'Content-Type must be application/json.'];
+  return null;
+}
+
+export interface HttpErrorOptions {
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * Requests that cannot be read get an answer that names the problem, in GraphQL's error shape. A POST to
+ * `/graphql` must be `application/json` (GraphQL over HTTP's one required media type): anything else is 415 before
+ * the body is read, which also refuses the simple requests (`text/plain`, forms) that CSRF prevention exists for.
+ * https://graphql.github.io/graphql-over-http/draft/#sec-POST
+ */
+export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptions): void {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return undefined;
+    const type = mediaType(request.headers['content-type']);
+    if (type === 'application/json') return undefined;
+    return graphqlErrorReply(
+      reply,
+      415,
+      'BAD_REQUEST',
+      type
+        ? `Content-Type must be application/json, got ${type}.`
+        : 'Content-Type must be application/json; the request has none.',
+    );
+  });
+
+  app.setErrorHandler((error: RequestError, request, reply) => {
+    const known = describe(error, options.maxBodyBytes);
+    if (known) return graphqlErrorReply(reply, ...known);
+    if (error.statusCode && error.statusCode < 500)
+      return graphqlErrorReply(
+        reply,
+        error.statusCode,
+        'BAD_REQUEST',
+        'The request could not be read.',
+      );
+    request.log.error({ err: error }, 'request failed');
+    return graphqlErrorReply(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  });
+}
+
+/**
+ * Where the explorer is off (introspection off, the production default), `GET /` says so and how to turn it on,
+ * instead of a bare "Route GET:/ not found".
+ */
+export function registerExplorerOffHint(app: FastifyInstance): void {
+  app.get('/', async (_request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message:
+        'The explorer is off because introspection is off (the default with NODE_ENV=production); set INTROSPECTION=true to serve it here. GraphQL is at POST /graphql.',
+    }),
+  );
+}

@@ -1,0 +1,112 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** One request the proxy was asked to forward (see test/fixtures/proxy-server.mjs). */
+export interface ProxyRecord {
+  readonly method: string;
+  /** Absolute-form URL, or `host:port` for CONNECT. */
+  readonly url: string;
+  readonly authorized: boolean;
+  readonly sawAuthorization: boolean;
+}
+
+export interface ProxyProcess {
+  /** `http://127.0.0.1:<port>`, without credentials. */
+  readonly origin: string;
+  readonly port: number;
+  /** Every request the proxy has reported so far, markers excluded. */
+  recordsSoFar(): Promise<ProxyRecord[]>;
+  stop(): Promise<void>;
+}
+
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'proxy-server.mjs');
+
+/** The real proxy in its own process; `credentials` (`user:password`) makes it demand them. */
+export async function startProxy(credentials?: string): Promise<ProxyProcess> {
+  const child = spawn(process.execPath, [FIXTURE], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(credentials ? { PROXY_CREDENTIALS: credentials } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const records: ProxyRecord[] = [];
+  const lines = readline.createInterface({ input: child.stdout });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`proxy exited with ${code}`)));
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  lines.on('line', (line) => records.push(JSON.parse(line) as ProxyRecord));
+  let markers = 0;
+  const authorization = credentials
+    ? { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
+    : {};
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    // The proxy reports in order: once a marker sent now is reported, every earlier request has been.
+    async recordsSoFar() {
+      markers += 1;
+      const marker = `http://127.0.0.1:1/__marker-${markers}`;
+      await new Promise<void>((resolve) => {
+        const request = http.request({
+          host: '127.0.0.1',
+          port,
+          path: marker,
+          headers: authorization,
+        });
+        request.on('response', (response) => response.resume().on('end', resolve));
+        request.on('error', () => resolve());
+        request.end();
+      });
+      while (!records.some((record) => record.url === marker))
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      return records.filter((record) => !record.url.includes('/__marker-'));
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made now with openssl. */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+  try {
+    const key = path.join(folder, 'key.pem');
+    const cert = path.join(folder, 'cert.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,164 @@
+import { createHttpTransport } from '../../src/graph/http';
+import type { HttpOutcome, HttpTransportOptions } from '../../src/graph/http';
+import { selfSignedCertificate, startProxy } from '../helpers/proxyProcess';
+import type { ProxyProcess } from '../helpers/proxyProcess';
+import { startTestServer } from '../helpers/upstreamServer';
+import type { TestServer } from '../helpers/upstreamServer';
+
+// Graph calls through a real HTTP proxy (the `proxy` package, in its own process): absolute-form for an http
+// target, CONNECT for https; NO_PROXY; proxy credentials; proxies that refuse.
+
+const TOKEN = 'Bearer eyJ0eXAi.proxy-test-token';
+const CREDENTIALS = 'graph-egress:s3cret-pa55';
+
+let openProxy: ProxyProcess;
+let authProxy: ProxyProcess;
+let upstream: TestServer;
+let tlsUpstream: TestServer;
+let ca: string;
+
+beforeAll(async () => {
+  const certificate = selfSignedCertificate();
+  ca = certificate.cert;
+  [openProxy, authProxy, upstream, tlsUpstream] = await Promise.all([
+    startProxy(),
+    startProxy(CREDENTIALS),
+    startTestServer((_request, response) => response.end('{"via":"http"}')),
+    startTestServer((_request, response) => response.end('{"via":"https"}'), certificate),
+  ]);
+});
+afterAll(() =>
+  Promise.all([openProxy.stop(), authProxy.stop(), upstream.close(), tlsUpstream.close()]),
+);
+beforeEach(() => {
+  upstream.requests.length = 0;
+  tlsUpstream.requests.length = 0;
+});
+
+/** One GET to `origin` with the given proxy settings; the transport is closed afterwards. */
+async function call(origin: string, options: Partial<HttpTransportOptions>): Promise<HttpOutcome> {
+  const transport = createHttpTransport({ maxResponseBytes: 4096, ca, ...options });
+  try {
+    return await transport.send({
+      method: 'GET',
+      url: new URL('/beta/deviceManagement/deviceConfigurations?$top=1', origin),
+      headers: { Authorization: TOKEN, Accept: 'application/json' },
+      timeoutMs: 3000,
+    });
+  } finally {
+    await transport.close();
+  }
+}
+
+const withCredentials = (proxy: ProxyProcess, credentials: string) =>
+  proxy.origin.replace('http://', `http://${credentials}@`);
+
+describe('through the proxy', () => {
+  it('HTTP_PROXY: an http Graph call goes through the proxy in absolute form', async () => {
+    const outcome = await call(upstream.origin, { env: { HTTP_PROXY: openProxy.origin } });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"http"}' });
+    const target = `${upstream.origin}/beta/deviceManagement/deviceConfigurations?$top=1`;
+    expect(await openProxy.recordsSoFar()).toContainEqual(
+      expect.objectContaining({ method: 'GET', url: target, authorized: true }),
+    );
+    expect(upstream.requests[0]?.headers.via).toMatch(/proxy\//);
+  });
+
+  it('HTTPS_PROXY: an https Graph call goes through a CONNECT tunnel; the proxy never sees the token', async () => {
+    const before = (await openProxy.recordsSoFar()).length;
+    const outcome = await call(tlsUpstream.origin, { env: { https_proxy: openProxy.origin } });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"https"}' });
+    const records = (await openProxy.recordsSoFar()).slice(before);
+    expect(records).toEqual([
+      {
+        method: 'CONNECT',
+        url: `127.0.0.1:${tlsUpstream.port}`,
+        authorized: true,
+        sawAuthorization: false,
+      },
+    ]);
+    expect(tlsUpstream.requests[0]?.headers.authorization).toBe(TOKEN);
+  });
+
+  it('GRAPH_PROXY_URL with credentials: sent as Proxy-Authorization, not passed on to Graph', async () => {
+    const before = (await authProxy.recordsSoFar()).length;
+    const outcome = await call(upstream.origin, {
+      proxyUrl: withCredentials(authProxy, CREDENTIALS),
+      env: { HTTP_PROXY: openProxy.origin },
+    });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200 });
+    expect((await authProxy.recordsSoFar()).slice(before)).toEqual([
+      expect.objectContaining({ method: 'GET', authorized: true }),
+    ]);
+    expect(upstream.requests[0]?.headers['proxy-authorization']).toBeUndefined();
+    expect(upstream.requests[0]?.headers.authorization).toBe(TOKEN);
+  });
+
+  it('credentials through a CONNECT tunnel too', async () => {
+    const before = (await authProxy.recordsSoFar()).length;
+    const outcome = await call(tlsUpstream.origin, {
+      proxyUrl: withCredentials(authProxy, CREDENTIALS),
+    });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"https"}' });
+    expect((await authProxy.recordsSoFar()).slice(before)).toEqual([
+      expect.objectContaining({ method: 'CONNECT', authorized: true, sawAuthorization: false }),
+    ]);
+  });
+
+  it('NO_PROXY: a matching host bypasses the proxy', async () => {
+    const before = (await openProxy.recordsSoFar()).length;
+    const outcome = await call(upstream.origin, {
+      env: { HTTP_PROXY: openProxy.origin, NO_PROXY: 'localhost, 127.0.0.1' },
+    });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200 });
+    expect(upstream.requests[0]?.headers.via).toBeUndefined();
+    expect((await openProxy.recordsSoFar()).slice(before)).toEqual([]);
+  });
+});
+
+describe('a proxy that refuses: connection, not sent, a clear reason without the credentials', () => {
+  const refused = 'the egress proxy refused the connection (407 Proxy Authentication Required)';
+
+  it.each([
+    ['wrong credentials, http target', 'graph-egress:wrong', () => upstream.origin],
+    ['no credentials, http target', null, () => upstream.origin],
+    ['wrong credentials, CONNECT', 'graph-egress:wrong', () => tlsUpstream.origin],
+    ['no credentials, CONNECT', null, () => tlsUpstream.origin],
+  ])('%s → 407', async (_name, credentials, target) => {
+    const proxyUrl = credentials ? withCredentials(authProxy, credentials) : authProxy.origin;
+    const outcome = await call(target(), { proxyUrl });
+
+    // Permanent: trying again with the same credentials cannot help, so the gateway does not retry it.
+    expect(outcome).toEqual({
+      ok: false,
+      failure: 'connection',
+      sent: false,
+      reason: refused,
+      permanent: true,
+    });
+    expect(upstream.requests).toHaveLength(0);
+    expect(tlsUpstream.requests).toHaveLength(0);
+  });
+
+  it('nothing listening on the proxy port', async () => {
+    const gone = await startTestServer(() => undefined);
+    await gone.close();
+    const outcome = await call(tlsUpstream.origin, {
+      proxyUrl: gone.origin.replace('http://', `http://${CREDENTIALS}@`),
+    });
+
+    expect(outcome).toEqual({
+      ok: false,
+      failure: 'connection',
+      sent: false,
+      reason: `the egress proxy ${gone.origin} could not be reached or could not reach Graph (connection refused)`,
+    });
+    expect(JSON.stringify(outcome)).not.toContain('s3cret');
+    expect(tlsUpstream.requests).toHaveLength(0);
+  });
+});

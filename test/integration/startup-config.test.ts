@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Starts the real entry point (as `npm start` would, through tsx) and waits for it to exit. */
+async function start(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
+// One process start (each costs a second or two); config.test.ts has the table of refused values.
+it('GRAPH_BASE_URL=http://127.evil.example/beta stops start-up: exit code 2, one JSON line naming it', async () => {
+  const { code, output } = await start({ GRAPH_BASE_URL: 'http://127.evil.example/beta' });
+  expect(code).toBe(2);
+  expect(JSON.parse(output.trim())).toMatchObject({
+    level: 60,
+    variable: 'GRAPH_BASE_URL',
+    msg: 'Invalid configuration: GRAPH_BASE_URL must use https (plain http only on localhost, 127.0.0.0/8 or [::1]), got "http://127.evil.example/beta"',
+  });
+});
