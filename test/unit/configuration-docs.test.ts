@@ -19,11 +19,21 @@ export function variablesRead(source: string): string[] {
   return [...new Set(names)].sort();
 }
 
-/** Whole-number defaults written in the code: `integer(env, 'X', 10_000, …)`. */
+/**
+ * Whole-number defaults written in the code: `integer(env, 'X', 10_000, 1, …)`. A fallback below the minimum is no
+ * default but a placeholder for a variable that is read only when set (METRICS_PORT).
+ */
 function literalDefaults(source: string): Map<string, number> {
-  const pattern = new RegExp(`integer\\(\\s*env\\s*,\\s*'${NAME}'\\s*,\\s*([0-9_]+)\\s*,`, 'g');
+  const number = '([0-9_]+)';
+  const pattern = new RegExp(
+    `integer\\(\\s*env\\s*,\\s*'${NAME}'\\s*,\\s*${number}\\s*,\\s*${number}\\s*,`,
+    'g',
+  );
+  const value = (text: string) => Number(text.replace(/_/g, ''));
   return new Map(
-    [...source.matchAll(pattern)].map((match) => [match[1]!, Number(match[2]!.replace(/_/g, ''))]),
+    [...source.matchAll(pattern)]
+      .filter((match) => value(match[2]!) >= value(match[3]!))
+      .map((match) => [match[1]!, value(match[2]!)]),
   );
 }
 
