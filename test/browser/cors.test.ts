@@ -44,7 +44,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** Runs the README's browser snippet in the frontend page: a cross-origin POST with JSON and a bearer token. */
+/** Runs docs/clients.md's browser snippet in the frontend page: a cross-origin POST with JSON and a bearer token. */
 function callFromPage(page: Page, url: string): Promise<string> {
   return page.evaluate(async (graphql) => {
     try {
