@@ -12,7 +12,8 @@ describe('Dockerfile', () => {
   it('has a build stage and a runtime stage, both on the current Node LTS (22) pinned by minor', () => {
     expect(stages).toHaveLength(2);
     expect(build?.name).toBe('build');
-    for (const stage of stages) expect(stage.from).toMatch(/^node:22\.\d+(\.\d+)?-(bookworm-)?slim$/);
+    for (const stage of stages)
+      expect(stage.from).toMatch(/^node:22\.\d+(\.\d+)?-(bookworm-)?slim$/);
     expect(new Set(stages.map((stage) => stage.from)).size).toBe(1);
   });
 
