@@ -79,15 +79,25 @@ describe('CORS in development (and the demo): any loopback port', () => {
     expect(harness.emulator.requests.length).toBe(sent);
   });
 
-  it('keeps CSRF prevention: a simple cross-site POST (text/plain) is refused before Graph', async () => {
+  it('keeps CSRF prevention: simple cross-site requests (no preflight) are refused before Graph', async () => {
     const sent = harness.emulator.requests.length;
-    const response = await fetch(harness.gateway.url, {
+    const evil = { origin: 'https://evil.example.com', ...AUTH };
+    const get = await fetch(
+      `${harness.gateway.url}?query=${encodeURIComponent('{ __typename }')}`,
+      {
+        headers: evil,
+      },
+    );
+    expect(get.status).toBe(400);
+    expect(await get.text()).toContain('Cross-Site Request Forgery');
+    const post = await fetch(harness.gateway.url, {
       method: 'POST',
-      headers: { origin: 'https://evil.example.com', 'content-type': 'text/plain', ...AUTH },
+      headers: { ...evil, 'content-type': 'text/plain' },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
-    expect(response.status).toBe(400);
-    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(post.status).toBe(415);
+    for (const response of [get, post])
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
     expect(harness.emulator.requests.length).toBe(sent);
   });
 });
