@@ -1,6 +1,6 @@
 import { createEmulatorToken, startEmulator } from '../../src/emulator';
 import type { Emulator } from '../../src/emulator';
-import { configurationId, userStatusId } from '../../src/emulator';
+import { configurationId } from '../../src/emulator';
 import Redis from 'ioredis';
 import { startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
