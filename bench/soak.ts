@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     GRAPH_RETRY_BASE_DELAY_MS: '50',
     GRAPH_MAX_RETRY_DELAY_MS: '2000',
     GRAPH_DEADLINE_MS: '5000',
+    GRAPH_QUOTAS: 'off',
   });
   const pid = gateway.process.pid!;
   const rss = { start: rssMb(pid), middle: 0, end: 0 };

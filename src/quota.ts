@@ -2,12 +2,20 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { QuotaConfig } from './config';
 import { createQuotaPacer } from './graph/quota/pacer';
+import { createRedisQuotaStore } from './graph/quota/redis-store';
 import type { QuotaPacer } from './graph/quota/types';
 import { createQuotaMetrics } from './quota-metrics';
 
 /**
+ * Each call stays in the gateway's windows this much longer than Graph's window: a call is counted when its
+ * budget is granted, Graph counts it when it arrives, and the time in between varies from call to call. Without
+ * the margin, two calls granted exactly one window apart can arrive less than a window apart.
+ */
+export const QUOTA_SAFETY_MARGIN_MS = 500;
+
+/**
  * Intune quota pacing for this process: in-process windows, or windows shared by every replica through Redis
- * (REDIS_URL). Redis is loaded only when configured. A Redis that is down at start does not stop the gateway: the
+ * (REDIS_URL). A Redis that is down at start does not stop the gateway: the
  * pacer serves in-process and says so once (docs/quotas.md).
  */
 export async function createQuotaPacing(
@@ -16,13 +24,13 @@ export async function createQuotaPacing(
   log: FastifyBaseLogger,
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
+  const limits = { ...config.limits, windowMs: config.limits.windowMs + QUOTA_SAFETY_MARGIN_MS };
   const hooks = createQuotaMetrics(registry, (level, message, fields) =>
     log[level](fields ?? {}, message),
   );
-  if (!config.redisUrl) return createQuotaPacer({ limits: config.limits, hooks });
-  const { createRedisQuotaStore } = await import('./graph/quota/redis-store');
+  if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
   const store = createRedisQuotaStore({ url: config.redisUrl });
   if (!(await store.ready(1000)))
     log.warn('Redis for the quota windows is not answering yet: pacing in-process until it does');
-  return createQuotaPacer({ limits: config.limits, store, hooks });
+  return createQuotaPacer({ limits, store, hooks });
 }

@@ -1,0 +1,126 @@
+import { configurationId, createEmulatorToken } from '../../src/emulator';
+import { startHarness } from '../helpers/harness';
+import type { Harness } from '../helpers/harness';
+
+/**
+ * Quota pacing inside one gateway (in-process windows): what a caller sees when budget runs out, over real HTTP
+ * against the emulator, and what Graph was (not) sent.
+ */
+const c = configurationId('windows10-general');
+const APP = '0c0c0c0c-0000-4000-8000-00000000000c';
+const tokenFor = (tid: string, scopes = ['DeviceManagementConfiguration.ReadWrite.All']) =>
+  `Bearer ${createEmulatorToken(scopes, { tid, appid: APP })}`;
+const UPDATE = /* GraphQL */ `
+  mutation One($input: UpdateDeviceConfigurationUserStatusInput!) {
+    updateDeviceConfigurationUserStatus(input: $input) {
+      userStatus {
+        id
+      }
+    }
+  }
+`;
+const BULK = /* GraphQL */ `
+  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
+    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
+      userStatus {
+        id
+      }
+      error {
+        code
+        retryAfterSeconds
+      }
+    }
+  }
+`;
+const input = (id: string) => ({ deviceConfigurationId: c, userStatusId: id, status: 'COMPLIANT' });
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({
+    emulator: { quotas: { enabled: false } },
+    env: {
+      GRAPH_QUOTA_WINDOW_MS: '60000',
+      GRAPH_QUOTA_APP_WRITES: '3',
+      GRAPH_DEADLINE_MS: '800',
+    },
+  });
+});
+afterAll(() => harness.close());
+beforeEach(() => {
+  harness.emulator.reset();
+  for (let index = 0; index < 10; index += 1)
+    harness.emulator.store.put(c, { id: `q-${index}`, status: 'error' });
+});
+
+const patches = () =>
+  harness.emulator.requests.filter(
+    (request) => request.method === 'PATCH' || request.url.endsWith('$batch'),
+  );
+
+it('no budget before the deadline: THROTTLED with retryAfterSeconds, and nothing sent', async () => {
+  const auth = { authorization: tokenFor('11111111-0000-4000-8000-000000000001') };
+  for (const id of ['q-0', 'q-1', 'q-2']) {
+    const { body } = await harness.gateway.gql(UPDATE, { input: input(id) }, auth);
+    expect(body.errors).toBeUndefined();
+  }
+  const { body } = await harness.gateway.gql(UPDATE, { input: input('q-3') }, auth);
+  expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'THROTTLED' });
+  const seconds = body.errors?.[0]?.extensions?.retryAfterSeconds as number;
+  expect(seconds).toBeGreaterThan(50);
+  expect(seconds).toBeLessThanOrEqual(61);
+  expect(patches()).toHaveLength(3);
+});
+
+it('in a bulk mutation, the items that fit succeed and the rest are THROTTLED each', async () => {
+  const auth = { authorization: tokenFor('22222222-0000-4000-8000-000000000002') };
+  const { body } = await harness.gateway.gql(
+    BULK,
+    { inputs: ['q-0', 'q-1', 'q-2', 'q-3', 'q-4'].map(input) },
+    auth,
+  );
+  const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
+    error: { code: string } | null;
+  }>;
+  expect(results.map((result) => result.error?.code ?? 'ok')).toEqual([
+    'ok',
+    'ok',
+    'ok',
+    'THROTTLED',
+    'THROTTLED',
+  ]);
+  const sent = harness.emulator.requests.flatMap((request) =>
+    request.url.endsWith('$batch')
+      ? (JSON.parse(request.body) as { requests: unknown[] }).requests
+      : [request],
+  );
+  expect(sent).toHaveLength(3);
+});
+
+it('tenants are independent: another tenant is served while the first has no budget', async () => {
+  const first = { authorization: tokenFor('33333333-0000-4000-8000-000000000003') };
+  const second = { authorization: tokenFor('44444444-0000-4000-8000-000000000004') };
+  await harness.gateway.gql(BULK, { inputs: ['q-0', 'q-1', 'q-2'].map(input) }, first);
+  const { body } = await harness.gateway.gql(UPDATE, { input: input('q-5') }, second);
+  expect(body.errors).toBeUndefined();
+});
+
+it('calls Graph answers 403 give their budget back: a forged tenant claim cannot spend it', async () => {
+  const tid = '55555555-0000-4000-8000-000000000005';
+  const readOnly = { authorization: tokenFor(tid, ['DeviceManagementConfiguration.Read.All']) };
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { body } = await harness.gateway.gql(UPDATE, { input: input('q-6') }, readOnly);
+    expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  }
+  const { body } = await harness.gateway.gql(
+    UPDATE,
+    { input: input('q-7') },
+    { authorization: tokenFor(tid) },
+  );
+  expect(body.errors).toBeUndefined();
+});
+
+it('the quota metrics are exported', async () => {
+  const metrics = await (await fetch(harness.gateway.url.replace('/graphql', '/metrics'))).text();
+  expect(metrics).toMatch(/^intune_gateway_quota_wait_seconds_count\{kind="write"\} \d+/m);
+  expect(metrics).toMatch(/^intune_gateway_quota_refused_total\{kind="write"\} [1-9]/m);
+});
