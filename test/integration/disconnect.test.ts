@@ -61,7 +61,7 @@ it.each([
     client.abort();
     await call;
     // Past the Retry-After, and then some: nothing more arrived.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await new Promise((resolve) => setTimeout(resolve, 800));
     expect(harness.emulator.requests.map((request) => request.url)).toEqual(['/beta/$batch']);
   },
 );

@@ -109,6 +109,26 @@ describe('single calls: exact waits', () => {
     );
   });
 
+  it('Retry-After as an HTTP date waits until that second (moved here from a 2 s real-time test)', async () => {
+    const { client, sleeps } = clientWith([
+      () => ok(429, {}, { 'retry-after': new Date(1_000_000 + 3_000).toUTCString() }),
+      ok(200, { id: 's' }),
+    ]);
+    await client.request(GET);
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('a second Retry-After that would end past the deadline is not waited for', async () => {
+    const { client, sleeps, sent } = clientWith(
+      [ok(429, {}, { 'retry-after': '2.4' }), ok(429, {}, { 'retry-after': '2.4' })],
+      { deadlineMs: 3000 },
+    );
+    const error = await failure(client.request(GET));
+    expect(error).toMatchObject({ status: 429, retryAfterSeconds: 2.4 });
+    expect(sleeps).toEqual([2400]);
+    expect(sent).toHaveLength(2);
+  });
+
   it('a Retry-After beyond the deadline is not waited for: THROTTLED at once', async () => {
     const { client, sleeps } = clientWith([ok(429, {}, { 'retry-after': '20' })], {
       deadlineMs: 5000,
