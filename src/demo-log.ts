@@ -17,7 +17,8 @@ function formatValue(value: unknown): string {
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
   if (value && typeof value === 'object' && 'message' in value) {
     const { type, message } = value as { type?: unknown; message?: unknown };
-    return JSON.stringify(type ? `${String(type)}: ${String(message)}` : String(message));
+    const text = (part: unknown) => (typeof part === 'string' ? part : JSON.stringify(part));
+    return JSON.stringify(type ? `${text(type)}: ${text(message)}` : text(message));
   }
   return JSON.stringify(value);
 }
@@ -52,7 +53,8 @@ export function formatLogLine(line: string): string {
   const fields = Object.entries(entry)
     .filter(([key]) => !OMITTED.has(key))
     .flatMap(([key, value]) => flatten(key, value));
-  return [`${time} ${level} ${String(entry.msg ?? '')}`.trim(), ...fields].join('  ');
+  const message = typeof entry.msg === 'string' ? entry.msg : JSON.stringify(entry.msg ?? '');
+  return [`${time} ${level} ${message}`.trim(), ...fields].join('  ');
 }
 
 /** A pino destination that writes readable lines instead of JSON (the demo's output is for people). */

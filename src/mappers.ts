@@ -63,7 +63,7 @@ export function toGraphProperties(input: WritableInput, label = 'input'): GraphU
       throw badUserInput(`${label}.${name} cannot be null: leave it out to keep its value.`, name);
     if (value !== undefined) changes[graphName] = graphValue(name, value);
   }
-  return changes as GraphUserStatusChanges;
+  return changes;
 }
 
 /** The PATCH body; an empty PATCH is refused rather than spent against Intune's write quota. */

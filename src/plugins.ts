@@ -18,15 +18,16 @@ export function createObservabilityPlugin(
   metrics: GatewayMetrics,
 ): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
+    requestDidStart() {
       const started = process.hrtime.bigint();
-      return {
-        async willSendResponse({ contextValue, operationName, operation, response }) {
+      return Promise.resolve({
+        willSendResponse({ contextValue, operationName, operation, response }) {
           const errors =
             response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const codes = errors.map((error) =>
-            String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
-          );
+          const codes = errors.map((error) => {
+            const code = error.extensions?.code;
+            return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+          });
           const type = operation?.operation ?? null;
           const name = loggableOperationName(operationName);
           contextValue.summary.operationName = name;
@@ -44,8 +45,9 @@ export function createObservabilityPlugin(
             'graphql.error_codes': codes.join(','),
           });
           contextValue.span?.updateName(`graphql ${type ?? 'request'}${name ? ` ${name}` : ''}`);
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

@@ -75,7 +75,7 @@ async function createGraph(
 
 /** While draining, answers close their connection, so keep-alive clients cannot hold the shutdown open. */
 function registerLifecycle(app: FastifyInstance, lifecycle: Lifecycle, graph: GraphService) {
-  app.addHook('onReady', async () => lifecycle.markReady());
+  app.addHook('onReady', () => Promise.resolve(lifecycle.markReady()));
   app.addHook('onSend', async (_request, reply) => {
     if (lifecycle.draining) reply.header('connection', 'close');
   });
@@ -176,6 +176,8 @@ export async function createGatewayServer(
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const app: FastifyInstance = Fastify({
+    // pino's Logger and Fastify's base logger type differ only in generics.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the app's type changes
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,

@@ -30,7 +30,7 @@ function jwtClaims(token: string): TokenClaims | undefined {
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
     const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return typeof payload === 'object' && payload !== null ? (payload as TokenClaims) : undefined;
+    return typeof payload === 'object' && payload !== null ? payload : undefined;
   } catch {
     return undefined;
   }

@@ -129,6 +129,6 @@ export function parseFaultSpec(spec: string): FaultRule[] {
           );
         apply(rule, value);
       }
-      return rule as FaultRule;
+      return rule;
     });
 }

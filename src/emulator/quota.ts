@@ -166,5 +166,5 @@ export function parseQuotaPatch(input: unknown): Partial<QuotaSettings> {
         `quotas.${key} must be a whole number of at least 1, got ${JSON.stringify(value)}`,
       );
   }
-  return input as Partial<QuotaSettings>;
+  return input;
 }

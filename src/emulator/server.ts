@@ -173,7 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   baseUrl = `${origin}${EMULATOR_VERSION_ROOT}`;
-  const { store, faults, settings, quotas, requests, calls, configure, reset } = state;
+  const { store, faults, settings, quotas, requests, calls } = state;
 
   return {
     origin,
@@ -185,9 +185,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     quotas,
     requests,
     calls,
-    configure,
+    configure: (patch) => state.configure(patch),
     maxInWindow: (query = {}) => maxInWindow(calls, { windowMs: quotas.windowMs, ...query }),
-    reset,
+    reset: () => state.reset(),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

@@ -85,7 +85,7 @@ export function parseSettingsPatch(input: unknown): EmulatorSettingsPatch {
         `${key} must be one of ${allowed.map((choice) => JSON.stringify(choice)).join(', ')}, got ${JSON.stringify(value)}`,
       );
   }
-  return input as EmulatorSettingsPatch;
+  return input;
 }
 
 /** The settings a mode gives, with some of them overridden. */

@@ -42,7 +42,7 @@ export async function executeBatch(
   if (items.length === 0) return [];
   if (items.length === 1) return [await executeAlone(context, items[0]!)];
   const kind = items.some((item) => item.method === 'PATCH') ? 'write' : 'read';
-  const outcomes: ItemOutcome[] = new Array(items.length);
+  const outcomes = new Array<ItemOutcome>(items.length);
   const queue: Queued[] = items.map((item, index) => ({ index, item }));
   // Each chunk is as large as the budget allows (at most 20): the items that fit go, the rest wait for budget
   // or, when none frees up before the deadline, get the quota's THROTTLED each.
@@ -105,7 +105,7 @@ async function executeChunk(
   firstGrant: QuotaGrant | null,
 ): Promise<ItemOutcome[]> {
   const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
-  const outcomes: ItemOutcome[] = new Array(chunk.length);
+  const outcomes = new Array<ItemOutcome>(chunk.length);
   let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
   const { service, call, clock } = context;
   try {

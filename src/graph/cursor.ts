@@ -103,7 +103,7 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
     throw badCursor('is not a cursor this gateway gave out');
   if (skip !== undefined && !Number.isInteger(skip))
     throw badCursor('is not a cursor this gateway gave out');
-  const params = checkedParams(token ?? null, skip === undefined ? null : String(skip));
+  const params = checkedParams(token ?? null, typeof skip === 'number' ? String(skip) : null);
   if (
     !params ||
     !Number.isInteger(offset) ||

@@ -119,9 +119,10 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
       granted: plan.granted,
       waitMs: 0,
       at,
-      release: async (count) => {
+      release: (count) => {
         const n = releasable.take(count);
         if (n > 0) for (const log of windowLogs) unrecord(log, at, n);
+        return Promise.resolve();
       },
     };
   };
@@ -137,12 +138,13 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
     shared: false,
     takeNow,
     blockNow,
-    take: async (request) => takeNow(request),
-    block: async (identity, durationMs) => blockNow(identity, durationMs),
-    ping: async () => {},
-    close: async () => {
+    take: (request) => Promise.resolve(takeNow(request)),
+    block: (identity, durationMs) => Promise.resolve(blockNow(identity, durationMs)),
+    ping: () => Promise.resolve(),
+    close: () => {
       logs.clear();
       blocks.clear();
+      return Promise.resolve();
     },
     stats: () => {
       let entries = 0;

@@ -95,7 +95,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           for (const key of windowKeys) pipeline.zrem(key, ...gone);
           const results = await pipeline.exec();
           const failed = results?.find(([error]) => error);
-          if (failed) throw failed[0];
+          if (failed)
+            throw failed[0] instanceof Error ? failed[0] : new Error('Redis release failed');
         },
       };
     },
@@ -120,8 +121,9 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         redis.on('ready', onReady);
       });
     },
-    async close() {
+    close() {
       redis.disconnect();
+      return Promise.resolve();
     },
   };
 }
