@@ -16,7 +16,7 @@ class GraphAPI extends RESTDataSource {
     request.headers.authorization = this.token;
   }
   update(c: string, s: string, body: Record<string, unknown>) {
-    return this.patch(
+    return this.patch<Record<string, unknown>>(
       `deviceManagement/deviceConfigurations/${encodeURIComponent(c)}/userStatuses/${encodeURIComponent(s)}`,
       { body },
     );
@@ -60,9 +60,8 @@ const server = new ApolloServer<Context>({
 
 void startStandaloneServer(server, {
   listen: { port: Number(process.env.PORT ?? 0), host: '127.0.0.1' },
-  context: async ({ req }) => ({
-    dataSources: { graph: new GraphAPI(req.headers.authorization ?? '') },
-  }),
+  context: ({ req }) =>
+    Promise.resolve({ dataSources: { graph: new GraphAPI(req.headers.authorization ?? '') } }),
 }).then(({ url }) =>
   process.stdout.write(`${JSON.stringify({ port: Number(new URL(url).port) })}\n`),
 );

@@ -127,14 +127,15 @@ function transport(origin: string): { call: Call; close(): Promise<void> } {
 
 /** axios's pipeline alone: an adapter that answers at once, on a full `axios.create()` or a bare `Axios`. */
 function axiosPipeline(trimmed: boolean): Call {
-  const adapter: AxiosAdapter = async (config) => ({
-    data: '{}',
-    status: 200,
-    statusText: '',
-    headers: {},
-    config,
-    request: null,
-  });
+  const adapter: AxiosAdapter = (config) =>
+    Promise.resolve({
+      data: '{}',
+      status: 200,
+      statusText: '',
+      headers: {},
+      config,
+      request: null,
+    });
   const instance = trimmed
     ? new Axios({ adapter })
     : axios.create({ adapter, transformRequest: [], transformResponse: [] });
@@ -191,7 +192,11 @@ async function main(): Promise<void> {
     );
   }
   upstream.process.kill();
-  await Promise.all(Object.values(clients).map((client) => client.close()));
+  await Promise.all(
+    Object.values(clients).map(async (client) => {
+      await client.close(); // some close at once, some return a promise
+    }),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -62,7 +62,7 @@ export async function startBuiltGateway(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const logs: Array<Record<string, unknown>> = [];
-  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
@@ -133,7 +133,7 @@ export async function startScript(file: string, env: Record<string, string> = {}
   });
   const port = await new Promise<number>((resolve, reject) => {
     readline
-      .createInterface({ input: child.stdout! })
+      .createInterface({ input: child.stdout })
       .once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
   });

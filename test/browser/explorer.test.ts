@@ -114,13 +114,13 @@ async function storedText(page: Page): Promise<string> {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const open = indexedDB.open(info.name!);
         open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
+        open.onerror = () => reject(open.error ?? new Error(`cannot open ${info.name}`));
       });
       for (const store of Array.from(db.objectStoreNames)) {
         const records = await new Promise<unknown[]>((resolve, reject) => {
           const all = db.transaction(store).objectStore(store).getAll();
           all.onsuccess = () => resolve(all.result);
-          all.onerror = () => reject(all.error);
+          all.onerror = () => reject(all.error ?? new Error(`cannot read ${store}`));
         });
         parts.push(`${info.name}/${store}: ${JSON.stringify(records)}`);
       }

@@ -1,9 +1,45 @@
-/** What one plain HTTP call to the emulator got back. */
-export interface GraphCallResult {
+import type { EmulatorSettings, QuotaSettings } from '../../src/emulator';
+
+/** What one plain HTTP call to the emulator got back; `Body` is the JSON shape the caller expects. */
+export interface GraphCallResult<Body = unknown> {
   readonly status: number;
   readonly headers: Headers;
   /** Parsed JSON, or `undefined` for an empty body. */
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly body: Body;
+}
+
+/** Graph's error body. In Intune mode, `message` holds a JSON document of its own. */
+export interface GraphErrorBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly innerError: Readonly<Record<string, string>>;
+  };
+}
+
+/** One page of a Graph collection. */
+export interface GraphPage<Item = Record<string, unknown>> {
+  readonly value: Item[];
+  readonly '@odata.nextLink'?: string;
+}
+
+/** One answer in a `$batch` response. */
+export interface GraphBatchItem<ItemBody = unknown> {
+  readonly id: string;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: ItemBody;
+}
+
+/** A `$batch` response. */
+export interface GraphBatchBody<ItemBody = unknown> {
+  readonly responses: Array<GraphBatchItem<ItemBody>>;
+}
+
+/** The emulator admin API's answer to `GET` and `PATCH /settings`. */
+export interface EmulatorAdminState {
+  readonly settings: EmulatorSettings;
+  readonly quotas: QuotaSettings;
 }
 
 export interface GraphCallOptions {
@@ -11,12 +47,15 @@ export interface GraphCallOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** One real HTTP call (to the emulator or its admin API): `url` absolute, or relative to `base`. */
-export async function graphCall(
+/**
+ * One real HTTP call (to the emulator or its admin API): `url` absolute, or relative to `base`. `Body` names the
+ * JSON shape the test expects back (not checked here: the test's assertions check it).
+ */
+export async function graphCall<Body = unknown>(
   method: string,
   url: string,
   options: GraphCallOptions = {},
-): Promise<GraphCallResult> {
+): Promise<GraphCallResult<Body>> {
   const response = await fetch(url, {
     method,
     headers: {
@@ -29,6 +68,6 @@ export async function graphCall(
   return {
     status: response.status,
     headers: response.headers,
-    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    body: (text === '' ? undefined : JSON.parse(text)) as Body,
   };
 }

@@ -9,13 +9,13 @@ import type {
 
 export interface QuotaReplica {
   readonly pacer: QuotaPacer;
-  /** Takes with a deadline `deadlineIn` ms from now, by this replica's clock. */
-  take(
+  /** Takes with a deadline `deadlineIn` ms from now, by this replica's clock (a plain function: destructure it). */
+  readonly take: (
     identity: QuotaIdentity,
     kind: QuotaKind,
     max: number,
     deadlineIn?: number,
-  ): ReturnType<QuotaPacer['take']>;
+  ) => ReturnType<QuotaPacer['take']>;
   readonly skew: number;
 }
 

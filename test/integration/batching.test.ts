@@ -279,9 +279,9 @@ describe('bulk update', () => {
       userStatus: null,
       error: {
         code: 'NOT_FOUND',
-        message: expect.any(String),
+        message: expect.any(String) as unknown,
         status: 404,
-        requestId: expect.any(String),
+        requestId: expect.any(String) as unknown,
         retryAfterSeconds: null,
       },
     });
@@ -291,7 +291,7 @@ describe('bulk update', () => {
   it('101 inputs → BAD_USER_INPUT with nothing sent', async () => {
     const { body } = await harness.gateway.gql(BULK, { inputs: inputs(101) }, AUTH);
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('at most 100'),
+      message: expect.stringContaining('at most 100') as unknown,
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -302,7 +302,7 @@ describe('bulk update', () => {
     some[3] = { ...some[3]!, userStatusId: '../x' };
     const { body } = await harness.gateway.gql(BULK, { inputs: some }, AUTH);
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringMatching(/^inputs\[3\]\.userStatusId /),
+      message: expect.stringMatching(/^inputs\[3\]\.userStatusId /) as unknown,
       extensions: { code: 'BAD_USER_INPUT', index: 3 },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -315,12 +315,14 @@ describe('bulk update', () => {
       AUTH,
     );
     expect(empty.body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('inputs[2] has nothing to change'),
+      message: expect.stringContaining('inputs[2] has nothing to change') as unknown,
       extensions: { index: 2 },
     });
     const twice = await harness.gateway.gql(BULK, { inputs: [...inputs(2), inputs(1)[0]] }, AUTH);
     expect(twice.body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('inputs[2] names the same user status as inputs[0]'),
+      message: expect.stringContaining(
+        'inputs[2] names the same user status as inputs[0]',
+      ) as unknown,
     });
     expect(harness.emulator.requests).toHaveLength(0);
   });

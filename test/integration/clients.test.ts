@@ -141,7 +141,7 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
       hasNextPage: true,
       hasPreviousPage: false,
       startCursor: null,
-      endCursor: expect.any(String),
+      endCursor: expect.any(String) as unknown,
     });
     const second = (await page(first.pageInfo.endCursor)).body.data
       ?.deviceConfigurationUserStatuses as Page;

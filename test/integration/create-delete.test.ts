@@ -65,7 +65,7 @@ describe('create and delete on each path', () => {
           userDisplayName: 'Lee Gu',
           lastReportedDateTime: '2026-11-28T10:00:00.1234567+01:00',
         },
-        requestId: expect.any(String),
+        requestId: expect.any(String) as unknown,
       });
       const [post] = harness.emulator.requests;
       expect(post?.method).toBe('POST');
@@ -88,7 +88,7 @@ describe('create and delete on each path', () => {
       const deleted = await harness.gateway.gql(DELETE, { path, c, s: 'new-status' }, AUTH);
       expect(deleted.body.data?.deleteDeviceConfigurationUserStatus).toEqual({
         deletedId: 'new-status',
-        requestId: expect.any(String),
+        requestId: expect.any(String) as unknown,
       });
       expect(harness.emulator.requests[1]).toMatchObject({
         method: 'DELETE',

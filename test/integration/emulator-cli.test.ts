@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { graphCall } from '../helpers/graph-call';
+import type { EmulatorAdminState } from '../helpers/graph-call';
 
 const MAIN = path.join(__dirname, '..', '..', 'src', 'emulator', 'main.ts');
 
@@ -48,7 +49,7 @@ describe('npm run emulator (src/emulator/main.ts)', () => {
     running = emulator.child;
     const admin = await emulator.listening;
     expect(emulator.output()).toContain('Mode: intune; quotas: 10 writes / 3000 ms per app');
-    const { body } = await graphCall('GET', `${admin}/settings`);
+    const { body } = await graphCall<EmulatorAdminState>('GET', `${admin}/settings`);
     expect(body.settings).toMatchObject({ mode: 'intune', pageSize: 2, errors: 'intune' });
     expect(body.quotas).toEqual({
       enabled: true,
@@ -65,7 +66,9 @@ describe('npm run emulator (src/emulator/main.ts)', () => {
     running = emulator.child;
     const admin = await emulator.listening;
     expect(emulator.output()).toContain('Mode: friendly; quotas: off');
-    expect((await graphCall('GET', `${admin}/settings`)).body.quotas.enabled).toBe(false);
+    expect(
+      (await graphCall<EmulatorAdminState>('GET', `${admin}/settings`)).body.quotas.enabled,
+    ).toBe(false);
   }, 15000);
 
   it('refuses a bad setting with a clear message and exit code 2', async () => {

@@ -2,6 +2,7 @@ import { startEmulator } from '../../src/emulator';
 import type { Emulator } from '../../src/emulator';
 import { configurationId, userStatusId } from '../../src/emulator/store';
 import { graphCall } from '../helpers/graph-call';
+import type { GraphBatchBody, GraphErrorBody, GraphPage } from '../helpers/graph-call';
 
 const AUTH = { authorization: 'Bearer intune-mode-token-0001' };
 const c = configurationId('windows10-general');
@@ -10,13 +11,13 @@ const s0 = userStatusId('windows10-general', 0);
 const statuses = `/deviceManagement/deviceConfigurations/${c}/userStatuses`;
 
 let emulator: Emulator;
-const graph = (
+const graph = <Body = unknown>(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ) =>
-  graphCall(method, path.startsWith('http') ? path : `${emulator.baseUrl}${path}`, {
+  graphCall<Body>(method, path.startsWith('http') ? path : `${emulator.baseUrl}${path}`, {
     body,
     headers: { ...AUTH, ...headers },
   });
@@ -41,20 +42,20 @@ function stageSeven(): string[] {
 describe('Intune mode: lists', () => {
   it('ignores $top, pages at its own size and writes Intune-style nextLinks', async () => {
     const all = stageSeven();
-    const first = await graph('GET', `${statuses}?$top=2`);
+    const first = await graph<GraphPage<{ id: string }>>('GET', `${statuses}?$top=2`);
     expect(first.status).toBe(200);
     expect(first.body.value).toHaveLength(3);
     expect(first.body['@odata.nextLink']).toBe(
       `${emulator.baseUrl}/deviceManagement/deviceConfigurations('${C}')/userStatuses?$skiptoken=skipCount%3d3`,
     );
     const pages = [first.body.value.length];
-    const seen = first.body.value.map((item: { id: string }) => item.id);
-    let next: string | undefined = first.body['@odata.nextLink'];
+    const seen = first.body.value.map((item) => item.id);
+    let next = first.body['@odata.nextLink'];
     while (next) {
-      const page = await graph('GET', next);
+      const page = await graph<GraphPage<{ id: string }>>('GET', next);
       expect(page.status).toBe(200);
       pages.push(page.body.value.length);
-      seen.push(...page.body.value.map((item: { id: string }) => item.id));
+      seen.push(...page.body.value.map((item) => item.id));
       next = page.body['@odata.nextLink'];
     }
     expect(pages).toEqual([3, 3, 1]);
@@ -63,26 +64,29 @@ describe('Intune mode: lists', () => {
 
   it('keeps only its token in the link: $select must be sent again', async () => {
     stageSeven();
-    const first = await graph('GET', `${statuses}?$select=status`);
-    expect(Object.keys(first.body.value[0]).sort()).toEqual(['id', 'status']);
-    const next: string = first.body['@odata.nextLink'];
-    const bare = await graph('GET', next);
+    const first = await graph<GraphPage>('GET', `${statuses}?$select=status`);
+    expect(Object.keys(first.body.value[0]!).sort()).toEqual(['id', 'status']);
+    const next = first.body['@odata.nextLink']!;
+    const bare = await graph<GraphPage>('GET', next);
     expect(bare.body.value[0]).toHaveProperty('devicesCount');
-    const reselected = await graph('GET', `${next}&$select=status`);
-    expect(Object.keys(reselected.body.value[0]).sort()).toEqual(['id', 'status']);
+    const reselected = await graph<GraphPage>('GET', `${next}&$select=status`);
+    expect(Object.keys(reselected.body.value[0]!).sort()).toEqual(['id', 'status']);
   });
 
   it('honours the configured page size, $skip and the plain skip token', async () => {
     stageSeven();
     emulator.configure({ pageSize: 5 });
-    expect((await graph('GET', statuses)).body.value).toHaveLength(5);
-    expect((await graph('GET', `${statuses}?$skip=4`)).body.value).toHaveLength(3);
-    expect((await graph('GET', `${statuses}?$skiptoken=6`)).body.value).toHaveLength(1);
+    expect((await graph<GraphPage>('GET', statuses)).body.value).toHaveLength(5);
+    expect((await graph<GraphPage>('GET', `${statuses}?$skip=4`)).body.value).toHaveLength(3);
+    expect((await graph<GraphPage>('GET', `${statuses}?$skiptoken=6`)).body.value).toHaveLength(1);
   });
 
   it('ignores $filter: every status comes back', async () => {
-    const page = await graph('GET', `${statuses}?$filter=status eq 'compliant'`);
-    expect(page.body.value.map((item: { status: string }) => item.status)).toEqual([
+    const page = await graph<GraphPage<{ status: string }>>(
+      'GET',
+      `${statuses}?$filter=status eq 'compliant'`,
+    );
+    expect(page.body.value.map((item) => item.status)).toEqual([
       'compliant',
       'nonCompliant',
       'notApplicable',
@@ -91,7 +95,7 @@ describe('Intune mode: lists', () => {
 
   it('with filter "reject", refuses $filter with a wrapped 400 (a gateway must fall back)', async () => {
     emulator.configure({ filter: 'reject' });
-    const refused = await graph('GET', `${statuses}?$filter=status eq 'compliant'`);
+    const refused = await graph<GraphErrorBody>('GET', `${statuses}?$filter=status eq 'compliant'`);
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('InternalError');
     expect(innerMessage(refused.body)).toContain("Query option 'Filter' is not allowed.");
@@ -132,7 +136,7 @@ describe('Intune mode: keys as Intune and Graph spell them', () => {
 
 describe('Intune mode: errors', () => {
   it('wraps a service error: JSON in the message, a code that disagrees with the status', async () => {
-    const missing = await graph('GET', `${statuses}/nobody`, undefined, {
+    const missing = await graph<GraphErrorBody>('GET', `${statuses}/nobody`, undefined, {
       'client-request-id': 'caller-id-1',
     });
     expect(missing.status).toBe(404);
@@ -147,21 +151,21 @@ describe('Intune mode: errors', () => {
       `deviceConfigurationUserStatus 'nobody' was not found. - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: caller-id-1 - Url: https://fef.msua06.manage.microsoft.com/DeviceConfiguration_2502/StatelessDeviceConfigurationFEService/deviceManagement/deviceConfigurations('${C}')/userStatuses/nobody?api-version=5025-02-06`,
     );
     expect(missing.body.error.innerError).toEqual({
-      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) as unknown,
       'request-id': missing.headers.get('request-id'),
       'client-request-id': 'caller-id-1',
     });
   });
 
   it('wraps a 400 for a bad write as InternalError', async () => {
-    const bad = await graph('PATCH', `${statuses}/${s0}`, { status: 'sideways' });
+    const bad = await graph<GraphErrorBody>('PATCH', `${statuses}/${s0}`, { status: 'sideways' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('InternalError');
     expect(innerMessage(bad.body)).toMatch(/^Cannot convert the literal 'sideways'/);
   });
 
   it("leaves Graph's own errors plain (authentication, routing)", async () => {
-    const anonymous = await graphCall('GET', `${emulator.baseUrl}${statuses}`);
+    const anonymous = await graphCall<GraphErrorBody>('GET', `${emulator.baseUrl}${statuses}`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error).toMatchObject({
       code: 'InvalidAuthenticationToken',
@@ -203,7 +207,7 @@ describe('Intune mode: errors', () => {
       400,
     ],
   ])('%s: %s%s → %i', async (_name, key, segment, status) => {
-    const answer = await graph(
+    const answer = await graph<GraphErrorBody>(
       'GET',
       `/deviceManagement/deviceConfigurations/${configurationId(key)}${segment}/userStatuses`,
     );
@@ -217,7 +221,7 @@ describe('Intune mode: errors', () => {
 
   it('friendly mode keeps serving the uncast rootCertificate path', async () => {
     emulator.configure({ mode: 'friendly' });
-    const root = await graph(
+    const root = await graph<GraphPage>(
       'GET',
       `/deviceManagement/deviceConfigurations/${configurationId('ios-scep')}/rootCertificate/userStatuses`,
     );
@@ -229,7 +233,7 @@ describe('Intune mode: errors', () => {
 describe('Intune mode: faults', () => {
   it('a 429 fault comes without Retry-After, wrapped', async () => {
     emulator.faults.add({ method: 'GET', status: 429, times: 1 });
-    const throttled = await graph('GET', `${statuses}/${s0}`);
+    const throttled = await graph<GraphErrorBody>('GET', `${statuses}/${s0}`);
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBeNull();
     expect(throttled.body.error.code).toBe('TooManyRequests');
@@ -245,7 +249,7 @@ describe('Intune mode: faults', () => {
   ] as const)('%s mode, fault %i → %s, wrapped %s', async (mode, status, code, wrapped) => {
     emulator.configure({ mode });
     emulator.faults.add({ status, retryAfter: '1', times: 1 });
-    const failed = await graph('GET', `${statuses}/${s0}`);
+    const failed = await graph<GraphErrorBody>('GET', `${statuses}/${s0}`);
     expect(failed.status).toBe(status);
     expect(failed.headers.get('retry-after')).toBe('1');
     expect(failed.body.error.code).toBe(code);
@@ -255,7 +259,7 @@ describe('Intune mode: faults', () => {
 
 describe('Intune mode: $batch', () => {
   const batch = (requests: unknown[], headers: Record<string, string> = {}) =>
-    graph('POST', '/$batch', { requests }, headers);
+    graph<GraphBatchBody<GraphErrorBody>>('POST', '/$batch', { requests }, headers);
 
   it('wraps item errors and gives each item its own request id', async () => {
     emulator.faults.add({ method: 'GET', path: '/throttled', status: 429, times: 1 });
@@ -277,17 +281,15 @@ describe('Intune mode: $batch', () => {
       { id: '4', method: 'GET', url: `${statuses}/throttled` },
     ]);
     expect(answer.status).toBe(200);
-    type Item = { id: string; status: number; headers: Record<string, string>; body?: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const byId: Record<string, Item> = Object.fromEntries(
-      (answer.body.responses as Item[]).map((item) => [item.id, item]),
-    );
+    const byId = Object.fromEntries(answer.body.responses.map((item) => [item.id, item]));
     expect([byId['1']!.status, byId['2']!.status, byId['3']!.status, byId['4']!.status]).toEqual([
       404, 404, 204, 429,
     ]);
     expect(byId['3']!.body).toBeUndefined();
     expect(byId['4']!.headers['Retry-After']).toBeUndefined();
     const envelopeId = answer.headers.get('request-id');
-    const [one, two, four] = [byId['1']!, byId['2']!, byId['4']!].map((item) => item.body.error);
+    const errorOf = (id: string) => byId[id]!.body!.error;
+    const [one, two, four] = [errorOf('1'), errorOf('2'), errorOf('4')];
     expect(one.code).toBe('InternalError');
     expect(innerMessage({ error: one })).toContain('Activity ID: item-1');
     expect(one.innerError['client-request-id']).toBe('item-1');
@@ -301,16 +303,13 @@ describe('Intune mode: $batch', () => {
 describe('friendly mode: $batch', () => {
   it('plain item errors, each with its own request id', async () => {
     emulator.configure({ mode: 'friendly' });
-    const answer = await graph('POST', '/$batch', {
+    const answer = await graph<GraphBatchBody<GraphErrorBody>>('POST', '/$batch', {
       requests: [
         { id: 'a', method: 'GET', url: `${statuses}/nobody` },
         { id: 'b', method: 'GET', url: `${statuses}/other` },
       ],
     });
-    type ItemError = { code: string; innerError: Record<string, string> };
-    const errors = (answer.body.responses as Array<{ body: { error: ItemError } }>).map(
-      (item) => item.body.error,
-    );
+    const errors = answer.body.responses.map((item) => item.body!.error);
     expect(errors.map((error) => error.code)).toEqual(['ResourceNotFound', 'ResourceNotFound']);
     const ids = errors.map((error) => error.innerError['request-id']);
     expect(new Set([...ids, answer.headers.get('request-id')]).size).toBe(3);

@@ -1,7 +1,13 @@
 import { INTUNE_QUOTAS, createEmulatorToken, startEmulator } from '../../src/emulator';
-import type { Emulator } from '../../src/emulator';
+import type { Emulator, FaultRule, QuotaCall } from '../../src/emulator';
 import { configurationId, userStatusId } from '../../src/emulator/store';
 import { graphCall } from '../helpers/graph-call';
+import type {
+  EmulatorAdminState,
+  GraphBatchBody,
+  GraphErrorBody,
+  GraphPage,
+} from '../helpers/graph-call';
 
 const SCOPES = ['DeviceManagementConfiguration.ReadWrite.All'];
 const bearer = (tid: string, appid: string) => ({
@@ -20,15 +26,15 @@ const QUOTAS = { windowMs: 1000, appWrites: 3, tenantWrites: 5, appCalls: 6, ten
 const clock = { now: 1_000_000 };
 let emulator: Emulator;
 
-const patch = (auth: Record<string, string>, index = 0) =>
-  graphCall('PATCH', `${emulator.baseUrl}${status(index)}`, {
+const patch = <Body = unknown>(auth: Record<string, string>, index = 0) =>
+  graphCall<Body>('PATCH', `${emulator.baseUrl}${status(index)}`, {
     body: { status: 'compliant' },
     headers: auth,
   });
 const get = (auth: Record<string, string>, index = 0) =>
   graphCall('GET', `${emulator.baseUrl}${status(index)}`, { headers: auth });
-const admin = (method: string, path: string, body?: unknown) =>
-  graphCall(method, `${emulator.adminUrl}${path}`, { body });
+const admin = <Body = unknown>(method: string, path: string, body?: unknown) =>
+  graphCall<Body>(method, `${emulator.adminUrl}${path}`, { body });
 
 beforeAll(async () => {
   emulator = await startEmulator({ quotas: QUOTAS, now: () => clock.now });
@@ -53,7 +59,7 @@ describe('emulator quotas', () => {
   it('refuse the write past the per-app limit with 429 and the exact Retry-After', async () => {
     for (let index = 0; index < 3; index += 1) expect((await patch(T1A1, index)).status).toBe(200);
     clock.now += 250;
-    const refused = await patch(T1A1);
+    const refused = await patch<GraphErrorBody>(T1A1);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('0.75');
     expect(refused.body.error).toMatchObject({ code: 'TooManyRequests' });
@@ -69,7 +75,7 @@ describe('emulator quotas', () => {
     expect((await patch(T2A1)).status).toBe(200); // another tenant, same app id
     expect((await patch(T1A2)).status).toBe(200); // same tenant, another app: 4 of 5
     expect((await patch(T1A2)).status).toBe(200); // 5 of 5
-    const tenantFull = await patch(T1A3);
+    const tenantFull = await patch<GraphErrorBody>(T1A3);
     expect(tenantFull.status).toBe(429);
     expect(tenantFull.body.error.message).toContain('tenantWrites');
   });
@@ -91,18 +97,12 @@ describe('emulator quotas', () => {
       headers: { 'Content-Type': 'application/json' },
       body: { status: 'error' },
     }));
-    const answer = await graphCall('POST', `${emulator.baseUrl}/$batch`, {
+    const answer = await graphCall<GraphBatchBody>('POST', `${emulator.baseUrl}/$batch`, {
       body: { requests },
       headers: T1A1,
     });
     expect(answer.status).toBe(200);
-    const items = (
-      answer.body.responses as Array<{
-        id: string;
-        status: number;
-        headers: Record<string, string>;
-      }>
-    ).sort((a, b) => Number(a.id) - Number(b.id));
+    const items = answer.body.responses.sort((a, b) => Number(a.id) - Number(b.id));
     expect(items.map((item) => item.status)).toEqual([200, 200, 200, 429, 429]);
     expect(items[3]!.headers['Retry-After']).toBe('1');
     expect(emulator.calls.map((call) => [call.batched, call.refused, call.status])).toEqual([
@@ -194,10 +194,10 @@ describe('emulator quotas', () => {
     expect(bare.status).toBe(429);
     expect(bare.headers.get('retry-after')).toBeNull();
     emulator.configure({ throttleRetryAfter: true });
-    const wrapped = await patch(T1A1);
+    const wrapped = await patch<GraphErrorBody>(T1A1);
     expect(wrapped.headers.get('retry-after')).toBe('1');
     expect(wrapped.body.error.code).toBe('TooManyRequests');
-    expect(JSON.parse(wrapped.body.error.message as string)).toMatchObject({ _version: 3 });
+    expect(JSON.parse(wrapped.body.error.message)).toMatchObject({ _version: 3 });
   });
 });
 
@@ -219,7 +219,7 @@ describe('emulator admin API', () => {
   it('reads the call log and its window maximum', async () => {
     for (let index = 0; index < 4; index += 1) await patch(T1A1, index);
     await get(T2A1);
-    const calls = await admin('GET', '/calls?tenant=t1&kind=write');
+    const calls = await admin<{ calls: QuotaCall[] }>('GET', '/calls?tenant=t1&kind=write');
     expect(calls.status).toBe(200);
     expect(calls.body.calls).toHaveLength(4);
     expect(calls.body.calls[3]).toMatchObject({
@@ -238,12 +238,14 @@ describe('emulator admin API', () => {
       windowMs: 1000,
       kind: 'any',
     });
-    expect((await admin('GET', '/calls/max-in-window?windowMs=1')).body.max).toBe(4);
+    expect((await admin<{ max: number }>('GET', '/calls/max-in-window?windowMs=1')).body.max).toBe(
+      4,
+    );
     expect((await admin('GET', '/calls/max-in-window?kind=read')).status).toBe(400);
   });
 
   it('switches mode and quotas at runtime, and validates', async () => {
-    const changed = await admin('PATCH', '/settings', {
+    const changed = await admin<EmulatorAdminState>('PATCH', '/settings', {
       mode: 'intune',
       pageSize: 2,
       quotas: { appWrites: 1 },
@@ -255,24 +257,24 @@ describe('emulator admin API', () => {
     expect((await patch(T1A1)).status).toBe(204);
     expect((await patch(T1A1)).status).toBe(429);
     const list = await get(T2A1).then(() =>
-      graphCall(
+      graphCall<GraphPage>(
         'GET',
         `${emulator.baseUrl}/deviceManagement/deviceConfigurations/${c}/userStatuses?$top=1`,
         { headers: T2A1 },
       ),
     );
     expect(list.body.value).toHaveLength(2);
-    const invalid = await admin('PATCH', '/settings', { mode: 'strict' });
+    const invalid = await admin<GraphErrorBody>('PATCH', '/settings', { mode: 'strict' });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.message).toContain('mode must be one of');
-    expect((await admin('GET', '/settings')).body.settings.mode).toBe('intune');
+    expect((await admin<EmulatorAdminState>('GET', '/settings')).body.settings.mode).toBe('intune');
   });
 
   it('resets, manages fault switches, and is never recorded as a Graph request', async () => {
     expect(
       (await admin('POST', '/faults', { spec: 'GET /userStatuses/ status=503 times=1' })).status,
     ).toBe(201);
-    expect((await admin('GET', '/faults')).body.faults).toEqual([
+    expect((await admin<{ faults: FaultRule[] }>('GET', '/faults')).body.faults).toEqual([
       { method: 'GET', path: '/userStatuses/', status: 503, times: 1 },
     ]);
     expect((await get(T1A1)).status).toBe(503);

@@ -47,9 +47,9 @@ describe('Graph error statuses map through one table', () => {
         status,
         code: graphCode,
         message: `Emulated fault: HTTP ${status}.`,
-        requestId: expect.stringMatching(GUID),
+        requestId: expect.stringMatching(GUID) as unknown,
         clientRequestId: harness.emulator.requests[0]?.headers['client-request-id'],
-        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
       },
     });
     expect(JSON.stringify(body)).not.toMatch(/stacktrace|innerError|x-ms-ags-diagnostic/);
@@ -85,7 +85,12 @@ describe('Graph error statuses map through one table', () => {
     const { body } = await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code,
-      graph: { status, code: null, message: null, requestId: expect.stringMatching(GUID) },
+      graph: {
+        status,
+        code: null,
+        message: null,
+        requestId: expect.stringMatching(GUID) as unknown,
+      },
     });
     expect(JSON.stringify(body)).not.toMatch(/<html|Bad Gateway/);
   });
@@ -117,7 +122,11 @@ describe('Graph error statuses map through one table', () => {
     // Graph did answer: its status and request id are what a support case needs.
     const answered = {
       code: 'UPSTREAM_ERROR',
-      graph: expect.objectContaining({ status: 200, requestId: expect.any(String), code: null }),
+      graph: expect.objectContaining({
+        status: 200,
+        requestId: expect.any(String) as unknown,
+        code: null,
+      }) as unknown,
     };
     expect(html.body.errors?.[0]?.extensions).toEqual(answered);
     expect(array.body.errors?.[0]?.extensions).toEqual(answered);

@@ -40,7 +40,7 @@ describe('ids that could change the URL are refused before any request leaves', 
       AUTH,
     );
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringMatching(/^deviceConfigurationId /),
+      message: expect.stringMatching(/^deviceConfigurationId /) as unknown,
       extensions: { code: 'BAD_USER_INPUT', argument: 'deviceConfigurationId' },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -50,7 +50,7 @@ describe('ids that could change the URL are refused before any request leaves', 
     const { body } = await harness.gateway.gql(GET_QUERY, { c, s: id }, AUTH);
     expect(body.data).toEqual({ deviceConfigurationUserStatus: null });
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringMatching(/^userStatusId /),
+      message: expect.stringMatching(/^userStatusId /) as unknown,
       extensions: { code: 'BAD_USER_INPUT', argument: 'userStatusId' },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -80,7 +80,7 @@ describe('the PATCH body', () => {
       AUTH,
     );
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining(`input.${field} cannot be null`),
+      message: expect.stringContaining(`input.${field} cannot be null`) as unknown,
       extensions: { code: 'BAD_USER_INPUT', argument: field },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -106,7 +106,7 @@ describe('the PATCH body', () => {
       AUTH,
     );
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('nothing to change'),
+      message: expect.stringContaining('nothing to change') as unknown,
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -199,7 +199,7 @@ describe('DateTimeOffset', () => {
     );
     expect(status).toBe(400);
     expect(body.errors?.[0]).toMatchObject({
-      message: expect.stringContaining('DateTimeOffset'),
+      message: expect.stringContaining('DateTimeOffset') as unknown,
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect(harness.emulator.requests).toHaveLength(0);
@@ -248,9 +248,12 @@ describe('answers Graph sends', () => {
       userDisplayName: 'Nestor Wilke',
     });
     const warning = harness.gateway.logs
-      .map((line) => JSON.parse(line))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((entry) => entry.graphStatus === 'quantumCompliant');
-    expect(warning).toMatchObject({ level: 40, msg: expect.stringContaining('UNKNOWN') });
+    expect(warning).toMatchObject({
+      level: 40,
+      msg: expect.stringContaining('UNKNOWN') as unknown,
+    });
   });
 
   it('properties Graph leaves out come back null', async () => {

@@ -113,7 +113,7 @@ describe('SIGTERM', () => {
     expect(JSON.parse(output.trim())).toMatchObject({
       level: 60,
       variable: 'GRAPH_TIMEOUT_MS',
-      msg: expect.stringContaining('GRAPH_TIMEOUT_MS must be a whole number'),
+      msg: expect.stringContaining('GRAPH_TIMEOUT_MS must be a whole number') as unknown,
     });
   });
 });

@@ -112,7 +112,7 @@ describe('logs', () => {
       method: 'POST',
       url: '/graphql',
       statusCode: 200,
-      durationMs: expect.any(Number),
+      durationMs: expect.any(Number) as unknown,
       operationName: 'Mixed',
       errorCodes: ['NOT_FOUND'],
       graphRequestIds: [expect.stringMatching(/^[0-9a-f-]{36}$/)],
@@ -146,7 +146,7 @@ describe('tracing', () => {
       'graph.variant': 'DEVICE_CONFIGURATION',
       'http.response.status_code': 200,
       'graph.attempts': 1,
-      'graph.request_id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'graph.request_id': expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
     });
     expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(TOKEN);
   });

@@ -54,8 +54,8 @@ describe('updateDeviceConfigurationUserStatus on each path', () => {
         authorization: `Bearer ${TOKEN}`,
         accept: 'application/json',
         'content-type': 'application/json',
-        'user-agent': expect.stringMatching(/^intune-graphql-gateway\/\d+\.\d+\.\d+/),
-        'client-request-id': expect.stringMatching(GUID),
+        'user-agent': expect.stringMatching(/^intune-graphql-gateway\/\d+\.\d+\.\d+/) as unknown,
+        'client-request-id': expect.stringMatching(GUID) as unknown,
       });
       expect(body.data?.updateDeviceConfigurationUserStatus).toEqual({
         userStatus: {
@@ -66,7 +66,7 @@ describe('updateDeviceConfigurationUserStatus on each path', () => {
           userPrincipalName: 'AlexW@contoso.onmicrosoft.com',
           devicesCount: 7,
         },
-        requestId: expect.stringMatching(GUID),
+        requestId: expect.stringMatching(GUID) as unknown,
         clientRequestId: request?.headers['client-request-id'],
       });
       expect(harness.emulator.store.statusesOf(configurationId(targetKey)).get(s)?.status).toBe(

@@ -205,7 +205,13 @@ describe('upstream faults', () => {
     const answered = fault.status === 200 && 'body' in fault && fault.body !== 'oversized';
     expect(body.errors?.[0]?.extensions).toEqual(
       answered
-        ? { code, graph: expect.objectContaining({ status: 200, requestId: expect.any(String) }) }
+        ? {
+            code,
+            graph: expect.objectContaining({
+              status: 200,
+              requestId: expect.any(String) as unknown,
+            }) as unknown,
+          }
         : { code },
     );
     expect(harness.emulator.requests).toHaveLength(calls);

@@ -130,9 +130,9 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
     });
     const devicesServer = await startStandaloneServer(devices, {
       listen: { port: 0, host: '127.0.0.1' },
-      context: async ({ req }) => {
+      context: ({ req }) => {
         devicesAuthorization.push(req.headers.authorization);
-        return {};
+        return Promise.resolve({});
       },
     });
     stops.push(() => devices.stop());
@@ -151,16 +151,17 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
       buildService: ({ url }) =>
         new RemoteGraphQLDataSource<{ authorization?: string }>({
           url,
-          willSendRequest({ request, context }) {
-            if (context.authorization)
-              request.http?.headers.set('authorization', context.authorization);
+          willSendRequest(options) {
+            // A caller's operation (not a health check or a schema load) carries the caller's context.
+            if ('incomingRequestContext' in options && options.context.authorization)
+              options.request.http?.headers.set('authorization', options.context.authorization);
           },
         }),
     });
     const router = new ApolloServer({ gateway });
     const routerServer = await startStandaloneServer(router, {
       listen: { port: 0, host: '127.0.0.1' },
-      context: async ({ req }) => ({ authorization: req.headers.authorization }),
+      context: ({ req }) => Promise.resolve({ authorization: req.headers.authorization }),
     });
     stops.push(() => router.stop());
     gatewayUrl = routerServer.url;
@@ -207,7 +208,7 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
       hasNextPage: true,
       hasPreviousPage: false,
       startCursor: null,
-      endCursor: expect.any(String),
+      endCursor: expect.any(String) as unknown,
     });
     expect(body.data?.managedDevices).toEqual({
       edges: DEVICES.map((node) => ({ node })),
@@ -238,7 +239,7 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?.deviceConfigurationUserStatuses).toEqual({
-      nodes: [{ id: expect.any(String) }],
+      nodes: [{ id: expect.any(String) as unknown }],
       pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
     });
   });

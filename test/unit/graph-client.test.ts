@@ -11,11 +11,11 @@ function fakeClock(random = 0.5) {
   const clock: GraphClock = {
     now: () => now,
     random: () => random,
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw cancelledError();
+    sleep: (ms, signal) => {
+      if (signal?.aborted) return Promise.reject(cancelledError());
       sleeps.push(ms);
       now += ms;
-      if (signal?.aborted) throw cancelledError();
+      return Promise.resolve();
     },
   };
   return { clock, sleeps, advance: (ms: number) => (now += ms) };
@@ -27,13 +27,13 @@ type Answer = HttpOutcome | ((request: HttpRequest) => HttpOutcome);
 function scriptedTransport(answers: Answer[]) {
   const sent: HttpRequest[] = [];
   const transport: HttpTransport = {
-    send: async (request) => {
+    send: (request) => {
       sent.push(request);
       const answer = answers.shift();
-      if (!answer) throw new Error('unexpected request');
-      return typeof answer === 'function' ? answer(request) : answer;
+      if (!answer) return Promise.reject(new Error('unexpected request'));
+      return Promise.resolve(typeof answer === 'function' ? answer(request) : answer);
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   return { transport, sent };
 }

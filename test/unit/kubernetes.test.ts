@@ -4,11 +4,50 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config';
 
 const DIR = path.join(__dirname, '..', '..', 'deploy', 'kubernetes');
-interface Manifest {
+/** The parts of each manifest kind these tests read (what the YAML is expected to hold, checked below). */
+type Labels = Record<string, string>;
+interface LabelSelector {
+  matchLabels: Labels;
+}
+interface Container {
+  args: string[];
+  env: Array<{ name: string; value: string }>;
+  ports: unknown[];
+  readinessProbe: { httpGet: unknown };
+  livenessProbe: { httpGet: unknown };
+  resources: { requests: unknown; limits: Record<string, unknown> };
+  securityContext: unknown;
+  lifecycle: { preStop: { sleep: { seconds: number } } };
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext: unknown;
+  automountServiceAccountToken: boolean;
+  terminationGracePeriodSeconds: number;
+}
+interface Specs {
+  Deployment: {
+    selector: LabelSelector;
+    template: { metadata: { labels: Labels }; spec: PodSpec };
+  };
+  Service: {
+    selector: Labels;
+    ports: Array<{ name: string; port: number; targetPort: number | string }>;
+  };
+  NetworkPolicy: {
+    podSelector: LabelSelector;
+    policyTypes: string[];
+    ingress: unknown[];
+    egress: Array<{ to: unknown[]; ports: unknown[] }>;
+  };
+  HorizontalPodAutoscaler: { scaleTargetRef: unknown; minReplicas: number; maxReplicas: number };
+  PodDisruptionBudget: { selector: LabelSelector; minAvailable: number };
+}
+interface Manifest<Spec = unknown> {
   apiVersion: string;
   kind: string;
   metadata: { name: string };
-  spec: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  spec: Spec;
 }
 const GATEWAY = 'intune-graphql-gateway';
 const REDIS = 'intune-graphql-gateway-redis';
@@ -16,19 +55,19 @@ const manifests: Manifest[] = readdirSync(DIR)
   .filter((file) => file.endsWith('.yaml'))
   .flatMap((file) => parseAllDocuments(readFileSync(path.join(DIR, file), 'utf8')))
   .map((document) => document.toJS() as Manifest);
-const byKind = (kind: string, name = GATEWAY) => {
+const byKind = <Kind extends keyof Specs>(kind: Kind, name = GATEWAY) => {
   const found = manifests.filter(
     (manifest) => manifest.kind === kind && manifest.metadata.name === name,
   );
   expect(found).toHaveLength(1);
-  return found[0]!;
+  return found[0] as Manifest<Specs[Kind]>;
 };
 
 describe('deploy/kubernetes', () => {
   const deployment = byKind('Deployment');
-  const labels = deployment.spec.template.metadata.labels as Record<string, string>;
+  const labels = deployment.spec.template.metadata.labels;
   const pod = deployment.spec.template.spec;
-  const container = pod.containers[0];
+  const container = pod.containers[0]!;
 
   it('has a Deployment, a Service, an HPA, a PDB and a NetworkPolicy for the gateway, and a Redis for its quotas', () => {
     const names = manifests.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata.name}`).sort();
@@ -46,8 +85,8 @@ describe('deploy/kubernetes', () => {
 
   it('the gateway shares its quota windows through the Redis, reachable from its pods only', () => {
     const redis = byKind('Deployment', REDIS);
-    const redisLabels = redis.spec.template.metadata.labels as Record<string, string>;
-    const redisContainer = redis.spec.template.spec.containers[0];
+    const redisLabels = redis.spec.template.metadata.labels;
+    const redisContainer = redis.spec.template.spec.containers[0]!;
     const service = byKind('Service', REDIS);
     expect(redisLabels).toMatchObject(redis.spec.selector.matchLabels);
     expect(redisLabels).toMatchObject(service.spec.selector);
@@ -56,7 +95,7 @@ describe('deploy/kubernetes', () => {
     expect(service.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis' }]);
     expect(container.env).toContainEqual({
       name: 'REDIS_URL',
-      value: `redis://${REDIS}:${service.spec.ports[0].port}`,
+      value: `redis://${REDIS}:${service.spec.ports[0]!.port}`,
     });
     // No persistence: the windows live 20 s; refuse writes when full rather than forget calls.
     expect(redisContainer.args.join(' ')).toMatch(
@@ -81,8 +120,8 @@ describe('deploy/kubernetes', () => {
 
   it('sets resources and a locked-down security context', () => {
     expect(container.resources.requests).toEqual({
-      cpu: expect.any(String),
-      memory: expect.any(String),
+      cpu: expect.any(String) as unknown,
+      memory: expect.any(String) as unknown,
     });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
     expect(pod.securityContext).toMatchObject({
@@ -99,14 +138,7 @@ describe('deploy/kubernetes', () => {
 
   // The settings the gateway would run with: the container's environment through the gateway's own loadConfig.
   const effective = () =>
-    loadConfig(
-      Object.fromEntries(
-        (container.env as Array<{ name: string; value: string }>).map((entry) => [
-          entry.name,
-          entry.value,
-        ]),
-      ),
-    );
+    loadConfig(Object.fromEntries(container.env.map((entry) => [entry.name, entry.value])));
 
   it('drains for at least one operation deadline: SHUTDOWN_TIMEOUT_MS >= GRAPH_DEADLINE_MS', () => {
     const config = effective();
@@ -115,7 +147,7 @@ describe('deploy/kubernetes', () => {
 
   it('gives in-flight requests time to finish: grace period > preStop + both timeouts', () => {
     const config = effective();
-    const preStopSeconds = container.lifecycle.preStop.sleep.seconds as number;
+    const preStopSeconds = container.lifecycle.preStop.sleep.seconds;
     const longestMs = Math.max(config.shutdownTimeoutMs, config.graphDeadlineMs);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + longestMs / 1000);
   });
@@ -130,7 +162,7 @@ describe('deploy/kubernetes', () => {
     const policy = byKind('NetworkPolicy');
     expect(policy.spec.podSelector.matchLabels).toEqual(labels);
     expect(policy.spec.policyTypes).toEqual(['Egress']);
-    const rules = policy.spec.egress as Array<{ to: unknown[]; ports: unknown[] }>;
+    const rules = policy.spec.egress;
     // Every rule names both where and which ports: an empty `to` or `ports` would open everything.
     for (const rule of rules) {
       expect(rule.to.length).toBeGreaterThan(0);
@@ -162,13 +194,13 @@ describe('deploy/kubernetes', () => {
     expect(rules[2]!.to).toHaveLength(1);
     expect(redis.spec.template.metadata.labels).toMatchObject(redisPods!.podSelector.matchLabels);
     expect(redisPods!.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': REDIS });
-    expect(byKind('Service', REDIS).spec.ports[0].port).toBe(6379);
+    expect(byKind('Service', REDIS).spec.ports[0]!.port).toBe(6379);
   });
 
   it('the Service, HPA and PDB point at the Deployment and its pods', () => {
     const service = byKind('Service');
     expect(service.spec.selector).toEqual(labels);
-    expect(service.spec.ports[0].targetPort).toBe('http');
+    expect(service.spec.ports[0]!.targetPort).toBe('http');
     const hpa = byKind('HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toEqual({
       apiVersion: 'apps/v1',

@@ -34,10 +34,10 @@ function setup(limits: QuotaLimits | null = LIMITS) {
   const pacer = createQuotaPacer({
     limits,
     now: () => clock.now,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       sleeps.push(ms);
       clock.now += ms;
-      return true;
+      return Promise.resolve(true);
     },
     hooks,
   });
@@ -212,13 +212,13 @@ describe('createQuotaPacer: deadline', () => {
     const slow = createQuotaPacer({
       limits: LIMITS,
       now: () => clock.now,
-      sleep: async (ms) => {
+      sleep: (ms) => {
         clock.now += ms;
         if (!blocked) {
           blocked = true;
           slow.block(A, clock.now + 5_000);
         }
-        return true;
+        return Promise.resolve(true);
       },
     });
     await slow.take({ identity: A, kind: 'write', max: 2, deadline: clock.now + 30_000 });

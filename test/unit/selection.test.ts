@@ -1,4 +1,4 @@
-import { Kind, buildSchema, execute, parse } from 'graphql';
+import { Kind, buildSchema, executeSync, parse } from 'graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { selectedFields } from '../../src/selection';
 
@@ -16,7 +16,7 @@ function seen(document: string, field: 'item' | 'page', path: string[] = []): st
     fields = selectedFields(info, path);
     return null;
   };
-  execute({ schema, document: parse(document), rootValue: { [field]: capture } });
+  executeSync({ schema, document: parse(document), rootValue: { [field]: capture } });
   return fields.sort();
 }
 
@@ -74,7 +74,7 @@ describe('selectedFields', () => {
       });
     }
     let fields: string[] = [];
-    execute({
+    executeSync({
       schema,
       document,
       rootValue: {
