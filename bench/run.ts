@@ -7,6 +7,7 @@
  * loads it as a fourth target in the same rounds; it prints the comparison and writes
  * bench/results/compare-latest.json, leaving BENCHMARKS.md alone.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -243,7 +244,7 @@ async function run(ref: string | null, refBuild: RefBuild | null): Promise<void>
       memory: { rssIdleMb: rssIdle, rssAfterLoadMb: rssAfterLoad },
       ...(ref && refBuild ? { compare: { ref, label: refBuild.label } } : {}),
     };
-    const report = renderReport(results);
+    const report = withQuotaCosts(renderReport(results));
     console.log(report);
     const folder =
       mode === 'smoke'
@@ -257,6 +258,20 @@ async function run(ref: string | null, refBuild: RefBuild | null): Promise<void>
   } finally {
     for (const child of children) child.process.kill('SIGTERM');
   }
+}
+
+/**
+ * Quota pacing's own cost (quotas off, in-process, and through a real Redis), from bench/quota-micro.ts in a
+ * process of its own, appended to a full or quick run's report; the smoke run and --compare skip it.
+ */
+function withQuotaCosts(report: string): string {
+  if (mode === 'smoke' || compareRef(process.argv)) return report;
+  const output = execFileSync(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(__dirname, 'quota-micro.ts')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return `${report}\n\nQuota pacing alone (bench/quota-micro.ts):\n\n\`\`\`\n${output.trim()}\n\`\`\`\n`;
 }
 
 async function main(): Promise<void> {
