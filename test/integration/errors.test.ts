@@ -70,7 +70,9 @@ describe('Graph error statuses map through one table', () => {
     harness.emulator.faults.add({ status: 429, retryAfter: inTenSeconds });
     const { body } = await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
     const seconds = body.errors?.[0]?.extensions?.retryAfterSeconds as number;
-    expect(seconds).toBeGreaterThan(7);
+    // An HTTP date has whole seconds, and a loaded machine may take a few to answer: what matters is that the
+    // figure comes from the date (about 9 s away when sent), not from a default.
+    expect(seconds).toBeGreaterThan(5);
     expect(seconds).toBeLessThanOrEqual(10);
   });
 
