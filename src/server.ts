@@ -16,6 +16,7 @@ import { createHttpTransport } from './graph/http';
 import { createListSupport } from './graph/lists';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
+import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
 import { createLogger } from './logging';
 import { createQuotaPacing } from './quota';
 import { createMetrics } from './metrics';
@@ -90,18 +91,20 @@ function documentText(request: FastifyRequest): unknown {
     : undefined;
 }
 
-/** Documents over the limit are refused before Apollo parses them. */
+/** Documents over the length limit, or nested deeper than the parser can take, are refused before parsing. */
 function registerDocumentLengthLimit(app: FastifyInstance, maxLength: number) {
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return undefined;
     const text = documentText(request);
-    if (typeof text !== 'string' || text.length <= maxLength) return undefined;
-    return graphqlErrorReply(
-      reply,
-      400,
-      'GRAPHQL_VALIDATION_FAILED',
-      `The document is longer than ${maxLength} characters.`,
-    );
+    if (typeof text !== 'string') return undefined;
+    const problem =
+      text.length > maxLength
+        ? `The document is longer than ${maxLength} characters.`
+        : documentNestingExceeds(text)
+          ? `The document is nested more than ${MAX_DOCUMENT_NESTING} levels deep.`
+          : null;
+    if (!problem) return undefined;
+    return graphqlErrorReply(reply, 400, 'GRAPHQL_VALIDATION_FAILED', problem);
   });
 }
 

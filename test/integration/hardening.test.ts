@@ -87,6 +87,17 @@ describe('hostile GraphQL is refused before execution, with nothing sent to Grap
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
+  it('a document nested 3,000 levels deep: a clear 400, not a stack overflow in the parser', async () => {
+    const deep = `{ ${'a { '.repeat(3000)}b${' }'.repeat(3000)} }`;
+    const { status, body } = await harness.gateway.gql(deep, {}, AUTH);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'The document is nested more than 200 levels deep.',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
   it('a request body over 1 MB → HTTP 413', async () => {
     const { status, body } = await harness.gateway.post(
       { query: GET_QUERY, variables: { c, s, padding: 'x'.repeat(1024 * 1024) } },
