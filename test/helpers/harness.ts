@@ -8,6 +8,8 @@ import type { Emulator, EmulatorOptions } from '../../src/emulator/server';
 import { createLogger } from '../../src/logging';
 import { createGatewayServer } from '../../src/server';
 
+export { waitFor } from './wait';
+
 export interface GraphQLResponse {
   readonly status: number;
   readonly body: {
@@ -63,18 +65,6 @@ export function checkTokenHygiene(): void {
     );
     if (leaked.length > 0)
       throw new Error(`A bearer token was written to the logs: ${leaked.length} token(s)`);
-  }
-}
-
-/** Polls until `check` holds (or throws its last failure after `timeoutMs`): no fixed sleeps in tests. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 2000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`waitFor: still false after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -145,6 +135,25 @@ export const UPDATE_MUTATION = readFileSync(
   path.join(__dirname, '..', '..', 'examples', 'operations', 'update.graphql'),
   'utf8',
 );
+
+/** A bulk update selecting every field of a result, for tests of what each item gets. */
+export const BULK_MUTATION = /* GraphQL */ `
+  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
+    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
+      userStatus {
+        id
+        status
+      }
+      error {
+        code
+        message
+        status
+        requestId
+        retryAfterSeconds
+      }
+    }
+  }
+`;
 
 export const GET_QUERY = /* GraphQL */ `
   query Get($path: UserStatusPath, $c: ID!, $s: ID!) {

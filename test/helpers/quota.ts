@@ -7,6 +7,36 @@ import type {
   QuotaPacerOptions,
 } from '../../src/graph/quota';
 
+export { waitFor } from './wait';
+
+/** Small windows for the pure store and pacer tests (fake clocks). */
+export const UNIT_LIMITS: QuotaLimits = {
+  windowMs: 1_000,
+  appWrites: 2,
+  tenantWrites: 3,
+  appCalls: 4,
+  tenantCalls: 6,
+};
+/** Two apps of one tenant, and another tenant. */
+export const A: QuotaIdentity = {
+  tenant: '11111111-1111-1111-1111-111111111111',
+  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
+};
+export const A2: QuotaIdentity = { tenant: A.tenant, app: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb' };
+export const B: QuotaIdentity = { tenant: '22222222-2222-2222-2222-222222222222', app: A.app };
+
+/** Windows short enough for real-time tests against a real Redis. */
+export const REDIS_LIMITS: QuotaLimits = {
+  windowMs: 300,
+  appWrites: 4,
+  tenantWrites: 6,
+  appCalls: 8,
+  tenantCalls: 12,
+};
+export const TENANT = '11111111-1111-4111-8111-111111111111';
+export const APP_1: QuotaIdentity = { tenant: TENANT, app: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' };
+export const APP_2: QuotaIdentity = { tenant: TENANT, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' };
+
 export interface QuotaReplica {
   readonly pacer: QuotaPacer;
   /** Takes with a deadline `deadlineIn` ms from now, by this replica's clock (a plain function: destructure it). */
@@ -40,13 +70,4 @@ export function createQuotaReplicas(redisUrl: () => string, limits: QuotaLimits)
   };
   const closeAll = () => Promise.all(made.splice(0).map((pacer) => pacer.close()));
   return { replica, closeAll };
-}
-
-/** Polls `condition` every 20 ms until it holds; throws after `timeoutMs`. */
-export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

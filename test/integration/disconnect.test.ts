@@ -1,5 +1,5 @@
 import { configurationId, userStatusId } from '../../src/emulator';
-import { AUTH, startHarness, waitFor } from '../helpers/harness';
+import { AUTH, startHarness, waitFor, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 /**
@@ -17,15 +17,6 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 beforeEach(() => harness.emulator.reset());
 
-const BULK = /* GraphQL */ `
-  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-      error {
-        code
-      }
-    }
-  }
-`;
 const READS = `{ ${ids
   .map(
     (id, index) =>
@@ -38,7 +29,7 @@ it.each([
     'bulk PATCHes',
     'PATCH',
     {
-      query: BULK,
+      query: BULK_MUTATION,
       variables: {
         inputs: ids.map((id) => ({ deviceConfigurationId: c, userStatusId: id, status: 'ERROR' })),
       },

@@ -1,4 +1,4 @@
-import { AUTH, GET_QUERY, startGateway } from '../helpers/harness';
+import { AUTH, GET_QUERY, startGateway, BULK_MUTATION } from '../helpers/harness';
 import type { Gateway } from '../helpers/harness';
 import { batchOf, startStandIn } from '../helpers/standin';
 import type { StandIn } from '../helpers/standin';
@@ -28,23 +28,6 @@ beforeEach(() => {
   upstream.script();
 });
 
-const BULK = /* GraphQL */ `
-  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-      userStatus {
-        id
-        status
-      }
-      error {
-        code
-        message
-        status
-        requestId
-        retryAfterSeconds
-      }
-    }
-  }
-`;
 const LIST = /* GraphQL */ `
   query List($c: ID!, $first: Int, $after: String) {
     deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: $first, after: $after) {
@@ -79,7 +62,11 @@ describe('hostile ids', () => {
 
   it('the same GUID in two cases is one user status: refused before anything is sent', async () => {
     const id = 'abcdef01-2345-6789-abcd-ef0123456789';
-    const { body } = await gateway.gql(BULK, { inputs: inputs(id, id.toUpperCase()) }, AUTH);
+    const { body } = await gateway.gql(
+      BULK_MUTATION,
+      { inputs: inputs(id, id.toUpperCase()) },
+      AUTH,
+    );
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1 });
     expect(upstream.received).toHaveLength(0);
   });
@@ -96,7 +83,7 @@ describe('hostile answers', () => {
     });
 
     upstream.script(batchOf(() => ({ status: 429, headers: { 'Retry-After': huge }, body: {} })));
-    const bulk = await gateway.gql(BULK, { inputs: inputs('s1', 's2') }, AUTH);
+    const bulk = await gateway.gql(BULK_MUTATION, { inputs: inputs('s1', 's2') }, AUTH);
     const results = bulk.body.data?.updateDeviceConfigurationUserStatuses as Array<{
       error: Record<string, unknown>;
     }>;
@@ -108,7 +95,7 @@ describe('hostile answers', () => {
 
   it('a batch item with status 1e308 is an upstream error, not a broken Int', async () => {
     upstream.script(batchOf(() => ({ status: 1e308, body: { id: 'x' } })));
-    const { body } = await gateway.gql(BULK, { inputs: inputs('s1', 's2') }, AUTH);
+    const { body } = await gateway.gql(BULK_MUTATION, { inputs: inputs('s1', 's2') }, AUTH);
     expect(body.errors).toBeUndefined();
     const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
       error: Record<string, unknown>;
@@ -158,7 +145,7 @@ describe('hostile answers', () => {
         },
       })),
     );
-    const { body } = await gateway.gql(BULK, { inputs: inputs('s1', 's2') }, AUTH);
+    const { body } = await gateway.gql(BULK_MUTATION, { inputs: inputs('s1', 's2') }, AUTH);
     const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
       error: Record<string, unknown>;
     }>;

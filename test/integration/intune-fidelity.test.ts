@@ -1,6 +1,6 @@
 import { configurationId, userStatusId } from '../../src/emulator';
 import type { EmulatorMode } from '../../src/emulator';
-import { AUTH, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { AUTH, UPDATE_MUTATION, startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 /**
@@ -215,22 +215,6 @@ describe('$batch as Intune answers it', () => {
   afterAll(() => harness.close());
   beforeEach(() => harness.emulator.reset());
 
-  const BULK = /* GraphQL */ `
-    mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-      updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-        userStatus {
-          id
-          status
-        }
-        error {
-          code
-          status
-          requestId
-        }
-      }
-    }
-  `;
-
   it('a throttled batch is re-sent with Retry-Attempt: 1; a failed item reports its own request id', async () => {
     harness.emulator.faults.add({
       method: 'PATCH',
@@ -245,7 +229,7 @@ describe('$batch as Intune answers it', () => {
       status: 'COMPLIANT',
     }));
     harness.emulator.store.put(c, { id: 'user-a', status: 'error' });
-    const { body } = await harness.gateway.gql(BULK, { inputs }, AUTH);
+    const { body } = await harness.gateway.gql(BULK_MUTATION, { inputs }, AUTH);
     const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
       userStatus: unknown;
       error: { code: string; requestId: string | null } | null;

@@ -1,5 +1,5 @@
 import { configurationId, createEmulatorToken } from '../../src/emulator';
-import { startHarness } from '../helpers/harness';
+import { startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 /**
@@ -15,19 +15,6 @@ const UPDATE = /* GraphQL */ `
     updateDeviceConfigurationUserStatus(input: $input) {
       userStatus {
         id
-      }
-    }
-  }
-`;
-const BULK = /* GraphQL */ `
-  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-      userStatus {
-        id
-      }
-      error {
-        code
-        retryAfterSeconds
       }
     }
   }
@@ -74,7 +61,7 @@ it('no budget before the deadline: THROTTLED with retryAfterSeconds, and nothing
 it('in a bulk mutation, the items that fit succeed and the rest are THROTTLED each', async () => {
   const auth = { authorization: tokenFor('22222222-0000-4000-8000-000000000002') };
   const { body } = await harness.gateway.gql(
-    BULK,
+    BULK_MUTATION,
     { inputs: ['q-0', 'q-1', 'q-2', 'q-3', 'q-4'].map(input) },
     auth,
   );
@@ -99,7 +86,7 @@ it('in a bulk mutation, the items that fit succeed and the rest are THROTTLED ea
 it('tenants are independent: another tenant is served while the first has no budget', async () => {
   const first = { authorization: tokenFor('33333333-0000-4000-8000-000000000003') };
   const second = { authorization: tokenFor('44444444-0000-4000-8000-000000000004') };
-  await harness.gateway.gql(BULK, { inputs: ['q-0', 'q-1', 'q-2'].map(input) }, first);
+  await harness.gateway.gql(BULK_MUTATION, { inputs: ['q-0', 'q-1', 'q-2'].map(input) }, first);
   const { body } = await harness.gateway.gql(UPDATE, { input: input('q-5') }, second);
   expect(body.errors).toBeUndefined();
 });

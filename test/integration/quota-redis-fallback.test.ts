@@ -1,22 +1,11 @@
 import { createQuotaPacer, createRedisQuotaStore } from '../../src/graph/quota';
-import type { QuotaIdentity, QuotaLimits, QuotaPacer } from '../../src/graph/quota';
-import { createQuotaReplicas, waitFor } from '../helpers/quota';
+import type { QuotaPacer } from '../../src/graph/quota';
+import { APP_1, APP_2, REDIS_LIMITS, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 
-const LIMITS: QuotaLimits = {
-  windowMs: 300,
-  appWrites: 4,
-  tenantWrites: 6,
-  appCalls: 8,
-  tenantCalls: 12,
-};
-const TENANT = '11111111-1111-4111-8111-111111111111';
-const APP_1: QuotaIdentity = { tenant: TENANT, app: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' };
-const APP_2: QuotaIdentity = { tenant: TENANT, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' };
-
 let redis: TestRedis;
-const { replica, closeAll } = createQuotaReplicas(() => redis.url, LIMITS);
+const { replica, closeAll } = createQuotaReplicas(() => redis.url, REDIS_LIMITS);
 const pacers: QuotaPacer[] = [];
 
 beforeAll(async () => {
@@ -73,7 +62,7 @@ describe('Redis unreachable or frozen', () => {
     const { events, hooks } = recorder();
     const store = createRedisQuotaStore({ url: 'redis://127.0.0.1:1' });
     expect(await store.ready(100)).toBe(false);
-    const pacer = createQuotaPacer({ limits: LIMITS, store, hooks });
+    const pacer = createQuotaPacer({ limits: REDIS_LIMITS, store, hooks });
     pacers.push(pacer);
     for (let i = 0; i < 3; i += 1) {
       const started = Date.now();

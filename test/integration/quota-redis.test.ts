@@ -1,24 +1,13 @@
 import Redis from 'ioredis';
 import { isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
-import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaOutcome } from '../../src/graph/quota';
-import { createQuotaReplicas, waitFor } from '../helpers/quota';
+import type { QuotaIdentity, QuotaKind, QuotaOutcome } from '../../src/graph/quota';
+import { APP_1, APP_2, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 
-const LIMITS: QuotaLimits = {
-  windowMs: 300,
-  appWrites: 4,
-  tenantWrites: 6,
-  appCalls: 8,
-  tenantCalls: 12,
-};
-const TENANT = '11111111-1111-4111-8111-111111111111';
-const APP_1: QuotaIdentity = { tenant: TENANT, app: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa' };
-const APP_2: QuotaIdentity = { tenant: TENANT, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' };
-
 let redis: TestRedis;
 let inspector: Redis;
-const { replica, closeAll } = createQuotaReplicas(() => redis.url, LIMITS);
+const { replica, closeAll } = createQuotaReplicas(() => redis.url, REDIS_LIMITS);
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -48,7 +37,7 @@ function overLimit(grants: readonly Grant[], limit: number): string[] {
   const times = grants
     .flatMap((grant) => Array<number>(grant.count).fill(grant.atUs))
     .sort((a, b) => a - b);
-  const windowUs = LIMITS.windowMs * 1_000;
+  const windowUs = REDIS_LIMITS.windowMs * 1_000;
   const crowded: string[] = [];
   for (let i = 0; i + limit < times.length; i += 1)
     if (times[i + limit]! - times[i]! < windowUs)
@@ -94,12 +83,12 @@ describe('Redis quota store shared by replicas', () => {
         (grant) => (!identity || grant.identity === identity) && (!kind || grant.kind === kind),
       );
     expect({
-      app1Writes: overLimit(of(APP_1, 'write'), LIMITS.appWrites),
-      app2Writes: overLimit(of(APP_2, 'write'), LIMITS.appWrites),
-      tenantWrites: overLimit(of(null, 'write'), LIMITS.tenantWrites),
-      app1Calls: overLimit(of(APP_1, null), LIMITS.appCalls),
-      app2Calls: overLimit(of(APP_2, null), LIMITS.appCalls),
-      tenantCalls: overLimit(of(null, null), LIMITS.tenantCalls),
+      app1Writes: overLimit(of(APP_1, 'write'), REDIS_LIMITS.appWrites),
+      app2Writes: overLimit(of(APP_2, 'write'), REDIS_LIMITS.appWrites),
+      tenantWrites: overLimit(of(null, 'write'), REDIS_LIMITS.tenantWrites),
+      app1Calls: overLimit(of(APP_1, null), REDIS_LIMITS.appCalls),
+      app2Calls: overLimit(of(APP_2, null), REDIS_LIMITS.appCalls),
+      tenantCalls: overLimit(of(null, null), REDIS_LIMITS.tenantCalls),
     }).toEqual({
       app1Writes: [],
       app2Writes: [],
@@ -110,7 +99,7 @@ describe('Redis quota store shared by replicas', () => {
     });
     // The budget was used, not just respected: over 1.2 s (4 windows), the tenant's 6 writes per window.
     const writes = of(null, 'write').reduce((sum, grant) => sum + grant.count, 0);
-    expect(writes).toBeGreaterThanOrEqual(LIMITS.tenantWrites * 3);
+    expect(writes).toBeGreaterThanOrEqual(REDIS_LIMITS.tenantWrites * 3);
     expect(refused).toBeGreaterThan(0);
   });
 
@@ -133,17 +122,17 @@ describe('Redis quota store shared by replicas', () => {
   it('release gives budget back to every replica', async () => {
     const [one, two] = await Promise.all([replica(), replica()]);
     const grant = await one.take(APP_1, 'write', 10);
-    expect(grant).toMatchObject({ granted: LIMITS.appWrites, shared: true });
+    expect(grant).toMatchObject({ granted: REDIS_LIMITS.appWrites, shared: true });
     expect(await two.take(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
     if (!isQuotaGrant(grant)) throw new Error('expected a grant');
     const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
     grant.release(1);
-    await waitFor(async () => (await inspector.zcard(key)) === LIMITS.appWrites - 1);
+    await waitFor(async () => (await inspector.zcard(key)) === REDIS_LIMITS.appWrites - 1);
     grant.release();
     await waitFor(async () => (await inspector.zcard(key)) === 0);
     expect(await inspector.zcard(`igg:q:{${TENANT}}:c`)).toBe(0);
     const again = await two.take(APP_1, 'write', 10, 100);
-    expect(again).toMatchObject({ granted: LIMITS.appWrites, shared: true });
+    expect(again).toMatchObject({ granted: REDIS_LIMITS.appWrites, shared: true });
     expect((again as { waitedMs: number }).waitedMs).toBeLessThan(50);
   });
 

@@ -4,6 +4,7 @@ import { configurationId } from '../../src/emulator';
 import Redis from 'ioredis';
 import { startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
+import { BULK_MUTATION } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 
@@ -27,19 +28,6 @@ const APP = '0c0c0c0c-0000-4000-8000-00000000000c';
 const token = (tid: string) =>
   createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], { tid, appid: APP });
 const c = configurationId('windows10-general');
-const BULK = /* GraphQL */ `
-  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-      userStatus {
-        id
-      }
-      error {
-        code
-        retryAfterSeconds
-      }
-    }
-  }
-`;
 const UPDATE = /* GraphQL */ `
   mutation One($input: UpdateDeviceConfigurationUserStatusInput!) {
     updateDeviceConfigurationUserStatus(input: $input) {
@@ -110,7 +98,7 @@ it('a bulk load spread over three replicas: every item succeeds, no 429, the win
   reset();
   const results = await Promise.all(
     replicas.map((replica, index) =>
-      gql(replica, BULK, { inputs: inputs(`r${index}`, 5) }, TENANT_A),
+      gql(replica, BULK_MUTATION, { inputs: inputs(`r${index}`, 5) }, TENANT_A),
     ),
   );
   const items = results.flatMap(
@@ -127,7 +115,7 @@ it('a bulk load spread over three replicas: every item succeeds, no 429, the win
 
 it('a second tenant is served at once while the first is saturated', async () => {
   reset();
-  const saturating = gql(replicas[0]!, BULK, { inputs: inputs('r0', 10) }, TENANT_A);
+  const saturating = gql(replicas[0]!, BULK_MUTATION, { inputs: inputs('r0', 10) }, TENANT_A);
   await new Promise((resolve) => setTimeout(resolve, 200));
   const started = Date.now();
   const other = await gql(
@@ -190,12 +178,12 @@ it('no token text in any Redis key or member', async () => {
 it('Redis killed mid-run: requests keep succeeding on in-process windows', async () => {
   reset();
   await redis.kill();
-  const result = await gql(replicas[2]!, BULK, { inputs: inputs('r2', 4) }, TENANT_B);
+  const result = await gql(replicas[2]!, BULK_MUTATION, { inputs: inputs('r2', 4) }, TENANT_B);
   const items = result.data?.updateDeviceConfigurationUserStatuses as Array<{ error: unknown }>;
   expect(items.filter((item) => item.error !== null)).toEqual([]);
   expect(emulator.calls.filter((call) => call.refused)).toEqual([]);
   // One warning, however many calls it served in-process.
-  await gql(replicas[2]!, BULK, { inputs: inputs('r2', 3) }, TENANT_B);
+  await gql(replicas[2]!, BULK_MUTATION, { inputs: inputs('r2', 3) }, TENANT_B);
   const warnings = replicas[2]!.logs.filter((line) =>
     String(line.msg).startsWith('quota store unreachable'),
   );

@@ -3,19 +3,8 @@ import {
   createQuotaPacer,
   QuotaStoreTimeoutError,
 } from '../../src/graph/quota';
-import type { QuotaIdentity, QuotaLimits, QuotaStore } from '../../src/graph/quota';
-
-const LIMITS: QuotaLimits = {
-  windowMs: 1_000,
-  appWrites: 2,
-  tenantWrites: 3,
-  appCalls: 4,
-  tenantCalls: 6,
-};
-const A: QuotaIdentity = {
-  tenant: '11111111-1111-1111-1111-111111111111',
-  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
-};
+import type { QuotaStore } from '../../src/graph/quota';
+import { UNIT_LIMITS, A } from '../helpers/quota';
 
 /**
  * A shared store that can be made to fail or hang: a real in-process store behind a switch, standing in for
@@ -47,7 +36,7 @@ function setup() {
   const events: string[] = [];
   const errors: unknown[] = [];
   const pacer = createQuotaPacer({
-    limits: LIMITS,
+    limits: UNIT_LIMITS,
     store: shared.store,
     storeTimeoutMs: 200,
     probeIntervalMs: 1_000,
@@ -122,7 +111,7 @@ describe('createQuotaPacer with a shared store', () => {
     pacer.block(A, Date.now() + 700);
     await jest.advanceTimersByTimeAsync(0);
     expect(
-      await shared.inner.take({ identity: A, kind: 'read', max: 1, limits: LIMITS }),
+      await shared.inner.take({ identity: A, kind: 'read', max: 1, limits: UNIT_LIMITS }),
     ).toMatchObject({ granted: 0, waitMs: 700 });
     shared.state.mode = 'down';
     const outcome = take();
@@ -137,7 +126,7 @@ describe('createQuotaPacer with a shared store', () => {
     grant.release();
     await jest.advanceTimersByTimeAsync(0);
     expect(
-      await shared.inner.take({ identity: A, kind: 'write', max: 5, limits: LIMITS }),
+      await shared.inner.take({ identity: A, kind: 'write', max: 5, limits: UNIT_LIMITS }),
     ).toMatchObject({ granted: 2 });
   });
 });

@@ -1,25 +1,12 @@
 import { createMemoryQuotaStore, quotaKeys, quotaWindows } from '../../src/graph/quota';
-import type { QuotaIdentity, QuotaKind, QuotaLimits } from '../../src/graph/quota';
-
-const LIMITS: QuotaLimits = {
-  windowMs: 1_000,
-  appWrites: 2,
-  tenantWrites: 3,
-  appCalls: 4,
-  tenantCalls: 6,
-};
-const A: QuotaIdentity = {
-  tenant: '11111111-1111-1111-1111-111111111111',
-  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
-};
-const A2: QuotaIdentity = { tenant: A.tenant, app: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb' };
-const B: QuotaIdentity = { tenant: '22222222-2222-2222-2222-222222222222', app: A.app };
+import type { QuotaIdentity, QuotaKind } from '../../src/graph/quota';
+import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 function setup() {
   const clock = { now: 10_000 };
   const store = createMemoryQuotaStore({ now: () => clock.now });
   const take = (identity: QuotaIdentity, kind: QuotaKind, max = 1) =>
-    store.takeNow({ identity, kind, max, limits: LIMITS });
+    store.takeNow({ identity, kind, max, limits: UNIT_LIMITS });
   return { clock, store, take };
 }
 
@@ -147,18 +134,18 @@ describe('createMemoryQuotaStore', () => {
     expect(keys.block).toBe(`igg:q:{${A.tenant}}:${A.app}:b`);
     const unsafe = quotaKeys({ tenant: 'eyJhbGciOi}{:secret', app: 'Bearer x' });
     expect(unsafe.block).toMatch(/^igg:q:\{sha256:[0-9a-f]{64}\}:sha256:[0-9a-f]{64}:b$/);
-    expect(quotaWindows(LIMITS, 'write').map((window) => [window.id, keys.window(window)])).toEqual(
-      [
-        ['appWrites', `igg:q:{${A.tenant}}:${A.app}:w`],
-        ['tenantWrites', `igg:q:{${A.tenant}}:w`],
-        ['appCalls', `igg:q:{${A.tenant}}:${A.app}:c`],
-        ['tenantCalls', `igg:q:{${A.tenant}}:c`],
-      ],
-    );
-    expect(quotaWindows(LIMITS, 'read').map((window) => window.id)).toEqual([
+    expect(
+      quotaWindows(UNIT_LIMITS, 'write').map((window) => [window.id, keys.window(window)]),
+    ).toEqual([
+      ['appWrites', `igg:q:{${A.tenant}}:${A.app}:w`],
+      ['tenantWrites', `igg:q:{${A.tenant}}:w`],
+      ['appCalls', `igg:q:{${A.tenant}}:${A.app}:c`],
+      ['tenantCalls', `igg:q:{${A.tenant}}:c`],
+    ]);
+    expect(quotaWindows(UNIT_LIMITS, 'read').map((window) => window.id)).toEqual([
       'appCalls',
       'tenantCalls',
     ]);
-    expect(quotaWindows(LIMITS, 'write').map((window) => window.limit)).toEqual([2, 3, 4, 6]);
+    expect(quotaWindows(UNIT_LIMITS, 'write').map((window) => window.limit)).toEqual([2, 3, 4, 6]);
   });
 });

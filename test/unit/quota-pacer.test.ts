@@ -7,23 +7,10 @@ import type {
   QuotaOutcome,
   QuotaPacer,
 } from '../../src/graph/quota';
-
-const LIMITS: QuotaLimits = {
-  windowMs: 1_000,
-  appWrites: 2,
-  tenantWrites: 3,
-  appCalls: 4,
-  tenantCalls: 6,
-};
-const A: QuotaIdentity = {
-  tenant: '11111111-1111-1111-1111-111111111111',
-  app: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa',
-};
-const A2: QuotaIdentity = { tenant: A.tenant, app: 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb' };
-const B: QuotaIdentity = { tenant: '22222222-2222-2222-2222-222222222222', app: A.app };
+import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /** A fake clock that sleeps advance instantly; every sleep is recorded. */
-function setup(limits: QuotaLimits | null = LIMITS) {
+function setup(limits: QuotaLimits | null = UNIT_LIMITS) {
   const clock = { now: 50_000 };
   const sleeps: number[] = [];
   const events: string[] = [];
@@ -168,9 +155,9 @@ describe('createQuotaPacer: waits', () => {
   });
 
   it.each([
-    ['a zero limit', { ...LIMITS, appWrites: 0 }],
-    ['a fractional window', { ...LIMITS, windowMs: 0.5 }],
-    ['a negative limit', { ...LIMITS, tenantCalls: -1 }],
+    ['a zero limit', { ...UNIT_LIMITS, appWrites: 0 }],
+    ['a fractional window', { ...UNIT_LIMITS, windowMs: 0.5 }],
+    ['a negative limit', { ...UNIT_LIMITS, tenantCalls: -1 }],
   ])('refuses to start with %s', (_name, limits) => {
     expect(() => createQuotaPacer({ limits })).toThrow(RangeError);
   });
@@ -210,7 +197,7 @@ describe('createQuotaPacer: deadline', () => {
     const clock = { now: 50_000 };
     let blocked = false;
     const slow = createQuotaPacer({
-      limits: LIMITS,
+      limits: UNIT_LIMITS,
       now: () => clock.now,
       sleep: (ms) => {
         clock.now += ms;
@@ -251,7 +238,7 @@ describe('createQuotaPacer: cancellation and independence', () => {
   it('aborting while it waits cancels the wait and takes nothing', async () => {
     jest.useFakeTimers({ now: 50_000 });
     try {
-      const pacer = createQuotaPacer({ limits: LIMITS });
+      const pacer = createQuotaPacer({ limits: UNIT_LIMITS });
       await pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + 30_000 });
       const controller = new AbortController();
       const waiting = pacer.take({
@@ -277,7 +264,7 @@ describe('createQuotaPacer: cancellation and independence', () => {
   it('with real timers (faked), a waiting take resolves exactly when its window frees', async () => {
     jest.useFakeTimers({ now: 50_000 });
     try {
-      const pacer = createQuotaPacer({ limits: LIMITS });
+      const pacer = createQuotaPacer({ limits: UNIT_LIMITS });
       await pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + 30_000 });
       let outcome: QuotaOutcome | undefined;
       void pacer
@@ -296,7 +283,7 @@ describe('createQuotaPacer: cancellation and independence', () => {
     const clock = { now: 50_000 };
     const pending: (() => void)[] = [];
     const pacer: QuotaPacer = createQuotaPacer({
-      limits: LIMITS,
+      limits: UNIT_LIMITS,
       now: () => clock.now,
       sleep: (ms) =>
         new Promise((resolve) => pending.push(() => ((clock.now += ms), resolve(true)))),
