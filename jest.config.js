@@ -2,14 +2,16 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
+  // Jest compiles and evaluates every module afresh for each test file: Apollo, Fastify, graphql-js, undici and the
+  // emulator cost about half a second of CPU each time. So the specs (test/unit, test/integration) run through a few
+  // runner files (test/suites), one `describe` per spec; `npm run test:spec -- <name>` runs specs one file each.
   // Browser tests need Chromium (`npm run test:browser`); the bench smoke run takes 10 s (`npm run test:bench`): CI runs both.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', '<rootDir>/test/bench/'],
+  testMatch: ['<rootDir>/test/suites/*.test.ts'],
   transform: {
     '^.+\\.ts$': 'ts-jest',
   },
-  // Integration tests start real servers; each file gets its own ports, so files run in parallel. Most of their
-  // time is spent waiting on sockets, not CPU: four workers on two cores finish sooner than jest's default of one.
+  // Integration tests start real servers on ports of their own, so runners go in parallel. Part of their time is
+  // spent waiting on sockets and quota windows, not CPU: more workers than the two cores finish sooner.
   maxWorkers: 4,
   testTimeout: 20000,
   setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],

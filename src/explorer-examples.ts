@@ -18,7 +18,7 @@ export interface PathExample {
 /**
  * One example per path, with ids the Graph emulator seeds (`stableGuid` in src/emulator/store.ts), so every tab runs
  * as it is against `npm run demo`. Plain data: production code never imports the emulator.
- * test/unit/explorer-examples.test.ts fails when these drift from the emulator's seed.
+ * test/unit/explorer-examples.spec.ts fails when these drift from the emulator's seed.
  */
 export const PATH_EXAMPLES: Readonly<Record<UserStatusPath, PathExample>> = {
   DEVICE_CONFIGURATION: {

@@ -4,8 +4,11 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_NAME, GATEWAY_VERSION } from './version';
 
-/** Spans go through the global OpenTelemetry API: a no-op until `startTracing` registers a provider. */
-export const tracer = trace.getTracer(GATEWAY_NAME, GATEWAY_VERSION);
+/**
+ * The gateway's tracer: the global API's (a no-op) until `startTracing` sets the provider's own, and again after
+ * its shutdown. Not the global proxy kept from start-up: that one stays bound to the first provider it reached.
+ */
+let tracer = trace.getTracer(GATEWAY_NAME, GATEWAY_VERSION);
 
 let tracing = false;
 
@@ -66,11 +69,17 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     spanProcessors: [processor],
   });
   provider.register();
+  tracer = provider.getTracer(GATEWAY_NAME, GATEWAY_VERSION);
   tracing = true;
   return {
     shutdown: async () => {
       tracing = false;
       await provider.shutdown();
+      // Unregister the globals `register()` set, so tracing can start again in this process (a test, a reload).
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      tracer = trace.getTracer(GATEWAY_NAME, GATEWAY_VERSION);
     },
   };
 }

@@ -5,6 +5,7 @@ import { startTracing } from '../../src/telemetry';
 import type { Tracing } from '../../src/telemetry';
 import { AUTH, UPDATE_MUTATION, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
+import { waitFor } from '../helpers/wait';
 
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
@@ -42,7 +43,10 @@ describe('a 45,000-character operation name', () => {
     harness.gateway.logs.length = 0;
     const { status } = await harness.gateway.gql(`query ${name} { __typename }`);
     expect(status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the request span ends after the response
+    // The request span ends after the response is sent.
+    await waitFor(() =>
+      exporter.getFinishedSpans().some((span) => span.name.startsWith('graphql ')),
+    );
 
     const completed = harness.gateway.logs
       .map((line) => JSON.parse(line) as { msg: string; operationName?: string })

@@ -23,7 +23,7 @@ async function start(
   return { code, output };
 }
 
-// One process start (each costs a second or two); config.test.ts has the table of refused values.
+// One process start (each costs a second or two); config.spec.ts has the table of refused values.
 it('GRAPH_BASE_URL=http://127.evil.example/beta stops start-up: exit code 2, one JSON line naming it', async () => {
   const { code, output } = await start({ GRAPH_BASE_URL: 'http://127.evil.example/beta' });
   expect(code).toBe(2);

@@ -10,7 +10,7 @@ const GUID = /^[0-9a-f-]{36}$/;
 
 let harness: Harness;
 beforeAll(async () => {
-  // Retries are off here: this file checks the mapping of each answer (resilience.test.ts checks retries).
+  // Retries are off here: this file checks the mapping of each answer (resilience.spec.ts checks retries).
   // GRAPH_QUOTAS off: a 429 here is about mapping; it would also hold the caller's tenant for the next tests.
   harness = await startHarness({
     env: { GRAPH_TIMEOUT_MS: '300', GRAPH_MAX_RETRIES: '0', GRAPH_QUOTAS: 'off' },

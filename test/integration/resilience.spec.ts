@@ -28,7 +28,7 @@ beforeAll(async () => {
       GRAPH_RETRY_BASE_DELAY_MS: '20',
       GRAPH_MAX_RETRY_DELAY_MS: '2500',
       // These tests are about the retry loop; a 429 would also hold the caller's tenant for later tests
-      // (test/integration/quota-pacing.test.ts covers that interplay).
+      // (test/integration/quota-pacing.spec.ts covers that interplay).
       GRAPH_QUOTAS: 'off',
     },
   });

@@ -5,7 +5,7 @@ import type { Harness } from '../helpers/harness';
 /**
  * A client that goes away cancels everything: waits between retries end, and no throttled `$batch` item (bulk
  * PATCHes or batched reads) is sent again with the caller's token after the disconnect. (A request already
- * aborted when the client is built sends nothing at all: test/unit/graph-client.test.ts.)
+ * aborted when the client is built sends nothing at all: test/unit/graph-client.spec.ts.)
  */
 const c = configurationId('windows10-general');
 const ids = Array.from({ length: 3 }, (_, index) => userStatusId('windows10-general', index));

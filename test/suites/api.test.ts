@@ -1,0 +1,16 @@
+import { describeSpecs } from '../helpers/suite';
+
+// The GraphQL API over real HTTP against the emulator: inputs, paths, answers and errors, batching, CORS.
+describeSpecs('integration', [
+  'auth',
+  'batching',
+  'cors',
+  'create-delete',
+  'errors',
+  'federation',
+  'http-spec',
+  'input',
+  'paths',
+  'request-errors',
+  'typed-client',
+]);

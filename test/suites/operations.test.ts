@@ -1,0 +1,12 @@
+import { describeSpecs } from '../helpers/suite';
+
+// Running it: observability, the explorer, hardening against hostile documents, real clients, the supergraph.
+describeSpecs('integration', [
+  'clients',
+  'explorer',
+  'hardening',
+  'observability',
+  'operation-names',
+  'query-cost',
+  'supergraph',
+]);

@@ -1,0 +1,4 @@
+import { describeSpecs } from '../helpers/suite';
+
+// Real processes from their entry points: signals, start-up refusals, the demo, the emulator's command line.
+describeSpecs('integration', ['demo', 'emulator-cli', 'lifecycle', 'startup-config']);
