@@ -5,7 +5,6 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { GatewayContext } from './context';
@@ -56,8 +55,10 @@ export async function createApollo(
     persistedQueries: false,
     validationRules: [createQueryLimitsRule(config.queryLimits)],
     logger: app.log,
+    // index.ts owns SIGTERM/SIGINT (readiness first, then the drain). Apollo's own handlers, on by default outside
+    // NODE_ENV=test, would stop it in parallel and re-send the signal, racing the drain; one pair per instance.
+    stopOnTerminationSignals: false,
     plugins: [
-      fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),
       // Nothing here is cacheable by HTTP caches (every answer depends on the caller's token); the default cache
       // control plugin would only add a hook to every field.
@@ -66,5 +67,8 @@ export async function createApollo(
     ],
   });
   await apollo.start();
+  // Fastify's close (after in-flight requests finished) stops Apollo; its drain plugin did the reverse, which left
+  // Apollo running after `app.close()`.
+  app.addHook('onClose', () => apollo.stop());
   return apollo;
 }

@@ -37,6 +37,22 @@ describe('readiness', () => {
 });
 
 describe('SIGTERM', () => {
+  it('is left to the entry point: a production gateway adds no SIGTERM or SIGINT listener', async () => {
+    const before = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production'; // Apollo adds its own handlers outside NODE_ENV=test unless told not to
+    try {
+      const config = loadConfig({ GRAPH_BASE_URL: emulator.baseUrl, LOG_LEVEL: 'trace' });
+      const app = await createGatewayServer(config, {
+        logger: createLogger('trace', memoryLog([])),
+      });
+      expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+      await app.close();
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  });
+
   it('lets an in-flight request finish, then exits 0; every line printed is JSON', async () => {
     emulator.faults.add({ method: 'PATCH', delayMs: 800, times: 1 });
     const port = await freePort();
