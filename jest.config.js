@@ -7,6 +7,7 @@ module.exports = {
   // runner files (test/suites), one `describe` per spec; `npm run test:spec -- <name>` runs specs one file each.
   // Browser tests need Chromium (`npm run test:browser`); the bench smoke run takes 10 s (`npm run test:bench`): CI runs both.
   testMatch: ['<rootDir>/test/suites/*.test.ts'],
+  testSequencer: '<rootDir>/test/sequencer.js',
   transform: {
     '^.+\\.ts$': 'ts-jest',
   },

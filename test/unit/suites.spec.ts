@@ -46,6 +46,13 @@ describe('test runners (test/suites)', () => {
     expect([...listed.keys()].filter((spec) => !specs.includes(spec))).toEqual([]);
   });
 
+  it('each have a place in the order of test/sequencer.js (the waiting ones start first)', () => {
+    const source = readFileSync(path.join(TEST_ROOT, 'sequencer.js'), 'utf8');
+    const order = [...(/const ORDER = \[([^\]]*)\]/.exec(source)?.[1] ?? '').matchAll(/'([^']+)'/g)];
+    const runners = readdirSync(SUITES).map((runner) => runner.replace(/\.test\.ts$/, ''));
+    expect(order.map((name) => name[1]).sort()).toEqual(runners.sort());
+  });
+
   it('are the only jest files in test/unit and test/integration (a stray *.test.ts would never run)', () => {
     const stray = ['unit', 'integration'].flatMap((folder) =>
       readdirSync(path.join(TEST_ROOT, folder)).filter((file) => !file.endsWith('.spec.ts')),

@@ -1,0 +1,30 @@
+const { default: Sequencer } = require('@jest/test-sequencer');
+
+/**
+ * The runners in a fixed order: those that mostly wait (real Retry-After and backoff smoke tests, quota windows,
+ * slow clients) start first, so that their waits overlap the CPU-bound ones instead of ending the run. Jest's own
+ * order needs timings of an earlier run, which a fresh checkout (CI) does not have.
+ */
+const ORDER = [
+  'upstream',
+  'quota-replicas',
+  'connections',
+  'processes',
+  'operations',
+  'api',
+  'quotas',
+  'unit',
+];
+
+const rank = (test) => {
+  const index = ORDER.findIndex((name) => test.path.endsWith(`/${name}.test.ts`));
+  return index === -1 ? ORDER.length : index;
+};
+
+class RunnerSequencer extends Sequencer {
+  sort(tests) {
+    return [...tests].sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
+  }
+}
+
+module.exports = RunnerSequencer;
