@@ -48,7 +48,9 @@ describe('test runners (test/suites)', () => {
 
   it('each have a place in the order of test/sequencer.js (the waiting ones start first)', () => {
     const source = readFileSync(path.join(TEST_ROOT, 'sequencer.js'), 'utf8');
-    const order = [...(/const ORDER = \[([^\]]*)\]/.exec(source)?.[1] ?? '').matchAll(/'([^']+)'/g)];
+    const order = [
+      ...(/const ORDER = \[([^\]]*)\]/.exec(source)?.[1] ?? '').matchAll(/'([^']+)'/g),
+    ];
     const runners = readdirSync(SUITES).map((runner) => runner.replace(/\.test\.ts$/, ''));
     expect(order.map((name) => name[1]).sort()).toEqual(runners.sort());
   });
