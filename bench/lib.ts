@@ -29,8 +29,14 @@ export interface StartedGateway {
   stop(): Promise<number | null>;
 }
 
+/** Node flags that run the project's TypeScript from source in a child process (see scripts/register-ts.js). */
+export const FROM_SOURCE: readonly string[] = [
+  '--require',
+  path.join(ROOT, 'scripts', 'register-ts.js'),
+];
+
 export interface GatewayProcessOptions {
-  /** Run `src/index.ts` through tsx instead of the build (the smoke run, which must work without a build). */
+  /** Run `src/index.ts` from source instead of the build (the smoke run, which must work without a build). */
   readonly fromSource?: boolean;
   /** Extra Node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
@@ -48,7 +54,7 @@ export async function startBuiltGateway(
 ): Promise<StartedGateway> {
   const port = await freePort();
   const entry = options.fromSource
-    ? ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')]
+    ? [...FROM_SOURCE, path.join(ROOT, 'src', 'index.ts')]
     : [path.join(options.root ?? ROOT, 'dist', 'index.js')];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     env: {

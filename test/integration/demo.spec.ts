@@ -1,3 +1,4 @@
+import { FROM_SOURCE } from '../../bench/lib';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -14,7 +15,7 @@ interface Demo {
 
 /** `npm run demo` from source (as the emulator CLI test runs the emulator), with these variables. */
 function startDemo(env: Record<string, string>): Demo {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', DEMO], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, DEMO], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,3 +1,4 @@
+import { FROM_SOURCE } from '../../bench/lib';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -8,7 +9,7 @@ const MAIN = path.join(__dirname, '..', '..', 'src', 'emulator', 'main.ts');
 
 /** Runs the emulator's own entry as `npm run emulator` does (from source), with this environment. */
 function run(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', MAIN, ...args], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

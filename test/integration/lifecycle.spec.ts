@@ -7,7 +7,7 @@ import { configurationId, userStatusId } from '../../src/emulator/store';
 import { createLifecycle } from '../../src/health';
 import { createLogger } from '../../src/logging';
 import { createGatewayServer } from '../../src/server';
-import { freePort, waitUntilServing } from '../../bench/lib';
+import { FROM_SOURCE, freePort, waitUntilServing } from '../../bench/lib';
 import { AUTH, UPDATE_MUTATION, memoryLog } from '../helpers/harness';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -56,22 +56,18 @@ describe('SIGTERM', () => {
   it('lets an in-flight request finish, then exits 0; every line printed is JSON', async () => {
     emulator.faults.add({ method: 'PATCH', delayMs: 800, times: 1 });
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'production',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          GRAPH_BASE_URL: emulator.baseUrl,
-          LOG_LEVEL: 'info',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, [...FROM_SOURCE, path.join(ROOT, 'src', 'index.ts')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        GRAPH_BASE_URL: emulator.baseUrl,
+        LOG_LEVEL: 'info',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -113,15 +109,11 @@ describe('SIGTERM', () => {
   }, 20000);
 
   it('a bad variable stops start-up with one JSON line naming it and exit code 2', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--require', 'tsx/cjs', path.join(ROOT, 'src', 'index.ts')],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', GRAPH_TIMEOUT_MS: 'soon' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...FROM_SOURCE, path.join(ROOT, 'src', 'index.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', GRAPH_TIMEOUT_MS: 'soon' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
