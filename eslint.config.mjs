@@ -45,6 +45,7 @@ export default tseslint.config(
         module: 'writable',
         require: 'readonly',
         __dirname: 'readonly',
+        __filename: 'readonly',
         process: 'readonly',
       },
     },

@@ -9,7 +9,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/suites/*.test.ts'],
   testSequencer: '<rootDir>/test/sequencer.js',
   transform: {
-    '^.+\\.ts$': 'ts-jest',
+    '^.+\\.ts$': '<rootDir>/scripts/jest-transform.js',
   },
   // Integration tests start real servers on ports of their own, so runners go in parallel. Part of their time is
   // spent waiting on sockets and quota windows, not CPU: more workers than the two cores finish sooner.

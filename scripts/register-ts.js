@@ -3,17 +3,11 @@
 // Why not tsx (which `npm run dev` and the bench scripts use): tsx scans every JavaScript file a process loads for
 // ESM syntax, Apollo's, Fastify's and undici's included, and that scan is a third of a gateway's start-up CPU.
 // The tests start about ten gateways, demos and emulators from source; this hook compiles only the project's own
-// .ts files (esbuild, one file at a time, types dropped, no type check: `npm run typecheck` does that).
+// .ts files.
 const { readFileSync } = require('node:fs');
-const { transformSync } = require('esbuild');
+const { compileTypeScript } = require('./compile-ts');
 
-require.extensions['.ts'] = function compileTypeScript(module, filename) {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    loader: 'ts',
-    format: 'cjs',
-    target: 'node20',
-    sourcefile: filename,
-    sourcemap: 'inline',
-  });
+require.extensions['.ts'] = function loadTypeScript(module, filename) {
+  const { code } = compileTypeScript(readFileSync(filename, 'utf8'), filename, { inlineMap: true });
   module._compile(code, filename);
 };
