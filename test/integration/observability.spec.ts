@@ -1,31 +1,12 @@
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { startTracing } from '../../src/telemetry';
-import type { Tracing } from '../../src/telemetry';
-import { AUTH, TOKEN, UPDATE_MUTATION, startHarness, waitFor } from '../helpers/harness';
-import type { Harness } from '../helpers/harness';
+import { AUTH, TOKEN, UPDATE_MUTATION, waitFor } from '../helpers/harness';
+import { useTracedHarness } from '../helpers/tracing';
 
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
 const update = { input: { deviceConfigurationId: c, userStatusId: s, status: 'COMPLIANT' } };
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing;
-let harness: Harness;
-beforeAll(async () => {
-  tracing = await startTracing({ exporter });
-  harness = await startHarness({ env: { GRAPH_RETRY_BASE_DELAY_MS: '5' } });
-});
-afterAll(async () => {
-  await harness.close();
-  await tracing.shutdown();
-});
-beforeEach(() => {
-  harness.emulator.reset();
-  exporter.reset();
-});
-
-const origin = () => harness.gateway.url.replace(/\/graphql$/, '');
+const { exporter, harness, origin } = useTracedHarness({ GRAPH_RETRY_BASE_DELAY_MS: '5' });
 
 describe('health', () => {
   it('GET /healthz answers 200 and GET /readyz 200 while serving', async () => {
@@ -38,9 +19,9 @@ describe('health', () => {
 
 describe('metrics', () => {
   it('GET /metrics counts operations, Graph calls, retries, throttles and batch sizes, without ids or tokens', async () => {
-    harness.emulator.faults.add({ method: 'PATCH', status: 429, retryAfter: '0.01', times: 1 });
-    await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
-    await harness.gateway.gql(
+    harness().emulator.faults.add({ method: 'PATCH', status: 429, retryAfter: '0.01', times: 1 });
+    await harness().gateway.gql(UPDATE_MUTATION, update, AUTH);
+    await harness().gateway.gql(
       `query Two { a: deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "${s}") { id } b: deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "nope") { id } }`,
       undefined,
       AUTH,
@@ -87,7 +68,7 @@ describe('metrics', () => {
   });
 
   it('caps odd operation names', async () => {
-    await harness.gateway.post({ query: '{ __typename }' }, AUTH);
+    await harness().gateway.post({ query: '{ __typename }' }, AUTH);
     const text = await (await fetch(`${origin()}/metrics`)).text();
     expect(text).toContain(
       'intune_gateway_graphql_operations_total{operation="anonymous",type="query",outcome="ok"}',
@@ -98,13 +79,13 @@ describe('metrics', () => {
 describe('logs', () => {
   it('writes one JSON line per request with the operation, duration, error codes and Graph ids', async () => {
     const callerId = '3f1b6c2a-8d4e-4f5a-9b7c-1e2d3c4b5a69';
-    harness.gateway.logs.length = 0;
-    await harness.gateway.gql(
+    harness().gateway.logs.length = 0;
+    await harness().gateway.gql(
       `query Mixed { a: deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "nope") { id } }`,
       undefined,
       { ...AUTH, 'client-request-id': callerId },
     );
-    const lines = harness.gateway.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = harness().gateway.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
     const completed = lines.filter((line) => line.msg === 'request completed');
     expect(completed).toHaveLength(1);
     expect(completed[0]).toMatchObject({
@@ -118,14 +99,14 @@ describe('logs', () => {
       graphRequestIds: [expect.stringMatching(/^[0-9a-f-]{36}$/)],
       clientRequestId: callerId,
     });
-    expect(harness.gateway.logs.join('\n')).not.toContain(TOKEN);
+    expect(harness().gateway.logs.join('\n')).not.toContain(TOKEN);
   });
 });
 
 describe('tracing', () => {
   it('continues the caller W3C trace with a span per operation and per Graph call', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    await harness.gateway.gql(UPDATE_MUTATION, update, {
+    await harness().gateway.gql(UPDATE_MUTATION, update, {
       ...AUTH,
       traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
     });

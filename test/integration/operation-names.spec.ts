@@ -1,32 +1,13 @@
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { freePort } from '../../bench/lib';
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { startTracing } from '../../src/telemetry';
-import type { Tracing } from '../../src/telemetry';
-import { AUTH, UPDATE_MUTATION, startGateway, startHarness } from '../helpers/harness';
-import type { Harness } from '../helpers/harness';
+import { AUTH, UPDATE_MUTATION, startGateway } from '../helpers/harness';
+import { useTracedHarness } from '../helpers/tracing';
 import { waitFor } from '../helpers/wait';
 
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing;
-let harness: Harness;
-beforeAll(async () => {
-  tracing = await startTracing({ exporter });
-  harness = await startHarness();
-});
-afterAll(async () => {
-  await harness.close();
-  await tracing.shutdown();
-});
-beforeEach(() => {
-  harness.emulator.reset();
-  exporter.reset();
-});
-
-const origin = () => harness.gateway.url.replace(/\/graphql$/, '');
+const { exporter, harness, origin } = useTracedHarness();
 const metricsText = async () => (await fetch(`${origin()}/metrics`)).text();
 
 /** A JWT-shaped token that expired an hour ago: Graph (the emulator) answers 401 to it. */
@@ -40,19 +21,19 @@ describe('a 45,000-character operation name', () => {
   const name = 'N'.repeat(45_000);
 
   it('is cut to 100 characters in the log line and the span, and is no metric label', async () => {
-    harness.gateway.logs.length = 0;
-    const { status } = await harness.gateway.gql(`query ${name} { __typename }`);
+    harness().gateway.logs.length = 0;
+    const { status } = await harness().gateway.gql(`query ${name} { __typename }`);
     expect(status).toBe(200);
     // The request span ends after the response is sent.
     await waitFor(() =>
       exporter.getFinishedSpans().some((span) => span.name.startsWith('graphql ')),
     );
 
-    const completed = harness.gateway.logs
-      .map((line) => JSON.parse(line) as { msg: string; operationName?: string })
+    const completed = harness()
+      .gateway.logs.map((line) => JSON.parse(line) as { msg: string; operationName?: string })
       .filter((line) => line.msg === 'request completed');
     expect(completed.map((line) => line.operationName)).toEqual([`${'N'.repeat(100)}…`]);
-    expect(Math.max(...harness.gateway.logs.map((line) => line.length))).toBeLessThan(2000);
+    expect(Math.max(...harness().gateway.logs.map((line) => line.length))).toBeLessThan(2000);
 
     const spans = exporter.getFinishedSpans().filter((span) => span.name.startsWith('graphql '));
     expect(spans.map((span) => span.name)).toEqual([`graphql query ${'N'.repeat(100)}…`]);
@@ -71,12 +52,12 @@ describe('junk operation names cannot take the metric labels', () => {
     const forged = { authorization: `Bearer ${expiredToken()}` };
     const junk = Array.from(
       { length: 110 },
-      (_, i) => () => harness.gateway.gql(`query Junk${i} { __typename }`),
+      (_, i) => () => harness().gateway.gql(`query Junk${i} { __typename }`),
     );
     const refused = Array.from(
       { length: 10 },
       (_, i) => () =>
-        harness.gateway.gql(
+        harness().gateway.gql(
           `query Forged${i} { deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "${s}") { id } }`,
           undefined,
           forged,
@@ -85,12 +66,12 @@ describe('junk operation names cannot take the metric labels', () => {
     const calls = [...junk, ...refused];
     for (let i = 0; i < calls.length; i += 10)
       await Promise.all(calls.slice(i, i + 10).map((call) => call()));
-    expect(harness.emulator.requests.filter((request) => request.method === 'GET')).toHaveLength(
+    expect(harness().emulator.requests.filter((request) => request.method === 'GET')).toHaveLength(
       10,
     );
 
     const update = { input: { deviceConfigurationId: c, userStatusId: s, status: 'COMPLIANT' } };
-    const { body } = await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
+    const { body } = await harness().gateway.gql(UPDATE_MUTATION, update, AUTH);
     expect(body.errors).toBeUndefined();
 
     const text = await metricsText();
@@ -111,7 +92,7 @@ describe('METRICS_PORT', () => {
   it('serves /metrics on its own port and not on the gateway port; the port closes with the gateway', async () => {
     const port = await freePort();
     const gateway = await startGateway({
-      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      GRAPH_BASE_URL: harness().emulator.baseUrl,
       METRICS_PORT: String(port),
     });
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
