@@ -143,13 +143,12 @@ async function registerGraphqlRoute(
   });
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
-      // A client that goes away cancels its upstream calls and waits.
-      const disconnected = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) disconnected.abort();
-      });
       const state = request.gateway ?? createRequestState(request.headers);
-      return createContext({ state, log: request.log, signal: disconnected.signal });
+      const context = createContext({ state, log: request.log });
+      // The operation ends with its response, or as soon as its client goes away: its upstream calls and waits
+      // are cancelled and its deadline timer cleared.
+      reply.raw.once('close', () => context.graph.end());
+      return context;
     },
   });
   app.decorateRequest('gateway', null);
