@@ -9,9 +9,7 @@ import { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { GatewayContext } from './context';
-import { buildExecutableSchema } from './executable-schema';
 import { buildSubgraph } from './federation';
-import { createJitGateway } from './jit-executor';
 import { createErrorFormatter } from './request-errors';
 import { createQueryLimitsRule } from './limits';
 import type { GatewayMetrics } from './metrics';
@@ -30,17 +28,12 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(path.join(dir, file), 'utf8'));
 }
 
-/**
- * The schema from SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`, executed through the
- * compiled executor (src/jit-executor.ts).
- */
+/** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
 async function schemaOptions(config: Config) {
   const typeDefs = loadTypeDefs();
   const allResolvers = { ...resolvers, ...pageInfoResolvers };
-  const schema = config.federation
-    ? await buildSubgraph(typeDefs, allResolvers)
-    : buildExecutableSchema(typeDefs, allResolvers);
-  return { gateway: createJitGateway(schema) };
+  if (!config.federation) return { typeDefs, resolvers: allResolvers };
+  return { schema: await buildSubgraph(typeDefs, allResolvers) };
 }
 
 /** Apollo Server with the gateway's error formatting, limits and plugins, started. */
