@@ -53,8 +53,8 @@ export interface ContextFactoryOptions {
 export interface ContextInput {
   readonly state: RequestState;
   readonly log: FastifyBaseLogger;
-  /** Aborts when the GraphQL client goes away. */
-  readonly signal: AbortSignal;
+  /** Aborts when the GraphQL client goes away; the server ends the operation through `graph.end()` instead. */
+  readonly signal?: AbortSignal;
 }
 
 // RFC 6750 §2.1: `Bearer` then one b64token. Anything else (no header, empty, another scheme, a second word,
@@ -110,7 +110,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
       authorization: state.authorization,
       clientRequestId: summary.clientRequestId,
       deadline: Date.now() + options.deadlineMs,
-      signal,
+      ...(signal ? { signal } : {}),
       hooks: graphHooks(options.metrics, log, summary),
     });
     let userStatus: UserStatusLoader | undefined;

@@ -6,6 +6,7 @@ import {
   upstreamTimeoutError,
 } from './errors';
 import type { HttpOutcome } from './http';
+import type { OperationScope } from './operation';
 import { graphUrl } from './paths';
 import { readResponse } from './response';
 import type { AttemptFailure } from './retry';
@@ -25,6 +26,8 @@ export interface CallContext {
   readonly call: GraphCallOptions;
   /** The caller's bearer header; checked once, where the client is built. */
   readonly authorization: string;
+  /** The operation's cancellation, deadline and the one timer of its attempts. */
+  readonly operation: OperationScope;
 }
 
 /** Graph's headers for one attempt. https://learn.microsoft.com/graph/best-practices-concept */
@@ -56,16 +59,16 @@ export async function sendAttempt(
   payload: string | undefined,
   retries: number,
 ): Promise<AttemptOutcome> {
-  const { service, call, clock } = context;
+  const { service, operation, clock } = context;
   const url = graphUrl(context.base, request.path);
-  const budget = Math.min(service.timeoutMs, call.deadline - clock.now());
+  const budget = Math.min(service.timeoutMs, operation.deadline - clock.now());
   const outcome = await service.transport.send({
     method: request.method,
     url,
     headers: attemptHeaders(context, payload !== undefined, retries),
     ...(payload !== undefined ? { body: payload } : {}),
     timeoutMs: Math.max(0, budget),
-    ...(call.signal ? { signal: call.signal } : {}),
+    watcher: operation,
   });
   return interpret(outcome, budget < service.timeoutMs ? null : service.timeoutMs, clock.now());
 }

@@ -107,16 +107,16 @@ async function executeChunk(
   const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
   const outcomes = new Array<ItemOutcome>(chunk.length);
   let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
-  const { service, call, clock } = context;
+  const { service, clock } = context;
   try {
     await withRetries(
       {
         // Every batched item is GET or PATCH, both idempotent: the chunk retries as its items would.
         method: chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET',
         policy: service.retry,
-        deadline: call.deadline,
+        deadline: context.operation.deadline,
         clock,
-        ...(call.signal ? { signal: call.signal } : {}),
+        cancellation: context.operation,
       },
       async (retries): Promise<LoopStep<void>> => {
         // The first attempt was paid for by the caller; each re-send pays for its items again.

@@ -19,7 +19,13 @@ import {
 import type { ExchangePhase, FailureReport, HttpFailure } from './httpFailures';
 import { describeProxy, hasProxy, proxyFor, proxySettings } from './proxy';
 import type { ProxySettings } from './proxy';
-import type { HttpOutcome, HttpRequest, HttpTransport, HttpTransportOptions } from './httpTypes';
+import type {
+  HttpOutcome,
+  HttpRequest,
+  HttpTransport,
+  HttpTransportOptions,
+  WatchedAttempt,
+} from './httpTypes';
 
 export type {
   GraphHttpMethod,
@@ -28,6 +34,8 @@ export type {
   HttpRequest,
   HttpTransport,
   HttpTransportOptions,
+  AttemptWatcher,
+  WatchedAttempt,
 } from './httpTypes';
 
 /** Where one origin's requests go: the pool, and the proxy (described, without credentials) if any. */
@@ -69,7 +77,7 @@ function watchSignal(signal: AbortSignal, exchange: Exchange): void {
  * One attempt as an undici dispatch handler (https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md),
  * with its timer and the caller's signal. Settles once; later events (an abort's echo) are ignored.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   readonly outcome: Promise<HttpOutcome>;
   private resolve!: (outcome: HttpOutcome) => void;
   private controller: Dispatcher.DispatchController | null = null;
@@ -82,6 +90,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] = [];
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Set by the operation's watcher, when there is one. */
+  expiresAt = Infinity;
 
   constructor(
     private readonly request: HttpRequest,
@@ -94,8 +104,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   start(): void {
     this.started = true;
     const { request } = this;
-    this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
-    if (request.signal) watchSignal(request.signal, this);
+    if (request.watcher) {
+      if (!request.watcher.track(this, request.timeoutMs)) return this.cancel();
+    } else {
+      this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
+      if (request.signal) watchSignal(request.signal, this);
+    }
     const { url } = request;
     try {
       this.route.dispatcher.dispatch(
@@ -165,8 +179,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     });
   }
 
-  private readonly onTimeout = () =>
+  private readonly onTimeout = () => this.expire();
+
+  /** The attempt's time is up. */
+  expire(): void {
     this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
+  }
 
   /** The caller gave up. */
   cancel(): void {
@@ -182,8 +200,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   private finish(outcome: HttpOutcome): void {
     this.settled = true;
-    clearTimeout(this.timer);
-    if (this.request.signal) watchers.get(this.request.signal)?.delete(this);
+    const { watcher, signal } = this.request;
+    if (watcher) watcher.untrack(this);
+    else {
+      clearTimeout(this.timer);
+      if (signal) watchers.get(signal)?.delete(this);
+    }
     this.chunks = [];
     this.resolve(outcome);
   }

@@ -26,6 +26,27 @@ export interface HttpRequest {
   readonly timeoutMs: number;
   /** The caller's cancellation (client disconnect). Already aborted: nothing is sent. */
   readonly signal?: AbortSignal;
+  /**
+   * Times and cancels the attempt for its operation instead of a timer and a signal of its own (one timer per
+   * operation, `operation.ts`). When given, `signal` is not read.
+   */
+  readonly watcher?: AttemptWatcher;
+}
+
+/** An attempt in flight as its operation's timer sees it. */
+export interface WatchedAttempt {
+  /** Epoch ms at which the attempt times out; set by the watcher. */
+  expiresAt: number;
+  /** The attempt's time is up (its own limit, or the operation's deadline). */
+  expire(): void;
+  /** The operation is over: its caller went away. */
+  cancel(): void;
+}
+
+export interface AttemptWatcher {
+  /** Watches the attempt until `untrack`; `false` when the operation is already over (nothing is to be sent). */
+  track(attempt: WatchedAttempt, timeoutMs: number): boolean;
+  untrack(attempt: WatchedAttempt): void;
 }
 
 export type HttpOutcome =

@@ -40,8 +40,8 @@ export async function takeBudget(
     identity: identityOf(context),
     kind,
     max,
-    deadline: context.call.deadline,
-    ...(context.call.signal ? { signal: context.call.signal } : {}),
+    deadline: context.operation.deadline,
+    cancellation: context.operation,
   });
   if ('cancelled' in outcome) throw cancelledError();
   if ('refused' in outcome) throw quotaError(Math.ceil(outcome.retryAfterMs) / 1000);

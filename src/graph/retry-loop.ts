@@ -1,5 +1,6 @@
 import { cancelledError, deadlineError } from './errors';
 import type { GraphError } from './errors';
+import type { Cancellation } from './operation';
 import { decideRetry } from './retry';
 import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
 import type { GraphClock } from './types';
@@ -19,8 +20,15 @@ export interface RetryLoopOptions {
   readonly method: GraphMethod;
   readonly policy: RetryPolicyOptions;
   readonly deadline: number;
-  readonly signal?: AbortSignal;
+  /** The operation's: the caller's disconnect, the end of the request, the deadline. */
+  readonly cancellation: Cancellation;
   readonly clock: GraphClock;
+}
+
+/** The error a stopped operation's calls end with. */
+export function stopError(cancellation: Cancellation): GraphError | null {
+  if (cancellation.stopped === null) return null;
+  return cancellation.stopped === 'deadline' ? deadlineError() : cancelledError();
 }
 
 /**
@@ -31,9 +39,10 @@ export async function withRetries<T>(
   options: RetryLoopOptions,
   attempt: (retries: number) => Promise<LoopStep<T>>,
 ): Promise<T> {
-  const { clock, signal } = options;
+  const { clock, cancellation } = options;
   for (let retries = 0; ; retries += 1) {
-    if (signal?.aborted) throw cancelledError();
+    const stopped = stopError(cancellation);
+    if (stopped) throw stopped;
     if (clock.now() >= options.deadline) throw deadlineError();
     const step = await attempt(retries);
     if (step.done) return step.value;
@@ -45,8 +54,15 @@ export async function withRetries<T>(
       random: clock.random(),
     });
     step.settle?.(decision.retry ? decision.delayMs : null);
-    if (!decision.retry || signal?.aborted) throw signal?.aborted ? cancelledError() : step.error;
-    await clock.sleep(decision.delayMs, signal);
+    // A call cut short by a disconnect says so; one cut by the deadline keeps its own timeout error.
+    if (cancellation.stopped === 'cancelled') throw cancelledError();
+    if (!decision.retry) throw step.error;
+    if (cancellation.stopped) throw stopError(cancellation)!;
+    try {
+      await clock.sleep(decision.delayMs, cancellation.signal());
+    } catch (error) {
+      throw stopError(cancellation) ?? error;
+    }
   }
 }
 

@@ -10,7 +10,7 @@ export async function requestWithRetries(
   context: CallContext,
   request: GraphRequest,
 ): Promise<GraphResult> {
-  const { service, call, clock } = context;
+  const { service, clock } = context;
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   const attributes = {
     'http.request.method': request.method,
@@ -22,9 +22,9 @@ export async function requestWithRetries(
       {
         method: request.method,
         policy: service.retry,
-        deadline: call.deadline,
+        deadline: context.operation.deadline,
         clock,
-        ...(call.signal ? { signal: call.signal } : {}),
+        cancellation: context.operation,
       },
       (retries) => {
         span?.setAttributes({ 'graph.attempts': retries + 1 });

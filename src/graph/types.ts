@@ -41,6 +41,11 @@ export interface GraphClient {
   request(request: GraphRequest): Promise<GraphResult>;
   /** Runs the items with as few round trips as Graph allows; one outcome per item, in item order. */
   batch(items: readonly BatchItem[]): Promise<ItemOutcome[]>;
+  /**
+   * The operation is over (its answer is sent, or its caller went away): the deadline timer is cleared, calls
+   * still in flight are cancelled, and later calls send nothing. Idempotent.
+   */
+  end(): void;
 }
 
 /** What the client reports after each attempt, for logs and metrics; never the token or a body. */

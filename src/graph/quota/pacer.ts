@@ -76,9 +76,12 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
 
   const take = async (request: QuotaTake, quota: QuotaLimits): Promise<QuotaOutcome> => {
     const started = now();
+    const { cancellation } = request;
+    const isCancelled = () =>
+      cancellation ? cancellation.stopped !== null : request.signal?.aborted === true;
     const max = Math.max(1, Math.floor(request.max));
     for (;;) {
-      if (request.signal?.aborted) return CANCELLED;
+      if (isCancelled()) return CANCELLED;
       const result = await store.take({
         identity: request.identity,
         kind: request.kind,
@@ -87,7 +90,7 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
       });
       const waitedMs = now() - started;
       if (result.granted > 0) {
-        if (request.signal?.aborted) {
+        if (isCancelled()) {
           void result.release();
           return CANCELLED;
         }
@@ -99,7 +102,8 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
         hooks.refused?.(request.kind);
         return { refused: true, retryAfterMs: result.waitMs, waitedMs };
       }
-      if (!(await sleep(result.waitMs, request.signal))) return CANCELLED;
+      if (!(await sleep(result.waitMs, cancellation ? cancellation.signal() : request.signal)))
+        return CANCELLED;
     }
   };
 

@@ -9,6 +9,11 @@ export interface QuotaTake {
   /** Epoch ms: budget that frees up later than this is refused at once. */
   readonly deadline: number;
   readonly signal?: AbortSignal;
+  /** The operation's cancellation, read instead of `signal`: an `AbortSignal` is made only if the take waits. */
+  readonly cancellation?: {
+    readonly stopped: string | null;
+    signal(): AbortSignal;
+  };
 }
 
 export interface QuotaGrant {
