@@ -2,6 +2,7 @@ import { describeSpecs } from '../helpers/suite';
 
 // Pure modules: tables, fake clocks, audits of the repository.
 describeSpecs('unit', [
+  'apollo-fastify',
   'architecture',
   'config',
   'configuration-docs',
@@ -25,6 +26,7 @@ describeSpecs('unit', [
   'kubernetes',
   'limits',
   'mappers',
+  'operation-deadline',
   'operation-names',
   'paths',
   'proxy',
