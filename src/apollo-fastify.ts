@@ -38,10 +38,15 @@ function headerMap(headers: FastifyRequest['headers']): HeaderMap {
   return map;
 }
 
-/** The query string with its `?` (as `URL.search` gives it), or '' when there is none. */
+/**
+ * The query string with its `?` (as `URL.search` gives it), or '' when there is none. A fragment ends it: clients
+ * never send one, but a hand-written request line may, and `#` would otherwise reach the document as a comment.
+ */
 export function searchOf(url: string): string {
+  const hash = url.indexOf('#');
+  const end = hash === -1 ? url.length : hash;
   const at = url.indexOf('?');
-  return at === -1 || at === url.length - 1 ? '' : url.slice(at);
+  return at === -1 || at >= end - 1 ? '' : url.slice(at, end);
 }
 
 function toGraphQLRequest(request: FastifyRequest): HTTPGraphQLRequest {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { serverAudits } from 'graphql-http';
 import { startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
@@ -42,5 +43,31 @@ describe('GraphQL over HTTP (graphql-http server audits)', () => {
     const result = await audit.fn();
     if (result.status === 'ok') expect(KNOWN_NOT_OK[id]).toBeUndefined();
     else expect([result.status === 'error', KNOWN_NOT_OK[id] !== undefined]).toEqual([false, true]);
+  });
+});
+
+describe('a request line with a fragment (no client sends one; a hand-written request can)', () => {
+  /** One raw HTTP/1.1 exchange: fetch and node:http both drop or refuse a `#` in the path. */
+  function rawGet(path: string): Promise<string> {
+    const { port } = new URL(harness.gateway.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\napollo-require-preflight: true\r\nConnection: close\r\n\r\n`,
+      );
+    });
+  }
+
+  it('ends the query string there, as URL.search does: the operation name is A, not "A#x"', async () => {
+    const query = encodeURIComponent('query A { __typename }');
+    const answer = await rawGet(`/graphql?query=${query}&operationName=A#x`);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toContain(
+      '{"data":{"__typename":"Query"}}',
+    );
   });
 });

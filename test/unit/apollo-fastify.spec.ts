@@ -8,6 +8,10 @@ describe('searchOf: the query string as URL.search gives it, without building a 
     ['/graphql?query={a}&operationName=A', '?query={a}&operationName=A'],
     ['/graphql?a=1?b=2', '?a=1?b=2'],
     ['/graphql?extensions=%7B%7D&variables=', '?extensions=%7B%7D&variables='],
+    // A fragment is no part of it (a hand-written request line can carry one).
+    ['/graphql?query={a}#x', '?query={a}'],
+    ['/graphql?#x', ''],
+    ['/graphql#x?query={a}', ''],
   ])('%s → %j', (url, search) => {
     expect(searchOf(url)).toBe(search);
     // What Apollo reads from it is the same as from URL.search (which percent-encodes a few characters).
