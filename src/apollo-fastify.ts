@@ -28,12 +28,15 @@ export interface ApolloHandlerOptions<Context extends BaseContext> {
   readonly context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>;
 }
 
-/** Node's header names are lower-case already; repeated ones are joined as HTTP folds them. */
+/**
+ * Node's header names are lower-case already; repeated ones are joined as HTTP folds them. Empty values pass as
+ * sent (as `@as-integrations/fastify` passed them): what an empty header means is Apollo's to decide.
+ */
 function headerMap(headers: FastifyRequest['headers']): HeaderMap {
   const map = new HeaderMap();
-  for (const name in headers) {
+  for (const name of Object.keys(headers)) {
     const value = headers[name];
-    if (value) map.set(name, Array.isArray(value) ? value.join(', ') : value);
+    if (value !== undefined) map.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return map;
 }

@@ -71,3 +71,28 @@ describe('a request line with a fragment (no client sends one; a hand-written re
     );
   });
 });
+
+describe('request headers reach Apollo as sent', () => {
+  const get = (headers: Record<string, string>) =>
+    fetch(`${harness.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers });
+
+  it('a GET with apollo-require-preflight runs', async () => {
+    const response = await get({ 'apollo-require-preflight': 'true' });
+    expect([response.status, await response.json()]).toEqual([
+      200,
+      { data: { __typename: 'Query' } },
+    ]);
+  });
+
+  it.each([
+    ['without it', {}],
+    ['with it empty', { 'apollo-require-preflight': '' }],
+  ])('a GET %s is refused by CSRF prevention, as Apollo words it', async (_case, headers) => {
+    const response = await get(headers);
+    const body = (await response.json()) as { errors: Array<{ message: string }> };
+    expect(response.status).toBe(400);
+    expect(body.errors[0]?.message).toContain(
+      'provide a non-empty value for one of the following headers',
+    );
+  });
+});
