@@ -53,8 +53,6 @@ export interface ContextFactoryOptions {
 export interface ContextInput {
   readonly state: RequestState;
   readonly log: FastifyBaseLogger;
-  /** Aborts when the GraphQL client goes away; the server ends the operation through `graph.end()` instead. */
-  readonly signal?: AbortSignal;
 }
 
 // RFC 6750 §2.1: `Bearer` then one b64token. Anything else (no header, empty, another scheme, a second word,
@@ -104,13 +102,13 @@ function graphHooks(
 
 /** Built once per gateway; returns the per-request context builder Apollo calls. */
 export function createContextFactory(options: ContextFactoryOptions) {
-  return ({ state, log, signal }: ContextInput): GatewayContext => {
+  return ({ state, log }: ContextInput): GatewayContext => {
     const { summary } = state;
     const graph = options.graph.client({
       authorization: state.authorization,
       clientRequestId: summary.clientRequestId,
+      // The server ends the operation (`graph.end()`) when its response closes or its client goes away.
       deadline: Date.now() + options.deadlineMs,
-      ...(signal ? { signal } : {}),
       hooks: graphHooks(options.metrics, log, summary),
     });
     let userStatus: UserStatusLoader | undefined;

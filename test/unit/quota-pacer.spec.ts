@@ -7,6 +7,8 @@ import type {
   QuotaOutcome,
   QuotaPacer,
 } from '../../src/graph/quota';
+import { createOperationScope } from '../../src/graph/operation';
+import { systemClock } from '../../src/graph/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /** A fake clock that sleeps advance instantly; every sleep is recorded. */
@@ -219,6 +221,10 @@ describe('createQuotaPacer: deadline', () => {
   });
 });
 
+/** The operation scope every Graph call takes its budget under, ended by its caller's signal. */
+const operationOf = (signal: AbortSignal) =>
+  createOperationScope({ deadline: Infinity, clock: systemClock, signal });
+
 describe('createQuotaPacer: cancellation and independence', () => {
   it('an aborted signal cancels before anything is taken', async () => {
     const context = setup();
@@ -229,7 +235,7 @@ describe('createQuotaPacer: cancellation and independence', () => {
       kind: 'write',
       max: 2,
       deadline: Infinity,
-      signal: controller.signal,
+      cancellation: operationOf(controller.signal),
     });
     expect(outcome).toEqual({ cancelled: true });
     expect(await context.take(A, 'write', 2)).toMatchObject({ granted: 2, waitedMs: 0 });
@@ -246,7 +252,7 @@ describe('createQuotaPacer: cancellation and independence', () => {
         kind: 'write',
         max: 1,
         deadline: Date.now() + 30_000,
-        signal: controller.signal,
+        cancellation: operationOf(controller.signal),
       });
       await jest.advanceTimersByTimeAsync(400);
       controller.abort();

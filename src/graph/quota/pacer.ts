@@ -77,8 +77,7 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
   const take = async (request: QuotaTake, quota: QuotaLimits): Promise<QuotaOutcome> => {
     const started = now();
     const { cancellation } = request;
-    const isCancelled = () =>
-      cancellation ? cancellation.stopped !== null : request.signal?.aborted === true;
+    const isCancelled = () => (cancellation ? cancellation.stopped !== null : false);
     const max = Math.max(1, Math.floor(request.max));
     for (;;) {
       if (isCancelled()) return CANCELLED;
@@ -102,8 +101,7 @@ export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
         hooks.refused?.(request.kind);
         return { refused: true, retryAfterMs: result.waitMs, waitedMs };
       }
-      if (!(await sleep(result.waitMs, cancellation ? cancellation.signal() : request.signal)))
-        return CANCELLED;
+      if (!(await sleep(result.waitMs, cancellation?.signal()))) return CANCELLED;
     }
   };
 

@@ -8,12 +8,14 @@ export interface QuotaTake {
   readonly max: number;
   /** Epoch ms: budget that frees up later than this is refused at once. */
   readonly deadline: number;
-  readonly signal?: AbortSignal;
-  /** The operation's cancellation, read instead of `signal`: an `AbortSignal` is made only if the take waits. */
-  readonly cancellation?: {
-    readonly stopped: string | null;
-    signal(): AbortSignal;
-  };
+  /** The operation's cancellation: read on every step, its `AbortSignal` made only if the take waits. */
+  readonly cancellation?: QuotaCancellation;
+}
+
+/** What the pacer reads of an operation (graph/operation.ts's `Cancellation`, restated: no import cycle). */
+export interface QuotaCancellation {
+  readonly stopped: string | null;
+  signal(): AbortSignal;
 }
 
 export interface QuotaGrant {
