@@ -145,3 +145,31 @@ export async function startScript(file: string, env: Record<string, string> = {}
   });
   return { process: child, url: `http://127.0.0.1:${port}` };
 }
+
+export const BENCH_TOKEN = 'Bearer bench-token-7c1d';
+const BENCH_MUTATION = `mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }`;
+/** The benchmarks' request: the mutation, as a frontend sends it. */
+export const BENCH_BODY = JSON.stringify({
+  query: BENCH_MUTATION,
+  variables: {
+    input: { deviceConfigurationId: 'c-1', userStatusId: 's-1', status: 'NOT_APPLICABLE' },
+  },
+});
+
+/** The gateway's environment in every benchmark, in front of the upstream stand-in at `upstream`. */
+export function benchGatewayEnv(upstream: string): Record<string, string> {
+  return {
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    GRAPH_BASE_URL: `${upstream}/beta`,
+    // One document reads up to 500 statuses in the batching part: raise the hostile-query limits for it.
+    GRAPHQL_MAX_ALIASES: '1000',
+    GRAPHQL_MAX_FIELDS: '5000',
+    GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
+    // Quota pacing stays on (its cost is part of the gateway's), with limits no bench run reaches: one bench
+    // token sends far more than Intune's 1,000 calls per 20 s.
+    GRAPH_QUOTA_APP_CALLS: '1000000',
+    GRAPH_QUOTA_TENANT_CALLS: '1000000',
+    GRAPH_QUOTA_APP_WRITES: '1000000',
+    GRAPH_QUOTA_TENANT_WRITES: '1000000',
+  };
+}

@@ -6,7 +6,14 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { argument, startBuiltGateway, startScript } from './lib';
+import {
+  BENCH_BODY,
+  BENCH_TOKEN,
+  argument,
+  benchGatewayEnv,
+  startBuiltGateway,
+  startScript,
+} from './lib';
 
 interface ProfileNode {
   id: number;
@@ -28,33 +35,17 @@ async function main(): Promise<void> {
   mkdirSync(folder, { recursive: true });
   const upstream = await startScript('upstream.ts');
   const before = new Set(readdirSync(folder));
-  const gateway = await startBuiltGateway(
-    {
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      GRAPH_BASE_URL: `${upstream.url}/beta`,
-      // Pacing on, with limits the profile never reaches (see bench/run.ts).
-      GRAPH_QUOTA_APP_CALLS: '1000000',
-      GRAPH_QUOTA_TENANT_CALLS: '1000000',
-      GRAPH_QUOTA_APP_WRITES: '1000000',
-      GRAPH_QUOTA_TENANT_WRITES: '1000000',
-    },
-    { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${folder}`] },
-  );
-  const { url } = gateway;
-  const body = JSON.stringify({
-    query:
-      'mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }',
-    variables: {
-      input: { deviceConfigurationId: 'c-1', userStatusId: 's-1', status: 'NOT_APPLICABLE' },
-    },
+  const gateway = await startBuiltGateway(benchGatewayEnv(upstream.url), {
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${folder}`],
   });
+  const { url } = gateway;
   const result = await autocannon({
     url,
     method: 'POST',
     connections: 64,
     duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-    body,
+    headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
+    body: BENCH_BODY,
   });
   console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s`);
   await gateway.stop(); // the profile is written as the process exits

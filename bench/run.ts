@@ -14,7 +14,16 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { buildRef, compareRef } from './compare';
 import type { RefBuild } from './compare';
-import { ROOT, cpuMs, rssMb, startBuiltGateway, startScript } from './lib';
+import {
+  BENCH_BODY,
+  BENCH_TOKEN,
+  ROOT,
+  benchGatewayEnv,
+  cpuMs,
+  rssMb,
+  startBuiltGateway,
+  startScript,
+} from './lib';
 import type { Child } from './lib';
 import { renderReport, writeBenchmarksMd } from './report';
 import type { BatchResult, BenchResults, LoadResult } from './report';
@@ -49,31 +58,12 @@ const SETTINGS = {
   },
 }[mode];
 
-const TOKEN = 'Bearer bench-token-7c1d';
-const MUTATION = `mutation U($input: UpdateDeviceConfigurationUserStatusInput!) { updateDeviceConfigurationUserStatus(input: $input) { userStatus { id status lastReportedDateTime } } }`;
-const BODY = JSON.stringify({
-  query: MUTATION,
-  variables: {
-    input: { deviceConfigurationId: 'c-1', userStatusId: 's-1', status: 'NOT_APPLICABLE' },
-  },
-});
+const TOKEN = BENCH_TOKEN;
+const BODY = BENCH_BODY;
 
 async function startGateway(upstream: string, ref?: RefBuild): Promise<Child> {
   return startBuiltGateway(
-    {
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      GRAPH_BASE_URL: `${upstream}/beta`,
-      // One document reads up to 500 statuses in the batching part: raise the hostile-query limits for it.
-      GRAPHQL_MAX_ALIASES: '1000',
-      GRAPHQL_MAX_FIELDS: '5000',
-      GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
-      // Quota pacing stays on (its cost is part of the gateway's), with limits no bench run reaches: one bench
-      // token sends far more than Intune's 1,000 calls per 20 s.
-      GRAPH_QUOTA_APP_CALLS: '1000000',
-      GRAPH_QUOTA_TENANT_CALLS: '1000000',
-      GRAPH_QUOTA_APP_WRITES: '1000000',
-      GRAPH_QUOTA_TENANT_WRITES: '1000000',
-    },
+    benchGatewayEnv(upstream),
     ref ? { root: ref.root } : { fromSource: mode === 'smoke' },
   );
 }
