@@ -8,7 +8,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { GatewayContext } from './context';
+import { buildExecutableSchema } from './executable-schema';
 import { buildSubgraph } from './federation';
+import { DEFAULT_JIT_OPTIONS, createJitGateway } from './jit-executor';
 import { createErrorFormatter } from './request-errors';
 import { createQueryLimitsRule } from './limits';
 import type { GatewayMetrics } from './metrics';
@@ -27,12 +29,23 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(path.join(dir, file), 'utf8'));
 }
 
-/** The schema as plain SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`. */
+/**
+ * The schema from SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`; executed through the
+ * compiled executor (src/jit-executor.ts) unless GRAPHQL_COMPILE_AFTER is 0.
+ */
 async function schemaOptions(config: Config) {
   const typeDefs = loadTypeDefs();
   const allResolvers = { ...resolvers, ...pageInfoResolvers };
-  if (!config.federation) return { typeDefs, resolvers: allResolvers };
-  return { schema: await buildSubgraph(typeDefs, allResolvers) };
+  const schema = config.federation
+    ? await buildSubgraph(typeDefs, allResolvers)
+    : buildExecutableSchema(typeDefs, allResolvers);
+  if (config.compileAfter === 0) return { schema };
+  return {
+    gateway: createJitGateway(schema, {
+      ...DEFAULT_JIT_OPTIONS,
+      compileAfter: config.compileAfter,
+    }),
+  };
 }
 
 /** Apollo Server with the gateway's error formatting, limits and plugins, started. */

@@ -10,6 +10,7 @@ describeSpecs('integration', [
   'federation',
   'http-spec',
   'input',
+  'jit-executor',
   'paths',
   'request-errors',
   'typed-client',
