@@ -1,6 +1,6 @@
 import { cancelledError, quotaError } from './errors';
 import type { CallContext } from './attempt';
-import { quotaIdentity } from './quota/identity';
+import { createIdentityCache } from './quota/identity';
 import type { QuotaIdentity, QuotaKind } from './quota/limits';
 import type { QuotaGrant } from './quota/types';
 
@@ -11,16 +11,11 @@ import type { QuotaGrant } from './quota/types';
  * https://learn.microsoft.com/graph/throttling-limits#intune-service-limits
  */
 
-const identities = new WeakMap<CallContext['call'], QuotaIdentity>();
+const identityOfToken = createIdentityCache();
 
-/** The caller's tenant and app, read from the token once per request (never verified, never trusted beyond this). */
+/** The caller's tenant and app, read from the token (never verified, never trusted beyond this). */
 function identityOf(context: CallContext): QuotaIdentity {
-  let identity = identities.get(context.call);
-  if (!identity) {
-    identity = quotaIdentity(context.authorization);
-    identities.set(context.call, identity);
-  }
-  return identity;
+  return identityOfToken(context.authorization);
 }
 
 export const kindOf = (method: string): QuotaKind => (method === 'GET' ? 'read' : 'write');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashedQuotaKey, quotaIdentity } from '../../src/graph/quota';
+import { createIdentityCache, hashedQuotaKey, quotaIdentity } from '../../src/graph/quota';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const APP = 'de8bc8b5-d9f9-48b1-a8ad-b748da725064';
@@ -99,5 +99,32 @@ describe('quotaIdentity', () => {
     expect(hashedQuotaKey(token)).toBe(key);
     expect(key).not.toContain('secret');
     expect(hashedQuotaKey(`${token}x`)).not.toBe(key);
+  });
+});
+
+describe('createIdentityCache', () => {
+  const bearer = (tid: string) => `Bearer ${jwt({ tid, appid: APP, ver: '1.0' })}`;
+
+  it('gives the same identity object for the same header, equal to quotaIdentity', () => {
+    const identityOf = createIdentityCache(10);
+    const header = bearer(TENANT);
+    const first = identityOf(header);
+    expect(first).toEqual(quotaIdentity(header));
+    expect(identityOf(header)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it.each([
+    // [cache size, headers seen, is the first one still remembered]
+    [2, 2, true],
+    [2, 3, false],
+    [1000, 1000, true],
+    [1000, 1001, false],
+  ])('size %i, %i distinct headers seen: first still remembered: %s', (size, count, kept) => {
+    const identityOf = createIdentityCache(size);
+    const headers = Array.from({ length: count }, (_, n) => `Bearer opaque-${n}`);
+    const first = identityOf(headers[0]!);
+    for (const header of headers.slice(1)) identityOf(header);
+    expect(identityOf(headers[0]!) === first).toBe(kept);
   });
 });

@@ -4,7 +4,7 @@
  */
 export { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
 export type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
-export { hashedQuotaKey, quotaIdentity } from './identity';
+export { createIdentityCache, hashedQuotaKey, quotaIdentity } from './identity';
 export { abortableSleep, createQuotaPacer } from './pacer';
 export { isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
 export type {
