@@ -73,7 +73,7 @@ export function clientRequestIdFrom(header: string | string[] | undefined): stri
 
 /** The request's state: its summary, and its bearer token read once. */
 export function createRequestState(headers: IncomingHttpHeaders, span?: Span): RequestState {
-  return {
+  const state = {
     summary: {
       operationName: null,
       errorCodes: [],
@@ -81,8 +81,8 @@ export function createRequestState(headers: IncomingHttpHeaders, span?: Span): R
       clientRequestId: clientRequestIdFrom(headers['client-request-id']),
     },
     authorization: bearerAuthorization(headers.authorization),
-    ...(span ? { span } : {}),
   };
+  return span ? { ...state, span } : state;
 }
 
 function graphHooks(
@@ -100,6 +100,20 @@ function graphHooks(
   };
 }
 
+/**
+ * Loaders built on first use: most operations (every mutation) never read through one. A class, as this is made
+ * per request and an object literal with a getter is several times dearer to create.
+ */
+class RequestLoaders {
+  private userStatusLoader: UserStatusLoader | undefined;
+
+  constructor(private readonly graph: GraphClient) {}
+
+  get userStatus(): UserStatusLoader {
+    return (this.userStatusLoader ??= createUserStatusLoader(this.graph));
+  }
+}
+
 /** Built once per gateway; returns the per-request context builder Apollo calls. */
 export function createContextFactory(options: ContextFactoryOptions) {
   return ({ state, log }: ContextInput): GatewayContext => {
@@ -111,22 +125,16 @@ export function createContextFactory(options: ContextFactoryOptions) {
       deadline: Date.now() + options.deadlineMs,
       hooks: graphHooks(options.metrics, log, summary),
     });
-    let userStatus: UserStatusLoader | undefined;
-    return {
+    const context: GatewayContext = {
       graph,
       graphBase: options.graph.base,
       listSupport: options.listSupport,
-      // Built on first use: most operations (every mutation) never read through it.
-      loaders: {
-        get userStatus() {
-          return (userStatus ??= createUserStatusLoader(graph));
-        },
-      },
+      loaders: new RequestLoaders(graph),
       maxBulkInputs: options.maxBulkInputs,
       log,
       summary,
-      ...(state.span ? { span: state.span } : {}),
     };
+    return state.span ? { ...context, span: state.span } : context;
   };
 }
 
