@@ -75,23 +75,25 @@ export function settleBudget(
 ): void {
   const pacer = context.service.quota;
   if (!pacer) return;
-  let unauthorised = answers.filter(
-    (answer) => answer.status === 401 || answer.status === 403,
-  ).length;
+  // One pass, no arrays: nearly every answer is a 2xx, which settles nothing.
+  let unauthorised = 0;
+  let waitMs = -1;
+  for (const answer of answers) {
+    if (answer.status === 401 || answer.status === 403) unauthorised += 1;
+    else if (answer.status === 429)
+      waitMs = Math.max(
+        waitMs,
+        answer.retryAfterSeconds !== undefined
+          ? answer.retryAfterSeconds * 1000
+          : context.service.retry.baseDelayMs,
+      );
+  }
   for (const grant of grants) {
     if (unauthorised <= 0) break;
     const count = Math.min(unauthorised, grant.granted);
     grant.release(count);
     unauthorised -= count;
   }
-  const throttled = answers.filter((answer) => answer.status === 429);
-  if (throttled.length === 0) return;
-  const waitMs = Math.max(
-    ...throttled.map((answer) =>
-      answer.retryAfterSeconds !== undefined
-        ? answer.retryAfterSeconds * 1000
-        : context.service.retry.baseDelayMs,
-    ),
-  );
+  if (waitMs < 0) return;
   pacer.block(identityOf(context), context.clock.now() + waitMs);
 }

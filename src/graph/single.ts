@@ -3,7 +3,8 @@ import type { CallContext } from './attempt';
 import { kindOf, settleBudget, takeBudget } from './pacing';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
-import type { GraphRequest, GraphResult, GraphSpan } from './types';
+import type { QuotaGrant } from './quota/types';
+import type { GraphAttemptEvent, GraphRequest, GraphResult, GraphSpan } from './types';
 
 /** One Graph call, sent again as the retry policy says, inside a span when tracing is on. */
 export async function requestWithRetries(
@@ -51,29 +52,18 @@ async function sendOnce(
   const started = context.clock.now();
   const outcome = await sendAttempt(context, request, payload, retries);
   const answered = outcome.ok ? outcome.result.status : outcome.error.status;
-  settleBudget(context, grant ? [grant] : [], [
+  settleBudget(context, grant ? [grant] : NO_GRANTS, [
     {
       status: answered,
       retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,
     },
   ]);
-  const event = {
-    method: request.method,
-    variant: request.variant,
-    target: request.target,
-    attempt: retries + 1,
-    durationMs: context.clock.now() - started,
-  };
   const hooks = context.call.hooks;
+  const durationMs = context.clock.now() - started;
   if (outcome.ok) {
-    hooks?.attempt?.({
-      ...event,
-      status: outcome.result.status,
-      requestId: outcome.result.requestId,
-      failure: null,
-      retryInMs: null,
-    });
-    return { done: true, value: outcome.result };
+    const { result } = outcome;
+    hooks?.attempt?.(attemptEvent(request, retries, durationMs, result.status, result.requestId));
+    return { done: true, value: result };
   }
   const { error, failure } = outcome;
   return {
@@ -82,11 +72,32 @@ async function sendOnce(
     failure,
     settle: (retryInMs) =>
       hooks?.attempt?.({
-        ...event,
-        status: error.status,
-        requestId: error.requestId,
+        ...attemptEvent(request, retries, durationMs, error.status, error.requestId),
         failure: error.kind === 'cancelled' ? 'cancelled' : failure.kind,
         retryInMs,
       }),
+  };
+}
+
+const NO_GRANTS: readonly QuotaGrant[] = [];
+
+/** What the hooks learn of one attempt (a success unless the caller says otherwise). */
+function attemptEvent(
+  request: GraphRequest,
+  retries: number,
+  durationMs: number,
+  status: number | null,
+  requestId: string | null,
+): GraphAttemptEvent {
+  return {
+    method: request.method,
+    variant: request.variant,
+    target: request.target,
+    attempt: retries + 1,
+    durationMs,
+    status,
+    requestId,
+    failure: null,
+    retryInMs: null,
   };
 }
