@@ -229,11 +229,13 @@ async function undiciAdapter(config: InternalAxiosRequestConfig): Promise<AxiosR
   exchange.start();
   const outcome = await exchange.outcome;
   if (!outcome.ok) throw new AxiosError(outcome.reason, AXIOS_CODES[outcome.failure]);
+  // `send` reads the exchange's outcome, never this response: handing axios the headers would only make it copy
+  // them, one normalised name at a time, into an `AxiosHeaders` nobody reads.
   return {
     data: outcome.body,
     status: outcome.status,
     statusText: '',
-    headers: outcome.headers,
+    headers: {},
     config,
     request: null,
   };
