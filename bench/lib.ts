@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import autocannon from 'autocannon';
 
 export const ROOT = path.join(__dirname, '..');
 
@@ -172,4 +173,23 @@ export function benchGatewayEnv(upstream: string): Record<string, string> {
     GRAPH_QUOTA_APP_WRITES: '1000000',
     GRAPH_QUOTA_TENANT_WRITES: '1000000',
   };
+}
+
+/** Loads `url` with the bench's mutation; the CPU the process `pid` spent meanwhile comes with the result. */
+export async function loadMutation(
+  target: { readonly url: string; readonly process: ChildProcess },
+  connections: number,
+  seconds: number,
+): Promise<{ result: autocannon.Result; cpuMs: number }> {
+  const pid = target.process.pid!;
+  const before = cpuMs(pid);
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
+    body: BENCH_BODY,
+  });
+  return { result, cpuMs: cpuMs(pid) - before };
 }

@@ -6,16 +6,8 @@
  * `--node-args "…"` adds Node flags to the working tree's gateway only (to measure a runtime flag against REF,
  * which may be HEAD itself).
  */
-import autocannon from 'autocannon';
 import { buildRef, compareRef } from './compare';
-import {
-  BENCH_BODY,
-  BENCH_TOKEN,
-  benchGatewayEnv,
-  cpuMs,
-  startBuiltGateway,
-  startScript,
-} from './lib';
+import { benchGatewayEnv, loadMutation, startBuiltGateway, startScript } from './lib';
 import type { StartedGateway } from './lib';
 
 function option(name: string): string | undefined {
@@ -36,20 +28,11 @@ async function round(
   connections: number,
   seconds: number,
 ): Promise<Round> {
-  const pid = gateway.process.pid!;
-  const before = cpuMs(pid);
-  const result = await autocannon({
-    url: gateway.url,
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
-    body: BENCH_BODY,
-  });
+  const { result, cpuMs: cpu } = await loadMutation(gateway, connections, seconds);
   const requests = result.requests.total;
   return {
     reqPerSecond: requests / seconds,
-    cpuUsPerRequest: requests > 0 ? ((cpuMs(pid) - before) * 1000) / requests : 0,
+    cpuUsPerRequest: requests > 0 ? (cpu * 1000) / requests : 0,
     errors: result.errors + result.non2xx,
   };
 }

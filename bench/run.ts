@@ -11,7 +11,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { buildRef, compareRef } from './compare';
 import type { RefBuild } from './compare';
 import {
@@ -19,7 +18,7 @@ import {
   BENCH_TOKEN,
   ROOT,
   benchGatewayEnv,
-  cpuMs,
+  loadMutation,
   rssMb,
   startBuiltGateway,
   startScript,
@@ -104,17 +103,7 @@ async function load(
   latencyMs: number,
   seconds = SETTINGS.seconds,
 ): Promise<LoadResult> {
-  const pid = child.process.pid!;
-  const cpuBefore = cpuMs(pid);
-  const result = await autocannon({
-    url: child.url,
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: TOKEN },
-    body: BODY,
-  });
-  const cpu = cpuMs(pid) - cpuBefore;
+  const { result, cpuMs: cpu } = await loadMutation(child, connections, seconds);
   const requests = result.requests.total;
   return {
     target: name,
