@@ -33,7 +33,7 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
  * The schema from SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`; executed through the
  * compiled executor (src/jit-executor.ts) unless GRAPHQL_COMPILE_AFTER is 0.
  */
-async function schemaOptions(config: Config) {
+async function schemaOptions(config: Config, metrics: GatewayMetrics) {
   const typeDefs = loadTypeDefs();
   const allResolvers = { ...resolvers, ...pageInfoResolvers };
   const schema = config.federation
@@ -44,6 +44,7 @@ async function schemaOptions(config: Config) {
     gateway: createJitGateway(schema, {
       ...DEFAULT_JIT_OPTIONS,
       compileAfter: config.compileAfter,
+      onCompile: (outcome) => metrics.observeCompile(outcome),
     }),
   };
 }
@@ -55,7 +56,7 @@ export async function createApollo(
   metrics: GatewayMetrics,
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
-    ...(await schemaOptions(config)),
+    ...(await schemaOptions(config, metrics)),
     formatError: createErrorFormatter(config),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,

@@ -5,20 +5,23 @@
  * parses, validates (the query limits, the introspection rule) and runs every plugin hook but `willResolveField`
  * (none of the gateway's plugins uses it); only execution changes. Measured in BENCHMARKS.md.
  *
- * Compiling costs far more than running a document once (5–65 ms for documents the query limits let through,
- * against well under 1 ms to run), so only documents in steady use are compiled: a document runs on graphql-js
- * until it has run `compileAfter` times (GRAPHQL_COMPILE_AFTER), as Mercurius's `jit` option does. And compiling
- * has a time budget: a client sending fresh documents, each as often as it takes, can make the gateway compile
- * for at most `budgetMs` of every `windowMs`; past that, documents run on graphql-js until the budget refills.
- * The documents seen and the ones compiled are kept in bounded LRU maps. Anything graphql-jit cannot compile,
- * and any request whose variables do not coerce, runs on graphql-js's `execute`, so errors read exactly as
- * before.
+ * Compiling costs far more than running a document once (up to 20 ms for the documents it compiles, against well
+ * under 1 ms to run), so only documents in steady use are compiled: a document runs on graphql-js until it has run
+ * `compileAfter` times (GRAPHQL_COMPILE_AFTER), as Mercurius's `jit` option does. Compiling has a time budget: a
+ * client sending fresh documents, each as often as it takes, can make the gateway compile for at most `budgetMs`
+ * of every `windowMs`; past that, documents run on graphql-js until the budget refills. Some documents are never
+ * compiled (src/jit-eligibility.ts: too large, or where graphql-jit answers differently). The documents counted and
+ * the ones compiled are kept in bounded LRU maps, the latter also bounded by their texts' size. Anything graphql-jit
+ * cannot compile, and any request whose variables do not coerce, runs on graphql-js's `execute`, so errors read
+ * exactly as before.
  */
 import { execute } from 'graphql';
 import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { CompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { compileRefusal } from './jit-eligibility';
+import type { CompileRefusal } from './jit-eligibility';
 
 // The gateway interface's types as Apollo Server's own options name them (its @apollo/server-gateway-interface
 // is Apollo's dependency, not ours).
@@ -32,6 +35,8 @@ export interface JitExecutorOptions {
   readonly compileAfter: number;
   /** Compiled documents kept, least recently used dropped first. */
   readonly maxCompiled: number;
+  /** …and their texts' characters together: what a compiled document keeps grows with it. */
+  readonly maxCompiledChars: number;
   /** Documents counted before they are compiled (a hash each), least recently used dropped first. */
   readonly maxSeen: number;
   /** Compiling may take at most `budgetMs` of every `windowMs` (a leaky bucket). */
@@ -39,12 +44,18 @@ export interface JitExecutorOptions {
   readonly windowMs: number;
   /** Monotonic milliseconds; injected by tests. */
   readonly now?: () => number;
+  /** Each decision on compiling a document in steady use (for metrics). */
+  readonly onCompile?: (outcome: CompileOutcome) => void;
 }
+
+/** What became of a document due for compiling: compiled, not compilable, refused (why), or deferred. */
+export type CompileOutcome = 'compiled' | 'unsupported' | 'over-budget' | CompileRefusal;
 
 /** 2% of one core for compiling at most: a burst of new documents cannot take the event loop. */
 export const DEFAULT_JIT_OPTIONS: JitExecutorOptions = {
   compileAfter: 10,
   maxCompiled: 200,
+  maxCompiledChars: 200_000,
   maxSeen: 2000,
   budgetMs: 200,
   windowMs: 10_000,
@@ -75,23 +86,35 @@ export function createCompileBudget(budgetMs: number, windowMs: number) {
   };
 }
 
-/** A Map used as an LRU: a read moves the key to the back, an insert past `max` drops the front. */
-export function createLru<V>(max: number) {
-  const entries = new Map<string, V>();
+/**
+ * A Map used as an LRU: a read moves the key to the back; an insert drops from the front while there are more
+ * than `maxEntries` entries or their weights add up to more than `maxWeight`.
+ */
+export function createLru<V>(maxEntries: number, maxWeight = Number.POSITIVE_INFINITY) {
+  const entries = new Map<string, { value: V; weight: number }>();
+  let weight = 0;
+  const remove = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return false;
+    weight -= entry.weight;
+    return entries.delete(key);
+  };
   return {
     get(key: string): V | undefined {
-      const value = entries.get(key);
-      if (value === undefined) return undefined;
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
       entries.delete(key);
-      entries.set(key, value);
-      return value;
+      entries.set(key, entry);
+      return entry.value;
     },
-    set(key: string, value: V): void {
-      entries.delete(key);
-      entries.set(key, value);
-      if (entries.size > max) entries.delete(entries.keys().next().value!);
+    set(key: string, value: V, entryWeight = 1): void {
+      remove(key);
+      entries.set(key, { value, weight: entryWeight });
+      weight += entryWeight;
+      while (entries.size > maxEntries || (weight > maxWeight && entries.size > 1))
+        remove(entries.keys().next().value!);
     },
-    delete: (key: string) => entries.delete(key),
+    delete: remove,
     get size() {
       return entries.size;
     },
@@ -125,26 +148,39 @@ export function createJitExecutor(
   options: JitExecutorOptions = DEFAULT_JIT_OPTIONS,
 ): JitExecutor {
   const now = options.now ?? monotonicMs;
-  const compiled = createLru<Compiled>(options.maxCompiled);
+  const compiled = createLru<Compiled>(options.maxCompiled, options.maxCompiledChars);
   const runs = createLru<number>(options.maxSeen);
   const budget = createCompileBudget(options.budgetMs, options.windowMs);
-  const compile = (key: string, context: GatewayGraphQLRequestContext): Compiled => {
+  const decided = (key: string, entry: Compiled, weight: number, outcome: CompileOutcome) => {
     runs.delete(key);
-    const started = now();
-    const query = compileQuery(schema, context.document, context.operationName ?? undefined);
-    budget.spend(now() - started, now());
-    const entry = isCompiledQuery(query) ? query : false;
-    compiled.set(key, entry);
+    compiled.set(key, entry, weight);
+    options.onCompile?.(outcome);
     return entry;
   };
+  const compile = (key: string, context: GatewayGraphQLRequestContext): Compiled => {
+    const refusal = compileRefusal(context.document, context.source);
+    if (refusal) return decided(key, false, 1, refusal);
+    const started = now();
+    const query = compileQuery(schema, context.document, context.operation.name?.value);
+    budget.spend(now() - started, now());
+    return isCompiledQuery(query)
+      ? decided(key, query, context.source.length, 'compiled')
+      : decided(key, false, 1, 'unsupported');
+  };
   const compiledFor = (context: GatewayGraphQLRequestContext): Compiled | undefined => {
-    if (options.compileAfter <= 0) return undefined;
+    // No operation resolved (an operationName the document does not define): graphql-js reports it. Compiled,
+    // compileQuery would pick the document's only operation, and run it.
+    if (options.compileAfter <= 0 || !context.operation) return undefined;
     const key = `${context.queryHash}\n${context.operationName ?? ''}`;
     const known = compiled.get(key);
     if (known !== undefined) return known;
     const count = runs.get(key) ?? 0;
     // Not yet in steady use, or over the budget: this run is on graphql-js, and counts.
-    if (count < options.compileAfter || !budget.allows(now())) return void runs.set(key, count + 1);
+    if (count < options.compileAfter) return void runs.set(key, count + 1);
+    if (!budget.allows(now())) {
+      options.onCompile?.('over-budget');
+      return void runs.set(key, count + 1);
+    }
     return compile(key, context);
   };
   return {

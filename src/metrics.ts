@@ -26,6 +26,8 @@ export interface GatewayMetrics {
   observeOperation(outcome: OperationOutcome): void;
   observeAttempt(event: GraphAttemptEvent): void;
   observeBatch(size: number): void;
+  /** A document in steady use compiled, or why not (src/jit-executor.ts). */
+  observeCompile(outcome: string): void;
 }
 
 /** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
@@ -76,6 +78,12 @@ export function createMetrics(): GatewayMetrics {
     buckets: [1, 2, 5, 10, 15, 20],
     registers: [registry],
   });
+  const compilations = new Counter({
+    name: `${PREFIX}graphql_compilations_total`,
+    help: 'Documents in steady use compiled (outcome compiled), or why not: unsupported, over-budget, too-long, too-many-variables, nested-variable, nullable-default, proto-key.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
   const operationLabels = createOperationLabels();
   return {
@@ -98,6 +106,9 @@ export function createMetrics(): GatewayMetrics {
     },
     observeBatch(size) {
       batchSizes.observe(size);
+    },
+    observeCompile(outcome) {
+      compilations.inc({ outcome });
     },
   };
 }

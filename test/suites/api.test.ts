@@ -10,6 +10,7 @@ describeSpecs('integration', [
   'federation',
   'http-spec',
   'input',
+  'jit-differences',
   'jit-executor',
   'paths',
   'request-errors',

@@ -24,6 +24,7 @@ describeSpecs('unit', [
   'graph-errors',
   'http-failures',
   'http-hardening',
+  'jit-eligibility',
   'jit-executor',
   'kubernetes',
   'limits',

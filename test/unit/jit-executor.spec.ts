@@ -1,4 +1,11 @@
-import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import {
+  GraphQLInt,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  getOperationAST,
+  parse,
+} from 'graphql';
 import {
   DEFAULT_JIT_OPTIONS,
   createCompileBudget,
@@ -31,10 +38,15 @@ type RequestContext = Parameters<Executor['execute']>[0];
 
 /** What the executor reads of Apollo's request context. */
 function request(query: string, variables: Record<string, unknown> = {}): RequestContext {
+  const document = parse(query);
+  // As Apollo sets them: the operation it resolved, and its name.
+  const operation = getOperationAST(document, null);
   return {
     queryHash: query,
-    operationName: null,
-    document: parse(query),
+    source: query,
+    operation,
+    operationName: operation?.name?.value ?? null,
+    document,
     context: {},
     request: { query, variables },
   } as unknown as RequestContext;
@@ -161,7 +173,36 @@ describe('createCompileBudget', () => {
   });
 });
 
+describe('what becomes of a document due for compiling (onCompile)', () => {
+  it.each([
+    ['{ hello }', ['compiled']],
+    ['query Q($n: Int = 1) { hello(n: $n) }', ['nullable-default']],
+    [`{ hello }${' '.repeat(5_000)}`, ['too-long']],
+  ])('%s → %j, decided once', async (query, outcomes) => {
+    const seen: string[] = [];
+    const jit = createJitExecutor(schema, options({ onCompile: (outcome) => seen.push(outcome) }));
+    for (let run = 0; run < 4; run += 1) await jit.execute(request(query));
+    expect(seen).toEqual(outcomes);
+  });
+});
+
 describe('createLru', () => {
+  it.each([
+    // [weights inserted in order, max weight, keys left]
+    [[1, 1, 1], 10, ['0', '1', '2']],
+    [[4, 4, 4], 10, ['1', '2']],
+    [[9, 2], 10, ['1']],
+    [[20], 10, ['0']], // one entry heavier than the bound stays, alone
+    [[3, 20], 10, ['1']],
+  ])('weights %j, at most %i: keys %j left', (weights, maxWeight, left) => {
+    const lru = createLru<number>(100, maxWeight);
+    weights.forEach((weight, index) => lru.set(String(index), index, weight));
+    const keys = weights
+      .map((_, index) => String(index))
+      .filter((key) => lru.get(key) !== undefined);
+    expect(keys).toEqual(left);
+  });
+
   it('drops the least recently used key past its bound; a read counts as a use', () => {
     const lru = createLru<number>(2);
     lru.set('a', 1);
