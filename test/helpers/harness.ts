@@ -111,6 +111,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * A gateway that compiles a document on its second run (the first runs on graphql-js), with no retries or quota
+ * pacing in the way: the compiled-executor specs send each request several times and compare the answers.
+ */
+export const COMPILING_ENV: Readonly<Record<string, string>> = {
+  GRAPH_MAX_RETRIES: '0',
+  GRAPH_QUOTAS: 'off',
+  GRAPHQL_COMPILE_AFTER: '1',
+};
+
 /** The emulator and the gateway wired to it, both on free ports. */
 export async function startHarness(
   options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {},

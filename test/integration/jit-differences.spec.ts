@@ -1,5 +1,5 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, startHarness } from '../helpers/harness';
+import { AUTH, COMPILING_ENV, startHarness } from '../helpers/harness';
 import type { GraphQLRequestOptions, Harness } from '../helpers/harness';
 
 // Where graphql-jit 0.8 answered differently from graphql-js, or cost too much to compile, found by sending the same
@@ -10,9 +10,7 @@ const s = userStatusId('windows10-general', 0);
 
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness({
-    env: { GRAPH_MAX_RETRIES: '0', GRAPH_QUOTAS: 'off', GRAPHQL_COMPILE_AFTER: '1' },
-  });
+  harness = await startHarness({ env: COMPILING_ENV });
 });
 afterAll(() => harness.close());
 beforeEach(() => harness.emulator.reset());

@@ -1,5 +1,5 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { AUTH, COMPILING_ENV, GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
 import type { GraphQLRequestOptions, GraphQLResponse, Harness } from '../helpers/harness';
 
 // A document runs on graphql-js the first time and compiled (graphql-jit) from the second time on: each case is
@@ -26,9 +26,7 @@ async function sameEachTime(harness: Harness, request: GraphQLRequestOptions) {
 describe('the compiled executor answers as graphql-js does', () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness({
-      env: { GRAPH_MAX_RETRIES: '0', GRAPH_QUOTAS: 'off', GRAPHQL_COMPILE_AFTER: '1' },
-    });
+    harness = await startHarness({ env: COMPILING_ENV });
   });
   afterAll(() => harness.close());
   beforeEach(() => harness.emulator.reset());
