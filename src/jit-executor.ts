@@ -121,9 +121,6 @@ export function createLru<V>(maxEntries: number, maxWeight = Number.POSITIVE_INF
   };
 }
 
-/** Compiled, or `false` when graphql-jit cannot compile it. */
-type Compiled = CompiledQuery | false;
-
 function runOnGraphqlJs(
   schema: GraphQLSchema,
   context: GatewayGraphQLRequestContext,
@@ -148,32 +145,37 @@ export function createJitExecutor(
   options: JitExecutorOptions = DEFAULT_JIT_OPTIONS,
 ): JitExecutor {
   const now = options.now ?? monotonicMs;
-  const compiled = createLru<Compiled>(options.maxCompiled, options.maxCompiledChars);
+  const compiled = createLru<CompiledQuery>(options.maxCompiled, options.maxCompiledChars);
+  // Documents never to be compiled (refused, or beyond graphql-jit) are kept apart: cheap to make, they must not
+  // push compiled documents out.
+  const never = createLru<true>(options.maxSeen);
   const runs = createLru<number>(options.maxSeen);
   const budget = createCompileBudget(options.budgetMs, options.windowMs);
-  const decided = (key: string, entry: Compiled, weight: number, outcome: CompileOutcome) => {
+  const settle = (key: string, outcome: CompileOutcome): undefined => {
     runs.delete(key);
-    compiled.set(key, entry, weight);
+    never.set(key, true);
     options.onCompile?.(outcome);
-    return entry;
+    return undefined;
   };
-  const compile = (key: string, context: GatewayGraphQLRequestContext): Compiled => {
-    const refusal = compileRefusal(context.document, context.source);
-    if (refusal) return decided(key, false, 1, refusal);
+  const compile = (key: string, context: GatewayGraphQLRequestContext) => {
+    const refusal = compileRefusal(context.document, context.source, context.operation);
+    if (refusal) return settle(key, refusal);
     const started = now();
     const query = compileQuery(schema, context.document, context.operation.name?.value);
     budget.spend(now() - started, now());
-    return isCompiledQuery(query)
-      ? decided(key, query, context.source.length, 'compiled')
-      : decided(key, false, 1, 'unsupported');
+    if (!isCompiledQuery(query)) return settle(key, 'unsupported');
+    runs.delete(key);
+    compiled.set(key, query, context.source.length);
+    options.onCompile?.('compiled');
+    return query;
   };
-  const compiledFor = (context: GatewayGraphQLRequestContext): Compiled | undefined => {
+  const compiledFor = (context: GatewayGraphQLRequestContext): CompiledQuery | undefined => {
     // No operation resolved (an operationName the document does not define): graphql-js reports it. Compiled,
     // compileQuery would pick the document's only operation, and run it.
     if (options.compileAfter <= 0 || !context.operation) return undefined;
     const key = `${context.queryHash}\n${context.operationName ?? ''}`;
     const known = compiled.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined || never.get(key)) return known;
     const count = runs.get(key) ?? 0;
     // Not yet in steady use, or over the budget: this run is on graphql-js, and counts.
     if (count < options.compileAfter) return void runs.set(key, count + 1);

@@ -80,7 +80,7 @@ export function createMetrics(): GatewayMetrics {
   });
   const compilations = new Counter({
     name: `${PREFIX}graphql_compilations_total`,
-    help: 'Documents in steady use compiled (outcome compiled), or why not: unsupported, over-budget, too-long, too-many-variables, nested-variable, nullable-default, proto-key.',
+    help: 'Decisions on compiling documents in steady use: compiled, unsupported, or refused (too-long, too-many-variables, nested-variable, nullable-default, proto-key, several-root-fields, introspection), once per document; over-budget, once per run deferred.',
     labelNames: ['outcome'],
     registers: [registry],
   });

@@ -121,6 +121,16 @@ export const COMPILING_ENV: Readonly<Record<string, string>> = {
   GRAPHQL_COMPILE_AFTER: '1',
 };
 
+/**
+ * An answer as text with Graph's per-call request ids and dates masked: two runs of one request may differ in
+ * those, and in nothing else.
+ */
+export function normalisedAnswer(response: GraphQLResponse): string {
+  return JSON.stringify(response)
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<guid>')
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?/g, '<date>');
+}
+
 /** The emulator and the gateway wired to it, both on free ports. */
 export async function startHarness(
   options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {},

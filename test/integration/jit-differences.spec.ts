@@ -1,12 +1,13 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, COMPILING_ENV, startHarness } from '../helpers/harness';
-import type { GraphQLRequestOptions, Harness } from '../helpers/harness';
+import { AUTH, COMPILING_ENV, normalisedAnswer, startHarness } from '../helpers/harness';
+import type { GraphQLRequestOptions, GraphQLResponse, Harness } from '../helpers/harness';
 
 // Where graphql-jit 0.8 answered differently from graphql-js, or cost too much to compile, found by sending the same
 // request before and after its document was compiled (GRAPHQL_COMPILE_AFTER=1: the first run is on graphql-js, the
 // next ones compiled). Each now runs on graphql-js every time (src/jit-eligibility.ts) and answers the same.
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
+const s1 = userStatusId('windows10-general', 1);
 
 let harness: Harness;
 beforeAll(async () => {
@@ -226,7 +227,9 @@ describe('what the compiled executor compiles', () => {
     // [why, document]
     ['too-many-variables', manyVariables(11)],
     ['nullable-default', 'query Cost($y: Boolean = false) { __typename @skip(if: $y) }'],
-    ['proto-key', '{ __proto__: __typename cost: __typename }'],
+    ['proto-key', '{ __proto__: __typename }'],
+    ['several-root-fields', '{ one: __typename two: __typename }'],
+    ['introspection', '{ __schema { queryType { name } } }'],
   ])('%s: refused once, the answer the same each time', async (outcome, query) => {
     const before = (await compilations(harness))[outcome] ?? 0;
     const answers = new Set<string>();
@@ -243,5 +246,81 @@ describe('what the compiled executor compiles', () => {
         data: { steady: 'Query' },
       });
     expect((await compilations(harness)).compiled).toBe(before + 1);
+  });
+});
+
+/** Each round: Graph reset, the request, a moment for stray Graph calls, then the answer and what Graph saw. */
+async function threeRounds(request: GraphQLRequestOptions) {
+  const rounds: Array<{ answer: string; graph: string[] }> = [];
+  for (let round = 0; round < 3; round += 1) {
+    harness.emulator.reset();
+    const answer = await harness.gateway.send({ ...request, headers: AUTH });
+    // A stray call would have left before the answer: on loopback it reaches the emulator within a few ms.
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    rounds.push({
+      answer: normalisedAnswer(answer),
+      graph: harness.emulator.requests.map((call) => `${call.method} ${call.url}`),
+    });
+  }
+  return rounds;
+}
+
+// graphql-js runs a mutation's root fields one after the other and stops at the first error that reaches the root
+// (a non-null field's error nulls `data`; GraphQL spec, "Normal and Serial Execution"). graphql-jit's serial queue
+// runs every queued mutation field whatever happened before: the delete below reaches Graph, yet the answer is
+// `data: null` with only the bulk field's error, so the client believes nothing ran.
+describe('a mutation whose non-null root field fails, compiled', () => {
+  it('runs no later mutation field (graphql-js sends Graph nothing; compiled, the DELETE went out)', async () => {
+    const rounds = await threeRounds({
+      query: /* GraphQL */ `
+        mutation M($list: [UpdateDeviceConfigurationUserStatusInput!]!, $c: ID!, $s: ID!) {
+          bulk: updateDeviceConfigurationUserStatuses(inputs: $list) {
+            error {
+              code
+            }
+          }
+          del: deleteDeviceConfigurationUserStatus(deviceConfigurationId: $c, userStatusId: $s) {
+            deletedId
+          }
+        }
+      `,
+      // The same user status twice: the bulk field refuses it before sending anything (BAD_USER_INPUT).
+      variables: {
+        c,
+        s,
+        list: [
+          { deviceConfigurationId: c, userStatusId: s1, devicesCount: 1 },
+          { deviceConfigurationId: c, userStatusId: s1, devicesCount: 2 },
+        ],
+      },
+    });
+    expect(JSON.parse(rounds[0]!.answer)).toMatchObject({ body: { data: null } });
+    expect(rounds.map((round) => round.graph)).toEqual([[], [], []]);
+    expect(rounds[1]!.answer).toBe(rounds[0]!.answer);
+    expect(rounds[2]!.answer).toBe(rounds[0]!.answer);
+  });
+});
+
+// A query whose non-null root field fails: graphql-js gives up on the operation there (the sibling fields not yet
+// resolved are never resolved, or their results are dropped), answers `data: null` with that one error, and Graph
+// is not called for the siblings. graphql-jit resolves every root field anyway, waits for Graph, and adds the
+// siblings' errors: the same request costs Graph calls (and Intune quota) and answers differently once compiled.
+describe('a query whose non-null root field fails, compiled', () => {
+  it.each([
+    ['the failing field last', 'a', 'd'],
+    ['the failing field first', 'd', 'a'],
+  ])('%s: the same errors, and no Graph call for the siblings', async (_name, first, second) => {
+    const fields: Record<string, string> = {
+      a: 'a: deviceConfigurationUserStatus(deviceConfigurationId: $c, userStatusId: "nope") { id }',
+      d: 'd: deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: 0) { nodes { id } }',
+    };
+    const rounds = await threeRounds({
+      query: `query Q($c: ID!) { ${fields[first]} ${fields[second]} }`,
+      variables: { c },
+    });
+    expect((JSON.parse(rounds[0]!.answer) as GraphQLResponse).body.errors).toHaveLength(1);
+    expect(rounds.map((round) => round.graph)).toEqual([[], [], []]);
+    expect(rounds[1]!.answer).toBe(rounds[0]!.answer);
+    expect(rounds[2]!.answer).toBe(rounds[0]!.answer);
   });
 });

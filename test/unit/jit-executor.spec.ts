@@ -12,7 +12,7 @@ import {
   createJitExecutor,
   createLru,
 } from '../../src/jit-executor';
-import type { JitExecutorOptions } from '../../src/jit-executor';
+import type { CompileOutcome, JitExecutorOptions } from '../../src/jit-executor';
 
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({
@@ -210,5 +210,33 @@ describe('createLru', () => {
     expect(lru.get('a')).toBe(1);
     lru.set('c', 3);
     expect([lru.get('a'), lru.get('b'), lru.get('c'), lru.size]).toEqual([1, undefined, 3, 2]);
+  });
+});
+
+// A document that is never compiled must not take a compiled document's place: cheap refused documents would
+// otherwise flush every compiled one, which then runs on graphql-js and is compiled again (second review).
+describe('the compiled LRU and documents that are never compiled', () => {
+  it('refused documents do not evict compiled ones (production sizes, compileAfter 1)', async () => {
+    const outcomes: CompileOutcome[] = [];
+    const jit = createJitExecutor(schema, {
+      ...DEFAULT_JIT_OPTIONS,
+      compileAfter: 1,
+      onCompile: (outcome) => outcomes.push(outcome),
+    });
+    const steady = request('query Steady { hello }');
+    await jit.execute(steady);
+    await jit.execute(steady);
+    expect(outcomes).toEqual(['compiled']);
+    // A client's cheap refused documents, each sent twice (compileAfter + 1).
+    for (let index = 0; index < DEFAULT_JIT_OPTIONS.maxCompiled; index += 1) {
+      const refused = request(`{ __proto__: hello n${index}: hello }`);
+      await jit.execute(refused);
+      await jit.execute(refused);
+    }
+    outcomes.length = 0;
+    await jit.execute(steady);
+    await jit.execute(steady);
+    // Observed: the steady document was evicted, runs on graphql-js again and is compiled a second time.
+    expect(outcomes).toEqual([]);
   });
 });
