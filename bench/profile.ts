@@ -1,6 +1,6 @@
 /**
  * `npm run bench:profile`: runs the built gateway under `node --cpu-prof`, loads it with the benchmark's mutation
- * at concurrency 64 against the upstream stand-in (0 ms), and prints where its CPU time went: by package and by
+ * at concurrency 64 against the upstream stand-in (0 ms, or `-- --latency 20`), and prints where its CPU time went: by package and by
  * function (self time). The .cpuprofile is kept in bench/results/ for a flame graph (Chrome DevTools, speedscope).
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   const folder = path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
   const upstream = await startScript('upstream.ts');
+  // `--latency 20` profiles the bench's 20 ms point instead of its 0 ms one.
+  const latencyMs = argument('latency', 0);
+  await fetch(`${upstream.url}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
   const before = new Set(readdirSync(folder));
   const gateway = await startBuiltGateway(benchGatewayEnv(upstream.url), {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${folder}`],
