@@ -193,3 +193,8 @@ export async function loadMutation(
   });
   return { result, cpuMs: cpuMs(pid) - before };
 }
+
+/** Sets the upstream stand-in's latency (bench/upstream.ts), which also resets its counters. */
+export async function setUpstreamLatency(upstream: string, latencyMs: number): Promise<void> {
+  await fetch(`${upstream}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
+}

@@ -7,7 +7,13 @@
  * which may be HEAD itself).
  */
 import { buildRef, compareRef } from './compare';
-import { benchGatewayEnv, loadMutation, startBuiltGateway, startScript } from './lib';
+import {
+  benchGatewayEnv,
+  loadMutation,
+  setUpstreamLatency,
+  startBuiltGateway,
+  startScript,
+} from './lib';
 import type { StartedGateway } from './lib';
 
 function option(name: string): string | undefined {
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
   const nodeArgs = option('node-args')?.split(' ').filter(Boolean) ?? [];
   const build = buildRef(ref);
   const upstream = await startScript('upstream.ts');
-  await fetch(`${upstream.url}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
+  await setUpstreamLatency(upstream.url, latencyMs);
   const env = benchGatewayEnv(upstream.url);
   const a = await startBuiltGateway(env, { nodeArgs });
   const b = await startBuiltGateway(env, { root: build.root });

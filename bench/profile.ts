@@ -5,12 +5,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import {
-  BENCH_BODY,
-  BENCH_TOKEN,
   argument,
   benchGatewayEnv,
+  loadMutation,
+  setUpstreamLatency,
   startBuiltGateway,
   startScript,
 } from './lib';
@@ -36,20 +35,12 @@ async function main(): Promise<void> {
   const upstream = await startScript('upstream.ts');
   // `--latency 20` profiles the bench's 20 ms point instead of its 0 ms one.
   const latencyMs = argument('latency', 0);
-  await fetch(`${upstream.url}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
+  await setUpstreamLatency(upstream.url, latencyMs);
   const before = new Set(readdirSync(folder));
   const gateway = await startBuiltGateway(benchGatewayEnv(upstream.url), {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${folder}`],
   });
-  const { url } = gateway;
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: 64,
-    duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: BENCH_TOKEN },
-    body: BENCH_BODY,
-  });
+  const { result } = await loadMutation(gateway, 64, seconds);
   console.log(`${result.requests.total} requests, ${Math.round(result.requests.average)} req/s`);
   await gateway.stop(); // the profile is written as the process exits
   upstream.process.kill('SIGTERM');

@@ -19,6 +19,7 @@ import {
   ROOT,
   benchGatewayEnv,
   loadMutation,
+  setUpstreamLatency,
   rssMb,
   startBuiltGateway,
   startScript,
@@ -65,10 +66,6 @@ async function startGateway(upstream: string, ref?: RefBuild): Promise<Child> {
     benchGatewayEnv(upstream),
     ref ? { root: ref.root } : { fromSource: mode === 'smoke' },
   );
-}
-
-async function control(upstream: string, latencyMs: number): Promise<void> {
-  await fetch(`${upstream}/__control`, { method: 'POST', body: JSON.stringify({ latencyMs }) });
 }
 
 async function upstreamCalls(upstream: string, token: string): Promise<number> {
@@ -131,7 +128,7 @@ function readQuery(count: number): string {
 async function medianOfThree(upstream: string, run: () => Promise<void>): Promise<number> {
   const timings: number[] = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    await control(upstream, 20);
+    await setUpstreamLatency(upstream, 20);
     const started = performance.now();
     await run();
     timings.push(performance.now() - started);
@@ -195,7 +192,7 @@ async function run(ref: string | null, refBuild: RefBuild | null): Promise<void>
     for (const [name, child] of targets) await load(name, child, 16, 0, SETTINGS.warmupSeconds);
     const loads: LoadResult[] = [];
     for (const latencyMs of SETTINGS.latencies) {
-      await control(upstream.url, latencyMs);
+      await setUpstreamLatency(upstream.url, latencyMs);
       for (const connections of SETTINGS.concurrencies)
         for (let round = 0; round < SETTINGS.rounds; round += 1) {
           for (const [name, child] of targets)
