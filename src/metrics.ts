@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GraphAttemptEvent } from './graph/types';
+import type { CompileOutcome } from './jit-executor';
 import { createOperationLabels } from './operation-names';
 
 /**
@@ -27,7 +28,7 @@ export interface GatewayMetrics {
   observeAttempt(event: GraphAttemptEvent): void;
   observeBatch(size: number): void;
   /** A document in steady use compiled, or why not (src/jit-executor.ts). */
-  observeCompile(outcome: string): void;
+  observeCompile(outcome: CompileOutcome): void;
 }
 
 /** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
