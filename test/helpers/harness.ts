@@ -131,6 +131,17 @@ export function normalisedAnswer(response: GraphQLResponse): string {
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?/g, '<date>');
 }
 
+/** What the gateway decided on compiling documents so far, by outcome (its /metrics counter). */
+export async function compileOutcomes(harness: Harness): Promise<Record<string, number>> {
+  const text = await (await fetch(harness.gateway.url.replace(/\/graphql$/, '/metrics'))).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(
+    /^intune_gateway_graphql_compilations_total\{outcome="([^"]+)"\} (\d+)$/gm,
+  ))
+    counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
 /** The emulator and the gateway wired to it, both on free ports. */
 export async function startHarness(
   options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {},

@@ -1,5 +1,11 @@
 import { configurationId, userStatusId } from '../../src/emulator/store';
-import { AUTH, COMPILING_ENV, normalisedAnswer, startHarness } from '../helpers/harness';
+import {
+  AUTH,
+  COMPILING_ENV,
+  compileOutcomes,
+  normalisedAnswer,
+  startHarness,
+} from '../helpers/harness';
 import type { GraphQLRequestOptions, GraphQLResponse, Harness } from '../helpers/harness';
 
 // Where graphql-jit 0.8 answered differently from graphql-js, or cost too much to compile, found by sending the same
@@ -199,28 +205,18 @@ function manyVariables(count: number): string {
   return `mutation(${definitions.join(',')}){updateDeviceConfigurationUserStatuses(inputs:[${names.join(',')}]){error{code}}}`;
 }
 
-async function compilations(harness: Harness): Promise<Record<string, number>> {
-  const text = await (await fetch(harness.gateway.url.replace(/\/graphql$/, '/metrics'))).text();
-  const counts: Record<string, number> = {};
-  for (const match of text.matchAll(
-    /^intune_gateway_graphql_compilations_total\{outcome="([^"]+)"\} (\d+)$/gm,
-  ))
-    counts[match[1]!] = Number(match[2]);
-  return counts;
-}
-
 describe('what the compiled executor compiles', () => {
   it('never a document with 900 variables: 400 each time, Graph never called, refused once', async () => {
     const query = manyVariables(900);
     expect(query.length).toBeLessThan(50_000);
-    const before = (await compilations(harness))['too-long'] ?? 0;
+    const before = (await compileOutcomes(harness))['too-long'] ?? 0;
     for (let round = 0; round < 3; round += 1) {
       const answer = await harness.gateway.send({ query });
       expect(answer.status).toBe(400);
       expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
     expect(harness.emulator.requests).toHaveLength(0);
-    expect((await compilations(harness))['too-long']).toBe(before + 1);
+    expect((await compileOutcomes(harness))['too-long']).toBe(before + 1);
   });
 
   it.each([
@@ -231,21 +227,21 @@ describe('what the compiled executor compiles', () => {
     ['several-root-fields', '{ one: __typename two: __typename }'],
     ['introspection', '{ __schema { queryType { name } } }'],
   ])('%s: refused once, the answer the same each time', async (outcome, query) => {
-    const before = (await compilations(harness))[outcome] ?? 0;
+    const before = (await compileOutcomes(harness))[outcome] ?? 0;
     const answers = new Set<string>();
     for (let round = 0; round < 3; round += 1)
       answers.add(JSON.stringify((await harness.gateway.send({ query })).body));
     expect(answers.size).toBe(1);
-    expect((await compilations(harness))[outcome]).toBe(before + 1);
+    expect((await compileOutcomes(harness))[outcome]).toBe(before + 1);
   });
 
   it('a small document in steady use is compiled, once', async () => {
-    const before = (await compilations(harness)).compiled ?? 0;
+    const before = (await compileOutcomes(harness)).compiled ?? 0;
     for (let round = 0; round < 4; round += 1)
       expect((await harness.gateway.send({ query: '{ steady: __typename }' })).body).toEqual({
         data: { steady: 'Query' },
       });
-    expect((await compilations(harness)).compiled).toBe(before + 1);
+    expect((await compileOutcomes(harness)).compiled).toBe(before + 1);
   });
 });
 

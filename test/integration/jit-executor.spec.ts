@@ -4,6 +4,7 @@ import {
   COMPILING_ENV,
   GET_QUERY,
   UPDATE_MUTATION,
+  compileOutcomes,
   normalisedAnswer,
   startHarness,
 } from '../helpers/harness';
@@ -96,6 +97,12 @@ describe('the compiled executor answers as graphql-js does', () => {
       });
       expect(answer.body.errors?.[0]?.path).toEqual(['missing']);
     }
+  });
+
+  it('ran every document above compiled but the one with two root fields', async () => {
+    // GET_QUERY, UPDATE_MUTATION and the `Other` operation compiled; PARTIAL refused (a root field's failure must
+    // not let its siblings run, docs/hardening.md): it answered the same on graphql-js each time.
+    expect(await compileOutcomes(harness)).toEqual({ compiled: 3, 'several-root-fields': 1 });
   });
 
   it('a Graph failure on the compiled path keeps its code, path and Graph details', async () => {

@@ -14,10 +14,24 @@ import {
 } from '../../src/jit-executor';
 import type { CompileOutcome, JitExecutorOptions } from '../../src/jit-executor';
 
+const Box = new GraphQLObjectType({
+  name: 'Box',
+  fields: {
+    hello: { type: GraphQLString, resolve: () => 'hi' },
+    broken: {
+      type: GraphQLString,
+      resolve: () => {
+        throw Object.assign(new Error('nope'), { extensions: { code: 'NOT_FOUND' } });
+      },
+    },
+  },
+});
+
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({
     name: 'Query',
     fields: {
+      box: { type: Box, resolve: () => ({}) },
       hello: {
         type: GraphQLString,
         args: { n: { type: GraphQLInt } },
@@ -77,15 +91,17 @@ describe('createJitExecutor', () => {
     const jit = createJitExecutor(schema, options());
     const results = [];
     for (let run = 0; run < 3; run += 1)
-      results.push(await jit.execute(request('{ hello broken }')));
+      results.push(await jit.execute(request('{ box { hello broken } }')));
+    // The second and third runs were compiled.
+    expect(jit.compiledCount()).toBe(1);
     const shapes = results.map((result) => JSON.parse(JSON.stringify(result)) as unknown);
     expect(shapes[0]).toEqual({
-      data: { hello: 'hi undefined', broken: null },
+      data: { box: { hello: 'hi', broken: null } },
       errors: [
         {
           message: 'nope',
-          path: ['broken'],
-          locations: [{ line: 1, column: 9 }],
+          path: ['box', 'broken'],
+          locations: [{ line: 1, column: 15 }],
           extensions: { code: 'NOT_FOUND' },
         },
       ],
