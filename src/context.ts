@@ -138,9 +138,14 @@ export function createContextFactory(options: ContextFactoryOptions) {
   };
 }
 
-/** One debug line per Graph call; a warning when Graph throttles or fails. Never the token or a body. */
+/**
+ * One debug line per Graph call; a warning when Graph throttles or fails. A call the gateway cancelled itself (its
+ * client went away, or the answer was sent while a sibling call was still in flight) is no failure of Graph's: a
+ * debug line too. Never the token or a body.
+ */
 function logAttempt(log: FastifyBaseLogger, event: GraphAttemptEvent): void {
   if (event.failure === null) log.debug({ graph: event }, 'graph call');
+  else if (event.failure === 'cancelled') log.debug({ graph: event }, 'graph call cancelled');
   else
     log.warn(
       { graph: event },

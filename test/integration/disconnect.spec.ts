@@ -56,3 +56,27 @@ it.each([
     expect(harness.emulator.requests.map((request) => request.url)).toEqual(['/beta/$batch']);
   },
 );
+
+it('a Graph call cancelled by the disconnect is a debug line, not a "graph call failed" warning', async () => {
+  // The read is held 2 s by Graph: the client leaves while it is in flight.
+  harness.emulator.faults.add({ method: 'GET', delayMs: 2000 });
+  const from = harness.gateway.logs.length;
+  const client = new AbortController();
+  const call = fetch(harness.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...AUTH },
+    body: JSON.stringify({
+      query: `{ deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "${ids[0]}") { id } }`,
+    }),
+    signal: client.signal,
+  }).catch((error: unknown) => error);
+  await waitFor(() => harness.emulator.requests.length === 1);
+  client.abort();
+  await call;
+  const lines = () =>
+    harness.gateway.logs.slice(from).map((line) => JSON.parse(line) as Record<string, unknown>);
+  await waitFor(() => lines().some((line) => line.msg === 'graph call cancelled'));
+  const cancelled = lines().find((line) => line.msg === 'graph call cancelled');
+  expect(cancelled).toMatchObject({ level: 20, graph: { method: 'GET', failure: 'cancelled' } });
+  expect(lines().filter((line) => Number(line.level) >= 40)).toEqual([]);
+});
