@@ -65,9 +65,10 @@ function addScalar(schema: GraphQLSchema, name: string, implementation: GraphQLS
   const scalar = schema.getType(name);
   if (!(scalar instanceof GraphQLScalarType))
     throw new Error(`${name} is not a scalar of the schema`);
-  // As makeExecutableSchema does: the implementation's description (none here: the SDL's is not served, as
-  // before) and its coercion; @specifiedBy stays the SDL's.
-  scalar.description = implementation.description;
+  // The implementation's coercion; its description only where it has one, else the SDL's stays (schema/ is the
+  // API's source of truth: makeExecutableSchema replaced it with the implementation's none, and introspection lost
+  // it). @specifiedBy stays the SDL's.
+  scalar.description = implementation.description ?? scalar.description;
   scalar.serialize = implementation.serialize;
   scalar.parseValue = implementation.parseValue;
   scalar.parseLiteral = implementation.parseLiteral;

@@ -1,5 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { graphqlSync, introspectionFromSchema, printSchema } from 'graphql';
+import { Kind, graphqlSync, introspectionFromSchema, parse, printSchema } from 'graphql';
+import type { GraphQLScalarType } from 'graphql';
 import { loadTypeDefs } from '../../src/apollo';
 import { buildExecutableSchema } from '../../src/executable-schema';
 import type { SchemaResolvers } from '../../src/executable-schema';
@@ -10,12 +11,34 @@ import { DateTimeOffsetScalar } from '../../src/scalars';
 const typeDefs = loadTypeDefs();
 const all = { ...resolvers, ...pageInfoResolvers } as SchemaResolvers;
 
+/** The description schema/ gives the scalar. */
+function sdlDescription(): string | undefined {
+  const definition = parse(typeDefs.join('\n')).definitions.find(
+    (node) => node.kind === Kind.SCALAR_TYPE_DEFINITION && node.name.value === 'DateTimeOffset',
+  );
+  return definition?.kind === Kind.SCALAR_TYPE_DEFINITION
+    ? definition.description?.value
+    : undefined;
+}
+
 describe('buildExecutableSchema', () => {
-  it('gives the schema makeExecutableSchema gave Apollo Server (printed, and by introspection)', () => {
+  it('gives the schema makeExecutableSchema gave Apollo Server (printed, and by introspection), but for the scalar description it dropped', () => {
     const ours = buildExecutableSchema(typeDefs, all);
     const theirs = makeExecutableSchema({ typeDefs, resolvers: all as never });
+    expect((theirs.getType('DateTimeOffset') as GraphQLScalarType).description).toBeUndefined();
+    (theirs.getType('DateTimeOffset') as GraphQLScalarType).description = sdlDescription();
     expect(printSchema(ours)).toBe(printSchema(theirs));
     expect(introspectionFromSchema(ours)).toEqual(introspectionFromSchema(theirs));
+  });
+
+  it('serves the DateTimeOffset description of schema/ by introspection (the implementation has none)', () => {
+    expect(DateTimeOffsetScalar.description).toBeUndefined();
+    const result = graphqlSync({
+      schema: buildExecutableSchema(typeDefs, all),
+      source: '{ __type(name: "DateTimeOffset") { description } }',
+    });
+    expect(sdlDescription()).toContain("Microsoft Graph's Edm.DateTimeOffset");
+    expect(result.data).toEqual({ __type: { description: sdlDescription() } });
   });
 
   it('wires every resolver and the scalar', () => {
