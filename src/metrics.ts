@@ -1,7 +1,8 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GraphAttemptEvent } from './graph/types';
 import type { CompileOutcome } from './jit-executor';
 import { createOperationLabels } from './operation-names';
+import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
 /**
  * Every metric of the gateway's own starts with this, so that one prefix finds them all next to other services'.
@@ -35,39 +36,39 @@ export interface GatewayMetrics {
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const operations = new Counter({
+  const operations = new SeriesCounter({
     name: `${PREFIX}graphql_operations_total`,
     help: 'GraphQL operations by name, type and outcome (ok or the first error code).',
-    labelNames: ['operation', 'type', 'outcome'],
+    labelNames: ['operation', 'type', 'outcome'] as const,
     registers: [registry],
   });
-  const operationSeconds = new Histogram({
+  const operationSeconds = new SeriesHistogram({
     name: `${PREFIX}graphql_operation_duration_seconds`,
     help: 'GraphQL operation latency, from request to response.',
     labelNames: ['operation', 'type'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
-  const upstream = new Counter({
+  const upstream = new SeriesCounter({
     name: `${PREFIX}graph_requests_total`,
     help: 'HTTP calls to Microsoft Graph by method, path variant, target and status (0 when no answer).',
     labelNames: ['method', 'variant', 'target', 'status'],
     registers: [registry],
   });
-  const upstreamSeconds = new Histogram({
+  const upstreamSeconds = new SeriesHistogram({
     name: `${PREFIX}graph_request_duration_seconds`,
     help: 'Latency of one HTTP call to Microsoft Graph.',
     labelNames: ['method', 'variant', 'target'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const retries = new Counter({
+  const retries = new SeriesCounter({
     name: `${PREFIX}graph_retries_total`,
     help: 'Calls to Microsoft Graph that are sent again, by method, variant and the status that caused it.',
     labelNames: ['method', 'variant', 'status'],
     registers: [registry],
   });
-  const throttles = new Counter({
+  const throttles = new SeriesCounter({
     name: `${PREFIX}graph_throttled_total`,
     help: 'Answers 429 from Microsoft Graph.',
     labelNames: ['method', 'variant'],
@@ -79,7 +80,7 @@ export function createMetrics(): GatewayMetrics {
     buckets: [1, 2, 5, 10, 15, 20],
     registers: [registry],
   });
-  const compilations = new Counter({
+  const compilations = new SeriesCounter({
     name: `${PREFIX}graphql_compilations_total`,
     help: 'Decisions on compiling documents in steady use: compiled, unsupported, or refused (too-long, too-many-variables, nested-variable, nullable-default, proto-key, several-root-fields, introspection), once per document; over-budget, once per run deferred.',
     labelNames: ['outcome'],

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { QuotaHooks } from './graph/quota/types';
+import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
 export type QuotaLogLevel = 'warn' | 'info' | 'debug';
 /** The gateway's logger, adapted: `(level, message, fields)`. Fields never hold a token, a key or the URL. */
@@ -29,14 +30,14 @@ function summarize(error: unknown): Record<string, unknown> {
  * lost, one line when it is back, a debug line for a wait over a second. Returns the pacer's hooks.
  */
 export function createQuotaMetrics(registry: Registry, log: QuotaLog = () => {}): QuotaHooks {
-  const waitSeconds = new Histogram({
+  const waitSeconds = new SeriesHistogram({
     name: 'intune_gateway_quota_wait_seconds',
     help: 'Time a Graph call was held for quota budget before it was sent or refused (0 when budget was there).',
     labelNames: ['kind'],
     buckets: [0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 20, 30],
     registers: [registry],
   });
-  const refused = new Counter({
+  const refused = new SeriesCounter({
     name: 'intune_gateway_quota_refused_total',
     help: 'Graph calls not sent because quota budget could not free up before the deadline (THROTTLED).',
     labelNames: ['kind'],

@@ -42,6 +42,7 @@ describeSpecs('unit', [
   'retry',
   'scalars',
   'selection',
+  'series-metrics',
   'suites',
   'telemetry',
 ]);
