@@ -36,6 +36,8 @@ export interface GatewayContext {
   readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
   readonly summary: RequestSummary;
+  /** `performance.now()` when the operation's context was built: its duration metric counts from here. */
+  readonly startedAt: number;
   readonly span?: Span;
 }
 
@@ -133,6 +135,7 @@ export function createContextFactory(options: ContextFactoryOptions) {
       maxBulkInputs: options.maxBulkInputs,
       log,
       summary,
+      startedAt: performance.now(),
     };
     return state.span ? { ...context, span: state.span } : context;
   };
