@@ -13,9 +13,6 @@ import type { Metric, Registry } from 'prom-client';
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
-/** Separates label values in a series key; a value holding it is refused, so two label sets never share a key. */
-const SEPARATOR = '\u0000';
-
 interface MetricOptions<L extends string> {
   readonly name: string;
   readonly help: string;
@@ -49,8 +46,12 @@ class SeriesMap<L extends string, S extends { readonly labels: Labels<L> }> {
   ) {}
 
   get(labels: Labels<L>): S {
+    // Each value behind its length: no two label sets share a key, whatever characters their values hold.
     let key = '';
-    for (const name of this.labelNames) key += labels[name] + SEPARATOR;
+    for (const name of this.labelNames) {
+      const value = String(labels[name]);
+      key += `${value.length}:${value}`;
+    }
     const known = this.byKey.get(key);
     if (known) return known;
     const series = this.create(this.checked(labels));
@@ -72,12 +73,7 @@ class SeriesMap<L extends string, S extends { readonly labels: Labels<L> }> {
       if (!(this.labelNames as readonly string[]).includes(name))
         throw new Error(`${this.metric}: label "${name}" is not one of its labels`);
     const copy = {} as Record<L, string>;
-    for (const name of this.labelNames) {
-      const value = String(labels[name]);
-      if (value.includes(SEPARATOR))
-        throw new Error(`${this.metric}: the value of label "${name}" holds a NUL character`);
-      copy[name] = value;
-    }
+    for (const name of this.labelNames) copy[name] = String(labels[name]);
     return copy;
   }
 }
