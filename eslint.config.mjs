@@ -47,6 +47,7 @@ export default tseslint.config(
         __dirname: 'readonly',
         __filename: 'readonly',
         process: 'readonly',
+        setInterval: 'readonly',
       },
     },
   },

@@ -30,10 +30,15 @@ export interface StartedGateway {
   stop(): Promise<number | null>;
 }
 
-/** Node flags that run the project's TypeScript from source in a child process (see scripts/register-ts.js). */
+/**
+ * Node flags that run the project's TypeScript from source in a child process (see scripts/register-ts.js), which
+ * ends when the process that started it is gone (scripts/exit-with-parent.js): tests start their children so.
+ */
 export const FROM_SOURCE: readonly string[] = [
   '--require',
   path.join(ROOT, 'scripts', 'register-ts.js'),
+  '--require',
+  path.join(ROOT, 'scripts', 'exit-with-parent.js'),
 ];
 
 export interface GatewayProcessOptions {

@@ -1,4 +1,10 @@
 import { describeSpecs } from '../helpers/suite';
 
 // Real processes from their entry points: signals, start-up refusals, the demo, the emulator's command line.
-describeSpecs('integration', ['demo', 'emulator-cli', 'lifecycle', 'startup-config']);
+describeSpecs('integration', [
+  'demo',
+  'emulator-cli',
+  'exit-with-parent',
+  'lifecycle',
+  'startup-config',
+]);

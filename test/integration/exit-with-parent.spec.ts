@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { FROM_SOURCE } from '../../bench/lib';
+import { waitFor } from '../helpers/wait';
+
+/** Gone, or a zombie nobody reaped yet (PID 1 in a container may never reap it). */
+function hasEnded(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return true;
+  try {
+    return readFileSync(stat, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A process started as the tests start theirs (FROM_SOURCE), under a parent that is then killed: it must end too. A
+ * jest worker that died used to leave its gateways running, holding the worker's stderr pipe, and jest hung.
+ */
+it('a process started with FROM_SOURCE ends within seconds once its parent is killed', async () => {
+  const child = [...FROM_SOURCE, '-e', 'setInterval(() => {}, 1000)'];
+  // The parent starts the child (its stderr inherited, as the tests' children have it), prints the child's pid,
+  // and lives on until killed.
+  const parentScript = `
+    const { spawn } = require('node:child_process');
+    const child = spawn(process.execPath, ${JSON.stringify(child)}, { stdio: ['ignore', 'ignore', 'inherit'] });
+    console.log(child.pid);
+    setInterval(() => {}, 1000);
+  `;
+  const parent = spawn(process.execPath, ['-e', parentScript], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const pid = await new Promise<number>((resolve) =>
+    parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+  );
+  try {
+    // Alive while its parent is, past the guard's first check (every 500 ms): a guard that ended it for nothing
+    // would show here.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(hasEnded(pid)).toBe(false);
+    parent.kill('SIGKILL');
+    await waitFor(() => hasEnded(pid), 3_000);
+  } finally {
+    parent.kill('SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended, as it should
+    }
+  }
+});
