@@ -78,6 +78,22 @@ class SeriesMap<L extends string, S extends { readonly labels: Labels<L> }> {
   }
 }
 
+// Prometheus's metric and label names (https://prometheus.io/docs/concepts/data_model/), as prom-client checks them.
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * What prom-client refuses when a metric is made, refused here too: a wrong name would otherwise be written to
+ * every scrape, and Prometheus rejects a scrape with one bad line as a whole.
+ */
+function checkNames(options: MetricOptions<string>, reserved: readonly string[] = []): void {
+  if (!METRIC_NAME.test(options.name)) throw new Error(`Invalid metric name: ${options.name}`);
+  for (const label of options.labelNames) {
+    if (!LABEL_NAME.test(label)) throw new Error(`Invalid label name: ${label}`);
+    if (reserved.includes(label)) throw new Error(`${label} is a reserved label keyword`);
+  }
+}
+
 function register(metric: object, registers: readonly Registry[]): void {
   // The registry reads only what prom-client's metrics and these share: name, help, type, get() and reset().
   for (const registry of registers) registry.registerMetric(metric as Metric);
@@ -97,6 +113,7 @@ export class SeriesCounter<L extends string> {
   private readonly series: SeriesMap<L, CounterSeries<L>>;
 
   constructor(options: MetricOptions<L>) {
+    checkNames(options);
     this.name = options.name;
     this.help = options.help;
     this.series = new SeriesMap(options.name, options.labelNames, (labels) => ({
@@ -148,6 +165,8 @@ export class SeriesHistogram<L extends string> {
   private readonly series: SeriesMap<L, HistogramSeries<L>>;
 
   constructor(options: SeriesHistogramOptions<L>) {
+    // Every bucket line carries `le`: a label of that name would be written twice on each.
+    checkNames(options, ['le']);
     this.name = options.name;
     this.help = options.help;
     this.bounds = [...options.buckets];

@@ -159,9 +159,8 @@ function histogram() {
   });
 }
 
-// Review (review-s5): prom-client refuses these at construction, so a wrong metric fails at start; ours build and
-// write an exposition Prometheus rejects as a whole at scrape time (every gateway metric lost), or collide with
-// the `le` every bucket line carries.
+// prom-client refuses these at construction, so a wrong metric fails at start; built, they would write a scrape
+// Prometheus rejects as a whole (every gateway metric lost), or collide with the `le` every bucket line carries.
 describe('SeriesCounter and SeriesHistogram refuse at construction what prom-client refuses', () => {
   it.each([
     ['a metric name Prometheus rejects', { name: 'calls-total', labelNames: ['method'] }],
