@@ -99,6 +99,20 @@ function register(metric: object, registers: readonly Registry[]): void {
   for (const registry of registers) registry.registerMetric(metric as Metric);
 }
 
+/** One metric as the registry reads it. */
+function exported(
+  metric: { readonly name: string; readonly help: string; readonly type: string },
+  values: ExportedValue[],
+) {
+  return {
+    name: metric.name,
+    help: metric.help,
+    type: metric.type,
+    values,
+    aggregator: 'sum' as const,
+  };
+}
+
 interface CounterSeries<L extends string> {
   readonly labels: Labels<L>;
   value: number;
@@ -107,7 +121,6 @@ interface CounterSeries<L extends string> {
 /** A counter with labels (Prometheus `counter`). */
 export class SeriesCounter<L extends string> {
   readonly type = 'counter';
-  readonly aggregator = 'sum';
   name: string; // not readonly: the registry renames counters for OpenMetrics
   readonly help: string;
   private readonly series: SeriesMap<L, CounterSeries<L>>;
@@ -133,13 +146,7 @@ export class SeriesCounter<L extends string> {
     const values: ExportedValue[] = [];
     for (const { labels, value } of this.series.values())
       values.push({ labels: { ...labels }, value });
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return exported(this, values);
   }
 
   reset(): void {
@@ -158,7 +165,6 @@ interface HistogramSeries<L extends string> {
 /** A histogram with labels (Prometheus `histogram`), bucketed as prom-client buckets: `value <= bound`. */
 export class SeriesHistogram<L extends string> {
   readonly type = 'histogram';
-  readonly aggregator = 'sum';
   name: string;
   readonly help: string;
   private readonly bounds: readonly number[];
@@ -221,13 +227,7 @@ export class SeriesHistogram<L extends string> {
         metricName: `${this.name}_count`,
       });
     }
-    return {
-      name: this.name,
-      help: this.help,
-      type: this.type,
-      values,
-      aggregator: this.aggregator,
-    };
+    return exported(this, values);
   }
 
   /** As prom-client's `get()`: each value's labels with its series' labels merged in. */
