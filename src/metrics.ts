@@ -39,7 +39,7 @@ export function createMetrics(): GatewayMetrics {
   const operations = new SeriesCounter({
     name: `${PREFIX}graphql_operations_total`,
     help: 'GraphQL operations by name, type and outcome (ok or the first error code).',
-    labelNames: ['operation', 'type', 'outcome'] as const,
+    labelNames: ['operation', 'type', 'outcome'],
     registers: [registry],
   });
   const operationSeconds = new SeriesHistogram({
