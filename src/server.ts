@@ -17,7 +17,7 @@ import { createListSupport } from './graph/lists';
 import { createLifecycle, registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
-import { createLogger } from './logging';
+import { createLogger, logRequestCompleted } from './logging';
 import { createQuotaPacing } from './quota';
 import { createMetrics } from './metrics';
 import { registerMetricsEndpoint } from './metrics-endpoint';
@@ -116,16 +116,13 @@ function registerRequestLog(app: FastifyInstance) {
   app.addHook('onResponse', (request, reply, done) => {
     const state = request.gateway;
     if (state?.span) endSpan(state.span, state.summary.errorCodes[0] ?? null);
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url.split('?')[0],
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime),
-        ...(state ? { ...state.summary } : {}),
-      },
-      'request completed',
-    );
+    logRequestCompleted(request.log as Logger, {
+      method: request.method,
+      url: request.url.split('?')[0]!,
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime),
+      summary: state ? state.summary : null,
+    });
     done();
   });
 }

@@ -28,6 +28,7 @@ describeSpecs('unit', [
   'jit-executor',
   'kubernetes',
   'limits',
+  'logging',
   'mappers',
   'operation-deadline',
   'operation-names',
