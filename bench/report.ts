@@ -99,6 +99,8 @@ export function renderReport(results: BenchResults): string {
       `| ${latencyMs} ms | ${connections} | ${fixed(gateway.rps)} / ${fixed(apollo.rps)} / ${fixed(bare.rps)} | ${fixed(gateway.rps / bare.rps, 2)}× | ${fixed(gateway.rps / apollo.rps, 2)}× | ${gateway.p50} / ${gateway.p99}; ${apollo.p50} / ${apollo.p99}; ${bare.p50} / ${bare.p99} | ${fixed(gateway.cpuUs)} / ${fixed(apollo.cpuUs)} / ${fixed(bare.cpuUs)} | ${fixed(gateway.cpuUs / apollo.cpuUs, 2)}× | ${fixed(gateway.cpuUs / bare.cpuUs, 2)}× | ${gateway.errors + apollo.errors + bare.errors} |`,
     );
   }
+  const spread = roundSpread(results, 64);
+  if (spread) lines.push('', spread);
   if (addedLatency !== undefined)
     lines.push(
       '',
@@ -119,6 +121,38 @@ export function renderReport(results: BenchResults): string {
   );
   if (results.compare) lines.push('', renderComparison(results, results.compare.label));
   return lines.join('\n');
+}
+
+/**
+ * How far one round's gateway ÷ bare moves at `connections` (each gateway round against the bare round of the same
+ * A B C turn): the run's ratio is the total of its rounds, and this says how much a round alone could be trusted.
+ */
+function roundSpread(results: BenchResults, connections: number): string | null {
+  const parts: string[] = [];
+  for (const latencyMs of [...new Set(results.loads.map((load) => load.latencyMs))]) {
+    const rounds = (target: string) =>
+      results.loads.filter(
+        (load) =>
+          load.target === target &&
+          load.latencyMs === latencyMs &&
+          load.connections === connections,
+      );
+    const [gateway, bare] = [rounds('gateway'), rounds('bare')];
+    const ratios = gateway
+      .map((load, index) => {
+        const other = bare[index];
+        return other && other.requests > 0
+          ? load.requests / load.seconds / (other.requests / other.seconds)
+          : NaN;
+      })
+      .filter(Number.isFinite);
+    if (ratios.length < 2) continue;
+    parts.push(
+      `${latencyMs} ms: median ${fixed(median(ratios), 2)}× (${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)}×, ${ratios.length} rounds)`,
+    );
+  }
+  if (parts.length === 0) return null;
+  return `Gateway ÷ bare round by round at c=${connections}: ${parts.join('; ')}.`;
 }
 
 const START = '<!-- bench:start -->';
