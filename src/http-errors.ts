@@ -52,7 +52,10 @@ export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptio
   // `done` answers here.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return done();
-    const type = mediaType(request.headers['content-type']);
+    const header = request.headers['content-type'];
+    // What nearly every client sends, accepted without splitting it.
+    if (header === 'application/json') return done();
+    const type = mediaType(header);
     if (type === 'application/json') return done();
     graphqlErrorReply(
       reply,
