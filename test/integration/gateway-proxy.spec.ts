@@ -10,7 +10,7 @@ const s = userStatusId('windows10-general', 0);
 
 let proxy: ProxyProcess;
 beforeAll(async () => {
-  proxy = await startProxy(CREDENTIALS);
+  proxy = await startProxy({ credentials: CREDENTIALS });
 });
 afterAll(() => proxy.stop());
 

@@ -22,7 +22,7 @@ beforeAll(async () => {
   ca = certificate.cert;
   [openProxy, authProxy, upstream, tlsUpstream] = await Promise.all([
     startProxy(),
-    startProxy(CREDENTIALS),
+    startProxy({ credentials: CREDENTIALS }),
     startTestServer((_request, response) => response.end('{"via":"http"}')),
     startTestServer((_request, response) => response.end('{"via":"https"}'), certificate),
   ]);
@@ -76,6 +76,7 @@ describe('through the proxy', () => {
         method: 'CONNECT',
         url: `127.0.0.1:${tlsUpstream.port}`,
         authorized: true,
+        tls: false,
         sawAuthorization: false,
       },
     ]);
