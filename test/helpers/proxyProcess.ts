@@ -91,8 +91,14 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyProce
   };
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, made now with openssl. */
-export function selfSignedCertificate(): { key: string; cert: string } {
+/**
+ * A self-signed certificate, made now with openssl: for 127.0.0.1 and localhost, or for `altNames` and
+ * `commonName` (Node checks a host name against the common name when no DNS alternative name is given).
+ */
+export function selfSignedCertificate(
+  altNames = 'IP:127.0.0.1,DNS:localhost',
+  commonName = 'localhost',
+): { key: string; cert: string } {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'tls-'));
   try {
     const key = path.join(folder, 'key.pem');
@@ -114,9 +120,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
         '-days',
         '1',
         '-subj',
-        '/CN=localhost',
+        `/CN=${commonName}`,
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${altNames}`,
       ],
       { stdio: 'ignore' },
     );
