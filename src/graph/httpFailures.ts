@@ -9,7 +9,7 @@ export interface FailureReport {
   readonly failure: HttpFailure;
   readonly sent: boolean;
   readonly reason: string;
-  /** Trying again cannot help (a proxy that refuses our credentials): not worth a retry. */
+  /** Trying again cannot help (a proxy that refuses our credentials, a certificate not trusted): not worth a retry. */
   readonly permanent?: boolean;
 }
 
@@ -19,6 +19,8 @@ export type ExchangePhase = 'connecting' | 'sent' | 'answering';
 export interface ConnectionErrorInput {
   /** The error's `code` (Node's `ECONNREFUSED`, undici's `UND_ERR_SOCKET`, …), if any. */
   readonly code: string | undefined;
+  /** The code of the error's `cause`, if any: what a wrapping error (undici's `UND_ERR_PRX_TLS`) stands for. */
+  readonly causeCode?: string | undefined;
   readonly message: string;
   readonly phase: ExchangePhase;
   /** The proxy this request went through (scheme, host and port only), or null. */
@@ -41,6 +43,41 @@ const NOT_SENT_HERE: Readonly<Record<string, string>> = {
   UND_ERR_DESTROYED: 'the transport is closed',
   UND_ERR_CLOSED: 'the transport is closed',
 };
+
+// Node's codes for a TLS certificate that fails verification (https://nodejs.org/api/tls.html#x509-certificate-error-codes,
+// and the host-name check's own): the handshake failed, so nothing was sent.
+const CERTIFICATE_FAILURES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'UNABLE_TO_GET_CRL',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** undici's code (SecureProxyConnectionError) for a failed TLS connection to a proxy; its `cause` holds Node's. */
+const PROXY_TLS_FAILURE = 'UND_ERR_PRX_TLS';
+
+/** A TLS certificate that did not verify: the HTTP module tells one at the proxy apart (PROXY_TLS_FAILURE). */
+export function isCertificateFailure(code: string | undefined): boolean {
+  return code !== undefined && CERTIFICATE_FAILURES.has(code);
+}
 
 // undici's messages when a proxy answers something else than "go ahead": a CONNECT that is not 200, or a 407 to
 // an absolute-form request. Only the status is taken from them.
@@ -70,10 +107,35 @@ export function proxyRefused(status: number): FailureReport {
   };
 }
 
+/**
+ * A TLS certificate that did not verify, at the proxy itself or at Graph (directly, or through a proxy's tunnel: a
+ * TLS-inspecting proxy presents its own certificate for Graph). Permanent, as a 407 is: the process's trust store
+ * (Node's bundle and NODE_EXTRA_CA_CERTS, read at start) does not change, so a retry meets the same verdict.
+ */
+function certificateFailure(input: ConnectionErrorInput): FailureReport | null {
+  if (input.phase !== 'connecting') return null;
+  const atProxy = input.proxy !== null && input.code === PROXY_TLS_FAILURE;
+  const code = atProxy ? input.causeCode : input.code;
+  if (!isCertificateFailure(code)) return null;
+  const whose = atProxy
+    ? `the egress proxy ${input.proxy}`
+    : input.proxy
+      ? `Microsoft Graph, as presented through the egress proxy ${input.proxy},`
+      : 'Microsoft Graph';
+  return {
+    failure: 'connection',
+    sent: false,
+    reason: `the TLS certificate of ${whose} is not trusted (${safeCode(code)})`,
+    permanent: true,
+  };
+}
+
 /** A transport error from the HTTP library, by phase: before, during or after sending. */
 export function connectionFailure(input: ConnectionErrorInput): FailureReport {
   const proxyStatus = input.proxy ? PROXY_STATUS.exec(input.message) : null;
   if (proxyStatus) return proxyRefused(Number(proxyStatus[1] ?? proxyStatus[2]));
+  const certificate = certificateFailure(input);
+  if (certificate) return certificate;
   const notSentHere = input.code ? NOT_SENT_HERE[input.code] : undefined;
   if (notSentHere !== undefined && input.phase === 'connecting')
     return {

@@ -79,6 +79,16 @@ export function describeProxy(proxyUrl: string): string {
 }
 
 /**
+ * The `Proxy-Authorization` a proxy URL's credentials make, or null: Basic, percent-decoded, and only with both a
+ * user and a password, as undici's ProxyAgent makes it from the URL.
+ */
+export function proxyAuthorization(proxy: URL): string | null {
+  if (!proxy.username || !proxy.password) return null;
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
+/**
  * Why a proxy URL cannot be used, or null when it can. The message never repeats the value: it may hold a
  * password.
  */

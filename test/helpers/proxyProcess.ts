@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -11,11 +12,20 @@ export interface ProxyRecord {
   /** Absolute-form URL, or `host:port` for CONNECT. */
   readonly url: string;
   readonly authorized: boolean;
+  /** The request came inside TLS to the proxy (an https proxy). */
+  readonly tls: boolean;
   readonly sawAuthorization: boolean;
 }
 
+export interface ProxyOptions {
+  /** `user:password`: the proxy demands them as Basic Proxy-Authorization (407 otherwise). */
+  readonly credentials?: string;
+  /** The proxy listens with TLS (an `https://` proxy) with this key and certificate. */
+  readonly tls?: { readonly key: string; readonly cert: string };
+}
+
 export interface ProxyProcess {
-  /** `http://127.0.0.1:<port>`, without credentials. */
+  /** `http://127.0.0.1:<port>` (`https://` with TLS), without credentials. */
   readonly origin: string;
   readonly port: number;
   /** Every request the proxy has reported so far, markers excluded. */
@@ -25,12 +35,14 @@ export interface ProxyProcess {
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'proxy-server.mjs');
 
-/** The real proxy in its own process; `credentials` (`user:password`) makes it demand them. */
-export async function startProxy(credentials?: string): Promise<ProxyProcess> {
+/** The real proxy in its own process. */
+export async function startProxy(options: ProxyOptions = {}): Promise<ProxyProcess> {
+  const { credentials, tls } = options;
   const child = spawn(process.execPath, [FIXTURE], {
     env: {
       PATH: process.env.PATH ?? '',
       ...(credentials ? { PROXY_CREDENTIALS: credentials } : {}),
+      ...(tls ? { PROXY_TLS_KEY: tls.key, PROXY_TLS_CERT: tls.cert } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -45,15 +57,18 @@ export async function startProxy(credentials?: string): Promise<ProxyProcess> {
   const authorization = credentials
     ? { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
     : {};
+  // The marker goes to an https proxy over TLS too, trusting the proxy's own certificate.
+  const markerRequest = (options: https.RequestOptions) =>
+    tls ? https.request({ ...options, ca: tls.cert }) : http.request(options);
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     // The proxy reports in order: once a marker sent now is reported, every earlier request has been.
     async recordsSoFar() {
       markers += 1;
       const marker = `http://127.0.0.1:1/__marker-${markers}`;
       await new Promise<void>((resolve) => {
-        const request = http.request({
+        const request = markerRequest({
           host: '127.0.0.1',
           port,
           path: marker,
@@ -76,8 +91,14 @@ export async function startProxy(credentials?: string): Promise<ProxyProcess> {
   };
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, made now with openssl. */
-export function selfSignedCertificate(): { key: string; cert: string } {
+/**
+ * A self-signed certificate, made now with openssl: for 127.0.0.1 and localhost, or for `altNames` and
+ * `commonName` (Node checks a host name against the common name when no DNS alternative name is given).
+ */
+export function selfSignedCertificate(
+  altNames = 'IP:127.0.0.1,DNS:localhost',
+  commonName = 'localhost',
+): { key: string; cert: string } {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'tls-'));
   try {
     const key = path.join(folder, 'key.pem');
@@ -99,9 +120,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
         '-days',
         '1',
         '-subj',
-        '/CN=localhost',
+        `/CN=${commonName}`,
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${altNames}`,
       ],
       { stdio: 'ignore' },
     );

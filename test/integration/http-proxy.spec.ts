@@ -6,29 +6,44 @@ import { startTestServer } from '../helpers/upstreamServer';
 import type { TestServer } from '../helpers/upstreamServer';
 
 // Graph calls through a real HTTP proxy (the `proxy` package, in its own process): absolute-form for an http
-// target, CONNECT for https; NO_PROXY; proxy credentials; proxies that refuse.
+// target, CONNECT for https; NO_PROXY; proxy credentials; proxies that refuse; https proxies (TLS to the proxy
+// itself), trusted or not.
 
 const TOKEN = 'Bearer eyJ0eXAi.proxy-test-token';
 const CREDENTIALS = 'graph-egress:s3cret-pa55';
 
 let openProxy: ProxyProcess;
 let authProxy: ProxyProcess;
+let tlsProxy: ProxyProcess;
+let tlsAuthProxy: ProxyProcess;
 let upstream: TestServer;
 let tlsUpstream: TestServer;
+/** Trusts Graph's (the https upstream's) certificate only. */
 let ca: string;
+/** Trusts Graph's certificate and the https proxies' own, a second self-signed one. */
+let caWithProxy: string[];
 
 beforeAll(async () => {
   const certificate = selfSignedCertificate();
+  // The proxies' certificate names their address only: a check against Graph's host name would fail.
+  const proxyCertificate = selfSignedCertificate('IP:127.0.0.1', 'egress-proxy');
   ca = certificate.cert;
-  [openProxy, authProxy, upstream, tlsUpstream] = await Promise.all([
+  caWithProxy = [ca, proxyCertificate.cert];
+  [openProxy, authProxy, tlsProxy, tlsAuthProxy, upstream, tlsUpstream] = await Promise.all([
     startProxy(),
-    startProxy(CREDENTIALS),
+    startProxy({ credentials: CREDENTIALS }),
+    startProxy({ tls: proxyCertificate }),
+    startProxy({ credentials: CREDENTIALS, tls: proxyCertificate }),
     startTestServer((_request, response) => response.end('{"via":"http"}')),
     startTestServer((_request, response) => response.end('{"via":"https"}'), certificate),
   ]);
 });
 afterAll(() =>
-  Promise.all([openProxy.stop(), authProxy.stop(), upstream.close(), tlsUpstream.close()]),
+  Promise.all([
+    ...[openProxy, authProxy, tlsProxy, tlsAuthProxy].map((proxy) => proxy.stop()),
+    upstream.close(),
+    tlsUpstream.close(),
+  ]),
 );
 beforeEach(() => {
   upstream.requests.length = 0;
@@ -51,7 +66,7 @@ async function call(origin: string, options: Partial<HttpTransportOptions>): Pro
 }
 
 const withCredentials = (proxy: ProxyProcess, credentials: string) =>
-  proxy.origin.replace('http://', `http://${credentials}@`);
+  proxy.origin.replace('://', `://${credentials}@`);
 
 describe('through the proxy', () => {
   it('HTTP_PROXY: an http Graph call goes through the proxy in absolute form', async () => {
@@ -76,6 +91,7 @@ describe('through the proxy', () => {
         method: 'CONNECT',
         url: `127.0.0.1:${tlsUpstream.port}`,
         authorized: true,
+        tls: false,
         sawAuthorization: false,
       },
     ]);
@@ -161,4 +177,131 @@ describe('a proxy that refuses: connection, not sent, a clear reason without the
     expect(JSON.stringify(outcome)).not.toContain('s3cret');
     expect(tlsUpstream.requests).toHaveLength(0);
   });
+});
+
+describe("an https proxy: TLS to the proxy itself, its certificate trusted like Graph's (`ca`)", () => {
+  const target = (origin: string) => `${origin}/beta/deviceManagement/deviceConfigurations?$top=1`;
+
+  it('an https Graph call: CONNECT inside TLS to the proxy, TLS to Graph inside the tunnel; the proxy never sees the token', async () => {
+    const before = (await tlsProxy.recordsSoFar()).length;
+    const outcome = await call(tlsUpstream.origin, {
+      env: { HTTPS_PROXY: tlsProxy.origin },
+      ca: caWithProxy,
+    });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"https"}' });
+    expect((await tlsProxy.recordsSoFar()).slice(before)).toEqual([
+      {
+        method: 'CONNECT',
+        url: `127.0.0.1:${tlsUpstream.port}`,
+        authorized: true,
+        tls: true,
+        sawAuthorization: false,
+      },
+    ]);
+    // The upstream speaks only TLS: the request it got came through a second TLS session, inside the tunnel.
+    expect(tlsUpstream.requests).toHaveLength(1);
+    expect(tlsUpstream.requests[0]?.url).toBe('/beta/deviceManagement/deviceConfigurations?$top=1');
+    expect(tlsUpstream.requests[0]?.headers.authorization).toBe(TOKEN);
+  });
+
+  it('an http Graph call: absolute form inside TLS to the proxy', async () => {
+    const before = (await tlsProxy.recordsSoFar()).length;
+    const outcome = await call(upstream.origin, {
+      env: { HTTP_PROXY: tlsProxy.origin },
+      ca: caWithProxy,
+    });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"http"}' });
+    // A plain-http target has no TLS of its own: the proxy reads the request, token included.
+    expect((await tlsProxy.recordsSoFar()).slice(before)).toEqual([
+      {
+        method: 'GET',
+        url: target(upstream.origin),
+        authorized: true,
+        tls: true,
+        sawAuthorization: true,
+      },
+    ]);
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]?.headers.via).toMatch(/proxy\//);
+    expect(upstream.requests[0]?.headers.authorization).toBe(TOKEN);
+  });
+
+  it("an http Graph call by host name: the proxy's certificate is checked against the proxy's name, not Graph's", async () => {
+    const byName = `http://localhost:${upstream.port}`;
+    const outcome = await call(byName, { env: { HTTP_PROXY: tlsProxy.origin }, ca: caWithProxy });
+
+    expect(outcome).toMatchObject({ ok: true, status: 200, body: '{"via":"http"}' });
+    expect(upstream.requests[0]?.headers.host).toBe(`localhost:${upstream.port}`);
+  });
+
+  it.each([
+    ['https target (CONNECT)', () => tlsUpstream, 'CONNECT'],
+    ['http target (absolute form)', () => upstream, 'GET'],
+  ])(
+    'credentials in the proxy URL reach it as Proxy-Authorization, never the outcome: %s',
+    async (_name, server, method) => {
+      const before = (await tlsAuthProxy.recordsSoFar()).length;
+      const outcome = await call(server().origin, {
+        proxyUrl: withCredentials(tlsAuthProxy, CREDENTIALS),
+        ca: caWithProxy,
+      });
+
+      expect(outcome).toMatchObject({ ok: true, status: 200 });
+      expect(JSON.stringify(outcome)).not.toContain('s3cret');
+      expect((await tlsAuthProxy.recordsSoFar()).slice(before)).toEqual([
+        expect.objectContaining({ method, authorized: true, tls: true }),
+      ]);
+      expect(server().requests).toHaveLength(1);
+      expect(server().requests[0]?.headers['proxy-authorization']).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['https target (CONNECT)', () => tlsUpstream.origin],
+    ['http target (absolute form)', () => upstream.origin],
+  ])('wrong credentials → 407 over TLS too: %s', async (_name, origin) => {
+    const outcome = await call(origin(), {
+      proxyUrl: withCredentials(tlsAuthProxy, 'graph-egress:wrong'),
+      ca: caWithProxy,
+    });
+
+    expect(outcome).toEqual({
+      ok: false,
+      failure: 'connection',
+      sent: false,
+      reason: 'the egress proxy refused the connection (407 Proxy Authentication Required)',
+      permanent: true,
+    });
+    expect(upstream.requests).toHaveLength(0);
+    expect(tlsUpstream.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['https target (CONNECT)', () => tlsUpstream.origin],
+    ['http target (absolute form)', () => upstream.origin],
+  ])(
+    "a proxy certificate not trusted (only Graph's is): not sent, named, permanent; nothing reaches the proxy or Graph: %s",
+    async (_name, origin) => {
+      const before = (await tlsAuthProxy.recordsSoFar()).length;
+      const outcome = await call(origin(), {
+        proxyUrl: withCredentials(tlsAuthProxy, CREDENTIALS),
+        ca,
+      });
+
+      // Permanent: the process's trust store does not change, so a retry would meet the same refusal.
+      expect(outcome).toEqual({
+        ok: false,
+        failure: 'connection',
+        sent: false,
+        reason: `the TLS certificate of the egress proxy ${tlsAuthProxy.origin} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+        permanent: true,
+      });
+      expect(JSON.stringify(outcome)).not.toMatch(/s3cret|graph-egress/);
+      expect((await tlsAuthProxy.recordsSoFar()).slice(before)).toEqual([]);
+      expect(upstream.requests).toHaveLength(0);
+      expect(tlsUpstream.requests).toHaveLength(0);
+    },
+  );
 });

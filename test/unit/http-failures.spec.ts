@@ -8,6 +8,15 @@ import {
 import type { ConnectionErrorInput, FailureReport } from '../../src/graph/httpFailures';
 
 const PROXY = 'http://proxy.corp:3128';
+const TLS_PROXY = 'https://proxy.corp:3129';
+
+/** A certificate that did not verify: not sent, and permanent (the trust store does not change), as a 407 is. */
+const untrusted = (whose: string, code: string): FailureReport => ({
+  failure: 'connection',
+  sent: false,
+  reason: `the TLS certificate of ${whose} is not trusted (${code})`,
+  permanent: true,
+});
 
 describe('connectionFailure: a transport error, by how far the exchange got', () => {
   it.each<[string, ConnectionErrorInput, FailureReport]>([
@@ -92,13 +101,69 @@ describe('connectionFailure: a transport error, by how far the exchange got', ()
       },
     ],
     [
-      'TLS failure before sending',
+      "Graph's certificate not trusted, direct",
       { code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'x', phase: 'connecting', proxy: null },
+      untrusted('Microsoft Graph', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+    ],
+    [
+      "Graph's certificate not trusted, direct: no known issuer",
+      { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'x', phase: 'connecting', proxy: null },
+      untrusted('Microsoft Graph', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+    ],
+    [
+      "Graph's certificate not trusted, direct: another host name",
+      { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'x', phase: 'connecting', proxy: null },
+      untrusted('Microsoft Graph', 'ERR_TLS_CERT_ALTNAME_INVALID'),
+    ],
+    ...(
+      [
+        'DEPTH_ZERO_SELF_SIGNED_CERT',
+        'SELF_SIGNED_CERT_IN_CHAIN',
+        'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+        'ERR_TLS_CERT_ALTNAME_INVALID',
+        'CERT_HAS_EXPIRED',
+      ] as const
+    ).map((causeCode): [string, ConnectionErrorInput, FailureReport] => [
+      `the https proxy's own certificate not trusted (${causeCode})`,
+      {
+        code: 'UND_ERR_PRX_TLS',
+        causeCode,
+        message: 'Secure Proxy Connection failed',
+        phase: 'connecting',
+        proxy: TLS_PROXY,
+      },
+      untrusted(`the egress proxy ${TLS_PROXY}`, causeCode),
+    ]),
+    [
+      "Graph's certificate, through the proxy's tunnel, not trusted (a TLS-inspecting proxy's)",
+      { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'x', phase: 'connecting', proxy: PROXY },
+      untrusted(
+        `Microsoft Graph, as presented through the egress proxy ${PROXY},`,
+        'SELF_SIGNED_CERT_IN_CHAIN',
+      ),
+    ],
+    [
+      'a failed TLS connection to the proxy for another reason reads as an unreachable proxy',
+      {
+        code: 'UND_ERR_PRX_TLS',
+        causeCode: 'ECONNRESET',
+        message: 'Secure Proxy Connection failed',
+        phase: 'connecting',
+        proxy: TLS_PROXY,
+      },
       {
         failure: 'connection',
         sent: false,
-        reason:
-          'Microsoft Graph could not be reached (could not connect: DEPTH_ZERO_SELF_SIGNED_CERT)',
+        reason: `the egress proxy ${TLS_PROXY} could not be reached or could not reach Graph (could not connect: UND_ERR_PRX_TLS)`,
+      },
+    ],
+    [
+      'a certificate code once the request was sent is not read as a refused handshake',
+      { code: 'CERT_HAS_EXPIRED', message: 'x', phase: 'sent', proxy: null },
+      {
+        failure: 'connection',
+        sent: true,
+        reason: 'the connection closed before Microsoft Graph answered (CERT_HAS_EXPIRED)',
       },
     ],
     [

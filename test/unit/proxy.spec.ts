@@ -1,6 +1,7 @@
 import {
   describeProxy,
   hasProxy,
+  proxyAuthorization,
   proxyFor,
   proxySettings,
   proxyUrlProblem,
@@ -153,6 +154,19 @@ describe('describeProxy: scheme, host and port, never credentials', () => {
     ['not a url s3cret', 'the configured proxy'],
   ])('%s → %s', (raw, expected) => {
     expect(describeProxy(raw)).toBe(expected);
+  });
+});
+
+describe('proxyAuthorization: Basic from the URL, percent-decoded, both parts or none (as undici)', () => {
+  const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+
+  it.each([
+    ['https://user:s3cret@proxy.corp:3129', basic('user:s3cret')],
+    ['https://us%40er:p%3Ass@proxy.corp', basic('us@er:p:ss')],
+    ['https://user@proxy.corp', null],
+    ['https://proxy.corp', null],
+  ])('%s', (raw, expected) => {
+    expect(proxyAuthorization(new URL(raw))).toBe(expected);
   });
 });
 
