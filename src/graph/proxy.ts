@@ -88,6 +88,15 @@ export function proxyAuthorization(proxy: URL): string | null {
   return `Basic ${Buffer.from(credentials).toString('base64')}`;
 }
 
+function percentDecodes(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why a proxy URL cannot be used, or null when it can. The message never repeats the value: it may hold a
  * password.
@@ -104,6 +113,9 @@ export function proxyUrlProblem(raw: string): string | null {
     return 'must use http or https, e.g. http://proxy.example.com:3128 (value not shown: it may hold credentials)';
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
     return 'must be a proxy origin (scheme, optional user:password@, host and port), without a path, query or fragment';
+  // Credentials are sent percent-decoded: one that does not decode would fail every Graph call, not the start.
+  if (!percentDecodes(url.username) || !percentDecodes(url.password))
+    return 'has a user name or password that is not valid percent-encoding: write % as %25 (value not shown: it may hold credentials)';
   return null;
 }
 

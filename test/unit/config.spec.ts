@@ -267,6 +267,8 @@ describe('loadConfig', () => {
     ['GRAPH_PROXY_URL', 'http://egress:s3cret@proxy.corp:3128/path'],
     ['HTTPS_PROXY', 'not a url s3cret'],
     ['http_proxy', 'ftp://egress:s3cret@proxy.corp'],
+    // A password that does not percent-decode would fail every Graph call with a URIError.
+    ['HTTPS_PROXY', 'https://egress:s3cret%ZZ@proxy.corp:3128'],
   ])('%s=%j stops start-up naming it, without repeating the value', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

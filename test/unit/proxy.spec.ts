@@ -181,6 +181,9 @@ describe('proxyUrlProblem: what GRAPH_PROXY_URL may be', () => {
     ['http://proxy.corp:3128/path', 'without a path'],
     ['http://proxy.corp:3128/?q=1', 'without a path'],
     ['nonsense s3cret', 'must be an absolute http(s) URL'],
+    ['http://user:s3cret%ZZ@proxy.corp:3128', 'not valid percent-encoding'],
+    ['https://us%E0er:s3cret@proxy.corp', 'not valid percent-encoding'],
+    ['http://user:s3cret%25@proxy.corp:3128', null],
   ])('%s', (raw, expected) => {
     const problem = proxyUrlProblem(raw);
     if (expected === null) return expect(problem).toBeNull();
