@@ -186,3 +186,9 @@ export function tooLargeFailure(maxBytes: number): FailureReport {
     reason: `the answer is larger than ${maxBytes} bytes`,
   };
 }
+
+/** An error's `code` (Node's, undici's), when it is a string. */
+export function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

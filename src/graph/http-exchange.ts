@@ -1,0 +1,184 @@
+/**
+ * One attempt at a Graph call as an undici dispatch handler: the answer collected up to the size cap, the
+ * attempt's own timer or its operation's watcher, the caller's cancellation, and every outcome a value. Part of
+ * the HTTP module (src/graph/http.ts).
+ */
+import type { Dispatcher } from 'undici';
+import {
+  cancelledFailure,
+  codeOf,
+  connectionFailure,
+  proxyRefused,
+  timeoutFailure,
+  tooLargeFailure,
+} from './httpFailures';
+import type { ExchangePhase, FailureReport } from './httpFailures';
+import type { Route } from './http-routes';
+import type { HttpOutcome, HttpRequest, WatchedAttempt } from './httpTypes';
+
+type FoldedHeaders = Record<string, string | undefined>;
+
+/** Response headers with lower-case names (undici's already are), repeated ones joined as HTTP folds them. */
+function foldHeaders(headers: Record<string, string | string[] | undefined>): FoldedHeaders {
+  const folded: FoldedHeaders = {};
+  for (const name in headers) {
+    const value = headers[name];
+    folded[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return folded;
+}
+
+// The exchanges in flight per caller signal. One operation's Graph calls share its signal: one listener each would
+// be one more `addEventListener` per call, and past ten Node warns of a leak. One listener per signal cancels them
+// all.
+const watchers = new WeakMap<AbortSignal, Set<Exchange>>();
+
+function watchSignal(signal: AbortSignal, exchange: Exchange): void {
+  let exchanges = watchers.get(signal);
+  if (!exchanges) {
+    const watched = new Set<Exchange>();
+    signal.addEventListener('abort', () => watched.forEach((each) => each.cancel()), {
+      once: true,
+    });
+    watchers.set(signal, (exchanges = watched));
+  }
+  exchanges.add(exchange);
+}
+
+/**
+ * One attempt as an undici dispatch handler (https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md),
+ * with its timer and the caller's signal. Settles once; later events (an abort's echo) are ignored.
+ */
+export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
+  readonly outcome: Promise<HttpOutcome>;
+  private resolve!: (outcome: HttpOutcome) => void;
+  private controller: Dispatcher.DispatchController | null = null;
+  private phase: ExchangePhase = 'connecting';
+  private settled = false;
+  /** The adapter ran: the outcome will come. */
+  started = false;
+  private status = 0;
+  private headers: FoldedHeaders = {};
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Set by the operation's watcher, when there is one. */
+  expiresAt = Infinity;
+
+  constructor(
+    private readonly request: HttpRequest,
+    private readonly route: Route,
+    private readonly maxBytes: number,
+  ) {
+    this.outcome = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  start(): void {
+    this.started = true;
+    const { request } = this;
+    if (request.watcher) {
+      if (!request.watcher.track(this, request.timeoutMs)) return this.cancel();
+    } else {
+      this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
+      if (request.signal) watchSignal(request.signal, this);
+    }
+    const { url } = request;
+    try {
+      this.route.dispatcher.dispatch(
+        {
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: request.method,
+          // undici's proxy agent adds `host` to the headers it is given: give it its own copy.
+          headers: this.route.proxy === null ? request.headers : { ...request.headers },
+          body: request.body ?? null,
+        },
+        this,
+      );
+    } catch (error) {
+      this.onResponseError(null, error as Error);
+    }
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) return controller.abort(new Error('attempt over'));
+    this.controller = controller;
+    this.phase = 'sent';
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200 || this.settled) return; // 1xx: informational, the answer follows
+    // 407 only ever comes from a proxy (RFC 9110 §15.5.8): the request did not go further.
+    if (statusCode === 407) return this.fail(proxyRefused(407));
+    const length = Number(headers['content-length']);
+    if (length > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.phase = 'answering';
+    this.status = statusCode;
+    this.headers = foldHeaders(headers);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const body =
+      this.chunks.length === 1
+        ? this.chunks[0]!.toString('utf8')
+        : Buffer.concat(this.chunks, this.bytes).toString('utf8');
+    this.finish({ ok: true, status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.settled) return;
+    this.finish({
+      ok: false,
+      ...connectionFailure({
+        code: codeOf(error),
+        causeCode: codeOf(error.cause),
+        message: error.message,
+        phase: this.phase,
+        proxy: this.route.proxy,
+      }),
+    });
+  }
+
+  private readonly onTimeout = () => this.expire();
+
+  /** The attempt's time is up. */
+  expire(): void {
+    this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
+  }
+
+  /** The caller gave up. */
+  cancel(): void {
+    this.fail(cancelledFailure(this.phase !== 'connecting'));
+  }
+
+  /** Ends the attempt early: the outcome is known now, and undici stops (at once, or as soon as it starts). */
+  private fail(report: FailureReport): void {
+    if (this.settled) return;
+    this.finish({ ok: false, ...report });
+    this.controller?.abort(new Error(report.failure));
+  }
+
+  private finish(outcome: HttpOutcome): void {
+    this.settled = true;
+    const { watcher, signal } = this.request;
+    if (watcher) watcher.untrack(this);
+    else {
+      clearTimeout(this.timer);
+      if (signal) watchers.get(signal)?.delete(this);
+    }
+    this.chunks = [];
+    this.resolve(outcome);
+  }
+}
