@@ -30,7 +30,9 @@ export interface CallContext {
   readonly operation: OperationScope;
 }
 
-/** Graph's headers for one attempt. https://learn.microsoft.com/graph/best-practices-concept */
+/**
+ * Graph's headers for one attempt (single calls and `$batch` alike). https://learn.microsoft.com/graph/best-practices-concept
+ */
 export function attemptHeaders(
   context: CallContext,
   hasBody: boolean,
@@ -39,6 +41,9 @@ export function attemptHeaders(
   const headers: Record<string, string> = {
     Authorization: context.authorization,
     Accept: 'application/json',
+    // As Microsoft's Graph SDKs do (their CompressionHandler): lists cross the network compressed. The HTTP
+    // module inflates gzip, capped at GRAPH_MAX_RESPONSE_BYTES inflated (src/graph/http-decoding.ts).
+    'Accept-Encoding': 'gzip',
     'client-request-id': context.call.clientRequestId,
     'User-Agent': context.service.userAgent,
   };

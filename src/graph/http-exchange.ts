@@ -1,16 +1,20 @@
 /**
  * One attempt at a Graph call as an undici dispatch handler: the answer collected up to the size cap, the
  * attempt's own timer or its operation's watcher, the caller's cancellation, and every outcome a value. Part of
- * the HTTP module (src/graph/http.ts).
+ * the HTTP module (src/graph/http.ts). A gzip answer is inflated as it arrives (http-decoding.ts).
  */
 import type { Dispatcher } from 'undici';
+import { GzipBody, contentCodingOf } from './http-decoding';
+import type { Inflated } from './http-decoding';
 import {
   cancelledFailure,
   codeOf,
   connectionFailure,
+  corruptGzipFailure,
   proxyRefused,
   timeoutFailure,
   tooLargeFailure,
+  unsupportedEncodingFailure,
 } from './httpFailures';
 import type { ExchangePhase, FailureReport } from './httpFailures';
 import type { Route } from './http-routes';
@@ -61,6 +65,8 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   private headers: FoldedHeaders = {};
   private chunks: Buffer[] = [];
   private bytes = 0;
+  /** Set for a gzip answer: its body goes to the inflater instead of `chunks`. */
+  private gzip: GzipBody | null = null;
   private timer: NodeJS.Timeout | undefined;
   /** Set by the operation's watcher, when there is one. */
   expiresAt = Infinity;
@@ -119,17 +125,51 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
     this.phase = 'answering';
     this.status = statusCode;
     this.headers = foldHeaders(headers);
+    // The one check an uncompressed answer pays.
+    const encoding = this.headers['content-encoding'];
+    if (encoding !== undefined) this.decode(encoding);
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  /** An answer with a Content-Encoding: inflated if gzip, refused if the gateway cannot read it. */
+  private decode(encoding: string): void {
+    const coding = contentCodingOf(encoding);
+    if (coding === null) return this.fail(unsupportedEncodingFailure(encoding));
+    if (coding === 'identity') return;
+    this.gzip = new GzipBody(this.maxBytes, {
+      done: (result) => this.inflated(result),
+      drain: () => this.controller?.resume(),
+    });
+    // What the exchange reports is the inflated body: its coding and compressed length no longer describe it.
+    delete this.headers['content-encoding'];
+    delete this.headers['content-length'];
+  }
+
+  private inflated(result: Inflated): void {
+    if (result.ok)
+      return this.finish({
+        ok: true,
+        status: this.status,
+        headers: this.headers,
+        body: result.body,
+      });
+    this.fail(
+      result.problem === 'too-large' ? tooLargeFailure(this.maxBytes) : corruptGzipFailure(),
+    );
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
+    // The cap holds for the bytes received (compressed or not) and, in the inflater, for the inflated body.
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
-    this.chunks.push(chunk);
+    if (this.gzip === null) this.chunks.push(chunk);
+    else if (!this.gzip.write(chunk)) controller.pause(); // resumed by the inflater's drain
   }
 
   onResponseEnd(): void {
     if (this.settled) return;
+    // The outcome comes when the inflater is done (its `done`), still under the attempt's timer and signal.
+    if (this.gzip !== null) return this.gzip.end();
     const body =
       this.chunks.length === 1
         ? this.chunks[0]!.toString('utf8')
@@ -179,6 +219,10 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
       if (signal) watchers.get(signal)?.delete(this);
     }
     this.chunks = [];
+    if (this.gzip !== null) {
+      this.gzip.destroy();
+      this.gzip = null;
+    }
     this.resolve(outcome);
   }
 }

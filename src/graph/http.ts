@@ -61,6 +61,7 @@ const AXIOS_CODES: Readonly<Record<HttpFailure, string>> = {
   connection: AxiosError.ERR_NETWORK,
   'too-large': AxiosError.ERR_BAD_RESPONSE,
   'broken-body': AxiosError.ERR_BAD_RESPONSE,
+  'unsupported-encoding': AxiosError.ERR_BAD_RESPONSE,
 };
 
 /**

@@ -3,7 +3,8 @@
  * and a human reason that is safe to show (no token, no proxy credentials, no library message). Pure.
  */
 
-export type HttpFailure = 'timeout' | 'cancelled' | 'connection' | 'too-large' | 'broken-body';
+export type HttpFailure =
+  'timeout' | 'cancelled' | 'connection' | 'too-large' | 'broken-body' | 'unsupported-encoding';
 
 export interface FailureReport {
   readonly failure: HttpFailure;
@@ -184,6 +185,30 @@ export function tooLargeFailure(maxBytes: number): FailureReport {
     failure: 'too-large',
     sent: true,
     reason: `the answer is larger than ${maxBytes} bytes`,
+  };
+}
+
+/** A gzip body that does not inflate: corrupt, or cut off although the connection ended cleanly. */
+export function corruptGzipFailure(): FailureReport {
+  return {
+    failure: 'broken-body',
+    sent: true,
+    reason: 'the answer is marked gzip but does not decompress (corrupt or cut off)',
+  };
+}
+
+/**
+ * A Content-Encoding the gateway did not ask for (it sends `Accept-Encoding: gzip` only): the body cannot be read.
+ * Graph did get the request. The coding is named when it reads as one or a few coding names (RFC 9110 §8.4.1),
+ * lower-cased; anything else in that header is not repeated.
+ */
+export function unsupportedEncodingFailure(contentEncoding: string): FailureReport {
+  const value = contentEncoding.trim().toLowerCase();
+  const named = value.length <= 60 && /^[a-z0-9._+-]+(\s*,\s*[a-z0-9._+-]+)*$/.test(value);
+  return {
+    failure: 'unsupported-encoding',
+    sent: true,
+    reason: `the answer is encoded as ${named ? value : 'an unknown coding'} (Content-Encoding), which the gateway did not ask for and cannot read`,
   };
 }
 

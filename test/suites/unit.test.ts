@@ -23,6 +23,7 @@ describeSpecs('unit', [
   'faults',
   'graph-client',
   'graph-errors',
+  'http-decoding',
   'http-failures',
   'http-hardening',
   'jit-eligibility',

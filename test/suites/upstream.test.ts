@@ -4,6 +4,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('integration', [
   'emulator-intune',
   'hostile-upstream',
+  'http-compression',
   'http-transport',
   'intune-fidelity',
   'resilience',

@@ -1,9 +1,11 @@
 import {
   cancelledFailure,
   connectionFailure,
+  corruptGzipFailure,
   proxyRefused,
   timeoutFailure,
   tooLargeFailure,
+  unsupportedEncodingFailure,
 } from '../../src/graph/httpFailures';
 import type { ConnectionErrorInput, FailureReport } from '../../src/graph/httpFailures';
 
@@ -242,6 +244,36 @@ describe('the other failures', () => {
       tooLargeFailure(1024),
       { failure: 'too-large', sent: true, reason: 'the answer is larger than 1024 bytes' },
     ],
+    [
+      'a gzip body that does not inflate',
+      corruptGzipFailure(),
+      {
+        failure: 'broken-body',
+        sent: true,
+        reason: 'the answer is marked gzip but does not decompress (corrupt or cut off)',
+      },
+    ],
+    ...(
+      [
+        ['br', 'br'],
+        [' Deflate ', 'deflate'],
+        ['gzip, br', 'gzip, br'],
+        ['x-compress,zstd', 'x-compress,zstd'],
+        // Anything that does not read as coding names is not repeated: quotes, parameters, a long value.
+        ['gzip;q=1', 'an unknown coding'],
+        ['"br"', 'an unknown coding'],
+        ['Bearer eyJ0eXAi', 'an unknown coding'],
+        ['a'.repeat(61), 'an unknown coding'],
+      ] as const
+    ).map(([header, named]): [string, FailureReport, FailureReport] => [
+      `a coding not asked for: ${JSON.stringify(header)}`,
+      unsupportedEncodingFailure(header),
+      {
+        failure: 'unsupported-encoding',
+        sent: true,
+        reason: `the answer is encoded as ${named} (Content-Encoding), which the gateway did not ask for and cannot read`,
+      },
+    ]),
     [
       'an unknown proxy status',
       proxyRefused(418),
