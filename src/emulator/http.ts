@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serviceError, withInnerError } from './answer';
 import type { EmulatorAnswer } from './answer';
+import { gzipAnswer, shouldGzip } from './compression';
 import type { FaultRule } from './faults';
+import type { RecordedRequest } from './state';
 
 export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly requestId: string;
   readonly clientRequestId: string;
+  /** The request's entry in the request log (admin calls have none): the answer's coding is noted there. */
+  recorded?: RecordedRequest;
 }
 
 /** Graph's response headers. https://learn.microsoft.com/graph/best-practices-concept#reliability-and-support */
@@ -34,6 +38,10 @@ export function graphHeaders(
   };
 }
 
+/**
+ * Writes every answer of Graph's routes, the admin API and status faults: Graph's headers, and a JSON body that is
+ * gzipped when the client asked for it and it is not tiny (compression.ts). Empty answers (204) stay as they are.
+ */
 export function sendAnswer(
   exchange: Exchange,
   answer: EmulatorAnswer,
@@ -48,7 +56,15 @@ export function sendAnswer(
   const text = JSON.stringify(body);
   headers['Content-Type'] =
     'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
-  exchange.res.writeHead(answer.status, headers).end(text);
+  if (!shouldGzip(text, exchange.req.headers['accept-encoding'])) {
+    exchange.res.writeHead(answer.status, headers).end(text);
+    return;
+  }
+  gzipAnswer(text, headers, (zippedHeaders, bytes, encoding) => {
+    if (exchange.res.destroyed) return; // the client left while it was compressed
+    if (exchange.recorded && encoding) exchange.recorded.answerEncoding = encoding;
+    exchange.res.writeHead(answer.status, zippedHeaders).end(bytes);
+  });
 }
 
 const FAULT_BODIES: Readonly<Record<string, (size: number) => { type: string; text: string }>> = {

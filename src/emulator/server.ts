@@ -78,7 +78,11 @@ function createHandler(
   service: GraphService,
   wait: (ms: number) => Promise<void>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  function record(req: IncomingMessage, res: ServerResponse, body: string | undefined): void {
+  function record(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string | undefined,
+  ): RecordedRequest {
     const entry: RecordedRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
@@ -91,6 +95,7 @@ function createHandler(
     res.once('close', () => {
       if (!res.writableFinished) entry.closedBeforeAnswer = true;
     });
+    return entry;
   }
 
   return async function handle(req, res) {
@@ -104,7 +109,7 @@ function createHandler(
         exchange,
         handleAdmin(state, method, url.slice(ADMIN_ROOT.length), body ?? ''),
       );
-    record(req, res, body);
+    exchange.recorded = record(req, res, body);
     const relative = pathname.startsWith(`${EMULATOR_VERSION_ROOT}/`)
       ? url.slice(EMULATOR_VERSION_ROOT.length)
       : undefined;

@@ -32,6 +32,8 @@ export interface RecordedRequest {
   readonly receivedAt: number;
   /** Set when the client closed the connection before the emulator answered (a cancelled call). */
   closedBeforeAnswer: boolean;
+  /** `gzip` when the answer went compressed (the client asked for it and the body was not tiny); else absent. */
+  answerEncoding?: 'gzip';
 }
 
 /** Everything a running emulator keeps, and the two ways to change it at once. */

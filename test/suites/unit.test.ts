@@ -13,6 +13,7 @@ describeSpecs('unit', [
   'demo-log',
   'dockerfile',
   'document-nesting',
+  'emulator-compression',
   'emulator-intune',
   'emulator-quota',
   'emulator-settings',
