@@ -1,10 +1,10 @@
 /**
  * The HTTP module, which alone owns HTTP to Graph: an axios instance whose adapter (axios's documented `adapter`
- * option, https://github.com/axios/axios/blob/v1.x/lib/adapters/README.md) sends through undici. Its two parts:
+ * option, https://github.com/axios/axios/blob/v1.x/lib/adapters/README.md) sends through undici. Its parts:
  * http-routes.ts, undici's keep-alive pools (a bound on connections per origin, no pipelining) and egress proxies;
  * http-exchange.ts, one attempt, where the gateway's own rules live: a redirect is never followed, the answer is
  * capped in size, each attempt has its own time budget and follows the caller's cancellation, and every outcome
- * is a value, never a thrown error.
+ * is a value, never a thrown error; http-decoding.ts, gzip answers inflated as they arrive, under the same cap.
  */
 import { Axios, AxiosError } from 'axios';
 import type { AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';

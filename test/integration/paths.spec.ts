@@ -53,6 +53,7 @@ describe('updateDeviceConfigurationUserStatus on each path', () => {
       expect(request?.headers).toMatchObject({
         authorization: `Bearer ${TOKEN}`,
         accept: 'application/json',
+        'accept-encoding': 'gzip',
         'content-type': 'application/json',
         'user-agent': expect.stringMatching(/^intune-graphql-gateway\/\d+\.\d+\.\d+/) as unknown,
         'client-request-id': expect.stringMatching(GUID) as unknown,

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 /**
  * Audits of the layering ARCHITECTURE.md describes, read from the source: the Graph layer depends on nothing of
- * the server, one module (http.ts and its two parts) owns HTTP, there are no import cycles, and production code never reaches the emulator.
+ * the server, one module (http.ts and its parts) owns HTTP, there are no import cycles, and production code never reaches the emulator.
  */
 const SRC = path.join(__dirname, '..', '..', 'src');
 
@@ -49,8 +49,9 @@ describe('architecture', () => {
     },
   );
 
-  // The HTTP module is http.ts and its two parts: the pools and proxies (http-routes) and one attempt
-  // (http-exchange). axios is the module's front, so http.ts alone calls it.
+  // The HTTP module is http.ts and its parts: the pools and proxies (http-routes) and one attempt
+  // (http-exchange), which use undici, and the gzip inflater (http-decoding), which uses no HTTP library. axios is
+  // the module's front, so http.ts alone calls it.
   it.each([
     [
       'axios or undici',
