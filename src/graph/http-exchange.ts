@@ -137,7 +137,10 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
     if (coding === 'identity') return;
     this.gzip = new GzipBody(this.maxBytes, {
       done: (result) => this.inflated(result),
-      drain: () => this.controller?.resume(),
+      // Never called from inside undici's parser (zlib's callbacks are asynchronous), and not once the attempt is over.
+      drain: () => {
+        if (!this.settled) this.controller?.resume();
+      },
     });
     // What the exchange reports is the inflated body: its coding and compressed length no longer describe it.
     delete this.headers['content-encoding'];
