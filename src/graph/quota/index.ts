@@ -3,7 +3,14 @@
  * layer can use it and tests can drive it alone.
  */
 export { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
-export type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
+export type {
+  QuotaIdentity,
+  QuotaKind,
+  QuotaLimits,
+  QuotaObstacle,
+  QuotaWindow,
+  QuotaWindowId,
+} from './limits';
 export { createIdentityCache, hashedQuotaKey, quotaIdentity } from './identity';
 export { abortableSleep, createQuotaPacer } from './pacer';
 export { isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';

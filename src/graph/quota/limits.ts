@@ -35,10 +35,15 @@ export interface QuotaIdentity {
   readonly app: string;
 }
 
+/** Which limit a window counts against (a key of `QuotaLimits`). */
+export type QuotaWindowId = 'appWrites' | 'tenantWrites' | 'appCalls' | 'tenantCalls';
+
+/** What a take that got nothing was short of: a window with no room, or a 429 block in force. */
+export type QuotaObstacle = QuotaWindowId | 'block';
+
 /** One sliding window a call of some kind must fit in. `scope` says whose budget it is. */
 export interface QuotaWindow {
-  /** Which limit it is (a key of `QuotaLimits`). */
-  readonly id: 'appWrites' | 'tenantWrites' | 'appCalls' | 'tenantCalls';
+  readonly id: QuotaWindowId;
   readonly scope: 'app' | 'tenant';
   readonly counts: 'writes' | 'calls';
   readonly limit: number;

@@ -43,8 +43,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function localResult(result: QuotaStoreResult): ResilientResult {
-  const { granted, waitMs, at, release } = result;
-  return { granted, waitMs, at, release, shared: false };
+  const { granted, waitMs, at, shortOf, release } = result;
+  return { granted, waitMs, at, shortOf, release, shared: false };
 }
 
 /**
