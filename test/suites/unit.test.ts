@@ -36,6 +36,7 @@ describeSpecs('unit', [
   'paths',
   'proxy',
   'quota-fallback',
+  'quota-fifo',
   'quota-identity',
   'quota-memory-store',
   'quota-metrics',

@@ -31,3 +31,5 @@ export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './memory-store';
 export { createRedisQuotaStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-store';
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
 export { QuotaStoreTimeoutError } from './resilient-store';
+export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';
+export type { Short, Step, Waiting } from './wait-queue';

@@ -49,13 +49,14 @@ export interface QuotaPacer {
   /**
    * Waits (within `deadline`, cancellable by `signal`) until at least one call of this kind fits every window of
    * the identity, then records and grants `min(max, what fits)`. A write counts in the write windows and in the
-   * call windows. Refuses at once when budget cannot free up before the deadline. Each take waits on its own
-   * timer: one tenant's waiting never delays another's.
+   * call windows. Refuses at once when budget cannot free up before the deadline, or before the takes queued ahead
+   * of it have theirs. Waiting takes are served in arrival order per tenant (`wait-queue.ts`); one tenant's waiting
+   * never delays another's.
    */
   take(request: QuotaTake): Promise<QuotaOutcome>;
   /** Graph answered 429 for this identity: every caller, and every replica sharing the store, holds until then. */
   block(identity: QuotaIdentity, untilEpochMs: number): void;
-  /** Closes the store. */
+  /** Ends the takes still waiting (cancelled) and closes the store. */
   close(): Promise<void>;
 }
 
