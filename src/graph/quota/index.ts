@@ -2,7 +2,7 @@
  * Quota pacing for Graph calls (issue 10). Self-contained: imports nothing from the rest of `src/`, so the Graph
  * layer can use it and tests can drive it alone.
  */
-export { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
+export { INTUNE_QUOTA_LIMITS, quotaWindows, replicaShare } from './limits';
 export type {
   QuotaIdentity,
   QuotaKind,

@@ -68,3 +68,20 @@ export function quotaWindows(limits: QuotaLimits, kind: QuotaKind): readonly Quo
   }
   return windows[kind];
 }
+
+/**
+ * One replica's share of the limits, for when it cannot see the others' calls (the shared store is down): each
+ * limit divided by the number of replicas, rounded down so that the replicas together stay under the limit, but
+ * at least 1 so that no replica stops altogether (with more replicas than a limit, they may then exceed it).
+ * The window is the same.
+ */
+export function replicaShare(limits: QuotaLimits, replicas: number): QuotaLimits {
+  const part = (limit: number) => Math.max(1, Math.floor(limit / Math.max(1, replicas)));
+  return Object.freeze({
+    windowMs: limits.windowMs,
+    appWrites: part(limits.appWrites),
+    tenantWrites: part(limits.tenantWrites),
+    appCalls: part(limits.appCalls),
+    tenantCalls: part(limits.tenantCalls),
+  });
+}

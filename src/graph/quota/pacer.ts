@@ -125,6 +125,7 @@ class Pacer implements QuotaPacer {
       now: this.now,
       timeoutMs: options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
       probeIntervalMs: options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
+      replicas: options.replicas ?? 1,
     });
     this.queues = new WaitQueues<Waiter>({
       now: this.now,
@@ -245,5 +246,8 @@ class Pacer implements QuotaPacer {
 
 export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
   if (options.limits) checkLimits(options.limits);
+  const { replicas = 1 } = options;
+  if (!Number.isSafeInteger(replicas) || replicas < 1)
+    throw new RangeError(`quota replicas must be a positive whole number, got ${replicas}`);
   return new Pacer(options.limits, options);
 }

@@ -67,7 +67,10 @@ export interface QuotaHooks {
   refused?(kind: QuotaKind): void;
   /** The shared store failed or timed out (including failed recovery probes). */
   storeError?(error: unknown): void;
-  /** `true` once when the pacer falls back to in-process windows, `false` once when the shared store is back. */
+  /**
+   * `true` once when the pacer falls back to in-process windows (and to this replica's share of the limits),
+   * `false` once when the shared store is back.
+   */
   fallback?(active: boolean): void;
 }
 
@@ -85,6 +88,11 @@ export interface QuotaPacerOptions {
   readonly storeTimeoutMs?: number;
   /** While falling back, how often the shared store is probed (in the background, never by a request). */
   readonly probeIntervalMs?: number;
+  /**
+   * How many replicas share the store (default 1): while it cannot be reached, this one paces to its share of
+   * each limit, the limit divided by this, rounded down but at least 1 (`replicaShare`).
+   */
+  readonly replicas?: number;
 }
 
 export function isQuotaGrant(outcome: QuotaOutcome): outcome is QuotaGrant {
