@@ -52,6 +52,8 @@ export interface Config {
 export interface QuotaConfig {
   readonly limits: QuotaLimits | null;
   readonly redisUrl: string | null;
+  /** GRAPH_QUOTA_REPLICAS: replicas sharing the limits; while Redis is unreachable each paces to its share. */
+  readonly replicas: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -221,7 +223,11 @@ function quotaConfig(env: Env): QuotaConfig {
     appCalls: integer(env, 'GRAPH_QUOTA_APP_CALLS', d.appCalls, 1, 1_000_000),
     tenantCalls: integer(env, 'GRAPH_QUOTA_TENANT_CALLS', d.tenantCalls, 1, 1_000_000),
   });
-  return Object.freeze({ limits: mode === 'off' ? null : limits, redisUrl: redisUrl(env) });
+  return Object.freeze({
+    limits: mode === 'off' ? null : limits,
+    redisUrl: redisUrl(env),
+    replicas: integer(env, 'GRAPH_QUOTA_REPLICAS', 1, 1, 1_000),
+  });
 }
 
 function graphProxy(env: Env): GraphProxyConfig {

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { QuotaLimits } from './graph/quota/limits';
 import type { QuotaHooks } from './graph/quota/types';
 import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
@@ -10,6 +11,12 @@ export type QuotaLog = (
   message: string,
   fields?: Record<string, unknown>,
 ) => void;
+
+/** What a replica paces to while the shared store is unreachable: its share of each limit (`replicaShare`). */
+export interface QuotaFallbackShare {
+  readonly replicas: number;
+  readonly limits: QuotaLimits;
+}
 
 /** A call held longer than this for budget gets a debug line. */
 export const SLOW_QUOTA_WAIT_MS = 1_000;
@@ -25,11 +32,23 @@ function summarize(error: unknown): Record<string, unknown> {
   };
 }
 
+/** The share as the warning shows it: the replica count and the four limits (the window does not change). */
+function shareFields(share: QuotaFallbackShare | undefined): Record<string, unknown> {
+  if (!share) return {};
+  const { appWrites, tenantWrites, appCalls, tenantCalls } = share.limits;
+  return { replicas: share.replicas, share: { appWrites, tenantWrites, appCalls, tenantCalls } };
+}
+
 /**
  * Prometheus metrics for quota pacing, and the few log lines it deserves: one warning when the shared store is
- * lost, one line when it is back, a debug line for a wait over a second. Returns the pacer's hooks.
+ * lost (saying the share of the limits this replica now paces to), one line when it is back, a debug line for a
+ * wait over a second. Returns the pacer's hooks.
  */
-export function createQuotaMetrics(registry: Registry, log: QuotaLog = () => {}): QuotaHooks {
+export function createQuotaMetrics(
+  registry: Registry,
+  log: QuotaLog = () => {},
+  share?: QuotaFallbackShare,
+): QuotaHooks {
   const waitSeconds = new SeriesHistogram({
     name: 'intune_gateway_quota_wait_seconds',
     help: 'Time a Graph call was held for quota budget before it was sent or refused (0 when budget was there).',
@@ -70,9 +89,11 @@ export function createQuotaMetrics(registry: Registry, log: QuotaLog = () => {})
     fallback(active) {
       fallbackActive.set(active ? 1 : 0);
       if (active)
-        log('warn', 'quota store unreachable: pacing Graph calls in-process until it is back', {
-          error: summarize(lastError),
-        });
+        log(
+          'warn',
+          "quota store unreachable: pacing Graph calls in-process, to this replica's share of the limits, until it is back",
+          { error: summarize(lastError), ...shareFields(share) },
+        );
       else
         log('info', 'quota store reachable again: pacing Graph calls shared with other replicas');
     },

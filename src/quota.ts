@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { QuotaConfig } from './config';
+import { replicaShare } from './graph/quota/limits';
 import { createQuotaPacer } from './graph/quota/pacer';
 import type * as RedisStoreModule from './graph/quota/redis-store';
 import type { QuotaPacer } from './graph/quota/types';
@@ -15,8 +16,8 @@ export const QUOTA_SAFETY_MARGIN_MS = 500;
 
 /**
  * Intune quota pacing for this process: in-process windows, or windows shared by every replica through Redis
- * (REDIS_URL). A Redis that is down at start does not stop the gateway: the
- * pacer serves in-process and says so once (docs/quotas.md).
+ * (REDIS_URL). A Redis that is down at start does not stop the gateway: the pacer serves in-process, to this
+ * replica's share of the limits (GRAPH_QUOTA_REPLICAS), and says so once (docs/quotas.md).
  */
 export async function createQuotaPacing(
   config: QuotaConfig,
@@ -25,8 +26,12 @@ export async function createQuotaPacing(
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
   const limits = { ...config.limits, windowMs: config.limits.windowMs + QUOTA_SAFETY_MARGIN_MS };
-  const hooks = createQuotaMetrics(registry, (level, message, fields) =>
-    log[level](fields ?? {}, message),
+  // What the one warning on losing Redis says this replica falls back to.
+  const share = { replicas: config.replicas, limits: replicaShare(limits, config.replicas) };
+  const hooks = createQuotaMetrics(
+    registry,
+    (level, message, fields) => log[level](fields ?? {}, message),
+    share,
   );
   if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
   // ioredis only when Redis is used: it is a tenth of the gateway's start-up code. `require`, not `import()`, so
@@ -35,6 +40,9 @@ export async function createQuotaPacing(
   const { createRedisQuotaStore } = require('./graph/quota/redis-store') as typeof RedisStoreModule;
   const store = createRedisQuotaStore({ url: config.redisUrl });
   if (!(await store.ready(1000)))
-    log.warn('Redis for the quota windows is not answering yet: pacing in-process until it does');
-  return createQuotaPacer({ limits, store, hooks });
+    log.warn(
+      { replicas: config.replicas },
+      "Redis for the quota windows is not answering yet: pacing in-process, to this replica's share, until it does",
+    );
+  return createQuotaPacer({ limits, store, hooks, replicas: config.replicas });
 }

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
+import { createRedisQuotaStore, isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
 import type { QuotaIdentity, QuotaKind, QuotaOutcome } from '../../src/graph/quota';
 import { APP_1, APP_2, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
@@ -101,6 +101,23 @@ describe('Redis quota store shared by replicas', () => {
     const writes = of(null, 'write').reduce((sum, grant) => sum + grant.count, 0);
     expect(writes).toBeGreaterThanOrEqual(REDIS_LIMITS.tenantWrites * 3);
     expect(refused).toBeGreaterThan(0);
+  });
+
+  it('a take that gets nothing names what it was short of (the script bits), as in-process', async () => {
+    const store = createRedisQuotaStore({ url: redis.url });
+    try {
+      expect(await store.ready(2_000)).toBe(true);
+      const take = (kind: QuotaKind, max = 1) =>
+        store.take({ identity: APP_1, kind, max, limits: REDIS_LIMITS });
+      expect(await take('write', REDIS_LIMITS.appWrites)).toMatchObject({ shortOf: [] });
+      expect(await take('write')).toMatchObject({ granted: 0, shortOf: ['appWrites'] });
+      expect(await take('read', 4)).toMatchObject({ granted: 4 });
+      expect(await take('write')).toMatchObject({ shortOf: ['appWrites', 'appCalls'] });
+      await store.block(APP_1, 5_000);
+      expect(await take('read')).toMatchObject({ shortOf: ['block', 'appCalls'] });
+    } finally {
+      await store.close();
+    }
   });
 
   it('a 429 block set by one replica holds the identity on the other until it passes', async () => {

@@ -6,4 +6,5 @@ describeSpecs('integration', [
   'quota-pacing',
   'quota-redis',
   'quota-redis-fallback',
+  'quota-redis-share',
 ]);

@@ -38,6 +38,7 @@ describeSpecs('unit', [
   'paths',
   'proxy',
   'quota-fallback',
+  'quota-fifo',
   'quota-identity',
   'quota-memory-store',
   'quota-metrics',

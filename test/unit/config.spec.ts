@@ -30,6 +30,7 @@ describe('loadConfig', () => {
           tenantCalls: 2000,
         },
         redisUrl: null,
+        replicas: 1,
       },
       requestTimeoutMs: 10000,
       keepAliveTimeoutMs: 65000,
@@ -54,15 +55,26 @@ describe('loadConfig', () => {
       GRAPH_QUOTA_APP_CALLS: '50',
       GRAPH_QUOTA_TENANT_CALLS: '80',
       REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2',
+      GRAPH_QUOTA_REPLICAS: '10',
     };
     expect(loadConfig(env).quotas).toEqual({
       limits: { windowMs: 3000, appWrites: 10, tenantWrites: 15, appCalls: 50, tenantCalls: 80 },
       redisUrl: 'rediss://:s3cret@redis.internal:6380/2',
+      replicas: 10,
     });
     expect(loadConfig({ ...env, GRAPH_QUOTAS: 'OFF' }).quotas.limits).toBeNull();
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).quotas.redisUrl).toBe(
       'redis://127.0.0.1:6379',
     );
+  });
+
+  it.each([
+    ['', 1],
+    ['1', 1],
+    [' 3 ', 3],
+    ['1000', 1000],
+  ])('GRAPH_QUOTA_REPLICAS=%j: %i replicas share the limits', (value, replicas) => {
+    expect(loadConfig({ GRAPH_QUOTA_REPLICAS: value }).quotas.replicas).toBe(replicas);
   });
 
   it.each([
@@ -230,6 +242,11 @@ describe('loadConfig', () => {
     ['GRAPH_QUOTA_TENANT_WRITES', '-5'],
     ['GRAPH_QUOTA_APP_CALLS', '1.5'],
     ['GRAPH_QUOTA_TENANT_CALLS', '1000001'],
+    ['GRAPH_QUOTA_REPLICAS', '0'],
+    ['GRAPH_QUOTA_REPLICAS', '-1'],
+    ['GRAPH_QUOTA_REPLICAS', '1.5'],
+    ['GRAPH_QUOTA_REPLICAS', 'abc'],
+    ['GRAPH_QUOTA_REPLICAS', '1001'],
     ['NODE_ENV', 'staging'],
     ['NODE_ENV', 'prod'],
     ['REQUEST_TIMEOUT_MS', '0'],

@@ -28,6 +28,7 @@ interface PodSpec {
 interface Specs {
   Deployment: {
     selector: LabelSelector;
+    strategy: { rollingUpdate: { maxSurge: number } };
     template: { metadata: { labels: Labels }; spec: PodSpec };
   };
   Service: {
@@ -139,6 +140,13 @@ describe('deploy/kubernetes', () => {
   // The settings the gateway would run with: the container's environment through the gateway's own loadConfig.
   const effective = () =>
     loadConfig(Object.fromEntries(container.env.map((entry) => [entry.name, entry.value])));
+
+  it('while Redis is unreachable, the replicas together stay within the limits: GRAPH_QUOTA_REPLICAS counts every pod that can run', () => {
+    const hpa = byKind('HorizontalPodAutoscaler');
+    const { maxSurge } = deployment.spec.strategy.rollingUpdate;
+    expect(effective().quotas.redisUrl).not.toBeNull();
+    expect(effective().quotas.replicas).toBe(hpa.spec.maxReplicas + maxSurge);
+  });
 
   it('drains for at least one operation deadline: SHUTDOWN_TIMEOUT_MS >= GRAPH_DEADLINE_MS', () => {
     const config = effective();

@@ -1,9 +1,11 @@
 import {
   createMemoryQuotaStore,
   createQuotaPacer,
+  INTUNE_QUOTA_LIMITS,
   QuotaStoreTimeoutError,
+  replicaShare,
 } from '../../src/graph/quota';
-import type { QuotaStore } from '../../src/graph/quota';
+import type { QuotaLimits, QuotaStore } from '../../src/graph/quota';
 import { UNIT_LIMITS, A } from '../helpers/quota';
 
 /**
@@ -30,23 +32,24 @@ function createSwitchableStore(now: () => number) {
   return { store, state, inner };
 }
 
-function setup() {
+function setup(limits: QuotaLimits = UNIT_LIMITS, replicas?: number) {
   jest.useFakeTimers({ now: 50_000 });
   const shared = createSwitchableStore(Date.now);
   const events: string[] = [];
   const errors: unknown[] = [];
   const pacer = createQuotaPacer({
-    limits: UNIT_LIMITS,
+    limits,
     store: shared.store,
     storeTimeoutMs: 200,
     probeIntervalMs: 1_000,
+    ...(replicas === undefined ? {} : { replicas }),
     hooks: {
       storeError: (error) => errors.push(error),
       fallback: (active) => events.push(active ? 'fallback on' : 'fallback off'),
     },
   });
-  const take = (max = 1) =>
-    pacer.take({ identity: A, kind: 'write', max, deadline: Date.now() + 30_000 });
+  const take = (max = 1, deadlineIn = 30_000) =>
+    pacer.take({ identity: A, kind: 'write', max, deadline: Date.now() + deadlineIn });
   return { shared, events, errors, pacer, take };
 }
 
@@ -128,5 +131,87 @@ describe('createQuotaPacer with a shared store', () => {
     expect(
       await shared.inner.take({ identity: A, kind: 'write', max: 5, limits: UNIT_LIMITS }),
     ).toMatchObject({ granted: 2 });
+  });
+});
+
+describe("replicaShare: one replica's part of the limits while it cannot see the others", () => {
+  const share = (limits: QuotaLimits) => [
+    limits.appWrites,
+    limits.tenantWrites,
+    limits.appCalls,
+    limits.tenantCalls,
+  ];
+  it.each<[number, number[]]>([
+    // replicas, then app writes, tenant writes, app calls, tenant calls of Intune's 100/200/1000/2000
+    [1, [100, 200, 1_000, 2_000]],
+    [2, [50, 100, 500, 1_000]],
+    [3, [33, 66, 333, 666]],
+    [7, [14, 28, 142, 285]],
+    [150, [1, 1, 6, 13]],
+    [1_000, [1, 1, 1, 2]],
+    [5_000, [1, 1, 1, 1]],
+  ])('%i replicas: %j, never 0', (replicas, expected) => {
+    const limits = replicaShare(INTUNE_QUOTA_LIMITS, replicas);
+    expect(share(limits)).toEqual(expected);
+    expect(limits.windowMs).toBe(INTUNE_QUOTA_LIMITS.windowMs);
+    // Together they stay within the limit, unless each one's 1 is already more.
+    share(limits).forEach((part, index) =>
+      expect(part * replicas <= share(INTUNE_QUOTA_LIMITS)[index]! || part === 1).toBe(true),
+    );
+  });
+});
+
+describe('createQuotaPacer with a shared store and replicas: the share while falling back', () => {
+  /** 30 writes per app and window, shared by three replicas: 10 each while they cannot see each other. */
+  const LIMITS: QuotaLimits = {
+    windowMs: 1_000,
+    appWrites: 30,
+    tenantWrites: 60,
+    appCalls: 300,
+    tenantCalls: 600,
+  };
+
+  it('the full limits while the store answers, the share while it does not, the full limits once it is back', async () => {
+    const { shared, take, events } = setup(LIMITS, 3);
+    expect(await take(50)).toMatchObject({ granted: 30, shared: true });
+    await jest.advanceTimersByTimeAsync(1_000);
+    shared.state.mode = 'down';
+    expect(await take(50)).toMatchObject({ granted: 10, shared: false });
+    expect(await take(50, 500)).toMatchObject({ refused: true, retryAfterMs: 1_000 });
+    shared.state.mode = 'up';
+    await jest.advanceTimersByTimeAsync(1_000);
+    await take(50);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(events).toEqual(['fallback on', 'fallback off']);
+    // Shared again: what the other replicas may use too, not this replica's share.
+    expect(await take(50)).toMatchObject({ granted: 30, shared: true });
+  });
+
+  it('what it sent through the shared store counts against its share when it falls back', async () => {
+    const { shared, take } = setup(LIMITS, 3);
+    expect(await take(25)).toMatchObject({ granted: 25, shared: true });
+    shared.state.mode = 'down';
+    // 25 of its own calls in the window, over its share of 10: nothing until they have expired.
+    expect(await take(1, 500)).toMatchObject({ refused: true, retryAfterMs: 1_000 });
+    const later = take(50);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await later).toMatchObject({ granted: 10, waitedMs: 1_000, shared: false });
+  });
+
+  it('replicas 1 (the default) falls back to the full limits', async () => {
+    const { shared, take } = setup(LIMITS);
+    shared.state.mode = 'down';
+    expect(await take(50)).toMatchObject({ granted: 30, shared: false });
+  });
+
+  it('without a shared store, the full limits whatever the replica count', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    const pacer = createQuotaPacer({ limits: LIMITS, replicas: 3 });
+    const outcome = await pacer.take({ identity: A, kind: 'write', max: 50, deadline: Infinity });
+    expect(outcome).toMatchObject({ granted: 30, shared: false });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses to start with %p replicas', (replicas) => {
+    expect(() => createQuotaPacer({ limits: LIMITS, replicas })).toThrow(RangeError);
   });
 });

@@ -59,6 +59,39 @@ describe('createMemoryQuotaStore', () => {
     expect(take(A, 'write', 5)).toMatchObject({ granted, waitMs });
   });
 
+  it.each<[string, [QuotaIdentity, QuotaKind, number][], QuotaKind, boolean, string[]]>([
+    // name, earlier takes, the kind A takes next, whether A is blocked, what it was short of
+    ['room: granted, short of nothing', [], 'write', false, []],
+    ['its app write window', [[A, 'write', 2]], 'write', false, ['appWrites']],
+    ['not a read', [[A, 'write', 2]], 'read', false, []],
+    [
+      'the tenant write window',
+      [
+        [A2, 'write', 2],
+        [A, 'write', 1],
+      ],
+      'write',
+      false,
+      ['tenantWrites'],
+    ],
+    [
+      'its app call window, and the write one',
+      [
+        [A, 'write', 2],
+        [A, 'read', 2],
+      ],
+      'write',
+      false,
+      ['appWrites', 'appCalls'],
+    ],
+    ['a 429 block', [], 'read', true, ['block']],
+  ])('names what a take was short of: %s', (_name, earlier, kind, blocked, shortOf) => {
+    const { store, take } = setup();
+    for (const [identity, what, max] of earlier) take(identity, what, max);
+    if (blocked) store.blockNow(A, 1_000);
+    expect(take(A, kind).shortOf).toEqual(shortOf);
+  });
+
   it('a unit frees exactly one window after it was taken', () => {
     const { clock, take } = setup();
     expect(take(A, 'write').granted).toBe(1);
@@ -147,5 +180,14 @@ describe('createMemoryQuotaStore', () => {
       'tenantCalls',
     ]);
     expect(quotaWindows(UNIT_LIMITS, 'write').map((window) => window.limit)).toEqual([2, 3, 4, 6]);
+    // What a take of each kind needs room in: the block and its windows.
+    expect(keys.needs('read')).toEqual([
+      keys.block,
+      `igg:q:{${A.tenant}}:${A.app}:c`,
+      `igg:q:{${A.tenant}}:c`,
+    ]);
+    expect(keys.needs('write')).toHaveLength(5);
+    expect(keys.of('tenantWrites')).toBe(`igg:q:{${A.tenant}}:w`);
+    expect(keys.of('block')).toBe(keys.block);
   });
 });

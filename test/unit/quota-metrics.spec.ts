@@ -56,7 +56,7 @@ describe('createQuotaMetrics', () => {
     expect(lines).toEqual([
       [
         'warn',
-        'quota store unreachable: pacing Graph calls in-process until it is back',
+        "quota store unreachable: pacing Graph calls in-process, to this replica's share of the limits, until it is back",
         {
           error: {
             type: 'Error',
@@ -72,6 +72,27 @@ describe('createQuotaMetrics', () => {
       ],
     ]);
     expect(JSON.stringify(lines)).not.toContain('hunter2');
+  });
+
+  it('the warning says the share of the limits the replica now paces to', () => {
+    const lines: unknown[][] = [];
+    const limits = {
+      windowMs: 20_500,
+      appWrites: 33,
+      tenantWrites: 66,
+      appCalls: 333,
+      tenantCalls: 666,
+    };
+    const hooks = createQuotaMetrics(new Registry(), (...line) => lines.push(line), {
+      replicas: 3,
+      limits,
+    });
+    hooks.fallback!(true);
+    expect(lines[0]![2]).toEqual({
+      error: { type: 'undefined' },
+      replicas: 3,
+      share: { appWrites: 33, tenantWrites: 66, appCalls: 333, tenantCalls: 666 },
+    });
   });
 
   it('exposes the four metrics in the Prometheus text format', async () => {

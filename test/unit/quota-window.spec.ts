@@ -1,4 +1,4 @@
-import { firstLive, planTake, waitForRoom } from '../../src/graph/quota/window';
+import { firstLive, planTake, shortage, waitForRoom } from '../../src/graph/quota/window';
 import type { TakePlan, WindowLog } from '../../src/graph/quota/window';
 
 const WINDOW = 1_000;
@@ -131,5 +131,28 @@ describe('planTake', () => {
     );
     expect({ stuck, crowded }).toEqual({ stuck: [], crowded: [] });
     expect(stamps.length).toBeGreaterThan(limit * 100);
+  });
+});
+
+describe('shortage: what a take that got nothing was short of', () => {
+  it.each<[string, WindowLog[], number, { blocked: boolean; full: number[] }]>([
+    // name, windows, blocked until, shortage at 5 000
+    [
+      'the full window, by index',
+      [log(5, []), log(2, [4_400, 4_700])],
+      0,
+      { blocked: false, full: [1] },
+    ],
+    [
+      'every full window',
+      [log(2, [4_400, 4_700]), log(2, [4_500, 4_600])],
+      0,
+      { blocked: false, full: [0, 1] },
+    ],
+    ['expired entries do not fill it', [log(2, [3_000, 4_700])], 0, { blocked: false, full: [] }],
+    ['a block in force', [log(5, [])], 5_001, { blocked: true, full: [] }],
+    ['a block that has passed', [log(1, [4_900])], 5_000, { blocked: false, full: [0] }],
+  ])('%s', (_name, windows, blockedUntil, expected) => {
+    expect(shortage(windows, 5_000, WINDOW, blockedUntil)).toEqual(expected);
   });
 });

@@ -2,8 +2,15 @@
  * Quota pacing for Graph calls (issue 10). Self-contained: imports nothing from the rest of `src/`, so the Graph
  * layer can use it and tests can drive it alone.
  */
-export { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
-export type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
+export { INTUNE_QUOTA_LIMITS, quotaWindows, replicaShare } from './limits';
+export type {
+  QuotaIdentity,
+  QuotaKind,
+  QuotaLimits,
+  QuotaObstacle,
+  QuotaWindow,
+  QuotaWindowId,
+} from './limits';
 export { createIdentityCache, hashedQuotaKey, quotaIdentity } from './identity';
 export { abortableSleep, createQuotaPacer } from './pacer';
 export { isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
@@ -24,3 +31,5 @@ export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './memory-store';
 export { createRedisQuotaStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-store';
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
 export { QuotaStoreTimeoutError } from './resilient-store';
+export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';
+export type { Short, Step, Waiting } from './wait-queue';

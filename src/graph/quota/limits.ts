@@ -35,10 +35,15 @@ export interface QuotaIdentity {
   readonly app: string;
 }
 
+/** Which limit a window counts against (a key of `QuotaLimits`). */
+export type QuotaWindowId = 'appWrites' | 'tenantWrites' | 'appCalls' | 'tenantCalls';
+
+/** What a take that got nothing was short of: a window with no room, or a 429 block in force. */
+export type QuotaObstacle = QuotaWindowId | 'block';
+
 /** One sliding window a call of some kind must fit in. `scope` says whose budget it is. */
 export interface QuotaWindow {
-  /** Which limit it is (a key of `QuotaLimits`). */
-  readonly id: 'appWrites' | 'tenantWrites' | 'appCalls' | 'tenantCalls';
+  readonly id: QuotaWindowId;
   readonly scope: 'app' | 'tenant';
   readonly counts: 'writes' | 'calls';
   readonly limit: number;
@@ -62,4 +67,21 @@ export function quotaWindows(limits: QuotaLimits, kind: QuotaKind): readonly Quo
     windowsCache.set(limits, windows);
   }
   return windows[kind];
+}
+
+/**
+ * One replica's share of the limits, for when it cannot see the others' calls (the shared store is down): each
+ * limit divided by the number of replicas, rounded down so that the replicas together stay under the limit, but
+ * at least 1 so that no replica stops altogether (with more replicas than a limit, they may then exceed it).
+ * The window is the same.
+ */
+export function replicaShare(limits: QuotaLimits, replicas: number): QuotaLimits {
+  const part = (limit: number) => Math.max(1, Math.floor(limit / Math.max(1, replicas)));
+  return Object.freeze({
+    windowMs: limits.windowMs,
+    appWrites: part(limits.appWrites),
+    tenantWrites: part(limits.tenantWrites),
+    appCalls: part(limits.appCalls),
+    tenantCalls: part(limits.tenantCalls),
+  });
 }

@@ -1,14 +1,24 @@
 import { quotaWindows } from './limits';
-import type { QuotaIdentity } from './limits';
+import type { QuotaIdentity, QuotaObstacle, QuotaWindow } from './limits';
 import { createReleaseCounter, quotaKeys } from './store';
 import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
-import { firstLive, planTake } from './window';
+import { firstLive, planTake, shortage } from './window';
 import type { WindowLog } from './window';
 
 /** Pruned entries are cut off the front of a log once this many have piled up (and they are half of it). */
 const COMPACT_AFTER = 64;
 
 const NOTHING_TO_RELEASE = async () => {};
+const NOTHING_SHORT: readonly QuotaObstacle[] = Object.freeze([]);
+
+/** What a refused take was short of, by name. */
+function obstaclesOf(
+  windows: readonly QuotaWindow[],
+  short: { blocked: boolean; full: readonly number[] },
+): QuotaObstacle[] {
+  const names: QuotaObstacle[] = short.full.map((index) => windows[index]!.id);
+  return short.blocked ? ['block', ...names] : names;
+}
 
 interface Log {
   stamps: number[];
@@ -105,20 +115,23 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
     const { windowMs } = request.limits;
     sweep(at, windowMs);
     const keys = quotaKeys(request.identity);
-    const windowLogs = quotaWindows(request.limits, request.kind).map((window) =>
-      logFor(keys.window(window), window.limit),
-    );
+    const windows = quotaWindows(request.limits, request.kind);
+    const windowLogs = windows.map((window) => logFor(keys.window(window), window.limit));
     for (const log of windowLogs) prune(log, at, windowMs);
     const views: WindowLog[] = windowLogs;
-    const plan = planTake(views, at, windowMs, request.max, blocks.get(keys.block) ?? 0);
-    if (plan.granted === 0)
-      return { granted: 0, waitMs: plan.waitMs, at, release: NOTHING_TO_RELEASE };
+    const blockedUntil = blocks.get(keys.block) ?? 0;
+    const plan = planTake(views, at, windowMs, request.max, blockedUntil);
+    if (plan.granted === 0) {
+      const shortOf = obstaclesOf(windows, shortage(views, at, windowMs, blockedUntil));
+      return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE };
+    }
     for (const log of windowLogs) record(log, at, plan.granted);
     const releasable = createReleaseCounter(plan.granted);
     return {
       granted: plan.granted,
       waitMs: 0,
       at,
+      shortOf: NOTHING_SHORT,
       release: (count) => {
         const n = releasable.take(count);
         if (n > 0) for (const log of windowLogs) unrecord(log, at, n);

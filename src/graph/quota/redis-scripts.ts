@@ -8,7 +8,8 @@
 /**
  * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
  * times. KEYS[1] is the identity's block key; KEYS[2…] its window keys. ARGV: window µs, max, member prefix,
- * then one limit per window key. Returns {granted, wait µs, now µs}.
+ * then one limit per window key. Returns {granted, wait µs, now µs, short}: `short` says what a take that got
+ * nothing was short of, as bits: 1 for the block, 2^(i-1) for KEYS[i] (a window with no room).
  */
 export const TAKE_SCRIPT = `
 local time = redis.call('TIME')
@@ -16,19 +17,24 @@ local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
 local granted = tonumber(ARGV[2])
 local wait = 0
+local short = 0
 local blocked = redis.call('PTTL', KEYS[1])
-if blocked > 0 then wait = blocked * 1000 end
+if blocked > 0 then
+  wait = blocked * 1000
+  short = 1
+end
 for i = 2, #KEYS do
   local limit = tonumber(ARGV[i + 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
   local live = redis.call('ZCARD', KEYS[i])
   if limit - live < granted then granted = math.max(0, limit - live) end
   if live >= limit then
+    short = short + 2 ^ (i - 1)
     local freeing = redis.call('ZRANGE', KEYS[i], live - limit, live - limit, 'WITHSCORES')
     wait = math.max(wait, tonumber(freeing[2]) + window - now)
   end
 end
-if wait > 0 or granted <= 0 then return {0, wait, now} end
+if wait > 0 or granted <= 0 then return {0, wait, now, short} end
 local stamp = string.format('%.0f', now)
 local ttl = string.format('%.0f', math.ceil(window / 1000))
 for i = 2, #KEYS do
@@ -45,7 +51,7 @@ for i = 2, #KEYS do
   end
   redis.call('PEXPIRE', KEYS[i], ttl)
 end
-return {granted, 0, now}
+return {granted, 0, now, 0}
 `;
 
 /** Blocks an identity for ARGV[1] ms unless a longer block is already in force. KEYS[1]: its block key. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { quotaWindows } from './limits';
+import type { QuotaObstacle, QuotaWindow } from './limits';
 import { BLOCK_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { createReleaseCounter, quotaKeys } from './store';
 import type { QuotaStore, QuotaStoreResult } from './store';
@@ -21,11 +22,23 @@ export interface RedisQuotaStore extends QuotaStore {
 }
 
 interface QuotaCommands {
-  iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<[number, number, number]>;
+  iggQuotaTake(
+    numKeys: number,
+    ...args: (string | number)[]
+  ): Promise<[number, number, number, number]>;
   iggQuotaBlock(key: string, ms: number): Promise<number>;
 }
 
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 200;
+
+/** The take script's `short` bits, by name: 1 is the block, 2 << i the i-th window. */
+function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstacle[] {
+  const names: QuotaObstacle[] = bits & 1 ? ['block'] : [];
+  windows.forEach((window, index) => {
+    if (bits & (2 << index)) names.push(window.id);
+  });
+  return names;
+}
 
 /**
  * Never let a request wait on Redis: no offline queue (commands fail at once while disconnected), no resending
@@ -68,7 +81,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       const windowKeys = windows.map((window) => keys.window(window));
       takes += 1;
       const prefix = `${instance}.${takes.toString(36)}:`;
-      const [granted, waitUs, nowUs] = await commands.iggQuotaTake(
+      const [granted, waitUs, nowUs, short] = await commands.iggQuotaTake(
         1 + windows.length,
         keys.block,
         ...windowKeys,
@@ -78,14 +91,23 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         ...windows.map((window) => window.limit),
       );
       const at = nowUs / 1000;
-      if (granted <= 0)
-        return { granted: 0, waitMs: Math.ceil(waitUs / 1000), at, release: async () => {} };
+      if (granted <= 0) {
+        const waitMs = Math.ceil(waitUs / 1000);
+        return {
+          granted: 0,
+          waitMs,
+          at,
+          shortOf: obstaclesOf(short, windows),
+          release: async () => {},
+        };
+      }
       const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
       const releasable = createReleaseCounter(granted);
       return {
         granted,
         waitMs: 0,
         at,
+        shortOf: [],
         release: async (count) => {
           const n = releasable.take(count);
           if (n === 0) return;

@@ -1,4 +1,5 @@
-import type { QuotaIdentity } from './limits';
+import { replicaShare } from './limits';
+import type { QuotaIdentity, QuotaLimits } from './limits';
 import type { MemoryQuotaStore } from './memory-store';
 import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
 import type { QuotaHooks } from './types';
@@ -14,6 +15,8 @@ export interface ResilientStoreOptions {
   readonly now: () => number;
   readonly timeoutMs: number;
   readonly probeIntervalMs: number;
+  /** Replicas sharing the store: while it cannot be reached, this one paces to its share of each limit. */
+  readonly replicas: number;
 }
 
 export interface ResilientResult extends QuotaStoreResult {
@@ -43,8 +46,22 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function localResult(result: QuotaStoreResult): ResilientResult {
-  const { granted, waitMs, at, release } = result;
-  return { granted, waitMs, at, release, shared: false };
+  const { granted, waitMs, at, shortOf, release } = result;
+  return { granted, waitMs, at, shortOf, release, shared: false };
+}
+
+/**
+ * `replicaShare`, one object per limits object: `quotaWindows` and the in-process store cache by it, so every
+ * take must get the same one.
+ */
+function shareCache(replicas: number): (limits: QuotaLimits) => QuotaLimits {
+  if (replicas <= 1) return (limits) => limits;
+  const shares = new WeakMap<QuotaLimits, QuotaLimits>();
+  return (limits) => {
+    let share = shares.get(limits);
+    if (!share) shares.set(limits, (share = replicaShare(limits, replicas)));
+    return share;
+  };
 }
 
 /**
@@ -52,12 +69,20 @@ function localResult(result: QuotaStoreResult): ResilientResult {
  * in-process windows (one `fallback(true)`), and a background ping every `probeIntervalMs` switches it back
  * (one `fallback(false)`). Shared grants are mirrored in-process, so a replica that falls back still knows what
  * it sent itself in the current window.
+ *
+ * Falling back, a replica sees only its own calls: with the full limits, N replicas could together send N times
+ * Intune's. So it paces to its share (`replicaShare`) until the shared store is back. Without a shared store at
+ * all (one replica, in-process) the limits are the full ones.
  */
 export function createResilientStore(options: ResilientStoreOptions): ResilientStore {
   const { shared, local, hooks } = options;
   let fallingBack = false;
   let probing = false;
   let lastProbe = 0;
+  const shareOf = shareCache(options.replicas);
+  /** In-process, in place of the shared store: this replica's share. */
+  const takeAlone = (request: QuotaStoreTake) =>
+    localResult(local.takeNow({ ...request, limits: shareOf(request.limits) }));
 
   const fail = (error: unknown) => {
     hooks.storeError?.(error);
@@ -97,7 +122,7 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
       result = await withTimeout(store.take(request), options.timeoutMs);
     } catch (error) {
       fail(error);
-      return localResult(local.takeNow(request));
+      return takeAlone(request);
     }
     if (result.granted === 0) return { ...result, shared: true };
     const mirror = local.takeNow({ ...request, max: result.granted });
@@ -109,7 +134,7 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
       if (!shared) return localResult(local.takeNow(request));
       if (fallingBack) {
         probe();
-        return localResult(local.takeNow(request));
+        return takeAlone(request);
       }
       return takeShared(shared, request);
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaWindow } from './limits';
+import { INTUNE_QUOTA_LIMITS, quotaWindows } from './limits';
+import type { QuotaIdentity, QuotaKind, QuotaLimits, QuotaObstacle, QuotaWindow } from './limits';
 
 export interface QuotaStoreTake {
   readonly identity: QuotaIdentity;
@@ -16,6 +17,8 @@ export interface QuotaStoreResult {
   readonly waitMs: number;
   /** The store's clock at the decision, epoch ms (Redis `TIME` for the shared store). */
   readonly at: number;
+  /** When nothing was granted: the windows with no room, and `block` if a 429 block is in force. Empty otherwise. */
+  readonly shortOf: readonly QuotaObstacle[];
   /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
   readonly release: (count?: number) => Promise<void>;
 }
@@ -70,8 +73,18 @@ function keyPart(value: string): string {
 
 export interface QuotaKeys {
   readonly block: string;
-  window(window: QuotaWindow): string;
+  window(window: Pick<QuotaWindow, 'id'>): string;
+  /** The key of what a take was short of (a window, or the block). */
+  of(obstacle: QuotaObstacle): string;
+  /** Every key a take of this kind needs room in: the block and the kind's windows (the pacer's queues compare them). */
+  needs(kind: QuotaKind): readonly string[];
 }
+
+/** The windows of each kind, by id: which ones a kind counts in does not depend on the limits' values. */
+const WINDOW_IDS: Record<QuotaKind, readonly QuotaWindow['id'][]> = {
+  read: quotaWindows(INTUNE_QUOTA_LIMITS, 'read').map((window) => window.id),
+  write: quotaWindows(INTUNE_QUOTA_LIMITS, 'write').map((window) => window.id),
+};
 
 /** Identities are made once per operation and used for each of its calls: their keys are built once. */
 const keysCache = new WeakMap<QuotaIdentity, QuotaKeys>();
@@ -92,7 +105,17 @@ export function quotaKeys(identity: QuotaIdentity): QuotaKeys {
     tenantWrites: `${tenant}:w`,
     tenantCalls: `${tenant}:c`,
   };
-  const keys: QuotaKeys = { block: `${app}:b`, window: (window) => names[window.id] };
+  const block = `${app}:b`;
+  const needs: Record<QuotaKind, readonly string[]> = {
+    read: [block, ...WINDOW_IDS.read.map((id) => names[id])],
+    write: [block, ...WINDOW_IDS.write.map((id) => names[id])],
+  };
+  const keys: QuotaKeys = {
+    block,
+    window: (window) => names[window.id],
+    of: (obstacle) => (obstacle === 'block' ? block : names[obstacle]),
+    needs: (kind) => needs[kind],
+  };
   keysCache.set(identity, keys);
   return keys;
 }

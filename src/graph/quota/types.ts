@@ -49,13 +49,14 @@ export interface QuotaPacer {
   /**
    * Waits (within `deadline`, cancellable by `signal`) until at least one call of this kind fits every window of
    * the identity, then records and grants `min(max, what fits)`. A write counts in the write windows and in the
-   * call windows. Refuses at once when budget cannot free up before the deadline. Each take waits on its own
-   * timer: one tenant's waiting never delays another's.
+   * call windows. Refuses at once when budget cannot free up before the deadline, or before the takes queued ahead
+   * of it have theirs. Waiting takes are served in arrival order per tenant (`wait-queue.ts`); one tenant's waiting
+   * never delays another's.
    */
   take(request: QuotaTake): Promise<QuotaOutcome>;
   /** Graph answered 429 for this identity: every caller, and every replica sharing the store, holds until then. */
   block(identity: QuotaIdentity, untilEpochMs: number): void;
-  /** Closes the store. */
+  /** Ends the takes still waiting (cancelled) and closes the store. */
   close(): Promise<void>;
 }
 
@@ -66,7 +67,10 @@ export interface QuotaHooks {
   refused?(kind: QuotaKind): void;
   /** The shared store failed or timed out (including failed recovery probes). */
   storeError?(error: unknown): void;
-  /** `true` once when the pacer falls back to in-process windows, `false` once when the shared store is back. */
+  /**
+   * `true` once when the pacer falls back to in-process windows (and to this replica's share of the limits),
+   * `false` once when the shared store is back.
+   */
   fallback?(active: boolean): void;
 }
 
@@ -84,6 +88,11 @@ export interface QuotaPacerOptions {
   readonly storeTimeoutMs?: number;
   /** While falling back, how often the shared store is probed (in the background, never by a request). */
   readonly probeIntervalMs?: number;
+  /**
+   * How many replicas share the store (default 1): while it cannot be reached, this one paces to its share of
+   * each limit, the limit divided by this, rounded down but at least 1 (`replicaShare`).
+   */
+  readonly replicas?: number;
 }
 
 export function isQuotaGrant(outcome: QuotaOutcome): outcome is QuotaGrant {

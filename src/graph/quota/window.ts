@@ -76,3 +76,27 @@ export function planTake(
   if (waitMs > 0 || granted === 0) return { granted: 0, waitMs };
   return { granted, waitMs: 0 };
 }
+
+/** Why a take got nothing: a block in force, and the windows (by index) with no room for one more call. */
+export interface Shortage {
+  readonly blocked: boolean;
+  readonly full: readonly number[];
+}
+
+/**
+ * What a take that `planTake` refused was short of. Computed only then (waits are rare): the pacer queues later
+ * takes that need one of these behind it, and lets those that need none of them pass.
+ */
+export function shortage(
+  windows: readonly WindowLog[],
+  now: number,
+  windowMs: number,
+  blockedUntil: number,
+): Shortage {
+  const full: number[] = [];
+  windows.forEach((window, index) => {
+    const first = firstLive(window.stamps, window.start, now, windowMs);
+    if (window.stamps.length - first >= window.limit) full.push(index);
+  });
+  return { blocked: blockedUntil > now, full };
+}

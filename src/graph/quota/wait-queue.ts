@@ -1,0 +1,283 @@
+/**
+ * Fair waiting inside one replica: takes that find no budget wait in a queue per tenant, in arrival order, and one
+ * timer per tenant wakes the queue when the earliest of them may go. Without it, every waiting take slept on its
+ * own timer and tried again when it woke: whoever woke first, or a take arriving just then, took the budget that
+ * freed, so a caller could wait out its deadline while later ones went through.
+ *
+ * THE rule (docs/quotas.md): a take waits behind an earlier waiting take when it needs room in a store key (a
+ * window, or the 429 block, see `quotaKeys`) that the earlier take holds. A waiting take holds every key it has
+ * been short of since it queued (found full at a try, or queued behind others for), until it is served or leaves.
+ * A take that needs none of the held keys goes at once. So a read does not queue behind writes held by the write
+ * windows alone, another app does not queue behind an app held by its own windows, and once a take is short of a
+ * key, nothing that arrives later takes room in that key before it: it cannot be starved by later takes of this
+ * replica. Queues are per tenant because every key a take needs belongs to its tenant.
+ */
+import type { QuotaIdentity, QuotaKind } from './limits';
+import { quotaKeys } from './store';
+
+/** What a waiting take holds, and when its own last shortage clears. */
+export interface Short {
+  /** Store keys it has been short of since it queued (no room for one more call, the block in force). */
+  readonly keys: readonly string[];
+  /** When what its last try found full clears at the earliest (pacer clock, epoch ms); 0: not tried. */
+  readonly until: number;
+}
+
+export const NOT_TRIED: Short = Object.freeze({ keys: Object.freeze([]), until: 0 });
+
+/** A take in its tenant's queue. */
+export interface Waiting {
+  /** Arrival order in this pacer: the queue's order. */
+  readonly seq: number;
+  readonly tenant: string;
+  /** Every store key a take of its identity and kind needs room in (`quotaKeys(identity).needs(kind)`). */
+  readonly needs: readonly string[];
+  readonly deadline: number;
+  short: Short;
+  /** Set once it has its outcome: granted, refused or cancelled. */
+  done: boolean;
+}
+
+export type Step =
+  | { readonly kind: 'try' }
+  | { readonly kind: 'wait'; readonly until: number }
+  | { readonly kind: 'refuse'; readonly until: number };
+
+const TRY: Step = Object.freeze({ kind: 'try' });
+
+/**
+ * What a queued take does now, given `held`: each key an earlier waiter is short of, with the earliest time that
+ * waiter could have it. Behind one of them, it waits at least until then, and is refused at once if that is not
+ * before its deadline. Otherwise it tries the store when its own shortage has passed.
+ */
+export function nextStep(
+  take: Pick<Waiting, 'needs' | 'deadline' | 'short'>,
+  held: ReadonlyMap<string, number>,
+  now: number,
+): Step {
+  let behind = false;
+  let until = take.short.until;
+  for (const key of take.needs) {
+    const clears = held.get(key);
+    if (clears === undefined) continue;
+    behind = true;
+    if (clears > until) until = clears;
+  }
+  if (!behind && until <= now) return TRY;
+  until = Math.max(until, now);
+  return until >= take.deadline ? { kind: 'refuse', until } : { kind: 'wait', until };
+}
+
+/** The keys a take holds after a try that found `found` full: those it held already, and these. */
+export function shortAfter(previous: Short, found: readonly string[], until: number): Short {
+  const keys = found.filter((key) => !previous.keys.includes(key));
+  return { keys: keys.length > 0 ? [...previous.keys, ...keys] : previous.keys, until };
+}
+
+/**
+ * Records that a take stays queued, for the takes behind it: it holds the keys it held, and those it now queues
+ * behind others for, until `until` at least. Returns what it holds now.
+ */
+export function hold(
+  held: Map<string, number>,
+  take: Pick<Waiting, 'needs' | 'short'>,
+  until: number,
+): Short {
+  const behind = take.needs.filter((key) => held.has(key));
+  const short = behind.length > 0 ? shortAfter(take.short, behind, take.short.until) : take.short;
+  for (const key of short.keys) {
+    const clears = held.get(key);
+    if (clears === undefined || clears < until) held.set(key, until);
+  }
+  return short;
+}
+
+export interface WaitQueueOptions<W extends Waiting> {
+  readonly now: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+  /** Tries the store for `waiter`: either finishes it (and calls `remove`), or sets its `short`. Never rejects. */
+  readonly attempt: (waiter: W) => Promise<void>;
+  /** Its budget cannot come before its deadline (`until`): finish it refused (and call `remove`). */
+  readonly refuse: (waiter: W, until: number) => void;
+  /** Walking the queue failed: finish it with the error (and call `remove`). */
+  readonly fail: (waiter: W, error: unknown) => void;
+}
+
+/** One tenant's queue: its waiters in arrival order, what they hold, and its one timer. */
+class Lane<W extends Waiting> {
+  readonly waiters: W[] = [];
+  /** What the waiters were short of at the end of the last pass, and since then: new takes check it. */
+  private held = new Map<string, number>();
+  private pumping = false;
+  private again = false;
+  private timer: AbortController | undefined;
+  private timerAt = Infinity;
+
+  constructor(
+    private readonly options: WaitQueueOptions<W>,
+    private readonly emptied: () => void,
+  ) {}
+
+  holdsAny(needs: readonly string[]): boolean {
+    for (const key of needs) if (this.held.has(key)) return true;
+    return false;
+  }
+
+  add(waiter: W): void {
+    // By arrival: a take whose first try answered late still goes before those that arrived after it.
+    let index = this.waiters.length;
+    while (index > 0 && this.waiters[index - 1]!.seq > waiter.seq) index -= 1;
+    this.waiters.splice(index, 0, waiter);
+    const last = index === this.waiters.length - 1;
+    if (!(last && !this.pumping && this.placeLast(waiter))) this.kick();
+  }
+
+  /**
+   * A take that arrives last while no walk is under way: what it does depends only on what the queue holds, so it
+   * is decided without walking the queue (an arrival costs its keys, not the queue's length). `false`: it may try.
+   */
+  private placeLast(waiter: W): boolean {
+    const step = nextStep(waiter, this.held, this.options.now());
+    if (step.kind === 'try') return false;
+    if (step.kind === 'refuse') {
+      this.options.refuse(waiter, step.until);
+      // Left empty, the queue still has to be walked once to be dropped.
+      return this.waiters.length > 0;
+    }
+    waiter.short = hold(this.held, waiter, step.until);
+    if (step.until < this.timerAt) this.arm(step.until);
+    return true;
+  }
+
+  remove(waiter: W): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+  }
+
+  /** Walks the queue again (once the walk in progress, if any, is over). */
+  kick(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump();
+  }
+
+  close(): W[] {
+    this.stopTimer();
+    return this.waiters.splice(0);
+  }
+
+  private async pump(): Promise<void> {
+    let wake = Infinity;
+    try {
+      do {
+        this.again = false;
+        wake = await this.pass();
+      } while (this.again);
+    } catch (error) {
+      // Cannot happen (tries never reject); if it did, its callers get the error rather than wait for ever.
+      for (const waiter of this.waiters.slice()) this.options.fail(waiter, error);
+    } finally {
+      this.pumping = false;
+      if (this.waiters.length === 0) {
+        this.stopTimer();
+        this.emptied();
+      } else if (wake < this.timerAt) this.arm(wake);
+    }
+  }
+
+  /**
+   * One walk in arrival order: each waiter tries the store when nothing earlier holds a key it needs and its own
+   * shortage has passed; tries are one at a time, so the store sees them in queue order. Returns when to wake next.
+   */
+  private async pass(): Promise<number> {
+    const held = new Map<string, number>();
+    let wake = Infinity;
+    for (const waiter of this.waiters.slice()) {
+      if (waiter.done) continue;
+      let step = nextStep(waiter, held, this.options.now());
+      // Again if its new shortage has already passed by the time the store answered.
+      while (step.kind === 'try' && !waiter.done) {
+        await this.options.attempt(waiter);
+        step = nextStep(waiter, held, this.options.now());
+      }
+      if (waiter.done || step.kind === 'try') continue;
+      if (step.kind === 'refuse') {
+        this.options.refuse(waiter, step.until);
+        continue;
+      }
+      waiter.short = hold(held, waiter, step.until);
+      // Takes arriving while this walk waits on the store see it at once.
+      hold(this.held, waiter, step.until);
+      // Its turn, even if that has passed since (a slow store answer): then the timer fires at once. Leaving it
+      // out would leave a queue with no timer, and its takes waiting for ever.
+      if (step.until < wake) wake = step.until;
+    }
+    this.held = held;
+    return wake;
+  }
+
+  private arm(at: number): void {
+    this.stopTimer();
+    const timer = new AbortController();
+    this.timer = timer;
+    this.timerAt = at;
+    void this.options.sleep(Math.max(0, at - this.options.now()), timer.signal).then((elapsed) => {
+      if (this.timer !== timer) return;
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      if (elapsed) this.kick();
+    });
+  }
+
+  private stopTimer(): void {
+    const timer = this.timer;
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    timer?.abort();
+  }
+}
+
+/** The pacer's queues, one per tenant with waiting takes (none otherwise: a take that never waits costs a lookup). */
+export class WaitQueues<W extends Waiting> {
+  private readonly lanes = new Map<string, Lane<W>>();
+
+  constructor(private readonly options: WaitQueueOptions<W>) {}
+
+  /** Whether a new take must queue rather than try the store: an earlier waiter is short of a key it needs. */
+  mustQueue(identity: QuotaIdentity, kind: QuotaKind): boolean {
+    if (this.lanes.size === 0) return false;
+    const lane = this.lanes.get(identity.tenant);
+    return lane !== undefined && lane.holdsAny(quotaKeys(identity).needs(kind));
+  }
+
+  /** Queues a take in arrival order; the queue then tries it, refuses it or lets it wait its turn. */
+  add(waiter: W): void {
+    let lane = this.lanes.get(waiter.tenant);
+    if (!lane) {
+      const created = new Lane(this.options, () => {
+        if (this.lanes.get(waiter.tenant) === created) this.lanes.delete(waiter.tenant);
+      });
+      this.lanes.set(waiter.tenant, created);
+      lane = created;
+    }
+    lane.add(waiter);
+  }
+
+  /** Takes a finished waiter out; `reconsider` walks its queue again (it left early: the next may go now). */
+  remove(waiter: W, reconsider: boolean): void {
+    const lane = this.lanes.get(waiter.tenant);
+    if (!lane) return;
+    lane.remove(waiter);
+    if (reconsider) lane.kick();
+  }
+
+  /** Stops every timer; returns the takes still waiting, for the pacer to end. */
+  close(): W[] {
+    const left = [...this.lanes.values()].flatMap((lane) => lane.close());
+    this.lanes.clear();
+    return left;
+  }
+}
