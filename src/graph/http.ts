@@ -10,6 +10,7 @@ import { Axios, AxiosError } from 'axios';
 import type { AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { Exchange } from './http-exchange';
 import { createRouter } from './http-routes';
+import type { Route } from './http-routes';
 import { cancelledFailure } from './httpFailures';
 import type { HttpFailure } from './httpFailures';
 import type { HttpOutcome, HttpTransport, HttpTransportOptions } from './httpTypes';
@@ -79,11 +80,14 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   return {
     async send(request) {
       if (request.signal?.aborted) return { ok: false, ...cancelledFailure(false) };
-      const exchange = new Exchange(
-        request,
-        router.routeFor(request.url),
-        options.maxResponseBytes,
-      );
+      let route: Route;
+      try {
+        route = router.routeFor(request.url);
+      } catch {
+        // A proxy URL config did not check (this module can be built without config): nothing is sent, nothing thrown.
+        return NOT_STARTED;
+      }
+      const exchange = new Exchange(request, route, options.maxResponseBytes);
       try {
         const config: ExchangeRequestConfig = {
           url: request.url.href,

@@ -177,6 +177,24 @@ describe('a proxy that refuses: connection, not sent, a clear reason without the
     expect(JSON.stringify(outcome)).not.toContain('s3cret');
     expect(tlsUpstream.requests).toHaveLength(0);
   });
+
+  // Config refuses such a URL at start; a transport built without config must still return, never throw.
+  it.each(['http', 'https'])(
+    'a %s proxy URL whose password does not percent-decode: not sent, nothing thrown',
+    async (scheme) => {
+      const outcome = await call(tlsUpstream.origin, {
+        proxyUrl: `${scheme}://graph-egress:s3cret%ZZ@127.0.0.1:${openProxy.port}`,
+      });
+
+      expect(outcome).toEqual({
+        ok: false,
+        failure: 'connection',
+        sent: false,
+        reason: 'the request could not be prepared',
+      });
+      expect(tlsUpstream.requests).toHaveLength(0);
+    },
+  );
 });
 
 describe("an https proxy: TLS to the proxy itself, its certificate trusted like Graph's (`ca`)", () => {
