@@ -15,6 +15,8 @@ export function graphqlErrorReply(
 
 /** The media type of a Content-Type header, without parameters, lowercased; null without one. */
 export function mediaType(header: string | undefined): string | null {
+  // What nearly every client sends, on every request: taken as it is, without splitting it.
+  if (header === 'application/json') return header;
   const type = header?.split(';')[0]?.trim().toLowerCase();
   return type ? type : null;
 }
@@ -52,10 +54,7 @@ export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptio
   // `done` answers here.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return done();
-    const header = request.headers['content-type'];
-    // What nearly every client sends, accepted without splitting it.
-    if (header === 'application/json') return done();
-    const type = mediaType(header);
+    const type = mediaType(request.headers['content-type']);
     if (type === 'application/json') return done();
     graphqlErrorReply(
       reply,
