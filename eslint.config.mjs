@@ -5,6 +5,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'dist-emulator/',
       'coverage/',
       'node_modules/',
       'src/generated/',

@@ -4,7 +4,7 @@
  * - `node:http` and `undici.request`, bare (the floor);
  * - axios with its default Node http adapter, configured as the gateway had it (keep-alive agents, no redirects,
  *   size cap, text, identity transforms) with the same per-attempt work (abort controller, timer, headers);
- * - the gateway's transport, `src/graph/http.ts`: axios on an undici adapter (timer, signal, size cap included);
+ * - the gateway's transport, `src/graph/http/transport.ts`: axios on an undici adapter (timer, signal, size cap included);
  * - axios's own per-call work with an adapter that answers at once: `axios.create()` against the trimmed
  *   `new Axios({ adapter })` the transport uses.
  * `-- --calls N` and `-- --rounds N` change the size. BENCHMARKS.md quotes it for the cost of the HTTP layer.
@@ -13,7 +13,7 @@ import http from 'node:http';
 import axios, { Axios } from 'axios';
 import type { AxiosAdapter } from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
-import { createHttpTransport } from '../src/graph/http';
+import { createHttpTransport } from '../src/graph/http/transport';
 import { argument, startScript } from './lib';
 
 const PATH = '/beta/deviceManagement/deviceConfigurations/c/userStatuses/s';
@@ -70,7 +70,7 @@ function undiciAlone(origin: string): { call: Call; close(): Promise<void> } {
   return { call, close: () => dispatcher.close() };
 }
 
-/** axios on its Node http adapter, as `src/graph/client.ts` had it before the undici adapter. */
+/** axios on its Node http adapter, as `src/graph/client/client.ts` had it before the undici adapter. */
 function axiosHttp(origin: string): { call: Call; close(): void } {
   const options = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64 };
   const httpAgent = new http.Agent(options);

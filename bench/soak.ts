@@ -3,8 +3,8 @@
  * emulator with 10% injected faults. Prints requests sent, answers by error code, unhandled errors (must be 0)
  * and the gateway's RSS at the start, middle and end. Exits 1 when anything went unhandled.
  */
-import { startEmulator } from '../src/emulator/server';
-import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from '../src/emulator/store';
+import { startEmulator } from '../emulator/server';
+import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from '../emulator/store';
 import { argument, rssMb, startBuiltGateway } from './lib';
 
 const PATHS = Object.entries(SEEDED_PATH_TARGETS);

@@ -1,10 +1,8 @@
 import { isIPv4 } from 'node:net';
-import { DEFAULT_QUERY_LIMITS } from './limits';
-import type { QueryLimits } from './limits';
-import { INTUNE_QUOTA_LIMITS } from './graph/quota/limits';
-import type { QuotaLimits } from './graph/quota/limits';
-import { readProxyConfig } from './graph/proxy';
-import type { GraphProxyConfig } from './graph/proxy';
+import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
+import type { QueryLimits } from './graphql/limits';
+import { INTUNE_QUOTA_LIMITS, readProxyConfig } from './graph';
+import type { GraphProxyConfig, QuotaLimits } from './graph';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -27,7 +25,7 @@ export interface Config {
   readonly introspection: boolean;
   /** The most inputs one bulk mutation may carry (MAX_BULK_INPUTS). */
   readonly maxBulkInputs: number;
-  /** CORS_ORIGINS; empty means the default of src/cors.ts (loopback origins outside production, none in it). */
+  /** CORS_ORIGINS; empty means the default of src/server/cors.ts (loopback origins outside production, none in it). */
   readonly corsOrigins: readonly string[];
   /** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
@@ -43,7 +41,7 @@ export interface Config {
   readonly metricsPort: number | null;
   /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
-  /** GRAPHQL_COMPILE_AFTER: runs on graphql-js before a document is compiled (src/jit-executor.ts); 0: never. */
+  /** GRAPHQL_COMPILE_AFTER: runs on graphql-js before a document is compiled (src/graphql/jit-executor.ts); 0: never. */
   readonly compileAfter: number;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
@@ -318,7 +316,7 @@ export function loadConfig(env: Env): Config {
         100_000,
       ),
     }),
-    // A literal, not DEFAULT_JIT_OPTIONS: importing src/jit-executor.ts would load graphql-jit before the
+    // A literal, not DEFAULT_JIT_OPTIONS: importing src/graphql/jit-executor.ts would load graphql-jit before the
     // configuration is known to hold.
     compileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     quotas: quotaConfig(env),

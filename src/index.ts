@@ -1,10 +1,10 @@
 import { ConfigError, loadConfig } from './config';
 import type { Config } from './config';
-import { createLifecycle } from './health';
-import { createLogger } from './logging';
-import type * as ServerModule from './server';
-import type * as TelemetryModule from './telemetry';
-import type { Tracing } from './telemetry';
+import { createLifecycle } from './server/health';
+import { createLogger } from './observability/logging';
+import type * as ServerModule from './gateway';
+import type * as TelemetryModule from './observability/tracing';
+import type { Tracing } from './observability/tracing';
 
 /**
  * The process entry point: the only place that reads the environment, listens and handles signals. Everything it
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   // Apollo, Fastify, graphql-js and undici: 0.2 s of CPU instead of 0.5 s, built, on this project's machine.
   // `require`, not `import()`: run from source (tsx's CommonJS hook), `import()` would resolve without it.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { createGatewayServer } = require('./server') as typeof ServerModule;
-  const { startTracing } = require('./telemetry') as typeof TelemetryModule;
+  const { createGatewayServer } = require('./gateway') as typeof ServerModule;
+  const { startTracing } = require('./observability/tracing') as typeof TelemetryModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const tracing: Tracing | undefined = config.otlpEndpoint
     ? await startTracing({ endpoint: config.otlpEndpoint })

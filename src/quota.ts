@@ -1,11 +1,9 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { QuotaConfig } from './config';
-import { replicaShare } from './graph/quota/limits';
-import { createQuotaPacer } from './graph/quota/pacer';
-import type * as RedisStoreModule from './graph/quota/redis-store';
-import type { QuotaPacer } from './graph/quota/types';
-import { createQuotaMetrics } from './quota-metrics';
+import { createQuotaPacer, createRedisQuotaStoreOnDemand, replicaShare } from './graph';
+import type { QuotaPacer } from './graph';
+import { createQuotaMetrics } from './observability/quota-metrics';
 
 /**
  * Each call stays in the gateway's windows this much longer than Graph's window: a call is counted when its
@@ -22,7 +20,7 @@ export const QUOTA_SAFETY_MARGIN_MS = 500;
 export async function createQuotaPacing(
   config: QuotaConfig,
   registry: Registry,
-  log: FastifyBaseLogger,
+  log: Logger,
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
   const limits = { ...config.limits, windowMs: config.limits.windowMs + QUOTA_SAFETY_MARGIN_MS };
@@ -34,11 +32,7 @@ export async function createQuotaPacing(
     share,
   );
   if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
-  // ioredis only when Redis is used: it is a tenth of the gateway's start-up code. `require`, not `import()`, so
-  // that it also resolves when run from source (tsx's CommonJS hook).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createRedisQuotaStore } = require('./graph/quota/redis-store') as typeof RedisStoreModule;
-  const store = createRedisQuotaStore({ url: config.redisUrl });
+  const store = createRedisQuotaStoreOnDemand({ url: config.redisUrl });
   if (!(await store.ready(1000)))
     log.warn(
       { replicas: config.replicas },

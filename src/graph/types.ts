@@ -1,9 +1,9 @@
-import type { HttpTransport } from './http';
+import type { HttpTransport } from './http/transport';
 import type { QuotaPacer } from './quota/types';
 import type { GraphError } from './errors';
-import type { PathLabel } from './paths';
-import type { JsonObject } from './response';
-import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
+import type { PathLabel } from './user-statuses/paths';
+import type { JsonObject } from './client/response';
+import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './client/retry';
 
 export interface GraphRequest extends PathLabel {
   readonly method: GraphMethod;

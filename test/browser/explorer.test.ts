@@ -2,10 +2,10 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config';
-import { startEmulator } from '../../src/emulator/server';
-import type { Emulator } from '../../src/emulator/server';
-import { createLogger } from '../../src/logging';
-import { createGatewayServer } from '../../src/server';
+import { startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
+import { createLogger } from '../../src/observability/logging';
+import { createGatewayServer } from '../../src/gateway';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Chromium's own background traffic is off: the page must be all that talks to the network.

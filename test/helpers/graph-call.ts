@@ -1,4 +1,4 @@
-import type { EmulatorSettings, QuotaSettings } from '../../src/emulator';
+import type { EmulatorSettings, QuotaSettings } from '../../emulator';
 
 /** What one plain HTTP call to the emulator got back; `Body` is the JSON shape the caller expects. */
 export interface GraphCallResult<Body = unknown> {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config';
-import { startEmulator } from '../../src/emulator/server';
-import type { Emulator, EmulatorOptions } from '../../src/emulator/server';
-import { createLogger } from '../../src/logging';
-import { createGatewayServer } from '../../src/server';
+import { startEmulator } from '../../emulator/server';
+import type { Emulator, EmulatorOptions } from '../../emulator/server';
+import { createLogger } from '../../src/observability/logging';
+import { createGatewayServer } from '../../src/gateway';
 
 export { waitFor } from './wait';
 

@@ -1,6 +1,6 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startTracing } from '../../src/telemetry';
-import type { Tracing } from '../../src/telemetry';
+import { startTracing } from '../../src/observability/tracing';
+import type { Tracing } from '../../src/observability/tracing';
 import { startHarness } from './harness';
 import type { Harness } from './harness';
 

@@ -1,5 +1,5 @@
-import { createEmulatorToken } from '../../src/emulator/auth';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { createEmulatorToken } from '../../emulator/auth';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

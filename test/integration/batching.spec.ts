@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configurationId } from '../../src/emulator/store';
+import { configurationId } from '../../emulator/store';
 import { AUTH, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,4 +1,4 @@
-import { configurationId } from '../../src/emulator/store';
+import { configurationId } from '../../emulator/store';
 import { AUTH, TOKEN, startHarness, SEEDED_PATHS } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

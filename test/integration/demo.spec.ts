@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-const DEMO = path.join(__dirname, '..', '..', 'src', 'demo.ts');
+const DEMO = path.join(__dirname, '..', '..', 'emulator', 'demo', 'main.ts');
 
 interface Demo {
   readonly child: ChildProcess;

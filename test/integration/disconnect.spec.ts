@@ -1,4 +1,4 @@
-import { configurationId, userStatusId } from '../../src/emulator';
+import { configurationId, userStatusId } from '../../emulator';
 import { AUTH, startHarness, waitFor, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { graphCall } from '../helpers/graph-call';
 import type { EmulatorAdminState } from '../helpers/graph-call';
 
-const MAIN = path.join(__dirname, '..', '..', 'src', 'emulator', 'main.ts');
+const MAIN = path.join(__dirname, '..', '..', 'emulator', 'main.ts');
 
 /** Runs the emulator's own entry as `npm run emulator` does (from source), with this environment. */
 function run(env: Record<string, string>, args: string[] = []) {
@@ -37,7 +37,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-describe('npm run emulator (src/emulator/main.ts)', () => {
+describe('npm run emulator (emulator/main.ts)', () => {
   it('takes its mode from --mode and its quotas from EMULATOR_QUOTA_*', async () => {
     const emulator = run(
       {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { configurationId, startEmulator, userStatusId } from '../../src/emulator';
-import type { Emulator } from '../../src/emulator';
+import { configurationId, startEmulator, userStatusId } from '../../emulator';
+import type { Emulator } from '../../emulator';
 import { AUTH, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,6 +1,6 @@
-import { startEmulator } from '../../src/emulator';
-import type { Emulator } from '../../src/emulator';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { startEmulator } from '../../emulator';
+import type { Emulator } from '../../emulator';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { graphCall } from '../helpers/graph-call';
 import type { GraphBatchBody, GraphErrorBody, GraphPage } from '../helpers/graph-call';
 

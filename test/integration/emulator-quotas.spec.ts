@@ -1,6 +1,6 @@
-import { INTUNE_QUOTAS, createEmulatorToken, startEmulator } from '../../src/emulator';
-import type { Emulator, FaultRule, QuotaCall } from '../../src/emulator';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { INTUNE_QUOTAS, createEmulatorToken, startEmulator } from '../../emulator';
+import type { Emulator, FaultRule, QuotaCall } from '../../emulator';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { graphCall } from '../helpers/graph-call';
 import type {
   EmulatorAdminState,

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, GET_QUERY, UPDATE_MUTATION, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { exampleTabs } from '../../src/explorer';
+import { exampleTabs } from '../../src/server/explorer';
 import { AUTH, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { createGraphService } from '../../src/graph/client';
+import { createGraphService } from '../../src/graph/client/client';
 import { isGraphError } from '../../src/graph/errors';
-import { createHttpTransport } from '../../src/graph/http';
-import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http';
+import { createHttpTransport } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { startTestServer } from '../helpers/upstreamServer';
 import type { RecordedRequest, TestServer } from '../helpers/upstreamServer';
 

@@ -1,5 +1,5 @@
-import { createHttpTransport } from '../../src/graph/http';
-import type { HttpOutcome, HttpTransportOptions } from '../../src/graph/http';
+import { createHttpTransport } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpTransportOptions } from '../../src/graph/http/transport';
 import { selfSignedCertificate, startProxy } from '../helpers/proxyProcess';
 import type { ProxyProcess } from '../helpers/proxyProcess';
 import { startTestServer } from '../helpers/upstreamServer';

@@ -1,7 +1,7 @@
 import { getEventListeners, once } from 'node:events';
 import type http from 'node:http';
-import { createHttpTransport } from '../../src/graph/http';
-import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http';
+import { createHttpTransport } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { startTestServer } from '../helpers/upstreamServer';
 import type { RecordedRequest, TestServer } from '../helpers/upstreamServer';
 

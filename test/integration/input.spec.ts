@@ -1,4 +1,4 @@
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, GET_QUERY, SELECT_ALL, UPDATE_MUTATION, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

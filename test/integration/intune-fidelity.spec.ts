@@ -1,5 +1,5 @@
-import { configurationId, userStatusId } from '../../src/emulator';
-import type { EmulatorMode } from '../../src/emulator';
+import { configurationId, userStatusId } from '../../emulator';
+import type { EmulatorMode } from '../../emulator';
 import { AUTH, UPDATE_MUTATION, startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

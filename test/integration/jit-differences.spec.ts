@@ -1,4 +1,4 @@
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import {
   AUTH,
   COMPILING_ENV,
@@ -10,7 +10,7 @@ import type { GraphQLRequestOptions, GraphQLResponse, Harness } from '../helpers
 
 // Where graphql-jit 0.8 answered differently from graphql-js, or cost too much to compile, found by sending the same
 // request before and after its document was compiled (GRAPHQL_COMPILE_AFTER=1: the first run is on graphql-js, the
-// next ones compiled). Each now runs on graphql-js every time (src/jit-eligibility.ts) and answers the same.
+// next ones compiled). Each now runs on graphql-js every time (src/graphql/jit-eligibility.ts) and answers the same.
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
 const s1 = userStatusId('windows10-general', 1);

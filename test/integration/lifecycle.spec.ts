@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { startEmulator } from '../../src/emulator/server';
-import type { Emulator } from '../../src/emulator/server';
-import { configurationId, userStatusId } from '../../src/emulator/store';
-import { createLifecycle } from '../../src/health';
-import { createLogger } from '../../src/logging';
-import { createGatewayServer } from '../../src/server';
+import { startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
+import { configurationId, userStatusId } from '../../emulator/store';
+import { createLifecycle } from '../../src/server/health';
+import { createLogger } from '../../src/observability/logging';
+import { createGatewayServer } from '../../src/gateway';
 import { FROM_SOURCE, freePort, waitUntilServing } from '../../bench/lib';
 import { AUTH, UPDATE_MUTATION, memoryLog } from '../helpers/harness';
 

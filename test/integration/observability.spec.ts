@@ -1,4 +1,4 @@
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, TOKEN, UPDATE_MUTATION, waitFor } from '../helpers/harness';
 import { useTracedHarness } from '../helpers/tracing';
 

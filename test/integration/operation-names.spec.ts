@@ -1,5 +1,5 @@
 import { freePort } from '../../bench/lib';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, UPDATE_MUTATION, startGateway } from '../helpers/harness';
 import { useTracedHarness } from '../helpers/tracing';
 import { waitFor } from '../helpers/wait';

@@ -1,8 +1,8 @@
 import { getIntrospectionQuery } from 'graphql';
 import { startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
-import { startEmulator } from '../../src/emulator/server';
-import type { Emulator } from '../../src/emulator/server';
+import { startEmulator } from '../../emulator/server';
+import type { Emulator } from '../../emulator/server';
 import type { GraphQLResponse } from '../helpers/harness';
 
 // The gateway runs as its own process, as in production (NODE_ENV=production, so graphql-js skips its development

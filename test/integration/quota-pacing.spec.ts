@@ -1,4 +1,4 @@
-import { configurationId, createEmulatorToken } from '../../src/emulator';
+import { configurationId, createEmulatorToken } from '../../emulator';
 import { startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,4 +1,4 @@
-import { configurationId, createEmulatorToken } from '../../src/emulator';
+import { configurationId, createEmulatorToken } from '../../emulator';
 import { BULK_MUTATION, GET_QUERY, startHarness, waitFor } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';

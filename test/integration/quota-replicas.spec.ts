@@ -1,6 +1,6 @@
-import { createEmulatorToken, startEmulator } from '../../src/emulator';
-import type { Emulator } from '../../src/emulator';
-import { configurationId } from '../../src/emulator';
+import { createEmulatorToken, startEmulator } from '../../emulator';
+import type { Emulator } from '../../emulator';
+import { configurationId } from '../../emulator';
 import Redis from 'ioredis';
 import { startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, GET_QUERY, startGateway, startHarness } from '../helpers/harness';
 import type { Gateway, Harness } from '../helpers/harness';
 

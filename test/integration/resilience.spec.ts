@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import {
   AUTH,
   GET_QUERY,

@@ -8,7 +8,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { Kind, parse } from 'graphql';
 import type { DocumentNode } from 'graphql';
-import { subgraphTypeDefs } from '../../src/federation';
+import { subgraphTypeDefs } from '../../src/graphql/federation';
 import { AUTH, TOKEN, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

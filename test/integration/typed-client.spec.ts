@@ -5,7 +5,7 @@ import {
   UpdateUserStatusDocument,
   UpdateUserStatusesDocument,
 } from '../../examples/generated/graphql';
-import { configurationId, userStatusId } from '../../src/emulator/store';
+import { configurationId, userStatusId } from '../../emulator/store';
 import { TOKEN, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -1,4 +1,4 @@
-import { searchOf } from '../../src/apollo-fastify';
+import { searchOf } from '../../src/server/apollo-handler';
 
 describe('searchOf: the query string as URL.search gives it, without building a URL', () => {
   it.each([

@@ -49,19 +49,25 @@ export function documentedVariables(markdown: string): Map<string, string> {
 }
 
 /**
- * src/config.ts, and every other production source that reads the environment (the demo, the egress proxy rules…).
- * The emulator documents its own settings, in docs/emulator.md.
+ * src/config.ts, every other production source that reads the environment (the egress proxy rules…), and the demo
+ * (emulator/demo/, which documents its ports here). The emulator documents its own settings, in docs/emulator.md.
  */
+function codeFiles(): Array<[string, string]> {
+  return ['src', path.join('emulator', 'demo')].flatMap((folder) =>
+    readdirSync(path.join(ROOT, folder), { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith('.ts') && !file.startsWith('generated/'))
+      .map((file): [string, string] => [
+        `${folder}/${file}`,
+        readFileSync(path.join(ROOT, folder, file), 'utf8'),
+      ]),
+  );
+}
+
 function sources(): Array<[string, string]> {
-  const files = readdirSync(path.join(ROOT, 'src'), { recursive: true })
-    .map(String)
-    .filter((file) => file.endsWith('.ts') && !/^(emulator|generated)\//.test(file));
-  return files
-    .map((file): [string, string] => [
-      `src/${file}`,
-      readFileSync(path.join(ROOT, 'src', file), 'utf8'),
-    ])
-    .filter(([file, source]) => file === 'src/config.ts' || variablesRead(source).length > 0);
+  return codeFiles().filter(
+    ([file, source]) => file === 'src/config.ts' || variablesRead(source).length > 0,
+  );
 }
 
 const table = documentedVariables(
@@ -102,11 +108,9 @@ describe('docs/configuration.md: one table of every variable', () => {
     expect(missing).toEqual([]);
   });
 
-  it('names no variable the code has stopped reading (every row appears in src/)', () => {
-    const code = readdirSync(path.join(ROOT, 'src'), { recursive: true })
-      .map(String)
-      .filter((file) => file.endsWith('.ts') && !file.startsWith('generated/'))
-      .map((file) => readFileSync(path.join(ROOT, 'src', file), 'utf8'))
+  it('names no variable the code has stopped reading (every row appears in src/ or the demo)', () => {
+    const code = codeFiles()
+      .map(([, source]) => source)
       .join('\n');
     expect([...table.keys()].filter((name) => !new RegExp(`\\b${name}\\b`).test(code))).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { bearerAuthorization, clientRequestIdFrom } from '../../src/context';
+import { bearerAuthorization, clientRequestIdFrom } from '../../src/graphql/context';
 
 describe('bearerAuthorization', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { allowedOrigins, isAllowedOrigin } from '../../src/cors';
+import { allowedOrigins, isAllowedOrigin } from '../../src/server/cors';
 
 const DEVELOPMENT = { production: false, corsOrigins: [] };
 const PRODUCTION = { production: true, corsOrigins: [] };

@@ -3,7 +3,7 @@ import {
   encodeCursor,
   normaliseListPath,
   pageParamsOf,
-} from '../../src/graph/cursor';
+} from '../../src/graph/user-statuses/cursor';
 import { GraphError, GraphInputError } from '../../src/graph/errors';
 
 const GUID = '6c2b5c4e-1c8f-4ef0-9a5a-0a1f2e3d4c5b';

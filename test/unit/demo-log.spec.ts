@@ -3,7 +3,7 @@ import {
   formatLogLine,
   isAddressInUse,
   portInUseMessage,
-} from '../../src/demo-log';
+} from '../../emulator/demo/log';
 
 const TIME = Date.UTC(2026, 10, 28, 13, 21, 16);
 

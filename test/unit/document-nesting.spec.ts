@@ -1,4 +1,4 @@
-import { documentNestingExceeds } from '../../src/document-nesting';
+import { documentNestingExceeds } from '../../src/server/document-nesting';
 
 describe('documentNestingExceeds', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { GZIP_MIN_BYTES, acceptsGzip, shouldGzip } from '../../src/emulator/compression';
+import { GZIP_MIN_BYTES, acceptsGzip, shouldGzip } from '../../emulator/compression';
 
 describe("the emulator's Accept-Encoding (RFC 9110 §12.5.3)", () => {
   it.each([

@@ -1,7 +1,7 @@
-import { serviceError } from '../../src/emulator/answer';
-import { callerIdentity, createEmulatorToken } from '../../src/emulator/auth';
-import { intuneCode, intuneUrlPath, pageOffset, wrapIntuneError } from '../../src/emulator/intune';
-import { findByKey, intunePath, pathSegments } from '../../src/emulator/resource-path';
+import { serviceError } from '../../emulator/answer';
+import { callerIdentity, createEmulatorToken } from '../../emulator/auth';
+import { intuneCode, intuneUrlPath, pageOffset, wrapIntuneError } from '../../emulator/intune';
+import { findByKey, intunePath, pathSegments } from '../../emulator/resource-path';
 
 const GUID = '6a1f3c2e-0b4d-4e5f-a6b7-c8d9e0f1a2b3';
 

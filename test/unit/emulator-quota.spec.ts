@@ -3,8 +3,8 @@ import {
   createQuotaLimiter,
   maxInWindow,
   parseQuotaPatch,
-} from '../../src/emulator/quota';
-import type { CallKind, QuotaCall, QuotaSettings } from '../../src/emulator/quota';
+} from '../../emulator/quota';
+import type { CallKind, QuotaCall, QuotaSettings } from '../../emulator/quota';
 
 const A = { tenant: 't1', app: 'a1' };
 const B = { tenant: 't1', app: 'a2' };

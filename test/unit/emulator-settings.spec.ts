@@ -1,11 +1,11 @@
-import { parseConfigurePatch } from '../../src/emulator/admin';
-import { emulatorOptionsFromEnv } from '../../src/emulator/options';
+import { parseConfigurePatch } from '../../emulator/admin';
+import { emulatorOptionsFromEnv } from '../../emulator/options';
 import {
   MODE_PRESETS,
   createSettings,
   parseSettingsPatch,
   updateSettings,
-} from '../../src/emulator/settings';
+} from '../../emulator/settings';
 
 describe('emulator settings', () => {
   it('friendly by default; intune mode is the realistic preset', () => {

@@ -1,5 +1,9 @@
 import { GraphQLError } from 'graphql';
-import { GatewayError, GatewayErrorCode, formatGatewayError } from '../../src/errors';
+import {
+  GatewayError,
+  GatewayErrorCode,
+  formatGatewayError,
+} from '../../src/graphql/errors/gateway-error';
 
 const located = (original: Error) =>
   new GraphQLError(original.message, { path: ['field'], originalError: original });

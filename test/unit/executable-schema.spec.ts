@@ -1,12 +1,12 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { Kind, graphqlSync, introspectionFromSchema, parse, printSchema } from 'graphql';
 import type { GraphQLScalarType } from 'graphql';
-import { loadTypeDefs } from '../../src/apollo';
-import { buildExecutableSchema } from '../../src/executable-schema';
-import type { SchemaResolvers } from '../../src/executable-schema';
-import { pageInfoResolvers } from '../../src/page-info';
-import { resolvers } from '../../src/resolvers';
-import { DateTimeOffsetScalar } from '../../src/scalars';
+import { loadTypeDefs } from '../../src/graphql/apollo';
+import { buildExecutableSchema } from '../../src/graphql/executable-schema';
+import type { SchemaResolvers } from '../../src/graphql/executable-schema';
+import { pageInfoResolvers } from '../../src/graphql/page-info';
+import { resolvers } from '../../src/graphql/resolvers';
+import { DateTimeOffsetScalar } from '../../src/graphql/scalars';
 
 const typeDefs = loadTypeDefs();
 const all = { ...resolvers, ...pageInfoResolvers } as SchemaResolvers;

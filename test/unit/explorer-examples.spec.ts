@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { assertEnumType, buildSchema, getOperationAST, parse } from 'graphql';
-import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from '../../src/emulator/store';
-import { exampleTabs, explorerSettings } from '../../src/explorer';
-import { EXAMPLE_PATHS, PATH_EXAMPLES } from '../../src/explorer-examples';
+import { SEEDED_PATH_TARGETS, configurationId, userStatusId } from '../../emulator/store';
+import { exampleTabs, explorerSettings } from '../../src/server/explorer';
+import { EXAMPLE_PATHS, PATH_EXAMPLES } from '../../src/server/explorer-examples';
 
 const SCHEMA_DIR = path.join(__dirname, '..', '..', 'schema');
 const schema = buildSchema(

@@ -1,4 +1,4 @@
-import { FaultSwitches, parseFaultSpec } from '../../src/emulator/faults';
+import { FaultSwitches, parseFaultSpec } from '../../emulator/faults';
 
 describe('parseFaultSpec', () => {
   it('reads rules separated by ;', () => {

@@ -1,7 +1,7 @@
-import { createGraphService } from '../../src/graph/client';
+import { createGraphService } from '../../src/graph/client/client';
 import { cancelledError, isGraphError } from '../../src/graph/errors';
 import type { GraphError } from '../../src/graph/errors';
-import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import type { BatchItem, GraphClock, GraphRequest } from '../../src/graph/types';
 
 /** A clock whose sleeps resolve at once and are recorded, so delays are checked exactly without waiting. */

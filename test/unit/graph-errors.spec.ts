@@ -1,14 +1,14 @@
-import { GatewayErrorCode } from '../../src/errors';
-import type { GatewayError } from '../../src/errors';
+import { GatewayErrorCode } from '../../src/graphql/errors/gateway-error';
+import type { GatewayError } from '../../src/graphql/errors/gateway-error';
 import { GraphError, GraphInputError, quotaError } from '../../src/graph/errors';
 import {
   jsonDepthExceeds,
   parseObjectBody,
   statusError,
   unwrapIntuneMessage,
-} from '../../src/graph/response';
-import { MAX_RETRY_AFTER_SECONDS, parseRetryAfter } from '../../src/graph/retry';
-import { graphDetails, toGatewayError } from '../../src/upstream-errors';
+} from '../../src/graph/client/response';
+import { MAX_RETRY_AFTER_SECONDS, parseRetryAfter } from '../../src/graph/client/retry';
+import { graphDetails, toGatewayError } from '../../src/graphql/errors/from-graph';
 
 const mapped = (error: unknown) => toGatewayError(error) as GatewayError;
 const status = (code: number, body = '', headers: Record<string, string> = {}) =>

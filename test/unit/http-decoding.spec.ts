@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { GzipBody, contentCodingOf } from '../../src/graph/http-decoding';
-import type { Inflated } from '../../src/graph/http-decoding';
+import { GzipBody, contentCodingOf } from '../../src/graph/http/decoding';
+import type { Inflated } from '../../src/graph/http/decoding';
 
 describe('contentCodingOf (RFC 9110 §8.4)', () => {
   it.each([

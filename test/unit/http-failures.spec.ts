@@ -6,8 +6,8 @@ import {
   timeoutFailure,
   tooLargeFailure,
   unsupportedEncodingFailure,
-} from '../../src/graph/httpFailures';
-import type { ConnectionErrorInput, FailureReport } from '../../src/graph/httpFailures';
+} from '../../src/graph/http/failures';
+import type { ConnectionErrorInput, FailureReport } from '../../src/graph/http/failures';
 
 const PROXY = 'http://proxy.corp:3128';
 const TLS_PROXY = 'https://proxy.corp:3129';

@@ -1,8 +1,11 @@
 import { GraphQLError } from 'graphql';
-import { GatewayError, GatewayErrorCode } from '../../src/errors';
-import { mediaType } from '../../src/http-errors';
-import { fastifyTimeouts } from '../../src/http-timeouts';
-import { INTROSPECTION_OFF_MESSAGE, createErrorFormatter } from '../../src/request-errors';
+import { GatewayError, GatewayErrorCode } from '../../src/graphql/errors/gateway-error';
+import { mediaType } from '../../src/server/http-errors';
+import { fastifyTimeouts } from '../../src/server/timeouts';
+import {
+  INTROSPECTION_OFF_MESSAGE,
+  createErrorFormatter,
+} from '../../src/graphql/errors/format-error';
 
 describe('fastifyTimeouts', () => {
   it.each([

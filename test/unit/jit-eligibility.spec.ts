@@ -3,7 +3,7 @@ import {
   MAX_COMPILED_DOCUMENT_LENGTH,
   MAX_COMPILED_VARIABLES,
   compileRefusal,
-} from '../../src/jit-eligibility';
+} from '../../src/graphql/jit-eligibility';
 
 const variables = (count: number) =>
   Array.from({ length: count }, (_, index) => `$v${index}: Int`).join(' ');

@@ -11,8 +11,8 @@ import {
   createCompileBudget,
   createJitExecutor,
   createLru,
-} from '../../src/jit-executor';
-import type { CompileOutcome, JitExecutorOptions } from '../../src/jit-executor';
+} from '../../src/graphql/jit-executor';
+import type { CompileOutcome, JitExecutorOptions } from '../../src/graphql/jit-executor';
 
 const Box = new GraphQLObjectType({
   name: 'Box',

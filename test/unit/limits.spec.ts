@@ -1,6 +1,6 @@
 import { Kind, buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
 import type { IntrospectionOptions } from 'graphql';
-import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from '../../src/limits';
+import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from '../../src/graphql/limits';
 
 // A recursive schema, so that depth can be tested beyond what the gateway's own schema allows today.
 const schema = buildSchema(`

@@ -1,9 +1,9 @@
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import { createLogger, logRequestCompleted } from '../../src/logging';
-import type { RequestLine } from '../../src/logging';
-import { createRequestState } from '../../src/context';
-import type { RequestSummary } from '../../src/context';
+import { createLogger, logRequestCompleted } from '../../src/observability/logging';
+import type { RequestLine } from '../../src/observability/logging';
+import { createRequestState } from '../../src/graphql/context';
+import type { RequestSummary } from '../../src/graphql/context';
 
 // `logRequestCompleted` writes the request's line itself instead of through pino's generic path: the two must
 // write the same line. The clock is fixed so that pino's `time` is the same in both.

@@ -1,4 +1,4 @@
-import { toComplianceStatus, toLocation, toUserStatusChanges } from '../../src/mappers';
+import { toComplianceStatus, toLocation, toUserStatusChanges } from '../../src/graphql/mappers';
 
 const ids = { deviceConfigurationId: 'c', userStatusId: 's' };
 

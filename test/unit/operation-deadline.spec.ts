@@ -1,9 +1,14 @@
-import { createGraphService } from '../../src/graph/client';
+import { createGraphService } from '../../src/graph/client/client';
 import { isGraphError } from '../../src/graph/errors';
 import type { GraphError } from '../../src/graph/errors';
-import type { HttpOutcome, HttpRequest, HttpTransport, WatchedAttempt } from '../../src/graph/http';
-import { createOperationScope } from '../../src/graph/operation';
-import { systemClock } from '../../src/graph/retry-loop';
+import type {
+  HttpOutcome,
+  HttpRequest,
+  HttpTransport,
+  WatchedAttempt,
+} from '../../src/graph/http/transport';
+import { createOperationScope } from '../../src/graph/client/operation';
+import { systemClock } from '../../src/graph/client/retry-loop';
 import type { BatchItem, GraphRequest } from '../../src/graph/types';
 
 // Fake timers move Date.now() too, so the real clock and setTimeout give exact, instant delays.
@@ -94,7 +99,7 @@ const GET: GraphRequest & BatchItem = {
 };
 
 /**
- * A transport that keeps to the watcher contract as `src/graph/http.ts` does: an attempt answers after `answerMs`
+ * A transport that keeps to the watcher contract as `src/graph/http/transport.ts` does: an attempt answers after `answerMs`
  * (fake time), or ends as a timeout or a cancellation when its operation says so.
  */
 function slowTransport(answerMs: number) {

@@ -1,4 +1,7 @@
-import { createOperationLabels, loggableOperationName } from '../../src/operation-names';
+import {
+  createOperationLabels,
+  loggableOperationName,
+} from '../../src/observability/operation-names';
 
 describe('loggableOperationName', () => {
   it.each([

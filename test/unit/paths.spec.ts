@@ -5,7 +5,7 @@ import {
   idProblem,
   userStatusPath,
   userStatusesCollectionPath,
-} from '../../src/graph/paths';
+} from '../../src/graph/user-statuses/paths';
 
 describe('userStatusPath', () => {
   it.each([

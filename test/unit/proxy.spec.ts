@@ -5,8 +5,8 @@ import {
   proxyFor,
   proxySettings,
   proxyUrlProblem,
-} from '../../src/graph/proxy';
-import type { ProxyEnv } from '../../src/graph/proxy';
+} from '../../src/graph/http/proxy';
+import type { ProxyEnv } from '../../src/graph/http/proxy';
 
 const P = 'http://proxy.corp:3128';
 const Q = 'http://other.corp:8080';

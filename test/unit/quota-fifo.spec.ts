@@ -15,8 +15,8 @@ import type {
   Short,
   Step,
 } from '../../src/graph/quota';
-import { createOperationScope } from '../../src/graph/operation';
-import { systemClock } from '../../src/graph/retry-loop';
+import { createOperationScope } from '../../src/graph/client/operation';
+import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /**

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { createQuotaMetrics } from '../../src/quota-metrics';
+import { createQuotaMetrics } from '../../src/observability/quota-metrics';
 
 function setup() {
   const registry = new Registry();

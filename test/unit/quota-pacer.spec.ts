@@ -7,8 +7,8 @@ import type {
   QuotaOutcome,
   QuotaPacer,
 } from '../../src/graph/quota';
-import { createOperationScope } from '../../src/graph/operation';
-import { systemClock } from '../../src/graph/retry-loop';
+import { createOperationScope } from '../../src/graph/client/operation';
+import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /** A fake clock that sleeps advance instantly; every sleep is recorded. */

@@ -1,5 +1,5 @@
-import { decideRetry } from '../../src/graph/retry';
-import type { AttemptFailure, GraphMethod, RetryDecision } from '../../src/graph/retry';
+import { decideRetry } from '../../src/graph/client/retry';
+import type { AttemptFailure, GraphMethod, RetryDecision } from '../../src/graph/client/retry';
 
 // Microsoft's SDK default base: 3 s.
 const policy = { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 3_000 };

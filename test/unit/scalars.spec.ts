@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import { DateTimeOffsetScalar, dateTimeOffsetProblem } from '../../src/scalars';
+import { DateTimeOffsetScalar, dateTimeOffsetProblem } from '../../src/graphql/scalars';
 
 describe('dateTimeOffsetProblem', () => {
   it.each([

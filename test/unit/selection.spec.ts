@@ -1,6 +1,6 @@
 import { Kind, buildSchema, executeSync, parse } from 'graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { selectedFields } from '../../src/selection';
+import { selectedFields } from '../../src/graphql/selection';
 
 const schema = buildSchema(`
   type Item { id: ID, name: String, status: String }

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { SeriesCounter, SeriesHistogram } from '../../src/series-metrics';
+import { SeriesCounter, SeriesHistogram } from '../../src/observability/series-metrics';
 
 /** The same updates into prom-client's metrics and ours, each in its own registry: the same export. */
 function twins(contentType?: string) {

@@ -6,7 +6,7 @@ import {
   startOperationSpan,
   startTracing,
   traceGraphCall,
-} from '../../src/telemetry';
+} from '../../src/observability/tracing';
 
 /** One operation span and one Graph-call span, as a request makes them. */
 async function makeSpans(): Promise<void> {

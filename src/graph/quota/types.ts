@@ -12,7 +12,7 @@ export interface QuotaTake {
   readonly cancellation?: QuotaCancellation;
 }
 
-/** What the pacer reads of an operation (graph/operation.ts's `Cancellation`, restated: no import cycle). */
+/** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */
 export interface QuotaCancellation {
   readonly stopped: string | null;
   signal(): AbortSignal;

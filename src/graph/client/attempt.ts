@@ -1,0 +1,136 @@
+import {
+  GraphError,
+  cancelledError,
+  connectionError,
+  malformedError,
+  upstreamTimeoutError,
+} from '../errors';
+import type { HttpOutcome } from '../http/transport';
+import type { OperationScope } from './operation';
+import { graphUrl } from '../user-statuses/paths';
+import { readResponse } from './response';
+import type { AttemptFailure } from './retry';
+import type {
+  GraphCallOptions,
+  GraphClock,
+  GraphRequest,
+  GraphResult,
+  GraphServiceOptions,
+} from '../types';
+
+/** Everything one attempt needs: the process-wide options and the caller's. */
+export interface CallContext {
+  readonly service: GraphServiceOptions;
+  readonly base: URL;
+  readonly clock: GraphClock;
+  readonly call: GraphCallOptions;
+  /** The caller's bearer header; checked once, where the client is built. */
+  readonly authorization: string;
+  /** The operation's cancellation, deadline and the one timer of its attempts. */
+  readonly operation: OperationScope;
+}
+
+/**
+ * Graph's headers for one attempt (single calls and `$batch` alike). https://learn.microsoft.com/graph/best-practices-concept
+ */
+export function attemptHeaders(
+  context: CallContext,
+  hasBody: boolean,
+  retries: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    Authorization: context.authorization,
+    Accept: 'application/json',
+    // As Microsoft's Graph SDKs do (their CompressionHandler): lists cross the network compressed. The HTTP
+    // module inflates gzip, capped at GRAPH_MAX_RESPONSE_BYTES inflated (src/graph/http/decoding.ts).
+    'Accept-Encoding': 'gzip',
+    'client-request-id': context.call.clientRequestId,
+    'User-Agent': context.service.userAgent,
+  };
+  if (hasBody) headers['Content-Type'] = 'application/json';
+  if (retries > 0) headers['Retry-Attempt'] = String(retries);
+  return headers;
+}
+
+/** What one attempt's HTTP outcome means: Graph's answer, or a typed error with its retry classification. */
+export type AttemptOutcome =
+  | { readonly ok: true; readonly result: GraphResult }
+  | { readonly ok: false; readonly error: GraphError; readonly failure: AttemptFailure };
+
+/** One HTTP attempt, bounded by GRAPH_TIMEOUT_MS and what the deadline leaves; never throws. */
+export async function sendAttempt(
+  context: CallContext,
+  request: { readonly method: GraphRequest['method']; readonly path: string },
+  payload: string | undefined,
+  retries: number,
+): Promise<AttemptOutcome> {
+  const { service, operation, clock } = context;
+  const url = graphUrl(context.base, request.path);
+  const budget = Math.min(service.timeoutMs, operation.deadline - clock.now());
+  const outcome = await service.transport.send({
+    method: request.method,
+    url,
+    headers: attemptHeaders(context, payload !== undefined, retries),
+    ...(payload !== undefined ? { body: payload } : {}),
+    timeoutMs: Math.max(0, budget),
+    watcher: operation,
+  });
+  return interpret(outcome, budget < service.timeoutMs ? null : service.timeoutMs, clock.now());
+}
+
+function interpret(outcome: HttpOutcome, timeoutMs: number | null, nowMs: number): AttemptOutcome {
+  if (!outcome.ok) {
+    if (outcome.failure === 'cancelled')
+      return {
+        ok: false,
+        error: cancelledError(),
+        failure: { kind: 'connection', sent: outcome.sent },
+      };
+    if (outcome.failure === 'timeout')
+      return {
+        ok: false,
+        error:
+          timeoutMs === null
+            ? new GraphError(
+                'timeout',
+                'Microsoft Graph did not answer within the time this operation may take.',
+              )
+            : upstreamTimeoutError(timeoutMs),
+        failure: { kind: 'timeout' },
+      };
+    if (outcome.failure === 'connection')
+      return {
+        ok: false,
+        error: connectionError(outcome.reason),
+        failure: {
+          kind: 'connection',
+          sent: outcome.sent,
+          ...(outcome.permanent ? { permanent: true } : {}),
+        },
+      };
+    return { ok: false, error: malformedError(outcome.reason), failure: { kind: 'malformed' } };
+  }
+  const read = readResponse(outcome, nowMs);
+  if (read.ok)
+    return {
+      ok: true,
+      result: {
+        status: outcome.status,
+        body: read.body,
+        requestId: outcome.headers['request-id'] ?? null,
+        clientRequestId: outcome.headers['client-request-id'] ?? null,
+      },
+    };
+  const { error } = read;
+  const failure: AttemptFailure =
+    error.kind === 'status' && error.status !== null
+      ? {
+          kind: 'status',
+          status: error.status,
+          ...(error.retryAfterSeconds !== undefined
+            ? { retryAfterSeconds: error.retryAfterSeconds }
+            : {}),
+        }
+      : { kind: 'malformed' };
+  return { ok: false, error, failure };
+}

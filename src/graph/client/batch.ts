@@ -1,0 +1,290 @@
+import { malformedError } from '../errors';
+import type { GraphError } from '../errors';
+import { sendAttempt } from './attempt';
+import type { CallContext } from './attempt';
+import { requestWithRetries } from './single';
+import { BATCH_PATH } from '../user-statuses/paths';
+import { statusError } from './response';
+import type { JsonObject } from './response';
+import type { AttemptFailure } from './retry';
+import { withRetries } from './retry-loop';
+import type { LoopStep } from './retry-loop';
+import { kindOf, settleBudget, takeBudget, takeExactly } from './pacing';
+import type { QuotaGrant } from '../quota/types';
+import type { BatchItem, ItemOutcome } from '../types';
+
+/**
+ * Graph JSON batching: up to 20 requests in one `POST /$batch`, answered in any order and matched by `id`.
+ * Items answered 429/503/504 are sent again, as a smaller batch, through the same retry loop as single calls;
+ * Microsoft's SDKs leave that to the caller. https://learn.microsoft.com/graph/json-batching
+ */
+export const MAX_BATCH_SIZE = 20;
+/** Batches in flight at once for one operation, so a large read finishes in a few round trips. */
+export const BATCH_CONCURRENCY = 5;
+
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+/** HTTP statuses are three digits; anything else in an item is a broken answer, not a status. */
+const isHttpStatus = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
+
+/** Write batches in flight at once when quotas pace them: budget, not parallelism, sets the pace. */
+export const PACED_WRITE_CONCURRENCY = 2;
+
+interface Queued {
+  readonly index: number;
+  readonly item: BatchItem;
+}
+
+export async function executeBatch(
+  context: CallContext,
+  items: readonly BatchItem[],
+): Promise<ItemOutcome[]> {
+  if (items.length === 0) return [];
+  if (items.length === 1) return [await executeAlone(context, items[0]!)];
+  const kind = items.some((item) => item.method === 'PATCH') ? 'write' : 'read';
+  const outcomes = new Array<ItemOutcome>(items.length);
+  const queue: Queued[] = items.map((item, index) => ({ index, item }));
+  // Each chunk is as large as the budget allows (at most 20): the items that fit go, the rest wait for budget
+  // or, when none frees up before the deadline, get the quota's THROTTLED each.
+  const worker = async () => {
+    while (queue.length > 0) {
+      let taken: Awaited<ReturnType<typeof takeBudget>>;
+      try {
+        taken = await takeBudget(context, kind, Math.min(MAX_BATCH_SIZE, queue.length));
+      } catch (error) {
+        for (const { index } of queue.splice(0))
+          outcomes[index] = { ok: false, error: error as GraphError };
+        return;
+      }
+      const chunk = queue.splice(0, taken.granted);
+      if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
+      if (chunk.length === 0) return;
+      const results = await executeChunk(
+        context,
+        chunk.map(({ item }) => item),
+        taken.grant,
+      );
+      chunk.forEach(({ index }, position) => (outcomes[index] = results[position]!));
+    }
+  };
+  const concurrency =
+    kind === 'write' && context.service.quota ? PACED_WRITE_CONCURRENCY : BATCH_CONCURRENCY;
+  const chunks = Math.ceil(items.length / MAX_BATCH_SIZE);
+  await Promise.all(Array.from({ length: Math.min(concurrency, chunks) }, worker));
+  return outcomes;
+}
+
+/** A lone item needs no batch: a plain request through the same loop. */
+async function executeAlone(context: CallContext, item: BatchItem): Promise<ItemOutcome> {
+  try {
+    const result = await requestWithRetries(context, item);
+    return { ok: true, status: result.status, body: result.body, requestId: result.requestId };
+  } catch (error) {
+    return { ok: false, error: error as GraphError };
+  }
+}
+
+interface Pending {
+  readonly index: number;
+  readonly item: BatchItem;
+}
+
+/** An item's answer: final, or sent again with the rest of the throttled ones. */
+type Answer =
+  | { readonly final: ItemOutcome }
+  | { readonly again: GraphError; readonly failure: AttemptFailure & { kind: 'status' } };
+
+/**
+ * One chunk through the retry loop. Each attempt sends the items still pending; finished items are kept,
+ * throttled ones make the attempt fail with the longest `Retry-After` among them, so the loop waits as Graph asked
+ * (or gives up, and they keep their own errors).
+ */
+async function executeChunk(
+  context: CallContext,
+  chunk: readonly BatchItem[],
+  firstGrant: QuotaGrant | null,
+): Promise<ItemOutcome[]> {
+  const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
+  const outcomes = new Array<ItemOutcome>(chunk.length);
+  let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
+  const { service, clock } = context;
+  try {
+    await withRetries(
+      {
+        // Every batched item is GET or PATCH, both idempotent: the chunk retries as its items would.
+        method: chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET',
+        policy: service.retry,
+        deadline: context.operation.deadline,
+        clock,
+        cancellation: context.operation,
+      },
+      async (retries): Promise<LoopStep<void>> => {
+        // The first attempt was paid for by the caller; each re-send pays for its items again.
+        const grants =
+          retries === 0
+            ? firstGrant
+              ? [firstGrant]
+              : []
+            : await takeExactly(context, kind, pending.length);
+        const step = await sendChunk(context, pending, retries, grants);
+        const again: Array<Pending & { error: GraphError; failure: AttemptFailure }> = [];
+        pending.forEach((entry, position) => {
+          const answer = step.answers[position]!;
+          if ('final' in answer) outcomes[entry.index] = answer.final;
+          else again.push({ ...entry, error: answer.again, failure: answer.failure });
+        });
+        pending = again.map(({ index, item }) => ({ index, item }));
+        if (again.length === 0) return { done: true, value: undefined };
+        for (const entry of again) outcomes[entry.index] = { ok: false, error: entry.error };
+        return { done: false, error: again[0]!.error, failure: longestWait(again), ...step.settle };
+      },
+    );
+  } catch (error) {
+    // Cancelled, past the deadline or out of budget: every pending item says so. Out of retries: each keeps its
+    // own last error.
+    const stop = error as GraphError;
+    const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout' || stop.kind === 'quota';
+    for (const { index } of pending)
+      if (overrides || !outcomes[index]) outcomes[index] = { ok: false, error: stop };
+  }
+  return outcomes;
+}
+
+function longestWait(entries: ReadonlyArray<{ failure: AttemptFailure }>): AttemptFailure {
+  let longest: AttemptFailure = entries[0]!.failure;
+  for (const { failure } of entries) {
+    if (failure.kind !== 'status' || longest.kind !== 'status') continue;
+    if ((failure.retryAfterSeconds ?? -1) > (longest.retryAfterSeconds ?? -1)) longest = failure;
+  }
+  return longest;
+}
+
+/** One `$batch` call for the pending items; an answer per item, in the order given. */
+async function sendChunk(
+  context: CallContext,
+  pending: readonly Pending[],
+  retries: number,
+  grants: readonly QuotaGrant[],
+): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
+  context.call.hooks?.batch?.(pending.length);
+  const requests = pending.map(({ item }, position) => ({
+    id: String(position + 1),
+    method: item.method,
+    url: item.path,
+    ...(item.body ? { body: item.body, headers: { 'Content-Type': 'application/json' } } : {}),
+  }));
+  const started = context.clock.now();
+  const batch = { method: 'POST' as const, path: BATCH_PATH.path };
+  const outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
+  const event = {
+    method: 'POST' as const,
+    variant: BATCH_PATH.variant,
+    target: BATCH_PATH.target,
+    attempt: retries + 1,
+    durationMs: context.clock.now() - started,
+  };
+  const report =
+    (
+      status: number | null,
+      requestId: string | null,
+      failure: AttemptFailure['kind'] | 'cancelled' | null,
+    ) =>
+    (retryInMs: number | null) =>
+      context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
+  if (!outcome.ok) {
+    settleBudget(context, grants, [
+      { status: outcome.error.status, retryAfterSeconds: outcome.error.retryAfterSeconds },
+    ]);
+    // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
+    const { error, failure } = outcome;
+    const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
+    const answers: Answer[] = pending.map(() =>
+      retryable && failure.kind === 'status'
+        ? { again: error, failure }
+        : { final: { ok: false, error } },
+    );
+    const settle = report(
+      error.status,
+      error.requestId,
+      error.kind === 'cancelled' ? 'cancelled' : failure.kind,
+    );
+    if (!retryable) settle(null);
+    return { answers, settle: retryable ? { settle } : {} };
+  }
+  const { result } = outcome;
+  const envelopeHeaders = {
+    'request-id': result.requestId ?? undefined,
+    'client-request-id': result.clientRequestId ?? undefined,
+  };
+  const byId = answersById(result.body);
+  const answers = requests.map((request) =>
+    itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
+  );
+  settleBudget(context, grants, answers.map(answerStatus));
+  report(result.status, result.requestId, null)(null);
+  return { answers, settle: {} };
+}
+
+function answerStatus(answer: Answer): { status: number | null; retryAfterSeconds?: number } {
+  if ('again' in answer)
+    return { status: answer.failure.status, retryAfterSeconds: answer.failure.retryAfterSeconds };
+  if (answer.final.ok) return { status: answer.final.status };
+  return { status: answer.final.error.status };
+}
+
+function answersById(body: JsonObject | undefined): Map<string, Record<string, unknown>> {
+  const byId = new Map<string, Record<string, unknown>>();
+  const responses = body?.responses;
+  if (!Array.isArray(responses)) return byId;
+  for (const response of responses as unknown[]) {
+    if (typeof response !== 'object' || response === null) continue;
+    const id = (response as { id?: unknown }).id;
+    if (typeof id === 'string') byId.set(id, response as Record<string, unknown>);
+  }
+  return byId;
+}
+
+function itemAnswer(
+  response: Record<string, unknown> | undefined,
+  envelopeHeaders: Readonly<Record<string, string | undefined>>,
+  nowMs: number,
+): Answer {
+  if (!response || !isHttpStatus(response.status))
+    return {
+      final: {
+        ok: false,
+        error: malformedError('a batch item had no answer or no valid status', {
+          requestId: envelopeHeaders['request-id'] ?? null,
+        }),
+      },
+    };
+  const status = response.status;
+  const headers = lowerCaseRecord(response.headers);
+  const body =
+    typeof response.body === 'object' && response.body !== null && !Array.isArray(response.body)
+      ? (response.body as JsonObject)
+      : undefined;
+  // An item's own request id (its headers, then its innerError) is the one Microsoft support can trace.
+  const requestId = headers['request-id'] ?? envelopeHeaders['request-id'] ?? null;
+  if (status >= 200 && status < 300) return { final: { ok: true, status, body, requestId } };
+  const error = statusError(status, headers, body, nowMs, envelopeHeaders);
+  if (!RETRYABLE_STATUSES.has(status)) return { final: { ok: false, error } };
+  return {
+    again: error,
+    failure: {
+      kind: 'status',
+      status,
+      ...(error.retryAfterSeconds !== undefined
+        ? { retryAfterSeconds: error.retryAfterSeconds }
+        : {}),
+    },
+  };
+}
+
+function lowerCaseRecord(value: unknown): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  if (typeof value !== 'object' || value === null) return result;
+  for (const [name, header] of Object.entries(value))
+    if (typeof header === 'string') result[name.toLowerCase()] = header;
+  return result;
+}

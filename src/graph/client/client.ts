@@ -1,0 +1,51 @@
+import { executeBatch } from './batch';
+import { missingTokenError } from '../errors';
+import { requestWithRetries } from './single';
+import type { CallContext } from './attempt';
+import { createOperationScope } from './operation';
+import { systemClock } from './retry-loop';
+import type { GraphClient, GraphService, GraphServiceOptions } from '../types';
+
+/** One per gateway: the Graph root, the HTTP transport and the policies. Per request it hands out clients. */
+export function createGraphService(options: GraphServiceOptions): GraphService {
+  const base = new URL(options.baseUrl);
+  const clock = options.clock ?? systemClock;
+  return {
+    base,
+    client: (call) => createGraphClient({ service: options, base, clock, call }),
+    close: async () => {
+      await Promise.all([options.transport.close(), options.quota?.close()]);
+    },
+  };
+}
+
+/**
+ * One operation's client. Its calls share one context, and with it one scope (deadline, cancellation, one timer),
+ * both built on the first call: an operation that never reaches Graph allocates neither.
+ */
+function createGraphClient(context: Omit<CallContext, 'authorization' | 'operation'>): GraphClient {
+  // The one missing-token check: without a bearer token nothing is ever sent.
+  const { authorization } = context.call;
+  let shared: CallContext | undefined;
+  let ended = false;
+  const withToken = (): CallContext => {
+    if (authorization === null) throw missingTokenError();
+    if (shared) return shared;
+    const { deadline, signal } = context.call;
+    const operation = createOperationScope({
+      deadline,
+      clock: context.clock,
+      ...(signal ? { signal } : {}),
+    });
+    if (ended) operation.end();
+    return (shared = { ...context, authorization, operation });
+  };
+  return {
+    request: async (request) => requestWithRetries(withToken(), request),
+    batch: async (items) => executeBatch(withToken(), items),
+    end: () => {
+      ended = true;
+      shared?.operation.end();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { cancelledError, deadlineError } from '../errors';
+import type { GraphError } from '../errors';
+import type { Cancellation } from './operation';
+import { decideRetry } from './retry';
+import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './retry';
+import type { GraphClock } from '../types';
+
+/** One attempt's result: done, or failed in a way the policy may retry. */
+export type LoopStep<T> =
+  | { readonly done: true; readonly value: T }
+  | {
+      readonly done: false;
+      readonly error: GraphError;
+      readonly failure: AttemptFailure;
+      /** Told whether (and after how long) the loop sends again, for the attempt's log line and metrics. */
+      readonly settle?: (retryInMs: number | null) => void;
+    };
+
+export interface RetryLoopOptions {
+  readonly method: GraphMethod;
+  readonly policy: RetryPolicyOptions;
+  readonly deadline: number;
+  /** The operation's: the caller's disconnect, the end of the request, the deadline. */
+  readonly cancellation: Cancellation;
+  readonly clock: GraphClock;
+}
+
+/** The error a stopped operation's calls end with. */
+export function stopError(cancellation: Cancellation): GraphError | null {
+  if (cancellation.stopped === null) return null;
+  return cancellation.stopped === 'deadline' ? deadlineError() : cancelledError();
+}
+
+/**
+ * The one retry loop, for single calls and `$batch` alike. Nothing is sent once the caller has gone or the
+ * deadline has passed; every wait ends early on either, so no retry outlives a disconnect.
+ */
+export async function withRetries<T>(
+  options: RetryLoopOptions,
+  attempt: (retries: number) => Promise<LoopStep<T>>,
+): Promise<T> {
+  const { clock, cancellation } = options;
+  for (let retries = 0; ; retries += 1) {
+    const stopped = stopError(cancellation);
+    if (stopped) throw stopped;
+    if (clock.now() >= options.deadline) throw deadlineError();
+    const step = await attempt(retries);
+    if (step.done) return step.value;
+    const decision = decideRetry(options.policy, {
+      method: options.method,
+      failure: step.failure,
+      retriesSoFar: retries,
+      remainingMs: options.deadline - clock.now(),
+      random: clock.random(),
+    });
+    step.settle?.(decision.retry ? decision.delayMs : null);
+    // A call cut short by a disconnect says so; one cut by the deadline keeps its own timeout error.
+    if (cancellation.stopped === 'cancelled') throw cancelledError();
+    if (!decision.retry) throw step.error;
+    if (cancellation.stopped) throw stopError(cancellation)!;
+    try {
+      await clock.sleep(decision.delayMs, cancellation.signal());
+    } catch (error) {
+      throw stopError(cancellation) ?? error;
+    }
+  }
+}
+
+/** The real clock: `setTimeout` waits that a disconnect cuts short. */
+export const systemClock: GraphClock = {
+  now: () => Date.now(),
+  random: () => Math.random(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(cancelledError());
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(cancelledError());
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};

@@ -1,0 +1,53 @@
+/**
+ * The Graph layer's one door: everything the rest of `src/` uses of Microsoft Graph and its HTTP comes from here
+ * (an audit in test/unit/architecture.spec.ts keeps it so). Inside:
+ * - `client/`: the per-request client, its operation scope (deadline, cancellation), THE retry loop, one attempt,
+ *   the quota step of every attempt, Graph's answers and errors;
+ * - `http/`: the HTTP module (axios on undici), egress proxies, safe failure reasons;
+ * - `quota/`: Intune's quota windows, in-process or shared through Redis, and the pacer with its wait queues;
+ * - `user-statuses/`: the six paths, the property table, reads (DataLoader), lists and cursors, bulk, writes.
+ * Nothing here knows GraphQL or the server.
+ */
+
+// The service and its per-request client.
+export { createGraphService } from './client/client';
+export type {
+  GraphAttemptEvent,
+  GraphClient,
+  GraphHooks,
+  GraphService,
+  GraphServiceOptions,
+} from './types';
+export { isGraphError, isGraphInputError } from './errors';
+export type { GraphError } from './errors';
+
+// HTTP and egress.
+export { createHttpTransport } from './http/transport';
+export { readProxyConfig } from './http/proxy';
+export type { GraphProxyConfig } from './http/proxy';
+
+// Intune's quotas.
+export { INTUNE_QUOTA_LIMITS, replicaShare } from './quota/limits';
+export type { QuotaLimits } from './quota/limits';
+export { createQuotaPacer } from './quota/pacer';
+export type { QuotaHooks, QuotaPacer } from './quota/types';
+export { createRedisQuotaStoreOnDemand } from './quota/redis-loader';
+
+// User statuses: where they live, what they hold, and the calls that read and write them.
+export { userStatusPath, userStatusesCollectionPath } from './user-statuses/paths';
+export type { PathVariant, UserStatusLocation } from './user-statuses/paths';
+export { COMPLIANCE_STATUSES, WRITABLE_PROPERTIES } from './user-statuses/properties';
+export type {
+  GraphComplianceStatus,
+  PropertyType,
+  WritablePropertyName,
+} from './user-statuses/properties';
+export type { GraphUserStatus, GraphUserStatusChanges } from './user-statuses/model';
+export { createUserStatusLoader } from './user-statuses/reads';
+export type { UserStatusLoader } from './user-statuses/reads';
+export { createListSupport, listUserStatuses } from './user-statuses/lists';
+export type { ListSupport } from './user-statuses/lists';
+export { updateUserStatuses } from './user-statuses/bulk';
+export type { BulkOutcome, PreparedUpdate } from './user-statuses/bulk';
+export { createUserStatus, deleteUserStatus, updateUserStatus } from './user-statuses/writes';
+export type { NewUserStatus } from './user-statuses/writes';

@@ -1,0 +1,58 @@
+import { malformedError } from '../errors';
+import type { GraphError } from '../errors';
+import { toGraphUserStatus } from './model';
+import type { GraphUserStatus, GraphUserStatusChanges } from './model';
+import type { UserStatusGraphPath } from './paths';
+import type { JsonObject } from '../client/response';
+import type { GraphClient, ItemOutcome } from '../types';
+
+/** One validated update of a bulk call. */
+export interface PreparedUpdate {
+  /** The user status's path, ids validated and encoded. */
+  readonly path: UserStatusGraphPath;
+  readonly userStatusId: string;
+  readonly changes: GraphUserStatusChanges;
+}
+
+export type BulkOutcome =
+  | { readonly ok: true; readonly userStatus: GraphUserStatus }
+  | { readonly ok: false; readonly error: GraphError };
+
+function readBack(body: JsonObject | undefined, userStatusId: string): BulkOutcome {
+  if (!body) return { ok: false, error: malformedError('the user status came back empty') };
+  try {
+    return { ok: true, userStatus: toGraphUserStatus(body, userStatusId) };
+  } catch (error) {
+    return { ok: false, error: error as GraphError };
+  }
+}
+
+/**
+ * PATCHes through `$batch` in chunks of 20, one outcome per update in input order. Items Graph answers with 204
+ * are read back through batched GETs; throttled items are sent again by the client's retry loop.
+ */
+export async function updateUserStatuses(
+  client: GraphClient,
+  updates: readonly PreparedUpdate[],
+): Promise<BulkOutcome[]> {
+  const patched = await client.batch(
+    updates.map((update) => ({ method: 'PATCH' as const, ...update.path, body: update.changes })),
+  );
+  const outcomes: Array<BulkOutcome | undefined> = patched.map((outcome: ItemOutcome, index) => {
+    if (!outcome.ok) return { ok: false, error: outcome.error };
+    if (!outcome.body) return undefined; // 204: read it back below
+    return readBack(outcome.body, updates[index]!.userStatusId);
+  });
+  const unread = outcomes.flatMap((outcome, index) => (outcome ? [] : [index]));
+  if (unread.length === 0) return outcomes as BulkOutcome[];
+  const reads = await client.batch(
+    unread.map((index) => ({ method: 'GET' as const, ...updates[index]!.path })),
+  );
+  reads.forEach((read, position) => {
+    const index = unread[position]!;
+    outcomes[index] = read.ok
+      ? readBack(read.body, updates[index]!.userStatusId)
+      : { ok: false, error: read.error };
+  });
+  return outcomes as BulkOutcome[];
+}

@@ -1,0 +1,115 @@
+import { GraphInputError, malformedError } from '../errors';
+
+/** The only query options a cursor may carry: Graph's own paging tokens. The gateway sets every other one. */
+export interface PageParams {
+  readonly skiptoken?: string;
+  readonly skip?: number;
+}
+
+/** Where the next page starts: a Graph page (by its paging token) and how many of its items were served. */
+export interface CursorPosition {
+  readonly params: PageParams;
+  readonly offset: number;
+}
+
+const MAX_TOKEN_LENGTH = 2048;
+const MAX_OFFSET = 100_000;
+
+/**
+ * A list path as Graph may spell it: segments compared case-insensitively (GUIDs come back upper-case) and
+ * `name('id')` read as `name/id` (Intune's nextLinks key collections in parentheses).
+ */
+export function normaliseListPath(path: string): string {
+  const segments: string[] = [];
+  for (const raw of path.split('/')) {
+    if (raw === '') continue;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      segment = raw;
+    }
+    const keyed = /^([^(]+)\('?([^'()]*)'?\)$/.exec(segment);
+    if (keyed) segments.push(keyed[1]!, keyed[2]!);
+    else segments.push(segment);
+  }
+  return `/${segments.join('/').toLowerCase()}`;
+}
+
+function checkedParams(skiptoken: string | null, skip: string | null): PageParams | undefined {
+  if (skiptoken !== null && (skiptoken === '' || skiptoken.length > MAX_TOKEN_LENGTH))
+    return undefined;
+  if (skip !== null && !/^\d{1,9}$/.test(skip)) return undefined;
+  return {
+    ...(skiptoken !== null ? { skiptoken } : {}),
+    ...(skip !== null ? { skip: Number(skip) } : {}),
+  };
+}
+
+/**
+ * Graph's `@odata.nextLink`, reduced to its paging token. It must stay on the configured origin and version root
+ * and name this very list (however Intune spells it); anything else is an answer the gateway will not follow.
+ */
+export function pageParamsOf(nextLink: string, base: URL, collectionPath: string): PageParams {
+  let link: URL;
+  try {
+    link = new URL(nextLink, base);
+  } catch {
+    throw malformedError('the nextLink is not a URL');
+  }
+  const root = base.pathname.replace(/\/$/, '');
+  const sameRoot =
+    link.origin === base.origin &&
+    !link.username &&
+    !link.password &&
+    link.pathname.toLowerCase().startsWith(`${root.toLowerCase()}/`);
+  const listPath = link.pathname.slice(root.length);
+  if (!sameRoot || normaliseListPath(listPath) !== normaliseListPath(collectionPath))
+    throw malformedError('the nextLink points somewhere other than this list');
+  const params = checkedParams(link.searchParams.get('$skiptoken'), link.searchParams.get('$skip'));
+  if (!params || (params.skiptoken === undefined && params.skip === undefined))
+    throw malformedError('the nextLink has no paging token the gateway can follow');
+  return params;
+}
+
+/** The cursor clients see: opaque, bound to its list. */
+export function encodeCursor(collectionPath: string, position: CursorPosition): string {
+  const payload = {
+    l: normaliseListPath(collectionPath),
+    t: position.params.skiptoken,
+    s: position.params.skip,
+    o: position.offset,
+  };
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+}
+
+const badCursor = (why: string) => new GraphInputError(`after ${why}.`, 'after');
+
+/** A cursor this gateway gave out for this list, or `GraphInputError`: nothing else reaches Graph. */
+export function decodeCursor(cursor: string, collectionPath: string): CursorPosition {
+  let payload: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error();
+    payload = parsed as Record<string, unknown>;
+  } catch {
+    throw badCursor('is not a cursor this gateway gave out');
+  }
+  if (payload.l !== normaliseListPath(collectionPath))
+    throw badCursor('is not a cursor for this list');
+  // Each field is what this gateway writes or absent: anything else is forged.
+  const { t: token, s: skip, o: offset } = payload;
+  if (token !== undefined && typeof token !== 'string')
+    throw badCursor('is not a cursor this gateway gave out');
+  if (skip !== undefined && !Number.isInteger(skip))
+    throw badCursor('is not a cursor this gateway gave out');
+  const params = checkedParams(token ?? null, typeof skip === 'number' ? String(skip) : null);
+  if (
+    !params ||
+    !Number.isInteger(offset) ||
+    (offset as number) < 0 ||
+    (offset as number) > MAX_OFFSET
+  )
+    throw badCursor('is not a cursor this gateway gave out');
+  return { params, offset: offset as number };
+}

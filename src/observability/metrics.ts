@@ -1,0 +1,116 @@
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GraphAttemptEvent } from '../graph';
+import type { CompileOutcome } from '../graphql/jit-executor';
+import { createOperationLabels } from './operation-names';
+import { SeriesCounter, SeriesHistogram } from './series-metrics';
+
+/**
+ * Every metric of the gateway's own starts with this, so that one prefix finds them all next to other services'.
+ * Node's default metrics keep their standard names (`process_*`, `nodejs_*`): every Node.js dashboard and alert
+ * expects them so, and the Prometheus job label already says which service they come from.
+ * https://prometheus.io/docs/practices/naming/#metric-names
+ */
+export const METRIC_PREFIX = 'intune_gateway_';
+const PREFIX = METRIC_PREFIX;
+
+export interface OperationOutcome {
+  readonly operationName: string | null;
+  readonly operationType: string | null;
+  /** Graph accepted the caller's token for this operation: only then may its name become a new label. */
+  readonly served: boolean;
+  /** `ok`, or the first error's code. */
+  readonly outcome: string;
+  readonly durationSeconds: number;
+}
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  observeOperation(outcome: OperationOutcome): void;
+  observeAttempt(event: GraphAttemptEvent): void;
+  observeBatch(size: number): void;
+  /** A document in steady use compiled, or why not (src/graphql/jit-executor.ts). */
+  observeCompile(outcome: CompileOutcome): void;
+}
+
+/** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const operations = new SeriesCounter({
+    name: `${PREFIX}graphql_operations_total`,
+    help: 'GraphQL operations by name, type and outcome (ok or the first error code).',
+    labelNames: ['operation', 'type', 'outcome'],
+    registers: [registry],
+  });
+  const operationSeconds = new SeriesHistogram({
+    name: `${PREFIX}graphql_operation_duration_seconds`,
+    help: 'GraphQL operation latency, from request to response.',
+    labelNames: ['operation', 'type'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const upstream = new SeriesCounter({
+    name: `${PREFIX}graph_requests_total`,
+    help: 'HTTP calls to Microsoft Graph by method, path variant, target and status (0 when no answer).',
+    labelNames: ['method', 'variant', 'target', 'status'],
+    registers: [registry],
+  });
+  const upstreamSeconds = new SeriesHistogram({
+    name: `${PREFIX}graph_request_duration_seconds`,
+    help: 'Latency of one HTTP call to Microsoft Graph.',
+    labelNames: ['method', 'variant', 'target'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const retries = new SeriesCounter({
+    name: `${PREFIX}graph_retries_total`,
+    help: 'Calls to Microsoft Graph that are sent again, by method, variant and the status that caused it.',
+    labelNames: ['method', 'variant', 'status'],
+    registers: [registry],
+  });
+  const throttles = new SeriesCounter({
+    name: `${PREFIX}graph_throttled_total`,
+    help: 'Answers 429 from Microsoft Graph.',
+    labelNames: ['method', 'variant'],
+    registers: [registry],
+  });
+  const batchSizes = new Histogram({
+    name: `${PREFIX}graph_batch_size`,
+    help: 'Requests per $batch call.',
+    buckets: [1, 2, 5, 10, 15, 20],
+    registers: [registry],
+  });
+  const compilations = new SeriesCounter({
+    name: `${PREFIX}graphql_compilations_total`,
+    help: 'Decisions on compiling documents in steady use: compiled, unsupported, or refused (too-long, too-many-variables, nested-variable, nullable-default, proto-key, several-root-fields, introspection), once per document; over-budget, once per run deferred.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
+  const operationLabels = createOperationLabels();
+  return {
+    registry,
+    observeOperation(outcome) {
+      const labels = {
+        operation: operationLabels.label(outcome.operationName, outcome.served),
+        type: outcome.operationType ?? 'unknown',
+      };
+      operations.inc({ ...labels, outcome: outcome.outcome });
+      operationSeconds.observe(labels, outcome.durationSeconds);
+    },
+    observeAttempt(event) {
+      const { variant, target } = event;
+      const status = String(event.status ?? 0);
+      upstream.inc({ method: event.method, variant, target, status });
+      upstreamSeconds.observe({ method: event.method, variant, target }, event.durationMs / 1000);
+      if (event.status === 429) throttles.inc({ method: event.method, variant });
+      if (event.retryInMs !== null) retries.inc({ method: event.method, variant, status });
+    },
+    observeBatch(size) {
+      batchSizes.observe(size);
+    },
+    observeCompile(outcome) {
+      compilations.inc({ outcome });
+    },
+  };
+}
