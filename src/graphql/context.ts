@@ -12,14 +12,8 @@ import type {
   UserStatusLoader,
 } from '../graph';
 import type { GatewayMetrics } from '../observability/metrics';
-
-/** What the one log line of a request reports, filled in as the request runs. */
-export interface RequestSummary {
-  operationName: string | null;
-  errorCodes: string[];
-  readonly graphRequestIds: string[];
-  readonly clientRequestId: string;
-}
+import { createRequestSummary, recordGraphRequestId } from '../observability/request-summary';
+import type { RequestSummary } from '../observability/request-summary';
 
 /** Per-request state, built once when the request arrives (Fastify's request decoration). */
 export interface RequestState {
@@ -81,12 +75,7 @@ export function clientRequestIdFrom(header: string | string[] | undefined): stri
 /** The request's state: its summary, and its bearer token read once. */
 export function createRequestState(headers: IncomingHttpHeaders, span?: Span): RequestState {
   const state = {
-    summary: {
-      operationName: null,
-      errorCodes: [],
-      graphRequestIds: [],
-      clientRequestId: clientRequestIdFrom(headers['client-request-id']),
-    },
+    summary: createRequestSummary(clientRequestIdFrom(headers['client-request-id'])),
     authorization: bearerAuthorization(headers.authorization),
   };
   return span ? { ...state, span } : state;
@@ -99,7 +88,7 @@ function graphHooks(
 ): GraphHooks {
   return {
     attempt(event) {
-      if (event.requestId) summary.graphRequestIds.push(event.requestId);
+      if (event.requestId) recordGraphRequestId(summary, event.requestId);
       metrics.observeAttempt(event);
       logAttempt(log, event);
     },

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config';
-import type { RequestSummary } from '../graphql/context';
+import type { RequestSummary } from './request-summary';
 
 // Any path where a token could sit in a logged object. Our own serializers never log headers, but a
 // mistake elsewhere must still not write a token.

@@ -1,5 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import type { GatewayContext, RequestSummary } from '../graphql/context';
+import type { GatewayContext } from '../graphql/context';
+import { recordOperation } from './request-summary';
+import type { RequestSummary } from './request-summary';
 import type { GatewayMetrics } from './metrics';
 import { loggableOperationName } from './operation-names';
 
@@ -41,9 +43,7 @@ export function createObservabilityPlugin(
       const type = operation?.operation ?? null;
       const name = loggableOperationName(operationName);
       const { summary, span } = contextValue;
-      summary.operationName = name;
-      if (codes.length > 0)
-        summary.errorCodes = codes.length > 1 ? [...new Set(codes)] : [codes[0]!];
+      recordOperation(summary, name, codes);
       metrics.observeOperation({
         operationName: operationName ?? null,
         operationType: type,

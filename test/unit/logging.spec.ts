@@ -3,7 +3,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createLogger, logRequestCompleted } from '../../src/observability/logging';
 import type { RequestLine } from '../../src/observability/logging';
 import { createRequestState } from '../../src/graphql/context';
-import type { RequestSummary } from '../../src/graphql/context';
+import type { RequestSummary } from '../../src/observability/request-summary';
 
 // `logRequestCompleted` writes the request's line itself instead of through pino's generic path: the two must
 // write the same line. The clock is fixed so that pino's `time` is the same in both.
