@@ -4,7 +4,7 @@
  * - `node:http` and `undici.request`, bare (the floor);
  * - axios with its default Node http adapter, configured as the gateway had it (keep-alive agents, no redirects,
  *   size cap, text, identity transforms) with the same per-attempt work (abort controller, timer, headers);
- * - the gateway's transport, `src/graph/http/transport.ts`: axios on an undici adapter (timer, signal, size cap included);
+ * - the gateway's transport, `src/graph/http/transport.ts`: axios on an undici adapter (its operation's timer, size cap included);
  * - axios's own per-call work with an adapter that answers at once: `axios.create()` against the trimmed
  *   `new Axios({ adapter })` the transport uses.
  * `-- --calls N` and `-- --rounds N` change the size. BENCHMARKS.md quotes it for the cost of the HTTP layer.
@@ -15,6 +15,8 @@ import type { AxiosAdapter } from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
 import { createHttpTransport } from '../src/graph/http/transport';
 import { argument, startScript } from './lib';
+import { createOperationScope } from '../src/graph/client/operation';
+import { systemClock } from '../src/graph/client/retry-loop';
 
 const PATH = '/beta/deviceManagement/deviceConfigurations/c/userStatuses/s';
 const BODY = '{"status":"notApplicable"}';
@@ -109,16 +111,18 @@ function axiosHttp(origin: string): { call: Call; close(): void } {
 function transport(origin: string): { call: Call; close(): Promise<void> } {
   const http = createHttpTransport({ maxResponseBytes: 5e6 });
   const url = new URL(`${origin}${PATH}`);
-  const signal = new AbortController().signal;
   const call = async () => {
+    // One operation per call, as the gateway has one per GraphQL request: its scope times the attempt.
+    const operation = createOperationScope({ deadline: Date.now() + 60_000, clock: systemClock });
     const outcome = await http.send({
       method: 'PATCH',
       url,
       headers: HEADERS,
       body: BODY,
       timeoutMs: 10_000,
-      signal,
+      watcher: operation,
     });
+    operation.end();
     if (!outcome.ok) throw new Error(outcome.reason);
     JSON.parse(outcome.body);
   };

@@ -108,8 +108,6 @@ export interface GraphCallOptions {
   readonly clientRequestId: string;
   /** Epoch ms after which no attempt starts and no wait is made (GRAPH_DEADLINE_MS from the operation start). */
   readonly deadline: number;
-  /** Aborts upstream calls and waits, e.g. when the GraphQL client goes away. */
-  readonly signal?: AbortSignal;
   readonly hooks?: GraphHooks;
 }
 

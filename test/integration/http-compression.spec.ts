@@ -6,6 +6,7 @@ import { createHttpTransport } from '../../src/graph/http/transport';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { startTestServer } from '../helpers/upstreamServer';
 import type { RecordedRequest, TestServer } from '../helpers/upstreamServer';
+import { operationScope } from '../helpers/operation';
 
 /**
  * Compressed answers (docs/egress-proxy.md, "Compression"): the gateway asks Graph for gzip and inflates it in
@@ -37,6 +38,7 @@ function request(path: string, overrides: Partial<HttpRequest> = {}): HttpReques
     url: new URL(path, server.origin),
     headers: { Authorization: TOKEN, 'Accept-Encoding': 'gzip' },
     timeoutMs: 2000,
+    watcher: operationScope(),
     ...overrides,
   };
 }

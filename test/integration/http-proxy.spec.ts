@@ -4,6 +4,7 @@ import { selfSignedCertificate, startProxy } from '../helpers/proxyProcess';
 import type { ProxyProcess } from '../helpers/proxyProcess';
 import { startTestServer } from '../helpers/upstreamServer';
 import type { TestServer } from '../helpers/upstreamServer';
+import { operationScope } from '../helpers/operation';
 
 // Graph calls through a real HTTP proxy (the `proxy` package, in its own process): absolute-form for an http
 // target, CONNECT for https; NO_PROXY; proxy credentials; proxies that refuse; https proxies (TLS to the proxy
@@ -59,6 +60,7 @@ async function call(origin: string, options: Partial<HttpTransportOptions>): Pro
       url: new URL('/beta/deviceManagement/deviceConfigurations?$top=1', origin),
       headers: { Authorization: TOKEN, Accept: 'application/json' },
       timeoutMs: 3000,
+      watcher: operationScope(),
     });
   } finally {
     await transport.close();

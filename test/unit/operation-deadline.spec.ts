@@ -74,21 +74,6 @@ describe('createOperationScope: one timer for every attempt of an operation', ()
     expect(scope.track(watchedAttempt(log, 'b'), 10_000)).toBe(false);
     expect(jest.getTimerCount()).toBe(0);
   });
-
-  it("the caller's signal stops the operation, and is no longer watched after the end", () => {
-    const log: string[] = [];
-    const caller = new AbortController();
-    const scope = createOperationScope({
-      deadline: Date.now() + 30_000,
-      clock: systemClock,
-      signal: caller.signal,
-    });
-    scope.track(watchedAttempt(log, 'a'), 10_000);
-    caller.abort();
-    expect(log).toEqual(['a cancelled at 1000000']);
-    expect(scope.stopped).toBe('cancelled');
-    expect(jest.getTimerCount()).toBe(0);
-  });
 });
 
 const GET: GraphRequest & BatchItem = {
@@ -129,7 +114,7 @@ function slowTransport(answerMs: number) {
   return { transport, sent };
 }
 
-function operationWith(answerMs: number, deadlineMs: number, signal?: AbortSignal) {
+function operationWith(answerMs: number, deadlineMs: number) {
   const { transport, sent } = slowTransport(answerMs);
   const service = createGraphService({
     baseUrl: 'https://graph.microsoft.com/beta',
@@ -142,7 +127,6 @@ function operationWith(answerMs: number, deadlineMs: number, signal?: AbortSigna
     authorization: 'Bearer t',
     clientRequestId: 'c',
     deadline: Date.now() + deadlineMs,
-    ...(signal ? { signal } : {}),
   });
   return { client, sent };
 }
@@ -208,15 +192,6 @@ describe('a Graph client: the operation deadline spans all its calls', () => {
     expect(jest.getTimerCount()).toBe(0);
     expect(await settle(client.request(GET))).toMatchObject({ kind: 'cancelled' });
     expect(sent).toHaveLength(3);
-  });
-
-  it('a disconnect before the first call: nothing is sent and no timer is armed', async () => {
-    const caller = new AbortController();
-    caller.abort();
-    const { client, sent } = operationWith(10, 30_000, caller.signal);
-    expect(await settle(client.request(GET))).toMatchObject({ kind: 'cancelled' });
-    expect(sent).toHaveLength(0);
-    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('end() before any call: the operation never sends', async () => {

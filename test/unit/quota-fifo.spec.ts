@@ -15,6 +15,7 @@ import type {
   Short,
   Step,
 } from '../../src/graph/quota';
+import type { OperationScope } from '../../src/graph/client/operation';
 import { createOperationScope } from '../../src/graph/client/operation';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
@@ -35,7 +36,8 @@ const show = (outcome: QuotaOutcome) =>
 
 interface TakeOptions {
   readonly deadlineIn?: number;
-  readonly signal?: AbortSignal;
+  /** The operation the take belongs to; ending it cancels the take. */
+  readonly operation?: OperationScope;
 }
 
 /** A pacer on the fake clock, and the order in which takes ended: `name outcome at ms-since-T0`. */
@@ -54,15 +56,7 @@ function setup(limits: QuotaLimits = UNIT_LIMITS) {
       kind,
       max: 1,
       deadline: Date.now() + (options.deadlineIn ?? 30_000),
-      ...(options.signal
-        ? {
-            cancellation: createOperationScope({
-              deadline: Infinity,
-              clock: systemClock,
-              signal: options.signal,
-            }),
-          }
-        : {}),
+      ...(options.operation ? { cancellation: options.operation } : {}),
     });
     void outcome.then((value) => ended.push(`${name} ${show(value)} at ${Date.now() - T0}`));
     return outcome;
@@ -113,9 +107,9 @@ describe('quota pacer: waiting in arrival order', () => {
     const context = setup();
     context.arrives(1_000, 'late', A, 'write');
     await fillAppWrites(context);
-    const controller = new AbortController();
+    const operation = createOperationScope({ deadline: Infinity, clock: systemClock });
     await context.at(200);
-    void context.take('w1', A, 'write', { signal: controller.signal });
+    void context.take('w1', A, 'write', { operation });
     for (const [index, name] of ['w2', 'w3'].entries()) {
       await context.at(210 + index * 10);
       void context.take(name, A, 'write');
@@ -123,7 +117,7 @@ describe('quota pacer: waiting in arrival order', () => {
     // The queue's timer and the late arrival's: not one per waiter.
     expect(jest.getTimerCount()).toBe(2);
     await context.at(500);
-    controller.abort();
+    operation.end();
     await context.at(500);
     expect(context.ended).toEqual(['w1 cancelled at 500']);
     await context.at(2_500);
@@ -306,11 +300,11 @@ describe('quota pacer: waiting in arrival order', () => {
       const who = [A, A, A2, B][Math.floor(random() * 4)]!;
       const kind: QuotaKind = random() < 0.5 ? 'write' : 'read';
       const deadline = Date.now() + 200 + Math.floor(random() * 3_000);
-      const controller = new AbortController();
-      if (random() < 0.1) setTimeout(() => controller.abort(), Math.floor(random() * 1_000));
+      const operation = createOperationScope({ deadline: Infinity, clock: systemClock });
+      if (random() < 0.1) setTimeout(() => operation.end(), Math.floor(random() * 1_000));
       const outcome = context.take(`t${i}`, who, kind, {
         deadlineIn: deadline - Date.now(),
-        signal: controller.signal,
+        operation,
       });
       running.push(
         outcome.then((value) => {

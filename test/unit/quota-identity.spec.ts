@@ -127,4 +127,12 @@ describe('createIdentityCache', () => {
     for (const header of headers.slice(1)) identityOf(header);
     expect(identityOf(headers[0]!) === first).toBe(kept);
   });
+
+  it('each cache is its own: what one service remembered, another has not', () => {
+    const header = bearer(TENANT);
+    const first = createIdentityCache(10);
+    const second = createIdentityCache(10);
+    expect(second(header)).not.toBe(first(header));
+    expect(second(header)).toEqual(first(header));
+  });
 });

@@ -221,41 +221,40 @@ describe('createQuotaPacer: deadline', () => {
   });
 });
 
-/** The operation scope every Graph call takes its budget under, ended by its caller's signal. */
-const operationOf = (signal: AbortSignal) =>
-  createOperationScope({ deadline: Infinity, clock: systemClock, signal });
+/** The operation scope every Graph call takes its budget under; `end()` cancels it. */
+const newOperation = () => createOperationScope({ deadline: Infinity, clock: systemClock });
 
 describe('createQuotaPacer: cancellation and independence', () => {
-  it('an aborted signal cancels before anything is taken', async () => {
+  it('an ended operation cancels before anything is taken', async () => {
     const context = setup();
-    const controller = new AbortController();
-    controller.abort();
+    const operation = newOperation();
+    operation.end();
     const outcome = await context.pacer.take({
       identity: A,
       kind: 'write',
       max: 2,
       deadline: Infinity,
-      cancellation: operationOf(controller.signal),
+      cancellation: operation,
     });
     expect(outcome).toEqual({ cancelled: true });
     expect(await context.take(A, 'write', 2)).toMatchObject({ granted: 2, waitedMs: 0 });
   });
 
-  it('aborting while it waits cancels the wait and takes nothing', async () => {
+  it('ending the operation while it waits cancels the wait and takes nothing', async () => {
     jest.useFakeTimers({ now: 50_000 });
     try {
       const pacer = createQuotaPacer({ limits: UNIT_LIMITS });
       await pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + 30_000 });
-      const controller = new AbortController();
+      const operation = newOperation();
       const waiting = pacer.take({
         identity: A,
         kind: 'write',
         max: 1,
         deadline: Date.now() + 30_000,
-        cancellation: operationOf(controller.signal),
+        cancellation: operation,
       });
       await jest.advanceTimersByTimeAsync(400);
-      controller.abort();
+      operation.end();
       expect(await waiting).toEqual({ cancelled: true });
       expect(jest.getTimerCount()).toBe(0);
       await jest.advanceTimersByTimeAsync(600);

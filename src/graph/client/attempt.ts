@@ -7,6 +7,7 @@ import {
 } from '../errors';
 import type { HttpOutcome } from '../http/transport';
 import type { OperationScope } from './operation';
+import type { QuotaIdentity } from '../quota/limits';
 import { graphUrl } from '../user-statuses/paths';
 import { readResponse } from './response';
 import type { AttemptFailure } from './retry';
@@ -28,6 +29,8 @@ export interface CallContext {
   readonly authorization: string;
   /** The operation's cancellation, deadline and the one timer of its attempts. */
   readonly operation: OperationScope;
+  /** The service's token → tenant/app cache, for the quota step (`quota/identity.ts`). */
+  readonly identities: (authorization: string) => QuotaIdentity;
 }
 
 /**

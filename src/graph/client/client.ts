@@ -4,15 +4,17 @@ import { requestWithRetries } from './single';
 import type { CallContext } from './attempt';
 import { createOperationScope } from './operation';
 import { systemClock } from './retry-loop';
+import { createIdentityCache } from '../quota/identity';
 import type { GraphClient, GraphService, GraphServiceOptions } from '../types';
 
 /** One per gateway: the Graph root, the HTTP transport and the policies. Per request it hands out clients. */
 export function createGraphService(options: GraphServiceOptions): GraphService {
   const base = new URL(options.baseUrl);
   const clock = options.clock ?? systemClock;
+  const identities = createIdentityCache();
   return {
     base,
-    client: (call) => createGraphClient({ service: options, base, clock, call }),
+    client: (call) => createGraphClient({ service: options, base, clock, call, identities }),
     close: async () => {
       await Promise.all([options.transport.close(), options.quota?.close()]);
     },
@@ -31,11 +33,9 @@ function createGraphClient(context: Omit<CallContext, 'authorization' | 'operati
   const withToken = (): CallContext => {
     if (authorization === null) throw missingTokenError();
     if (shared) return shared;
-    const { deadline, signal } = context.call;
     const operation = createOperationScope({
-      deadline,
+      deadline: context.call.deadline,
       clock: context.clock,
-      ...(signal ? { signal } : {}),
     });
     if (ended) operation.end();
     return (shared = { ...context, authorization, operation });

@@ -2,7 +2,8 @@
  * One GraphQL operation's hold on its Graph calls: the caller's cancellation, the operation's deadline, and the
  * time limit of every attempt in flight, all under ONE timer per operation. The timer is armed at the earliest
  * moment an attempt in flight must end (its GRAPH_TIMEOUT_MS, or the deadline when that comes first); it is not
- * touched when an attempt ends early, only re-armed when it fires with attempts still in flight. Nothing here is
+ * touched when an attempt ends early, only re-armed when it fires with attempts still in flight. `end()` is the one
+ * way to cancel it. Nothing here is
  * allocated before the operation's first Graph call, and an `AbortSignal` only when something has to wait (a
  * retry delay or a quota wait): checks read `aborted`, attempts in flight are cancelled directly.
  */
@@ -24,16 +25,15 @@ export interface OperationScope extends Cancellation, AttemptWatcher {
   /** Epoch ms after which no attempt starts and none goes on (GRAPH_DEADLINE_MS from the operation's start). */
   readonly deadline: number;
   /**
-   * Ends the operation: its timer is cleared and the caller's signal no longer watched. Attempts still in flight
-   * are cancelled (their answers can no longer reach anyone) and later calls send nothing.
+   * Ends the operation, the one way it is cancelled (the server calls it when the response closes or the caller
+   * goes away): its timer is cleared, attempts still in flight are cancelled (their answers can no longer reach
+   * anyone), waits end, and later calls send nothing.
    */
   end(): void;
 }
 
 export interface OperationScopeOptions {
   readonly deadline: number;
-  /** The caller's cancellation (a client disconnect), if it has its own signal. */
-  readonly signal?: AbortSignal;
   readonly clock: GraphClock;
 }
 
@@ -43,16 +43,11 @@ class Scope implements OperationScope {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Infinity;
   private controller: AbortController | undefined;
-  private readonly onCallerAbort = () => this.stop('cancelled');
 
   constructor(
     readonly deadline: number,
     private readonly clock: GraphClock,
-    private readonly callerSignal: AbortSignal | undefined,
-  ) {
-    if (callerSignal?.aborted) this.stopped = 'cancelled';
-    else callerSignal?.addEventListener('abort', this.onCallerAbort, { once: true });
-  }
+  ) {}
 
   signal(): AbortSignal {
     if (!this.controller) {
@@ -106,7 +101,6 @@ class Scope implements OperationScope {
     this.stopped = reason;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.callerSignal?.removeEventListener('abort', this.onCallerAbort);
     const attempts = [...this.inFlight];
     this.inFlight.clear();
     for (const attempt of attempts) {
@@ -119,5 +113,5 @@ class Scope implements OperationScope {
 
 /** The operation's scope, built on its first Graph call. */
 export function createOperationScope(options: OperationScopeOptions): OperationScope {
-  return new Scope(options.deadline, options.clock, options.signal);
+  return new Scope(options.deadline, options.clock);
 }

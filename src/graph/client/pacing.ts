@@ -1,6 +1,5 @@
 import { cancelledError, quotaError } from '../errors';
 import type { CallContext } from './attempt';
-import { createIdentityCache } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
 import type { QuotaGrant } from '../quota/types';
 
@@ -11,11 +10,9 @@ import type { QuotaGrant } from '../quota/types';
  * https://learn.microsoft.com/graph/throttling-limits#intune-service-limits
  */
 
-const identityOfToken = createIdentityCache();
-
 /** The caller's tenant and app, read from the token (never verified, never trusted beyond this). */
 function identityOf(context: CallContext): QuotaIdentity {
-  return identityOfToken(context.authorization);
+  return context.identities(context.authorization);
 }
 
 export const kindOf = (method: string): QuotaKind => (method === 'GET' ? 'read' : 'write');

@@ -32,26 +32,9 @@ function foldHeaders(headers: Record<string, string | string[] | undefined>): Fo
   return folded;
 }
 
-// The exchanges in flight per caller signal. One operation's Graph calls share its signal: one listener each would
-// be one more `addEventListener` per call, and past ten Node warns of a leak. One listener per signal cancels them
-// all.
-const watchers = new WeakMap<AbortSignal, Set<Exchange>>();
-
-function watchSignal(signal: AbortSignal, exchange: Exchange): void {
-  let exchanges = watchers.get(signal);
-  if (!exchanges) {
-    const watched = new Set<Exchange>();
-    signal.addEventListener('abort', () => watched.forEach((each) => each.cancel()), {
-      once: true,
-    });
-    watchers.set(signal, (exchanges = watched));
-  }
-  exchanges.add(exchange);
-}
-
 /**
  * One attempt as an undici dispatch handler (https://github.com/nodejs/undici/blob/main/docs/docs/api/Dispatcher.md),
- * with its timer and the caller's signal. Settles once; later events (an abort's echo) are ignored.
+ * timed and cancelled by its operation (its watcher). Settles once; later events (an abort's echo) are ignored.
  */
 export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   readonly outcome: Promise<HttpOutcome>;
@@ -67,8 +50,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   private bytes = 0;
   /** Set for a gzip answer: its body goes to the inflater instead of `chunks`. */
   private gzip: GzipBody | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  /** Set by the operation's watcher, when there is one. */
+  /** Set by the operation's watcher. */
   expiresAt = Infinity;
 
   constructor(
@@ -82,12 +64,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   start(): void {
     this.started = true;
     const { request } = this;
-    if (request.watcher) {
-      if (!request.watcher.track(this, request.timeoutMs)) return this.cancel();
-    } else {
-      this.timer = setTimeout(this.onTimeout, Math.max(0, request.timeoutMs));
-      if (request.signal) watchSignal(request.signal, this);
-    }
+    if (!request.watcher.track(this, request.timeoutMs)) return this.cancel();
     const { url } = request;
     try {
       this.route.dispatcher.dispatch(
@@ -171,7 +148,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
 
   onResponseEnd(): void {
     if (this.settled) return;
-    // The outcome comes when the inflater is done (its `done`), still under the attempt's timer and signal.
+    // The outcome comes when the inflater is done (its `done`), still under its operation's timer and cancellation.
     if (this.gzip !== null) return this.gzip.end();
     const body =
       this.chunks.length === 1
@@ -194,8 +171,6 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
     });
   }
 
-  private readonly onTimeout = () => this.expire();
-
   /** The attempt's time is up. */
   expire(): void {
     this.fail(timeoutFailure(this.request.timeoutMs, this.phase !== 'connecting'));
@@ -215,12 +190,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
 
   private finish(outcome: HttpOutcome): void {
     this.settled = true;
-    const { watcher, signal } = this.request;
-    if (watcher) watcher.untrack(this);
-    else {
-      clearTimeout(this.timer);
-      if (signal) watchers.get(signal)?.delete(this);
-    }
+    this.request.watcher.untrack(this);
     this.chunks = [];
     if (this.gzip !== null) {
       this.gzip.destroy();

@@ -11,7 +11,6 @@ import type { AxiosRequestConfig, AxiosResponse, InternalAxiosRequestConfig } fr
 import { Exchange } from './exchange';
 import { createRouter } from './routes';
 import type { Route } from './routes';
-import { cancelledFailure } from './failures';
 import type { HttpFailure } from './failures';
 import type { HttpOutcome, HttpTransport, HttpTransportOptions } from './types';
 
@@ -79,7 +78,6 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   const http = createAxios();
   return {
     async send(request) {
-      if (request.signal?.aborted) return { ok: false, ...cancelledFailure(false) };
       let route: Route;
       try {
         route = router.routeFor(request.url);

@@ -24,13 +24,11 @@ export interface HttpRequest {
   readonly body?: string;
   /** This attempt's time budget (min of GRAPH_TIMEOUT_MS and what the deadline leaves). */
   readonly timeoutMs: number;
-  /** The caller's cancellation (client disconnect). Already aborted: nothing is sent. */
-  readonly signal?: AbortSignal;
   /**
-   * Times and cancels the attempt for its operation instead of a timer and a signal of its own (one timer per
-   * operation, `client/operation.ts`). When given, `signal` is not read.
+   * The attempt's operation, which times and cancels it: one timer per operation (`client/operation.ts`), and the
+   * one way an attempt is cancelled (its operation ends). Already over: nothing is sent.
    */
-  readonly watcher?: AttemptWatcher;
+  readonly watcher: AttemptWatcher;
 }
 
 /** An attempt in flight as its operation's timer sees it. */

@@ -65,19 +65,26 @@ export function quotaIdentity(authorization: string): QuotaIdentity {
 /** Identities of the tokens seen last, FIFO; a caller's token is the same on each request for about an hour. */
 export const IDENTITY_CACHE_SIZE = 1_000;
 
+/** What the identity of one `Authorization` value is remembered under: its SHA-256, never the value. */
+function cacheKey(authorization: string): string {
+  return createHash('sha256').update(authorization).digest('base64');
+}
+
 /**
- * `quotaIdentity`, remembered for the last IDENTITY_CACHE_SIZE `Authorization` values: each request of a caller
- * would otherwise decode its token (or hash it) again, and its identity being the same object lets the stores
- * keep its keys (`quotaKeys`) instead of building them per request. The map holds the header values, as the
- * requests in flight already do; nothing of it is logged or sent anywhere.
+ * `quotaIdentity`, remembered for the last IDENTITY_CACHE_SIZE tokens: each request of a caller would otherwise
+ * decode its token again, and its identity being the same object lets the stores keep its keys (`quotaKeys`)
+ * instead of building them per request. One cache per Graph service (built in `createGraphService`), gone with it.
+ * It keeps no token: entries are keyed by the SHA-256 of the `Authorization` value and hold only the tenant and app
+ * GUIDs read from it (or hashes), evicted first in, first out once IDENTITY_CACHE_SIZE others came after them.
  */
 export function createIdentityCache(size = IDENTITY_CACHE_SIZE) {
   const known = new Map<string, QuotaIdentity>();
   return (authorization: string): QuotaIdentity => {
-    let identity = known.get(authorization);
+    const key = cacheKey(authorization);
+    let identity = known.get(key);
     if (identity) return identity;
     identity = Object.freeze(quotaIdentity(authorization));
-    known.set(authorization, identity);
+    known.set(key, identity);
     if (known.size > size) known.delete(known.keys().next().value!);
     return identity;
   };
