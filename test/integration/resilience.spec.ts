@@ -98,7 +98,8 @@ describe('retries', () => {
       retryAfterSeconds: 60,
     });
     expect(harness.emulator.requests).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not the 60 s Graph asked for: the gateway answers instead of waiting.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('500 and 502 are never retried', async () => {

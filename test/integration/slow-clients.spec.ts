@@ -59,7 +59,7 @@ describe('slow and idle connections are closed', () => {
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 /);
     // Node checks for late requests every REQUEST_TIMEOUT_MS / 4.
     expect(closed.afterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
-    expect(closed.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS * 1.25 + 500);
+    expect(closed.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS * 1.25 + 2_000);
     expect(sent).toBeLessThan(20);
   });
 
@@ -70,7 +70,7 @@ describe('slow and idle connections are closed', () => {
       );
     });
     expect(closed.received).toMatch(/^HTTP\/1\.1 408 /);
-    expect(closed.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS * 1.25 + 500);
+    expect(closed.afterMs).toBeLessThan(REQUEST_TIMEOUT_MS * 1.25 + 2_000);
   });
 
   it('an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS (+ 1 s)', async () => {
@@ -85,7 +85,7 @@ describe('slow and idle connections are closed', () => {
     // Node keeps the socket 1 s past keepAliveTimeout (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER), so that a client
     // told `Keep-Alive: timeout=…` never sends on a connection the server is closing.
     expect(idleMs).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 50);
-    expect(idleMs).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + 1000 + 500);
+    expect(idleMs).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + 1000 + 2_000);
   });
 
   it('a normal request is still served', async () => {
