@@ -44,6 +44,7 @@ describeSpecs('unit', [
   'quota-metrics',
   'quota-pacer',
   'quota-window',
+  'redis-settings',
   'retry',
   'scalars',
   'selection',

@@ -1,0 +1,129 @@
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import { describeRedis } from './settings';
+import type { RedisAuth, RedisSettings } from './settings';
+
+/** One connection, whatever the deployment: a Redis, a Redis Cluster or a Sentinel-managed master. */
+export type RedisConnection = Redis | Cluster;
+
+export interface RedisConnectionOptions {
+  /** Bound on each command; a slower answer rejects it (the caller decides what that means). */
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs?: number;
+  /** Connection-level errors (commands report theirs by rejecting). Never logs by itself. */
+  readonly onConnectionError?: (error: unknown) => void;
+}
+
+/** Reconnection in the background with a capped backoff: a Redis that comes back is used again within 2 s. */
+const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+
+/**
+ * What every connection shares: never let a request wait on Redis. No offline queue (commands fail at once while
+ * disconnected), no resending after a reconnect, a command timeout, no ready check (the first command tells).
+ * https://github.com/redis/ioredis#auto-reconnect
+ */
+function commonOptions(options: RedisConnectionOptions) {
+  return {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.connectTimeoutMs ?? 1_000,
+  } satisfies RedisOptions;
+}
+
+/** `tls: {}` trusts Node's store, NODE_EXTRA_CA_CERTS included (a private CA is trusted that way, at start). */
+function authOptions(auth: RedisAuth): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  return {
+    ...(auth.username !== undefined ? { username: auth.username } : {}),
+    ...(auth.password !== undefined ? { password: auth.password } : {}),
+    ...(auth.tls ? { tls: {} } : {}),
+  };
+}
+
+function connectCluster(
+  ioredis: typeof IoRedis,
+  settings: Extract<RedisSettings, { mode: 'cluster' }>,
+  options: RedisConnectionOptions,
+): Cluster {
+  const clusterOptions: ClusterOptions = {
+    enableOfflineQueue: false,
+    // The slots must be known before the first command, or it would fail with "Cluster isn't ready".
+    enableReadyCheck: true,
+    clusterRetryStrategy: backoff,
+    slotsRefreshTimeout: options.connectTimeoutMs ?? 1_000,
+    // MOVED and ASK are followed (ioredis refreshes its slot table on MOVED); a bound keeps a loop finite.
+    maxRedirections: 16,
+    redisOptions: { ...commonOptions(options), ...authOptions(settings.auth) },
+  };
+  return new ioredis.Cluster([settings.seed], clusterOptions);
+}
+
+function connectSentinel(
+  ioredis: typeof IoRedis,
+  settings: Extract<RedisSettings, { mode: 'sentinel' }>,
+  options: RedisConnectionOptions,
+): Redis {
+  return new ioredis.Redis({
+    ...commonOptions(options),
+    ...authOptions(settings.auth),
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    retryStrategy: backoff,
+    sentinels: settings.sentinels.map(({ host, port }) => ({ host, port })),
+    name: settings.name,
+    db: settings.db,
+    role: 'master',
+    ...(settings.sentinelPassword !== undefined
+      ? { sentinelPassword: settings.sentinelPassword }
+      : {}),
+    ...(settings.auth.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    sentinelRetryStrategy: backoff,
+    sentinelCommandTimeout: options.commandTimeoutMs,
+    // Listens for the sentinels' +switch-master: after a failover the promoted master is used at once, not after
+    // the old one's connection times out.
+    failoverDetector: true,
+  });
+}
+
+/**
+ * The one way the gateway connects to Redis. ioredis is loaded here, on first use: a gateway without Redis never
+ * pays for it (a tenth of its start-up code). `require`, not `import()`, so it resolves when run from source too.
+ */
+export function createRedisConnection(
+  settings: RedisSettings,
+  options: RedisConnectionOptions,
+): RedisConnection {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ioredis = require('ioredis') as typeof IoRedis;
+  const connection: RedisConnection =
+    settings.mode === 'cluster'
+      ? connectCluster(ioredis, settings, options)
+      : settings.mode === 'sentinel'
+        ? connectSentinel(ioredis, settings, options)
+        : new ioredis.Redis(settings.url, {
+            ...commonOptions(options),
+            enableOfflineQueue: false,
+            enableReadyCheck: false,
+            retryStrategy: backoff,
+          });
+  // Without a listener ioredis prints every connection error to the console.
+  connection.on('error', (error: unknown) => options.onConnectionError?.(error));
+  return connection;
+}
+
+/**
+ * The node in use now, for a log line or a metric: the master a Sentinel gave, the cluster's masters, or the one
+ * Redis. Addresses only, never credentials.
+ */
+export function redisNodeInUse(settings: RedisSettings, connection: RedisConnection): string {
+  if ('nodes' in connection && settings.mode === 'cluster') {
+    const masters = connection
+      .nodes('master')
+      .map((node) => `${node.options.host}:${node.options.port}`);
+    return masters.length > 0 ? masters.sort().join(',') : describeRedis(settings);
+  }
+  const stream = (connection as Redis).stream;
+  if (settings.mode === 'sentinel' && stream?.remoteAddress)
+    return `${stream.remoteAddress}:${stream.remotePort ?? ''}`;
+  return describeRedis(settings);
+}

@@ -1,0 +1,171 @@
+import { describeRedis, parseNode, readRedisSettings } from '../../src/redis/settings';
+import type { RedisEnv } from '../../src/redis/settings';
+
+const SECRET = 's3cr3t-pw';
+
+describe('readRedisSettings: one Redis, a cluster, or Sentinel', () => {
+  it.each<[string, RedisEnv, unknown]>([
+    ['nothing set: no Redis', {}, null],
+    [
+      'a plain URL',
+      { REDIS_URL: 'redis://cache:6379/2' },
+      { mode: 'single', url: 'redis://cache:6379/2' },
+    ],
+    [
+      'a cluster through a TLS seed with credentials',
+      { REDIS_URL: `rediss://app:${SECRET}@node1:6380`, REDIS_CLUSTER: 'true' },
+      {
+        mode: 'cluster',
+        seed: { host: 'node1', port: 6380 },
+        auth: { username: 'app', password: SECRET, tls: true },
+      },
+    ],
+    [
+      'a cluster seed without a port: 6379',
+      { REDIS_URL: 'redis://node1', REDIS_CLUSTER: 'TRUE' },
+      { mode: 'cluster', seed: { host: 'node1', port: 6379 }, auth: { tls: false } },
+    ],
+    [
+      'a percent-encoded password is decoded',
+      { REDIS_URL: 'redis://:p%40ss@node1:7000', REDIS_CLUSTER: 'true' },
+      {
+        mode: 'cluster',
+        seed: { host: 'node1', port: 7000 },
+        auth: { password: 'p@ss', tls: false },
+      },
+    ],
+    [
+      'sentinels with every companion',
+      {
+        REDIS_SENTINELS: 's1:26379, s2:26379,[::1]:26380',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+        REDIS_USERNAME: 'app',
+        REDIS_PASSWORD: SECRET,
+        REDIS_TLS: 'true',
+        REDIS_DB: '3',
+      },
+      {
+        mode: 'sentinel',
+        sentinels: [
+          { host: 's1', port: 26379 },
+          { host: 's2', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: 'mymaster',
+        auth: { username: 'app', password: SECRET, tls: true },
+        db: 3,
+        sentinelPassword: 'sentinel-pw',
+      },
+    ],
+  ])('%s', (_name, env, settings) => {
+    expect(readRedisSettings(env)).toEqual({ ok: true, settings });
+  });
+
+  it.each<[string, RedisEnv, string]>([
+    [
+      'a cluster flag with sentinels',
+      { REDIS_CLUSTER: 'true', REDIS_SENTINELS: 's:1', REDIS_URL: 'redis://a' },
+      'REDIS_SENTINELS',
+    ],
+    ['a sentinel list without a name', { REDIS_SENTINELS: 's1:26379' }, 'REDIS_SENTINEL_NAME'],
+    ['a sentinel name without a list', { REDIS_SENTINEL_NAME: 'mymaster' }, 'REDIS_SENTINEL_NAME'],
+    [
+      'sentinels and a URL',
+      { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_URL: 'redis://a' },
+      'REDIS_URL',
+    ],
+    [
+      'a sentinel without a port',
+      { REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'm' },
+      'REDIS_SENTINELS',
+    ],
+    [
+      'a sentinel port out of range',
+      { REDIS_SENTINELS: 's1:70000', REDIS_SENTINEL_NAME: 'm' },
+      'REDIS_SENTINELS',
+    ],
+    [
+      'an empty entry in the list',
+      { REDIS_SENTINELS: 's1:1,,s2:2', REDIS_SENTINEL_NAME: 'm' },
+      'REDIS_SENTINELS',
+    ],
+    [
+      'REDIS_TLS not a boolean',
+      { REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'm', REDIS_TLS: 'yes' },
+      'REDIS_TLS',
+    ],
+    [
+      'REDIS_DB not a number',
+      { REDIS_SENTINELS: 's1:1', REDIS_SENTINEL_NAME: 'm', REDIS_DB: 'x' },
+      'REDIS_DB',
+    ],
+    ['a cluster without a seed', { REDIS_CLUSTER: 'true' }, 'REDIS_CLUSTER'],
+    [
+      'REDIS_CLUSTER not a boolean',
+      { REDIS_CLUSTER: '1', REDIS_URL: 'redis://a' },
+      'REDIS_CLUSTER',
+    ],
+    [
+      'a cluster seed naming database 2',
+      { REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a/2' },
+      'REDIS_URL',
+    ],
+    [
+      'a password variable without sentinels',
+      { REDIS_URL: 'redis://a', REDIS_PASSWORD: SECRET },
+      'REDIS_PASSWORD',
+    ],
+    ['TLS variable without sentinels', { REDIS_URL: 'redis://a', REDIS_TLS: 'true' }, 'REDIS_TLS'],
+    ['an http URL', { REDIS_URL: `http://u:${SECRET}@a` }, 'REDIS_URL'],
+    ['a URL with a query', { REDIS_URL: `redis://:${SECRET}@a?tls=1` }, 'REDIS_URL'],
+    ['not a URL', { REDIS_URL: `${SECRET}@nowhere` }, 'REDIS_URL'],
+  ])('refuses %s, naming %s, never echoing a password', (_name, env, variable) => {
+    const result = readRedisSettings(env);
+    expect(result).toMatchObject({ ok: false, variable });
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+  });
+});
+
+describe('describeRedis: addresses only', () => {
+  it.each<[string, RedisEnv, string]>([
+    ['one Redis', { REDIS_URL: `redis://app:${SECRET}@cache:6379/2` }, 'redis://cache:6379/2'],
+    [
+      'TLS',
+      { REDIS_URL: `rediss://:${SECRET}@cache.redis.cache.windows.net:6380` },
+      'rediss://cache.redis.cache.windows.net:6380',
+    ],
+    [
+      'a cluster',
+      { REDIS_URL: `rediss://:${SECRET}@n1:7000`, REDIS_CLUSTER: 'true' },
+      'cluster via rediss://n1:7000',
+    ],
+    [
+      'Sentinel',
+      {
+        REDIS_SENTINELS: 's1:26379,[::1]:26380',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_PASSWORD: SECRET,
+      },
+      'sentinel master "mymaster" via s1:26379,[::1]:26380',
+    ],
+  ])('%s', (_name, env, text) => {
+    const result = readRedisSettings(env);
+    if (!result.ok || !result.settings) throw new Error('expected settings');
+    expect(describeRedis(result.settings)).toBe(text);
+  });
+});
+
+describe('parseNode', () => {
+  it.each([
+    ['127.0.0.1:26379', { host: '127.0.0.1', port: 26379 }],
+    ['[::1]:1', { host: '::1', port: 1 }],
+    ['redis-0.redis.svc:6379', { host: 'redis-0.redis.svc', port: 6379 }],
+    ['host:0', null],
+    ['host', null],
+    ['host:6379:1', null],
+    ['ho st:1', null],
+  ])('%s', (text, node) => {
+    expect(parseNode(text)).toEqual(node);
+  });
+});
