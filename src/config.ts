@@ -1,4 +1,6 @@
 import { isIPv4 } from 'node:net';
+import { readRedisSettings } from './redis/settings';
+import type { RedisSettings } from './redis/settings';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
 import type { QueryLimits } from './graphql/limits';
 import { INTUNE_QUOTA_LIMITS, readProxyConfig } from './graph';
@@ -45,6 +47,8 @@ export interface Config {
   readonly compileAfter: number;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
+  /** Where the shared Redis is (REDIS_URL, REDIS_CLUSTER, REDIS_SENTINELS…), or null: src/redis/settings.ts. */
+  readonly redis: RedisSettings | null;
 }
 
 export interface QuotaConfig {
@@ -228,6 +232,12 @@ function quotaConfig(env: Env): QuotaConfig {
   });
 }
 
+function redisSettings(env: Env): RedisSettings | null {
+  const result = readRedisSettings(env);
+  if (!result.ok) throw new ConfigError(result.variable, result.problem);
+  return result.settings;
+}
+
 function graphProxy(env: Env): GraphProxyConfig {
   const result = readProxyConfig(env);
   if (!result.ok) throw new ConfigError(result.variable, result.problem);
@@ -320,5 +330,6 @@ export function loadConfig(env: Env): Config {
     // configuration is known to hold.
     compileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     quotas: quotaConfig(env),
+    redis: redisSettings(env),
   });
 }

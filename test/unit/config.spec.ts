@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         redisUrl: null,
         replicas: 1,
       },
+      redis: null,
       requestTimeoutMs: 10000,
       keepAliveTimeoutMs: 65000,
       metricsPort: null,
