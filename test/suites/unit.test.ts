@@ -13,6 +13,7 @@ describeSpecs('unit', [
   'demo-log',
   'dockerfile',
   'document-nesting',
+  'emulator-call-log',
   'emulator-compression',
   'emulator-intune',
   'emulator-quota',
