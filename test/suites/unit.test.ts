@@ -4,6 +4,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('unit', [
   'apollo-fastify',
   'architecture',
+  'bench-quota-report',
   'bench-report',
   'config',
   'configuration-docs',
