@@ -155,11 +155,16 @@ function roundSpread(results: BenchResults, connections: number): string | null 
   return `Gateway ÷ bare round by round at c=${connections}: ${parts.join('; ')}.`;
 }
 
-const START = '<!-- bench:start -->';
-const END = '<!-- bench:end -->';
-
-/** Replaces the generated part of BENCHMARKS.md (between its markers), keeping the written findings. */
-export function writeBenchmarksMd(file: string, report: string): void {
+/**
+ * Replaces a generated part of BENCHMARKS.md (between its markers: `bench` for the load run, `bench-quota` for the
+ * quota scenario), keeping the written findings.
+ */
+export function writeBenchmarksMd(
+  file: string,
+  report: string,
+  section: 'bench' | 'bench-quota' = 'bench',
+): void {
+  const [START, END] = [`<!-- ${section}:start -->`, `<!-- ${section}:end -->`];
   const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
   const start = text.indexOf(START);
   const end = text.indexOf(END);

@@ -5,7 +5,9 @@
  * is a few seconds (the test suite runs it; it writes to a temporary folder and runs the gateway from source).
  * `-- --compare REF` (with or without `--quick`) also builds the gateway from a git ref (bench/compare.ts) and
  * loads it as a fourth target in the same rounds; it prints the comparison and writes
- * bench/results/compare-latest.json, leaving BENCHMARKS.md alone.
+ * bench/results/compare-latest.json, leaving BENCHMARKS.md alone. Every run but --compare ends with the quota
+ * scenario (bench/quota-scenario.ts: three replicas through a real Redis against the emulator in Intune mode);
+ * `-- --quota` runs it alone. It writes bench/results/quota-latest.json and its own part of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,8 @@ import {
   startScript,
 } from './lib';
 import type { Child } from './lib';
+import { renderQuotaReport } from './quota-report';
+import { QUOTA_SCENARIO, runQuotaScenario } from './quota-scenario';
 import { renderReport, writeBenchmarksMd } from './report';
 import type { BatchResult, BenchResults, LoadResult } from './report';
 
@@ -258,7 +262,24 @@ function withQuotaCosts(report: string): string {
   return `${report}\n\nQuota pacing alone (bench/quota-micro.ts):\n\n\`\`\`\n${output.trim()}\n\`\`\`\n`;
 }
 
+/** The quota scenario, printed; a full or quick run also writes it into BENCHMARKS.md (its own part). */
+async function quotaScenario(): Promise<void> {
+  const result = await runQuotaScenario(QUOTA_SCENARIO[mode], mode === 'smoke');
+  const report = renderQuotaReport(result, new Date().toISOString());
+  console.log(`\nQuota scenario (bench/quota-scenario.ts):\n\n${report}`);
+  const folder =
+    mode === 'smoke'
+      ? mkdtempSync(path.join(os.tmpdir(), 'bench-quota-'))
+      : path.join(__dirname, 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, 'quota-latest.json');
+  writeFileSync(file, `${JSON.stringify({ mode, ...result }, null, 2)}\n`);
+  if (mode !== 'smoke') writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report, 'bench-quota');
+  else console.log(`smoke quota results: ${file}`);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--quota')) return quotaScenario();
   const ref = compareRef(process.argv);
   const refBuild = ref ? buildRef(ref) : null;
   try {
@@ -266,6 +287,7 @@ async function main(): Promise<void> {
   } finally {
     refBuild?.remove();
   }
+  if (!ref) await quotaScenario();
 }
 
 main().catch((error: unknown) => {

@@ -2,8 +2,10 @@ import { graphError } from './answer';
 import type { EmulatorAnswer } from './answer';
 import { parseFaultSpec } from './faults';
 import type { FaultSwitches } from './faults';
-import { maxInWindow, parseQuotaPatch } from './quota';
-import type { QuotaCall, QuotaSettings } from './quota';
+import { maxInWindow, overLimit } from './call-log';
+import type { CallFilter, QuotaCall } from './call-log';
+import { parseQuotaPatch } from './quota';
+import type { QuotaSettings } from './quota';
 import { parseSettingsPatch } from './settings';
 import type { EmulatorSettings, EmulatorSettingsPatch } from './settings';
 
@@ -56,20 +58,29 @@ function filterCalls(calls: readonly QuotaCall[], query: URLSearchParams): Quota
   );
 }
 
-function windowMax(target: AdminTarget, query: URLSearchParams): EmulatorAnswer {
+/** `?kind=any|write&tenant=&app=` as a filter of the call log; throws on a bad kind. */
+function callFilter(query: URLSearchParams): CallFilter & { kind: 'any' | 'write' } {
   const kind = query.get('kind') ?? 'any';
-  if (kind !== 'any' && kind !== 'write') return badRequest('kind must be "any" or "write"');
+  if (kind !== 'any' && kind !== 'write') throw new Error('kind must be "any" or "write"');
+  return {
+    kind,
+    ...(query.has('tenant') ? { tenant: query.get('tenant')! } : {}),
+    ...(query.has('app') ? { app: query.get('app')! } : {}),
+  };
+}
+
+function windowMax(target: AdminTarget, query: URLSearchParams): EmulatorAnswer {
+  const filter = callFilter(query);
   const rawWindow = query.get('windowMs');
   const windowMs = rawWindow === null ? target.quotas.windowMs : Number(rawWindow);
   if (!Number.isInteger(windowMs) || windowMs < 1)
     return badRequest('windowMs must be a whole number of at least 1');
-  const max = maxInWindow(target.calls, {
-    windowMs,
-    kind,
-    ...(query.has('tenant') ? { tenant: query.get('tenant')! } : {}),
-    ...(query.has('app') ? { app: query.get('app')! } : {}),
-  });
-  return { status: 200, body: { max, windowMs, kind } };
+  const refused = query.get('refused') ?? 'exclude';
+  if (refused !== 'exclude' && refused !== 'include')
+    return badRequest('refused must be "exclude" or "include"');
+  const includeRefused = refused === 'include';
+  const max = maxInWindow(target.calls, { windowMs, includeRefused, ...filter });
+  return { status: 200, body: { max, windowMs, kind: filter.kind, includeRefused } };
 }
 
 const state = (target: AdminTarget) => ({ settings: target.settings, quotas: target.quotas });
@@ -91,6 +102,10 @@ const ROUTES: Readonly<Record<string, AdminRoute>> = {
     body: { calls: filterCalls(target.calls, query) },
   }),
   'GET /calls/max-in-window': windowMax,
+  'GET /calls/over-limit': (target, query) => ({
+    status: 200,
+    body: { ...overLimit(target.calls, target.quotas, callFilter(query)), quotas: target.quotas },
+  }),
   'GET /faults': (target) => ({ status: 200, body: { faults: target.faults.active } }),
   'POST /faults': (target, _query, body) => {
     const spec = (jsonBody(body) as { spec?: unknown } | null)?.spec;

@@ -47,6 +47,9 @@ function settingsFrom(env: EmulatorEnv, argv: readonly string[]): EmulatorSettin
   if (env.EMULATOR_PAGE_SIZE)
     patch.pageSize = wholeNumber('EMULATOR_PAGE_SIZE', env.EMULATOR_PAGE_SIZE, 999);
   if (env.EMULATOR_FILTER) patch.filter = env.EMULATOR_FILTER;
+  const missing = env.EMULATOR_RETRY_AFTER_MISSING;
+  // A number when it reads as one; else the text itself, so that the error quotes it.
+  if (missing) patch.retryAfterMissing = /^\d*\.?\d+$/.test(missing) ? Number(missing) : missing;
   try {
     return parseSettingsPatch(patch);
   } catch (error) {
@@ -57,8 +60,8 @@ function settingsFrom(env: EmulatorEnv, argv: readonly string[]): EmulatorSettin
 
 /**
  * The emulator's options from its environment and command line (`npm run emulator`, the demo): EMULATOR_PORT,
- * EMULATOR_HOST, EMULATOR_MODE or `--mode`, EMULATOR_PAGE_SIZE, EMULATOR_FILTER, EMULATOR_QUOTAS and
- * EMULATOR_QUOTA_*, `--faults`. Throws with a clear message on a bad value. See docs/emulator.md.
+ * EMULATOR_HOST, EMULATOR_MODE or `--mode`, EMULATOR_PAGE_SIZE, EMULATOR_FILTER, EMULATOR_RETRY_AFTER_MISSING,
+ * EMULATOR_QUOTAS and EMULATOR_QUOTA_*, `--faults`. Throws with a clear message on a bad value. See docs/emulator.md.
  */
 export function emulatorOptionsFromEnv(
   env: EmulatorEnv,

@@ -38,7 +38,13 @@ export interface CallerIdentity {
 
 export type QuotaDecision =
   | { readonly ok: true }
-  | { readonly ok: false; readonly retryAfterMs: number; readonly limit: QuotaLimitName };
+  | {
+      readonly ok: false;
+      /** The `Retry-After` announced: when a call is accepted again (whole seconds with `retryAfterFormat: seconds`). */
+      readonly retryAfterMs: number;
+      /** The limit that frees up last. */
+      readonly limit: QuotaLimitName;
+    };
 
 export interface QuotaLimiter {
   /** Takes one call's budget, or says which limit is reached and when budget frees up. */
@@ -46,13 +52,26 @@ export interface QuotaLimiter {
   reset(): void;
 }
 
+/** How throttling behaves (part of the emulator's live settings, settings.ts): friendly, or as strict as Intune. */
+export interface ThrottleRules {
+  readonly refusedCalls: 'free' | 'counted';
+  readonly throttle: 'window' | 'hold';
+  readonly retryAfterFormat: 'milliseconds' | 'seconds';
+}
+
 export interface QuotaLimiterOptions {
   /** Read on every call, so changes apply at once. */
   readonly settings: QuotaSettings;
+  /** Read on every call too. */
+  readonly rules: ThrottleRules;
   readonly now: () => number;
 }
 
-function windowsFor(caller: CallerIdentity, kind: CallKind): Array<[QuotaLimitName, string]> {
+/** The windows a call of `kind` by `caller` counts in: each one's limit and key. */
+export function windowsFor(
+  caller: CallerIdentity,
+  kind: CallKind,
+): Array<[QuotaLimitName, string]> {
   const scopes: Array<[QuotaLimitName, string]> = [
     ['appCalls', JSON.stringify(['calls', caller.tenant, caller.app])],
     ['tenantCalls', JSON.stringify(['calls', caller.tenant])],
@@ -65,9 +84,22 @@ function windowsFor(caller: CallerIdentity, kind: CallKind): Array<[QuotaLimitNa
   return scopes;
 }
 
-/** Sliding windows in memory: the accepted calls' times per key, oldest first. */
+interface Scope {
+  readonly limit: QuotaLimitName;
+  readonly key: string;
+  /** The window's counted calls, oldest first. */
+  readonly times: number[];
+}
+
+/**
+ * Sliding windows in memory: the counted calls' times per key, oldest first. With `refusedCalls: counted` a refused
+ * call counts too ("all requests accrue against your usage limits", https://learn.microsoft.com/graph/throttling);
+ * with `throttle: hold` a limit that refused a call refuses every call until the Retry-After it announced, and each
+ * call made meanwhile moves that end to its own refusal's Retry-After when that is later.
+ */
 export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
   const windows = new Map<string, number[]>();
+  const holds = new Map<string, number>();
   const timesOf = (key: string, now: number): number[] => {
     const times = windows.get(key) ?? [];
     windows.set(key, times);
@@ -75,77 +107,57 @@ export function createQuotaLimiter(options: QuotaLimiterOptions): QuotaLimiter {
     times.splice(0, expired < 0 ? times.length : expired);
     return times;
   };
+  const heldUntil = (key: string) =>
+    options.rules.throttle === 'hold' ? (holds.get(key) ?? 0) : 0;
+
+  /** When every window of the call has room again (and no hold is left), and the limit that frees up last. */
+  function freeAt(scopes: readonly Scope[], now: number): [number, QuotaLimitName] {
+    let at = now;
+    let limit = scopes[0]!.limit;
+    for (const scope of scopes) {
+      const max = options.settings[scope.limit];
+      // Room comes back when the call that would be the window's oldest after the next one leaves it.
+      const room =
+        scope.times.length >= max
+          ? scope.times[scope.times.length - max]! + options.settings.windowMs
+          : now;
+      const free = Math.max(room, heldUntil(scope.key));
+      if (free > at) [at, limit] = [free, scope.limit];
+    }
+    return [at, limit];
+  }
+
   return {
     take(caller, kind) {
-      const { settings } = options;
+      const { settings, rules } = options;
       if (!settings.enabled) return { ok: true };
       const now = options.now();
-      const scopes = windowsFor(caller, kind).map(
-        ([limit, key]) => [limit, timesOf(key, now)] as const,
+      const scopes = windowsFor(caller, kind).map(([limit, key]): Scope => ({
+        limit,
+        key,
+        times: timesOf(key, now),
+      }));
+      const refusing = scopes.filter(
+        (scope) => scope.times.length >= settings[scope.limit] || heldUntil(scope.key) > now,
       );
-      let refusal: QuotaDecision = { ok: true };
-      for (const [limit, times] of scopes) {
-        const max = settings[limit];
-        if (times.length < max) continue;
-        // Budget frees up when the call that would be the window's oldest after this one leaves it.
-        const retryAfterMs = times[times.length - max]! + settings.windowMs - now;
-        if (refusal.ok || retryAfterMs > refusal.retryAfterMs)
-          refusal = { ok: false, retryAfterMs, limit };
-      }
-      if (refusal.ok) for (const [, times] of scopes) times.push(now);
-      return refusal;
+      if (refusing.length === 0 || rules.refusedCalls === 'counted')
+        for (const scope of scopes) scope.times.push(now);
+      if (refusing.length === 0) return { ok: true };
+      const [at, limit] = freeAt(scopes, now);
+      const retryAfterMs =
+        rules.retryAfterFormat === 'seconds'
+          ? Math.ceil((at - now) / 1000) * 1000
+          : Math.ceil(at - now);
+      if (rules.throttle === 'hold')
+        for (const scope of refusing)
+          holds.set(scope.key, Math.max(holds.get(scope.key) ?? 0, now + retryAfterMs));
+      return { ok: false, retryAfterMs, limit };
     },
-    reset: () => windows.clear(),
+    reset: () => {
+      windows.clear();
+      holds.clear();
+    },
   };
-}
-
-/** One call as the emulator's quota log keeps it (every call past authentication, `$batch` items one by one). */
-export interface QuotaCall {
-  readonly at: number;
-  readonly tenant: string;
-  readonly app: string;
-  readonly method: string;
-  readonly kind: CallKind;
-  /** The path after the version root, without the query. */
-  readonly path: string;
-  /** Sent as an item of a `$batch`. */
-  readonly batched: boolean;
-  /** Answered 429 for lack of budget. */
-  readonly refused: boolean;
-  /** The status answered (set once the call is answered). */
-  status?: number;
-}
-
-export interface WindowQuery {
-  readonly windowMs: number;
-  /** `write`: writes only; `any` (default): every method. */
-  readonly kind?: 'write' | 'any';
-  readonly tenant?: string;
-  readonly app?: string;
-}
-
-/**
- * The largest number of accepted calls of a kind in any window of `windowMs` (`[t, t + windowMs)`), for one
- * tenant, one app of a tenant, or everyone: what "the window was never exceeded" is checked against.
- */
-export function maxInWindow(calls: readonly QuotaCall[], query: WindowQuery): number {
-  const times = calls
-    .filter(
-      (call) =>
-        !call.refused &&
-        (query.kind !== 'write' || call.kind === 'write') &&
-        (query.tenant === undefined || call.tenant === query.tenant) &&
-        (query.app === undefined || call.app === query.app),
-    )
-    .map((call) => call.at)
-    .sort((a, b) => a - b);
-  let max = 0;
-  let end = 0;
-  for (let start = 0; start < times.length; start += 1) {
-    while (end < times.length && times[end]! < times[start]! + query.windowMs) end += 1;
-    max = Math.max(max, end - start);
-  }
-  return max;
 }
 
 /** Reads a quota settings change; throws with a clear message on anything unknown or invalid. */

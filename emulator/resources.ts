@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { graphError, serviceError, withInnerError } from './answer';
 import type { AnswerIds, EmulatorAnswer } from './answer';
 import { callerIdentity, checkAccess } from './auth';
-import type { BatchRequestItem } from './batch';
+import type { BatchRequestItem, FailedDependency } from './batch';
 import type { FaultSwitches } from './faults';
 import { faultError } from './http';
 import { intuneUrlPath, wrapIntuneError } from './intune';
-import type { QuotaCall, QuotaLimiter } from './quota';
+import type { QuotaCall } from './call-log';
+import type { QuotaLimiter } from './quota';
 import { pathSegments } from './resource-path';
 import { accessFor, handleUserStatuses } from './routes';
 import type { EmulatorSettings } from './settings';
@@ -21,6 +22,7 @@ export interface ResourcesState {
   readonly calls: QuotaCall[];
   readonly callLogLimit: number;
   readonly now: () => number;
+  readonly random: () => number;
   /** `http://127.0.0.1:<port>/beta`, known once the server listens. */
   baseUrl(): string;
 }
@@ -38,15 +40,31 @@ export interface ResourceCall {
 export interface EmulatedResources {
   /** A resource call's answer, before `finish`. */
   resource(call: ResourceCall): EmulatorAnswer;
-  /** A `$batch` item's finished answer, with its own request id (never the envelope's). */
-  batchItem(item: BatchRequestItem, authorization: string | undefined): EmulatorAnswer;
+  /**
+   * A `$batch` item's finished answer, with its own request id (never the envelope's); 424 without running it when
+   * an item it depends on `failed`.
+   */
+  batchItem(
+    item: BatchRequestItem,
+    authorization: string | undefined,
+    failed?: FailedDependency,
+  ): EmulatorAnswer;
   /** An answer as the current mode sends it: Intune's wrapping on service errors, then `innerError`. */
   finish(answer: EmulatorAnswer, ids: AnswerIds, url: string): EmulatorAnswer;
 }
 
-/** Retry-After in seconds, to the millisecond (Graph sends fractional values such as `2.128`). */
+/** Retry-After in seconds from a whole number of ms: `0.75`, or `2` when the limiter rounded to whole seconds. */
 export function retryAfterSeconds(ms: number): string {
   return String(Math.ceil(ms) / 1000);
+}
+
+/** What a dependent item gets when an item it depends on failed (the wording is the emulator's). */
+export function failedDependency(failed: FailedDependency): EmulatorAnswer {
+  return graphError(
+    424,
+    'FailedDependency',
+    `The request depends on request '${failed.id}', which failed with status ${failed.status}.`,
+  );
 }
 
 export function createEmulatedResources(state: ResourcesState): EmulatedResources {
@@ -74,7 +92,11 @@ export function createEmulatedResources(state: ResourcesState): EmulatedResource
       'TooManyRequests',
       `Too many requests: the ${decision.limit} quota is used up for this window.`,
     );
-    const headers: Record<string, string> = state.settings.throttleRetryAfter
+    // Intune leaves Retry-After out of some 429s: never with throttleRetryAfter off, else a share of them.
+    const { throttleRetryAfter, retryAfterMissing } = state.settings;
+    const withRetryAfter =
+      throttleRetryAfter && (retryAfterMissing === 0 || state.random() >= retryAfterMissing);
+    const headers: Record<string, string> = withRetryAfter
       ? { 'Retry-After': retryAfterSeconds(decision.retryAfterMs) }
       : {};
     return { entry, refusal: { ...throttled, headers } };
@@ -112,9 +134,15 @@ export function createEmulatedResources(state: ResourcesState): EmulatedResource
     return withInnerError(wrapped, ids, new Date(state.now()));
   }
 
-  function batchItem(item: BatchRequestItem, authorization: string | undefined): EmulatorAnswer {
+  function batchItem(
+    item: BatchRequestItem,
+    authorization: string | undefined,
+    failed?: FailedDependency,
+  ): EmulatorAnswer {
     const requestId = randomUUID();
     const ids = { requestId, clientRequestId: item.headers['client-request-id'] ?? requestId };
+    // Never run: it reaches neither the fault switches nor Intune, so it is neither logged nor counted.
+    if (failed) return finish(failedDependency(failed), ids, item.url);
     const rule = state.faults.take(item.method, item.url.split('?')[0] ?? item.url);
     if (rule?.status !== undefined && rule.status >= 400) {
       const answer = finish(faultError(rule.status), ids, item.url);

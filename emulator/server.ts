@@ -11,8 +11,9 @@ import { handleBatch } from './batch';
 import type { FaultSwitches } from './faults';
 import { applyFault, sendAnswer } from './http';
 import type { Exchange } from './http';
-import { maxInWindow } from './quota';
-import type { QuotaCall, QuotaSettings, WindowQuery } from './quota';
+import { maxInWindow, overLimit } from './call-log';
+import type { OverLimit, OverLimitQuery, QuotaCall, WindowQuery } from './call-log';
+import type { QuotaSettings } from './quota';
 import { createEmulatedResources } from './resources';
 import type { EmulatedResources } from './resources';
 import type { EmulatorSettings } from './settings';
@@ -46,6 +47,8 @@ export interface Emulator {
   configure(patch: EmulatorConfigurePatch): void;
   /** The most accepted calls of a kind in any window (default: the quota window), see `maxInWindow`. */
   maxInWindow(query?: Partial<WindowQuery>): number;
+  /** The calls over the quotas (the live ones) as Intune counts them, refused calls included, see `overLimit`. */
+  overLimit(query?: OverLimitQuery): OverLimit;
   /** Seeded data back, the options' settings and faults, empty windows and logs. */
   reset(): void;
   close(): Promise<void>;
@@ -133,7 +136,7 @@ function createHandler(
         return sendAnswer(exchange, graphError(denied.status, denied.code, denied.message));
       return sendAnswer(
         exchange,
-        handleBatch(body, (item) => service.batchItem(item, authorization)),
+        handleBatch(body, (item, failed) => service.batchItem(item, authorization, failed)),
       );
     }
     const call = { method, url: relative, body, authorization, batched: false };
@@ -192,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     calls,
     configure: (patch) => state.configure(patch),
     maxInWindow: (query = {}) => maxInWindow(calls, { windowMs: quotas.windowMs, ...query }),
+    overLimit: (query = {}) => overLimit(calls, quotas, query),
     reset: () => state.reset(),
     async close() {
       for (const timer of timers) clearTimeout(timer);

@@ -23,6 +23,20 @@ export interface EmulatorSettings {
   navigation: 'lenient' | 'metadata';
   /** Whether a quota 429 carries `Retry-After` (Intune 429s have been seen without it). */
   throttleRetryAfter: boolean;
+  /**
+   * The share (0 to 1) of quota 429s sent without `Retry-After` even when `throttleRetryAfter` is on: Intune leaves
+   * it out sometimes, not always.
+   */
+  retryAfterMissing: number;
+  /** `Retry-After` to the millisecond (`0.75`), or in whole seconds rounded up (`1`), as RFC 9110 writes it. */
+  retryAfterFormat: 'milliseconds' | 'seconds';
+  /** A refused call costs nothing, or counts against every window it belongs to, as Graph counts it. */
+  refusedCalls: 'free' | 'counted';
+  /**
+   * `window`: a call is accepted as soon as its windows have room. `hold`: a limit that refused a call refuses
+   * every call until the `Retry-After` it announced, and each call made meanwhile pushes that end further.
+   */
+  throttle: 'window' | 'hold';
 }
 
 export type EmulatorSettingsPatch = Partial<EmulatorSettings>;
@@ -38,6 +52,10 @@ export const MODE_PRESETS: Readonly<Record<EmulatorMode, Readonly<EmulatorSettin
     errors: 'graph',
     navigation: 'lenient',
     throttleRetryAfter: true,
+    retryAfterMissing: 0,
+    retryAfterFormat: 'milliseconds',
+    refusedCalls: 'free',
+    throttle: 'window',
   },
   intune: {
     mode: 'intune',
@@ -49,6 +67,10 @@ export const MODE_PRESETS: Readonly<Record<EmulatorMode, Readonly<EmulatorSettin
     errors: 'intune',
     navigation: 'metadata',
     throttleRetryAfter: true,
+    retryAfterMissing: 0,
+    retryAfterFormat: 'seconds',
+    refusedCalls: 'counted',
+    throttle: 'hold',
   },
 };
 
@@ -61,6 +83,9 @@ const CHOICES: Readonly<Record<string, readonly unknown[]>> = {
   errors: ['graph', 'intune'],
   navigation: ['lenient', 'metadata'],
   throttleRetryAfter: [true, false],
+  retryAfterFormat: ['milliseconds', 'seconds'],
+  refusedCalls: ['free', 'counted'],
+  throttle: ['window', 'hold'],
 };
 
 /** Reads a settings change (admin API body, options); throws with a clear message on anything unknown or invalid. */
@@ -75,10 +100,17 @@ export function parseSettingsPatch(input: unknown): EmulatorSettingsPatch {
         );
       continue;
     }
+    if (key === 'retryAfterMissing') {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw new Error(
+          `retryAfterMissing must be a number from 0 to 1, got ${JSON.stringify(value)}`,
+        );
+      continue;
+    }
     const allowed = CHOICES[key];
     if (!allowed)
       throw new Error(
-        `unknown setting "${key}" (known: pageSize, ${Object.keys(CHOICES).join(', ')})`,
+        `unknown setting "${key}" (known: pageSize, retryAfterMissing, ${Object.keys(CHOICES).join(', ')})`,
       );
     if (!allowed.includes(value))
       throw new Error(

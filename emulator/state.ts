@@ -4,7 +4,8 @@ import type { AdminTarget, EmulatorConfigurePatch } from './admin';
 import { FaultSwitches } from './faults';
 import type { FaultRule } from './faults';
 import { INTUNE_QUOTAS, createQuotaLimiter } from './quota';
-import type { QuotaCall, QuotaLimiter, QuotaSettings } from './quota';
+import type { QuotaCall } from './call-log';
+import type { QuotaLimiter, QuotaSettings } from './quota';
 import { createSettings, updateSettings } from './settings';
 import type { EmulatorSettings, EmulatorSettingsPatch } from './settings';
 import { EmulatorStore } from './store';
@@ -18,6 +19,8 @@ export interface EmulatorOptions extends EmulatorSettingsPatch {
   readonly quotas?: Partial<QuotaSettings>;
   /** The clock of the quota windows and the call log (tests inject one). */
   readonly now?: () => number;
+  /** Draws in [0, 1) for `retryAfterMissing` (default `Math.random`; tests inject one). */
+  readonly random?: () => number;
   /** The call log holds at most this many calls; when full, the oldest tenth goes (default 100 000). */
   readonly callLogLimit?: number;
 }
@@ -46,6 +49,7 @@ export interface EmulatorState extends AdminTarget {
   readonly requests: RecordedRequest[];
   readonly calls: QuotaCall[];
   readonly now: () => number;
+  readonly random: () => number;
 }
 
 function initialSettings(options: EmulatorOptions): EmulatorSettings {
@@ -55,6 +59,7 @@ function initialSettings(options: EmulatorOptions): EmulatorSettings {
     faults: _f,
     quotas: _q,
     now: _n,
+    random: _r,
     callLogLimit: _c,
     ...patch
   } = options;
@@ -75,10 +80,11 @@ export function createEmulatorState(options: EmulatorOptions): EmulatorState {
     faults: new FaultSwitches(),
     settings,
     quotas,
-    limiter: createQuotaLimiter({ settings: quotas, now }),
+    limiter: createQuotaLimiter({ settings: quotas, rules: settings, now }),
     requests: [] as RecordedRequest[],
     calls: [] as QuotaCall[],
     now,
+    random: options.random ?? Math.random,
     configure(patch: EmulatorConfigurePatch) {
       const { quotas: quotaPatch, ...settingsPatch } = parseConfigurePatch(patch);
       updateSettings(settings, settingsPatch);

@@ -23,4 +23,7 @@ it('npm run bench -- --smoke runs end to end', async () => {
   expect(output).toMatch(/\| 0 ms \| 4 \| \d+ \/ \d+ \/ \d+ \|/);
   expect(output).toMatch(/\| 20 \| 1 \| \d+ \| 20 \|/); // 20 reads: one $batch call
   expect(output).toContain('smoke results:');
-}, 60000);
+  // The quota scenario: three replicas through Redis; every write answered, the calls over the limit counted.
+  expect(output).toMatch(/\| 20 \| \d+ \| [^|]+ \| 3\.0 s \| [\d.]+ s \|/);
+  expect(output).toContain('smoke quota results:');
+}, 90000);

@@ -232,11 +232,13 @@ describe('emulator admin API', () => {
       max: 3,
       windowMs: 1000,
       kind: 'write',
+      includeRefused: false,
     });
     expect((await admin('GET', '/calls/max-in-window')).body).toEqual({
       max: 4,
       windowMs: 1000,
       kind: 'any',
+      includeRefused: false,
     });
     expect((await admin<{ max: number }>('GET', '/calls/max-in-window?windowMs=1')).body.max).toBe(
       4,

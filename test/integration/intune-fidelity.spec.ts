@@ -1,4 +1,4 @@
-import { configurationId, userStatusId } from '../../emulator';
+import { configurationId, createEmulatorToken, userStatusId } from '../../emulator';
 import type { EmulatorMode } from '../../emulator';
 import { AUTH, UPDATE_MUTATION, startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
@@ -247,5 +247,55 @@ describe('$batch as Intune answers it', () => {
     expect(envelopeIds.length).toBeGreaterThanOrEqual(2);
     expect(results[1]?.error?.requestId).toEqual(expect.any(String));
     expect(envelopeIds).not.toContain(results[1]?.error?.requestId);
+  });
+});
+
+describe("Intune's throttling, as strict as Intune, met by the gateway's retries", () => {
+  let harness: Harness;
+  const TENANT = 'fidelity-tenant';
+  const token = createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], {
+    tid: TENANT,
+    appid: 'fidelity-app',
+  });
+  beforeAll(async () => {
+    harness = await startHarness({
+      emulator: {
+        mode: 'intune',
+        quotas: { windowMs: 1000, appWrites: 2, tenantWrites: 4, appCalls: 20, tenantCalls: 40 },
+      },
+      // The gateway's own pacing is off: the emulator alone throttles, and the gateway's retries meet it.
+      env: { GRAPH_QUOTAS: 'off', GRAPH_DEADLINE_MS: '20000' },
+    });
+  });
+  afterAll(() => harness.close());
+  beforeEach(() => harness.emulator.reset());
+
+  it('items refused with a whole-second Retry-After are re-sent after it, never while held', async () => {
+    const ids = ['throttled-0', 'throttled-1', 'throttled-2', 'throttled-3'];
+    for (const id of ids) harness.emulator.store.put(c, { id, status: 'error' });
+    const inputs = ids.map((id) => ({
+      deviceConfigurationId: c,
+      userStatusId: id,
+      status: 'COMPLIANT',
+    }));
+    const { body } = await harness.gateway.gql(
+      BULK_MUTATION,
+      { inputs },
+      {
+        authorization: `Bearer ${token}`,
+      },
+    );
+    const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{ error: unknown }>;
+    expect(results.map((result) => result.error)).toEqual([null, null, null, null]);
+    const calls = harness.emulator.calls.filter((call) => call.kind === 'write');
+    const refused = calls.filter((call) => call.refused);
+    expect([calls.length, refused.length]).toEqual([6, 2]);
+    // Each re-sent item came once its refusal's Retry-After (1 s, whole seconds) was over: nothing extended the hold.
+    const lastRefusal = Math.max(...refused.map((call) => call.at));
+    const after = calls.filter((call) => call.at > lastRefusal);
+    expect(after.map((call) => call.refused)).toEqual([false, false]);
+    expect(after.every((call) => call.at >= lastRefusal + 1000)).toBe(true);
+    // Intune counts the two refusals: with its pacing off the gateway went over by exactly those.
+    expect(harness.emulator.overLimit({ tenant: TENANT }).over).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import { describeSpecs } from '../helpers/suite';
 // Intune's quotas: pacing in-process and through a real Redis, and the emulator enforcing the same limits.
 describeSpecs('integration', [
   'emulator-quotas',
+  'emulator-throttling',
   'quota-pacing',
   'quota-redis',
   'quota-redis-fallback',

@@ -4,6 +4,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('unit', [
   'apollo-fastify',
   'architecture',
+  'bench-quota-report',
   'bench-report',
   'config',
   'configuration-docs',
@@ -13,6 +14,7 @@ describeSpecs('unit', [
   'demo-log',
   'dockerfile',
   'document-nesting',
+  'emulator-call-log',
   'emulator-compression',
   'emulator-intune',
   'emulator-quota',

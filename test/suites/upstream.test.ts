@@ -2,6 +2,7 @@ import { describeSpecs } from '../helpers/suite';
 
 // What Graph does to the gateway: Intune's answers, throttling and retries, hostile upstreams, the transport.
 describeSpecs('integration', [
+  'emulator-batch',
   'emulator-compression',
   'emulator-intune',
   'hostile-upstream',

@@ -1,25 +1,25 @@
-import {
-  INTUNE_QUOTAS,
-  createQuotaLimiter,
-  maxInWindow,
-  parseQuotaPatch,
-} from '../../emulator/quota';
-import type { CallKind, QuotaCall, QuotaSettings } from '../../emulator/quota';
+import { MODE_PRESETS } from '../../emulator/settings';
+import { INTUNE_QUOTAS, createQuotaLimiter, parseQuotaPatch } from '../../emulator/quota';
+import type { CallKind, QuotaDecision, QuotaSettings, ThrottleRules } from '../../emulator/quota';
 
 const A = { tenant: 't1', app: 'a1' };
 const B = { tenant: 't1', app: 'a2' };
 const OTHER_TENANT = { tenant: 't2', app: 'a1' };
 
-function limiterAt(settings: Partial<QuotaSettings>) {
+const FRIENDLY: ThrottleRules = MODE_PRESETS.friendly;
+const INTUNE: ThrottleRules = MODE_PRESETS.intune;
+
+function limiterAt(settings: Partial<QuotaSettings>, rules: ThrottleRules = FRIENDLY) {
   const clock = { now: 0 };
   const limiter = createQuotaLimiter({
     settings: { ...INTUNE_QUOTAS, ...settings },
+    rules,
     now: () => clock.now,
   });
   return { clock, limiter };
 }
 
-describe('createQuotaLimiter', () => {
+describe('createQuotaLimiter, friendly rules (refused calls free, no hold, Retry-After to the ms)', () => {
   it("defaults to Intune's published numbers", () => {
     expect(INTUNE_QUOTAS).toEqual({
       enabled: true,
@@ -93,7 +93,7 @@ describe('createQuotaLimiter', () => {
 
   it('takes nothing when disabled, and reset empties the windows', () => {
     const settings = { ...INTUNE_QUOTAS, windowMs: 1000, appWrites: 1, enabled: false };
-    const limiter = createQuotaLimiter({ settings, now: () => 0 });
+    const limiter = createQuotaLimiter({ settings, rules: INTUNE, now: () => 0 });
     expect([limiter.take(A, 'write').ok, limiter.take(A, 'write').ok]).toEqual([true, true]);
     settings.enabled = true; // read live
     expect(limiter.take(A, 'write').ok).toBe(true);
@@ -103,44 +103,125 @@ describe('createQuotaLimiter', () => {
   });
 });
 
-const call = (at: number, overrides: Partial<QuotaCall> = {}): QuotaCall => ({
-  at,
-  tenant: 't1',
-  app: 'a1',
-  method: 'PATCH',
-  kind: 'write',
-  path: '/x',
-  batched: false,
-  refused: false,
-  ...overrides,
-});
+type Expected = 'ok' | [retryAfterMs: number, limit: string];
+type Step = [at: number, caller: typeof A, kind: CallKind, expected: Expected];
+const w = (at: number, expected: Expected, caller = A): Step => [at, caller, 'write', expected];
 
-describe('maxInWindow', () => {
-  const calls = [
-    call(0),
-    call(100),
-    call(999),
-    call(1000),
-    call(1001, { kind: 'read', method: 'GET' }),
-    call(1002, { refused: true }),
-    call(1003, { app: 'a2' }),
-    call(1004, { tenant: 't2' }),
-  ];
-  it.each<[string, Parameters<typeof maxInWindow>[1], number]>([
-    ['nothing logged', { windowMs: 1000 }, 0],
-    ['writes of t1/a1, 1000 ms', { windowMs: 1000, kind: 'write', tenant: 't1', app: 'a1' }, 3],
-    ['any call of t1/a1, 1000 ms', { windowMs: 1000, tenant: 't1', app: 'a1' }, 4],
-    ['writes of tenant t1, 1000 ms', { windowMs: 1000, kind: 'write', tenant: 't1' }, 4],
-    ['any call of anyone, 1000 ms', { windowMs: 1000 }, 6],
-    ['writes of t1/a1, 1001 ms', { windowMs: 1001, kind: 'write', tenant: 't1', app: 'a1' }, 4],
-    ['writes of t1/a1, 1 ms', { windowMs: 1, kind: 'write', tenant: 't1', app: 'a1' }, 1],
-    ['tenant t2', { windowMs: 1000, tenant: 't2' }, 1],
-  ])('%s %j → %d', (name, query, expected) => {
-    expect(maxInWindow(name === 'nothing logged' ? [] : calls, query)).toBe(expected);
+describe('createQuotaLimiter, each strict rule of Intune mode', () => {
+  it.each<[string, Partial<ThrottleRules>, Partial<QuotaSettings>, Step[]]>([
+    [
+      'refused calls counted: the refused call takes a slot, so budget comes back one call later',
+      { refusedCalls: 'counted' },
+      {},
+      [
+        w(0, 'ok'),
+        w(100, 'ok'),
+        w(200, 'ok'),
+        w(250, [850, 'appWrites']),
+        w(1000, [200, 'appWrites']),
+        w(1200, 'ok'),
+      ],
+    ],
+    [
+      "refused calls counted in every window of the call: A's refusals fill the tenant's window for B",
+      { refusedCalls: 'counted' },
+      { appWrites: 2, tenantWrites: 4 },
+      [
+        w(0, 'ok'),
+        w(10, 'ok'),
+        w(20, [990, 'appWrites']),
+        w(30, [990, 'appWrites']),
+        w(40, [970, 'tenantWrites'], B),
+      ],
+    ],
+    [
+      'refused calls free (friendly): B is served after the same refusals of A',
+      {},
+      { appWrites: 2, tenantWrites: 4 },
+      [
+        w(0, 'ok'),
+        w(10, 'ok'),
+        w(20, [980, 'appWrites']),
+        w(30, [970, 'appWrites']),
+        w(40, 'ok', B),
+      ],
+    ],
+    [
+      'Retry-After in whole seconds, rounded up; without a hold the window decides',
+      { retryAfterFormat: 'seconds' },
+      {},
+      [
+        w(0, 'ok'),
+        w(100, 'ok'),
+        w(200, 'ok'),
+        w(250, [1000, 'appWrites']),
+        w(999, [1000, 'appWrites']),
+        w(1000, 'ok'),
+      ],
+    ],
+    [
+      'hold: a call at the announced time is accepted',
+      { throttle: 'hold', retryAfterFormat: 'seconds' },
+      {},
+      [w(0, 'ok'), w(100, 'ok'), w(200, 'ok'), w(250, [1000, 'appWrites']), w(1250, 'ok')],
+    ],
+    [
+      'hold: a call before the announced time is refused though the window has room, and moves the end',
+      { throttle: 'hold', retryAfterFormat: 'seconds' },
+      {},
+      [
+        w(0, 'ok'),
+        w(100, 'ok'),
+        w(200, 'ok'),
+        w(250, [1000, 'appWrites']),
+        w(1100, [1000, 'appWrites']),
+        w(1250, [1000, 'appWrites']),
+        w(2249, [1000, 'appWrites']),
+        w(3249, 'ok'),
+      ],
+    ],
+    [
+      "Intune mode: calls made while throttled keep it throttled; the app's reads and another app's writes are not held",
+      MODE_PRESETS.intune,
+      {},
+      [
+        w(0, 'ok'),
+        w(100, 'ok'),
+        w(200, 'ok'),
+        w(250, [1000, 'appWrites']),
+        [300, A, 'read', 'ok'],
+        w(310, 'ok', B),
+        w(600, [1000, 'appWrites']),
+        w(1250, [1000, 'appWrites']),
+        w(2250, 'ok'),
+      ],
+    ],
+  ])('%s', (_name, rules, settings, steps) => {
+    const { clock, limiter } = limiterAt(
+      { windowMs: 1000, appWrites: 3, ...settings },
+      {
+        ...FRIENDLY,
+        ...rules,
+      },
+    );
+    const answers = steps.map(([at, caller, kind]) => {
+      clock.now = at;
+      const decision: QuotaDecision = limiter.take(caller, kind);
+      return decision.ok ? 'ok' : [decision.retryAfterMs, decision.limit];
+    });
+    expect(answers).toEqual(steps.map((step) => step[3]));
   });
 
-  it('does not care about the order of the log', () => {
-    expect(maxInWindow([...calls].reverse(), { windowMs: 1000 })).toBe(6);
+  it('reads the rules live: switching the hold off lifts it at once', () => {
+    const rules: ThrottleRules = { ...FRIENDLY, throttle: 'hold', retryAfterFormat: 'seconds' };
+    const { clock, limiter } = limiterAt({ windowMs: 1000, appWrites: 1 }, rules);
+    limiter.take(A, 'write');
+    clock.now = 250;
+    expect(limiter.take(A, 'write')).toEqual({ ok: false, retryAfterMs: 1000, limit: 'appWrites' });
+    clock.now = 1000; // the window has room again, the hold lasts until 1250
+    expect(limiter.take(A, 'write').ok).toBe(false);
+    Object.assign(rules, { throttle: 'window' });
+    expect(limiter.take(A, 'write').ok).toBe(true);
   });
 });
 

@@ -20,6 +20,10 @@ describe('emulator settings', () => {
       errors: 'intune',
       navigation: 'metadata',
       throttleRetryAfter: true,
+      retryAfterMissing: 0,
+      retryAfterFormat: 'seconds',
+      refusedCalls: 'counted',
+      throttle: 'hold',
     });
     expect(createSettings({ mode: 'intune', filter: 'reject', pageSize: 5 })).toMatchObject({
       mode: 'intune',
@@ -44,6 +48,11 @@ describe('emulator settings', () => {
     [{ pageSize: '3' }, 'pageSize must be a whole number from 1 to 999, got "3"'],
     [{ filter: 'maybe' }, 'filter must be one of "apply", "ignore", "reject"'],
     [{ throttleRetryAfter: 'yes' }, 'throttleRetryAfter must be one of true, false'],
+    [{ retryAfterMissing: -0.1 }, 'retryAfterMissing must be a number from 0 to 1, got -0.1'],
+    [{ retryAfterMissing: null }, 'retryAfterMissing must be a number from 0 to 1, got null'],
+    [{ retryAfterFormat: 'minutes' }, 'retryAfterFormat must be one of "milliseconds", "seconds"'],
+    [{ refusedCalls: 'charged' }, 'refusedCalls must be one of "free", "counted"'],
+    [{ throttle: true }, 'throttle must be one of "window", "hold", got true'],
     [{ colour: 'blue' }, 'unknown setting "colour"'],
   ])('refuses %j', (input, message) => {
     expect(() => parseSettingsPatch(input)).toThrow(message);
@@ -77,6 +86,7 @@ describe('emulatorOptionsFromEnv', () => {
           EMULATOR_MODE: 'friendly',
           EMULATOR_PAGE_SIZE: '4',
           EMULATOR_FILTER: 'reject',
+          EMULATOR_RETRY_AFTER_MISSING: '0.25',
           EMULATOR_QUOTAS: 'off',
           EMULATOR_QUOTA_WINDOW_MS: '3000',
           EMULATOR_QUOTA_APP_WRITES: '10',
@@ -92,6 +102,7 @@ describe('emulatorOptionsFromEnv', () => {
       mode: 'intune',
       pageSize: 4,
       filter: 'reject',
+      retryAfterMissing: 0.25,
       quotas: {
         enabled: false,
         windowMs: 3000,
@@ -110,6 +121,16 @@ describe('emulatorOptionsFromEnv', () => {
     [{}, ['--mode', 'real'], 'emulator settings: mode must be one of'],
     [{ EMULATOR_PAGE_SIZE: '1000' }, [], 'EMULATOR_PAGE_SIZE must be a whole number from 1 to 999'],
     [{ EMULATOR_FILTER: 'no' }, [], 'emulator settings: filter must be one of'],
+    [
+      { EMULATOR_RETRY_AFTER_MISSING: '1.5' },
+      [],
+      'emulator settings: retryAfterMissing must be a number from 0 to 1, got 1.5',
+    ],
+    [
+      { EMULATOR_RETRY_AFTER_MISSING: 'half' },
+      [],
+      'emulator settings: retryAfterMissing must be a number from 0 to 1, got "half"',
+    ],
     [{ EMULATOR_QUOTAS: 'on' }, [], 'EMULATOR_QUOTAS must be "intune" or "off", got "on"'],
     [{ EMULATOR_QUOTA_APP_WRITES: '0' }, [], 'EMULATOR_QUOTA_APP_WRITES must be a whole number'],
     [{ EMULATOR_QUOTA_WINDOW_MS: '2s' }, [], 'EMULATOR_QUOTA_WINDOW_MS must be a whole number'],

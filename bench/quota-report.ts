@@ -1,0 +1,73 @@
+/** The quota scenario's results (bench/quota-scenario.ts) and how BENCHMARKS.md shows them. */
+
+export interface QuotaScenarioSettings {
+  /** Writes sent at once: half single updates, half in bulk mutations. */
+  readonly writes: number;
+  readonly windowMs: number;
+  /** Writes per app per tenant per window (the tenant's limit is twice it, as Intune's). */
+  readonly appWrites: number;
+}
+
+export interface QuotaResult {
+  readonly settings: QuotaScenarioSettings & {
+    readonly tenantWrites: number;
+    readonly appCalls: number;
+    readonly tenantCalls: number;
+    readonly replicas: number;
+  };
+  /** The least time the writes can take: `appWrites` per window, the first at 0. */
+  readonly minimumMs: number;
+  /** From sending the first write to the last answer. */
+  readonly wallMs: number;
+  /** From the first to the last write Graph accepted. */
+  readonly spanMs: number;
+  /** Writes answered without error. */
+  readonly done: number;
+  /** Writes answered with an error, by code. */
+  readonly failed: Readonly<Record<string, number>>;
+  /** Writes Graph (the emulator) accepted, and refused with 429 for quota. */
+  readonly accepted: number;
+  readonly refused: number;
+  /** Calls over Intune's limits as Intune counts them (refused calls included). */
+  readonly overLimit: number;
+  /** The most accepted writes of the app in any window. */
+  readonly maxInWindow: number;
+  /** The replicas' warning and error log lines (fallbacks among them), by message. */
+  readonly warnings: Readonly<Record<string, number>>;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const times = (ms: number, minimum: number) =>
+  minimum > 0 ? `${(ms / minimum).toFixed(2)}×` : '–';
+
+/** `{ A: 2, B: 1 }` → `2 A, 1 B`. */
+const listed = (counts: Readonly<Record<string, number>>) =>
+  Object.entries(counts)
+    .map(([name, count]) => `${count} ${name}`)
+    .join(', ');
+
+/** Issue 23's goal for this scenario: every write done, within 1.1× the minimum, nothing over the limit. */
+export function quotaGoalMet(result: QuotaResult): boolean {
+  return (
+    result.done === result.settings.writes &&
+    result.spanMs <= result.minimumMs * 1.1 &&
+    result.overLimit === 0
+  );
+}
+
+/** The scenario's table and verdict, in Markdown. */
+export function renderQuotaReport(result: QuotaResult, date: string): string {
+  const { settings } = result;
+  const singles = Math.floor(settings.writes / 2);
+  const failed = listed(result.failed);
+  const warnings = listed(result.warnings);
+  return [
+    `Run ${date}: ${settings.replicas} gateway replicas sharing their windows through one real Redis, in front of the emulator in Intune mode (a refused call counts, calls made while throttled extend the throttle, \`Retry-After\` in whole seconds). ${settings.writes} writes of one tenant and app sent at once: ${singles} single updates spread over the replicas and ${settings.writes - singles} in one bulk mutation per replica. Intune's 100 writes per 20 s scaled to ${settings.appWrites} per ${seconds(settings.windowMs)} (tenant ${settings.tenantWrites}, calls ${settings.appCalls} / ${settings.tenantCalls}).`,
+    '',
+    '| writes | done | failed | minimum | first → last write at Graph | ÷ minimum | all answered | ÷ minimum | most writes in one window | Graph 429s | calls over the limit (Intune counting) | warnings logged by the replicas |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${settings.writes} | ${result.done} | ${failed || '0'} | ${seconds(result.minimumMs)} | ${seconds(result.spanMs)} | ${times(result.spanMs, result.minimumMs)} | ${seconds(result.wallMs)} | ${times(result.wallMs, result.minimumMs)} | ${result.maxInWindow} of ${settings.appWrites} | ${result.refused} | ${result.overLimit} | ${warnings || '0'} |`,
+    '',
+    `Goal (issue 23): every write done, first → last write within 1.1× the minimum, 0 calls over the limit: ${quotaGoalMet(result) ? 'met' : '**not met**'}.`,
+  ].join('\n');
+}

@@ -1,0 +1,72 @@
+import { quotaGoalMet, renderQuotaReport } from '../../bench/quota-report';
+import type { QuotaResult } from '../../bench/quota-report';
+import { QUOTA_SCENARIO, minimumMs } from '../../bench/quota-scenario';
+
+// The bench's quota scenario (issue 23): its minimum, its goal and its line in BENCHMARKS.md, from given results.
+
+const result = (overrides: Partial<QuotaResult> = {}): QuotaResult => ({
+  settings: {
+    writes: 120,
+    windowMs: 2000,
+    appWrites: 20,
+    tenantWrites: 40,
+    appCalls: 200,
+    tenantCalls: 400,
+    replicas: 3,
+  },
+  minimumMs: 10_000,
+  wallMs: 10_600,
+  spanMs: 10_200,
+  done: 120,
+  failed: {},
+  accepted: 120,
+  refused: 0,
+  overLimit: 0,
+  maxInWindow: 20,
+  warnings: {},
+  ...overrides,
+});
+
+it.each<[string, Parameters<typeof minimumMs>[0], number]>([
+  [
+    'six windows of writes: five windows between the first and the last',
+    QUOTA_SCENARIO.full,
+    10_000,
+  ],
+  ['one write more needs one window more', { writes: 121, windowMs: 2000, appWrites: 20 }, 12_000],
+  ['what fits in one window takes no time', { writes: 20, windowMs: 2000, appWrites: 20 }, 0],
+])('minimumMs: %s', (_name, settings, expected) => {
+  expect(minimumMs(settings)).toBe(expected);
+});
+
+it.each<[string, Partial<QuotaResult>, boolean]>([
+  ['all done within 1.1× the minimum, nothing over', {}, true],
+  ['exactly 1.1× the minimum', { spanMs: 11_000 }, true],
+  ['slower than 1.1× the minimum', { spanMs: 11_001 }, false],
+  ['one call over the limit', { overLimit: 1 }, false],
+  ['one write failed', { done: 119, failed: { THROTTLED: 1 } }, false],
+])('the goal: %s → %s', (_name, overrides, met) => {
+  expect(quotaGoalMet(result(overrides))).toBe(met);
+});
+
+it('renders the run as one row with its ratios, failures, warnings and verdict', () => {
+  const report = renderQuotaReport(
+    result({
+      spanMs: 14_800,
+      wallMs: 15_300,
+      done: 118,
+      failed: { THROTTLED: 2 },
+      refused: 7,
+      overLimit: 9,
+      maxInWindow: 20,
+      warnings: { 'quota store unreachable': 2 },
+    }),
+    '2026-12-04T00:00:00.000Z',
+  );
+  expect(report).toContain('Run 2026-12-04T00:00:00.000Z: 3 gateway replicas');
+  expect(report).toContain('60 single updates spread over the replicas and 60 in one bulk');
+  expect(report).toContain(
+    '| 120 | 118 | 2 THROTTLED | 10.0 s | 14.8 s | 1.48× | 15.3 s | 1.53× | 20 of 20 | 7 | 9 | 2 quota store unreachable |',
+  );
+  expect(report).toContain('0 calls over the limit: **not met**.');
+});
