@@ -53,8 +53,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      timer = setTimeout(() => reject(new QuotaStoreTimeoutError(ms)), 0);
-    }, ms);
+      timer = setTimeout(() => reject(new QuotaStoreTimeoutError(ms)), 0).unref();
+    }, ms).unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
