@@ -51,7 +51,11 @@ function createSwitchableStore(now: () => number) {
           state.restored.push(record);
           if (state.held.has(record.id)) continue;
           state.held.add(record.id);
-          state.inner.recordNow(record, record.count, now() - record.ageMs);
+          state.inner.recordNow(
+            { ...record, max: record.count },
+            record.count,
+            now() - record.ageMs,
+          );
           added += record.count;
         }
         return added;
