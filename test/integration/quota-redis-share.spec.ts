@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { configurationId, createEmulatorToken } from '../../emulator';
+import { FROM_SOURCE } from '../../bench/lib';
 import { BULK_MUTATION, GET_QUERY, startHarness, waitFor } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';
@@ -114,3 +117,39 @@ it('Redis killed: the replica sends its third of what was left, or of a window i
   expect(await bulk(tenant(4), 8)).toEqual(outcomes(APP_WRITES, 2));
   expect(received(tenant(4))).toBe(APP_WRITES);
 }, 20_000);
+
+it.each([
+  ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '20', 'must be between 50 and 30000, got 20'],
+  ['GRAPH_QUOTA_MARGIN_MS', '0.5', 'must be a whole number, got "0.5"'],
+])(
+  '%s=%s stops start-up naming it, and Graph is never called',
+  async (variable, value, says) => {
+    const requests = harness.emulator.requests.length;
+    const child = spawn(
+      process.execPath,
+      [...FROM_SOURCE, path.join(__dirname, '..', '..', 'src', 'index.ts')],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          GRAPH_BASE_URL: harness.emulator.baseUrl,
+          REDIS_URL: redis.url,
+          [variable]: value,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(JSON.parse(output.trim())).toMatchObject({
+      variable,
+      msg: `Invalid configuration: ${variable} ${says}`,
+    });
+    expect(harness.emulator.requests.length).toBe(requests);
+  },
+  15_000,
+);
