@@ -140,7 +140,7 @@ function createStoreMetrics(
         fellBackAt = counted = Date.now();
         log(
           'warn',
-          'quota store unreachable: pacing Graph calls in-process, to this replica\'s share of what is left, until it is back',
+          "quota store unreachable: pacing Graph calls in-process, to this replica's share of what is left, until it is back",
           { ...failure, ...shareFields(share) },
         );
         return;

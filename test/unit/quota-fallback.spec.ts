@@ -43,9 +43,9 @@ function createSwitchableStore(now: () => number) {
     shared: true,
     take: (request) => gate(async () => named(await state.inner.take(request))),
     block: (identity, ms) => gate(() => state.inner.block(identity, ms)),
-    ping: () => gate(async () => void (state.pings += 1)),
+    ping: () => gate(() => Promise.resolve(void (state.pings += 1))),
     restore: (records) =>
-      gate(async () => {
+      gate(() => {
         let added = 0;
         for (const record of records) {
           state.restored.push(record);
@@ -58,7 +58,7 @@ function createSwitchableStore(now: () => number) {
           );
           added += record.count;
         }
-        return added;
+        return Promise.resolve(added);
       }),
     close: () => state.inner.close(),
   };
@@ -151,7 +151,11 @@ describe('createQuotaPacer with a shared store', () => {
     ['a string', 'boom'],
   ])('%s is reported as a store error with a message of its own', async (_, thrown) => {
     const { shared, take, errors } = setup();
-    shared.store.take = () => Promise.reject(thrown);
+    shared.store.take = () =>
+      new Promise((_, reject) => {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a store may reject with anything
+        reject(thrown);
+      });
     await take();
     expect(isQuotaStoreError(errors[0])).toBe(true);
     expect(String((errors[0] as Error).message)).not.toContain('[object');

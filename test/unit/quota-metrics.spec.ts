@@ -106,12 +106,18 @@ describe('createQuotaMetrics', () => {
     const registry = new Registry();
     const limits = { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 };
     const hooks = createQuotaMetrics(registry, () => {}, { replicas: 1, limits });
-    const state = async () =>
-      Object.fromEntries(
-        (await registry.getMetricsAsJSON())
-          .find((metric) => metric.name === 'intune_gateway_quota_store_state')!
-          .values.map((sample) => [sample.labels.state, sample.value]),
+    const state = async (): Promise<Record<string, number>> => {
+      const metric = (await registry.getMetricsAsJSON()).find(
+        (entry) => entry.name === 'intune_gateway_quota_store_state',
       );
+      const samples = (metric?.values ?? []) as Array<{
+        labels: { state?: unknown };
+        value: number;
+      }>;
+      return Object.fromEntries(
+        samples.map((sample) => [String(sample.labels.state), sample.value]),
+      );
+    };
     expect(await state()).toEqual({ shared: 1, fallback: 0 });
     hooks.fallback!(true);
     expect(await state()).toEqual({ shared: 0, fallback: 1 });

@@ -177,7 +177,13 @@ describe('fallbackLimit: what one replica may hold in a window while Redis canno
       30,
       119_000,
     ],
-    ['B sent 3, others 24: a third of the 73 left, plus its own 3', 100_000, [99_000, 27, 3], 27, 119_000],
+    [
+      'B sent 3, others 24: a third of the 73 left, plus its own 3',
+      100_000,
+      [99_000, 27, 3],
+      27,
+      119_000,
+    ],
     ['its own share caps the rest', 100_000, [99_000, 10, 10], 33, 119_000],
     ['over the limit as seen: its own entries only', 100_000, [99_000, 120, 50], 33, 119_000],
     ['one window after the sighting: its share', 119_000, [99_000, 100, 30], 33, 119_000],
@@ -199,7 +205,11 @@ describe('fallbackLimit: what one replica may hold in a window while Redis canno
     // name, sighting [at, count, own] or none, expected limit: one replica has nobody to leave room for
     ['not seen: the whole limit', null, 100],
     ['seen at 60 of which 60 its own: the whole limit', [99_000, 60, 60], 100],
-    ['seen at 60 of which 20 its own (more replicas than configured): 40 + 20', [99_000, 60, 20], 60],
+    [
+      'seen at 60 of which 20 its own (more replicas than configured): 40 + 20',
+      [99_000, 60, 20],
+      60,
+    ],
   ])('one replica, %s', (_name, seen, limit) => {
     const sighting = seen ? { at: seen[0], count: seen[1], own: seen[2] } : undefined;
     expect(fallbackLimit({ ...base, replicas: 1, now: 100_000, sighting }).limit).toBe(limit);

@@ -49,7 +49,12 @@ interface Sighting extends WindowSighting {
   readonly storeAt: number;
 }
 
-const WINDOW_IDS: readonly QuotaWindowId[] = ['appWrites', 'tenantWrites', 'appCalls', 'tenantCalls'];
+const WINDOW_IDS: readonly QuotaWindowId[] = [
+  'appWrites',
+  'tenantWrites',
+  'appCalls',
+  'tenantCalls',
+];
 
 export function createFallbackLedger(options: {
   readonly local: MemoryQuotaStore;
@@ -122,7 +127,14 @@ export function createFallbackLedger(options: {
       for (const grant of grants) {
         const { identity, kind, limits } = grant.request;
         if (grant.seq <= from || grant.count <= 0 || at - grant.at >= limits.windowMs) continue;
-        records.push({ identity, kind, limits, id: grant.id, count: grant.count, ageMs: at - grant.at });
+        records.push({
+          identity,
+          kind,
+          limits,
+          id: grant.id,
+          count: grant.count,
+          ageMs: at - grant.at,
+        });
       }
       return { records, next: seq };
     },

@@ -208,8 +208,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           const gone = members.slice(remaining, remaining + n);
           const pipeline = redis.pipeline();
           for (const key of windowKeys) pipeline.zrem(key, ...gone);
-          const failed = (await pipeline.exec())?.find(([error]) => error);
-          if (failed) throw failed[0];
+          const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
+          if (failed) throw failed;
         };
         return {
           granted,

@@ -118,12 +118,13 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
   const writeBack = async (store: QuotaStore) => {
     const blocks = ledger.takeBlocks();
     try {
-      for (const { identity, ms } of blocks) await withTimeout(store.block(identity, ms), timeoutMs);
+      for (const { identity, ms } of blocks)
+        await withTimeout(store.block(identity, ms), timeoutMs);
     } catch (error) {
       for (const { identity, ms } of blocks) ledger.block(identity, now() + ms);
       throw error;
     }
-    for (let from = 0; store.restore; ) {
+    for (let from = 0; store.restore;) {
       const { records, next } = ledger.pending(from);
       if (records.length === 0) return;
       await withTimeout(store.restore(records), timeoutMs);
@@ -156,7 +157,10 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     if (result.granted === 0) {
       const left = until - now();
       // When the rule changes (the window last seen has passed), the take may fit sooner than its own entries say.
-      return { ...localResult(result), waitMs: left > 0 ? Math.min(result.waitMs, left) : result.waitMs };
+      return {
+        ...localResult(result),
+        waitMs: left > 0 ? Math.min(result.waitMs, left) : result.waitMs,
+      };
     }
     const forget = ledger.remember(request, ledger.nextId(), result.granted);
     // A release after the grant was written into Redis leaves it there: counted, never undercounted.
@@ -171,7 +175,11 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     };
 
   /** The grant is mirrored in-process whatever the local windows say, and remembered to be written back. */
-  const keep = (request: QuotaStoreTake, result: QuotaStoreResult, unmirror: (n?: number) => void) => {
+  const keep = (
+    request: QuotaStoreTake,
+    result: QuotaStoreResult,
+    unmirror: (n?: number) => void,
+  ) => {
     const forget = result.id ? ledger.remember(request, result.id, result.granted) : () => {};
     const release = sharedRelease(result, (count) => (unmirror(count), forget(count)));
     return { ...result, shared: true, release };
