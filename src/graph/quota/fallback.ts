@@ -84,6 +84,7 @@ export function createFallbackLedger(options: {
       const at = now();
       const keys = quotaKeys(request.identity);
       const { windowMs } = request.limits;
+      sweep(at, windowMs);
       quotaWindows(request.limits, request.kind).forEach((window, index) => {
         const count = result.counts![index];
         if (count === undefined) return;
