@@ -74,6 +74,25 @@ describe('Redis failure and recovery', () => {
     expect(await other(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
   });
 
+  it('a replica whose calls all wait for the window learns of a restart from the dropped connection', async () => {
+    const { events, errors, hooks } = recorder();
+    const { take } = await long.replica({ probeIntervalMs: 100, hooks });
+    expect(await take(APP_1, 'write', 4)).toMatchObject({ granted: 4, shared: true });
+    await redis.kill();
+    // No take: the connection's end is enough.
+    await waitFor(() => events.length === 1, 5_000);
+    expect(errors[0]).toMatch(
+      /^(connection lost to|connection reset by|connection refused to) 127\.0\.0\.1:\d+$/,
+    );
+    await redis.restart();
+    await waitFor(() => events.length === 2, 5_000);
+    inspector.disconnect();
+    inspector = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    inspector.on('error', () => {});
+    // Back empty, and re-seeded before anything was taken from it.
+    expect(await inspector.zcard(APP_1_WRITES)).toBe(4);
+  });
+
   it('stalled past the timeout: the take that timed out still counts in Redis, the one granted alone is written back', async () => {
     const { events, errors, hooks } = recorder();
     const { take } = await long.replica({ probeIntervalMs: 100, storeTimeoutMs: 300, hooks });

@@ -6,7 +6,7 @@ import {
   replicaShare,
 } from '../../src/graph/quota';
 import type { QuotaLimits, QuotaStore, QuotaStoreResult } from '../../src/graph/quota';
-import { isQuotaStoreError } from '../../src/graph/quota/store';
+import { isQuotaStoreError, QuotaStoreError } from '../../src/graph/quota/store';
 import type { QuotaRecord } from '../../src/graph/quota/store';
 import { UNIT_LIMITS, A, A2 } from '../helpers/quota';
 
@@ -26,6 +26,7 @@ function createSwitchableStore(now: () => number) {
     restored: [] as QuotaRecord[],
   };
   let ids = 0;
+  const watchers: Array<(error: QuotaStoreError) => void> = [];
   const gate = <T>(work: () => Promise<T>): Promise<T> => {
     state.calls += 1;
     if (state.mode === 'down')
@@ -60,14 +61,20 @@ function createSwitchableStore(now: () => number) {
         }
         return Promise.resolve(added);
       }),
+    watch: (listener) => void watchers.push(listener),
     close: () => state.inner.close(),
+  };
+  /** The connection drops: the store says so before any take fails. */
+  const drop = () => {
+    for (const watcher of watchers)
+      watcher(new QuotaStoreError('connection lost to 127.0.0.1:6379', 'unreachable'));
   };
   /** As a Redis restarted without persistence: nothing held. */
   const restart = () => {
     state.inner = createMemoryQuotaStore({ now });
     state.held.clear();
   };
-  return { store, state, restart };
+  return { store, state, restart, drop };
 }
 
 function setup(limits: QuotaLimits = UNIT_LIMITS, replicas?: number) {
@@ -120,6 +127,16 @@ describe('createQuotaPacer with a shared store', () => {
     expect(shared.state.pings).toBe(1);
     expect(events).toEqual(['fallback on', 'fallback off']);
     expect(await take()).toMatchObject({ shared: true });
+  });
+
+  it('a dropped connection is an outage before any take fails: calls all waiting still learn of it', async () => {
+    const { shared, take, events, errors } = setup();
+    shared.state.mode = 'down';
+    shared.drop();
+    expect(events).toEqual(['fallback on']);
+    expect(errors).toMatchObject([{ message: 'connection lost to 127.0.0.1:6379' }]);
+    expect(await take()).toMatchObject({ granted: 1, shared: false });
+    expect(shared.state.calls).toBe(0);
   });
 
   it('the probe timer is cleared on close: nothing keeps running', async () => {

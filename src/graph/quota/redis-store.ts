@@ -75,6 +75,8 @@ function describeConnectionError(error: unknown, address: string): string {
       return `host not found: ${address}`;
     case 'ETIMEDOUT':
       return `connect timeout to ${address}`;
+    case undefined:
+      return `connection lost to ${address}`;
     default:
       return typeof code === 'string' ? `${code} from ${address}` : `not connected to ${address}`;
   }
@@ -146,6 +148,17 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     options.onConnectionError?.(error);
   });
   redis.on('ready', () => (lastConnectionError = undefined));
+  let closing = false;
+  const watchers: Array<(error: QuotaStoreError) => void> = [];
+  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
+  redis.on('close', () => {
+    if (closing) return;
+    const error = new QuotaStoreError(
+      describeConnectionError(lastConnectionError, address),
+      'unreachable',
+    );
+    for (const watcher of watchers) watcher(error);
+  });
 
   /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
   const failure = (error: unknown): QuotaStoreError => {
@@ -241,6 +254,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         }
         return added;
       }),
+    watch: (listener) => void watchers.push(listener),
     ready(timeoutMs) {
       if (redis.status === 'ready') return Promise.resolve(true);
       return new Promise((resolve) => {
@@ -255,6 +269,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       });
     },
     close() {
+      closing = true;
       redis.disconnect();
       return Promise.resolve();
     },

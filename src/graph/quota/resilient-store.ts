@@ -113,6 +113,8 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     timer = setInterval(() => void probe(), options.probeIntervalMs);
     timer.unref();
   };
+  // A dropped connection is an outage even if no take has failed yet (every call may be waiting for a window).
+  shared?.watch?.((error) => fail(error));
 
   /** Blocks, then grants, into Redis; again for what was granted meanwhile, until nothing is left to write. */
   const writeBack = async (store: QuotaStore) => {

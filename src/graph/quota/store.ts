@@ -80,6 +80,11 @@ export interface QuotaStore {
    * expired ones skipped); resolves with the entries added. Only a shared store needs it.
    */
   restore?(records: readonly QuotaRecord[]): Promise<number>;
+  /**
+   * Calls `listener` whenever the store knows it cannot be reached (its connection dropped), before any take fails:
+   * a replica whose calls were all waiting then still learns that a Redis restarted, and empty.
+   */
+  watch?(listener: (error: QuotaStoreError) => void): void;
   close(): Promise<void>;
 }
 
