@@ -357,6 +357,20 @@ describe('the fallback share knows the past (docs/quotas.md, "Redis outages")', 
     expect(await take(50)).toMatchObject({ granted: 30, shared: true });
   });
 
+  it('Redis lost again while returning: a new outage, windows not seen are waited out again', async () => {
+    const { shared, take, events } = setup(LIMITS, 3);
+    shared.state.mode = 'down';
+    expect(await take(1, 10)).toMatchObject({ refused: true });
+    await jest.advanceTimersByTimeAsync(1_000);
+    shared.state.mode = 'up';
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(await take(1)).toMatchObject({ granted: 1, shared: true });
+    shared.state.mode = 'down';
+    // Another app: replicas already back on Redis may have filled its window since the first outage.
+    expect(await take(1, 500, A2)).toMatchObject({ refused: true, retryAfterMs: 1_000 });
+    expect(events).toEqual(['fallback on', 'fallback off', 'fallback on']);
+  });
+
   it('without a shared store, the full limits whatever the replica count', async () => {
     jest.useFakeTimers({ now: 50_000 });
     const pacer = createQuotaPacer({ limits: LIMITS, replicas: 3 });

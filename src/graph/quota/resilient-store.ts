@@ -92,7 +92,10 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
   const ledger = createFallbackLedger({ local, now, replicas: options.replicas });
   const returningMs = 2 * options.probeIntervalMs + timeoutMs;
   let state: State = 'shared';
-  /** When the current outage began (kept while returning: a failure then is the same outage). */
+  /**
+   * When the current outage began. A failure while returning starts a new one: windows this replica did not take
+   * from meanwhile may have been filled by replicas already back on Redis.
+   */
   let since = 0;
   let returnedAt = 0;
   let probing = false;
@@ -107,7 +110,7 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
   const fail = (error: unknown) => {
     hooks.storeError?.(asStoreError(error));
     if (state === 'fallback' || closed) return;
-    if (state === 'shared') since = now();
+    since = now();
     state = 'fallback';
     hooks.fallback?.(true);
     timer = setInterval(() => void probe(), options.probeIntervalMs);
