@@ -56,6 +56,10 @@ export interface QuotaConfig {
   readonly redisUrl: string | null;
   /** GRAPH_QUOTA_REPLICAS: replicas sharing the limits; while Redis is unreachable each paces to its share. */
   readonly replicas: number;
+  /** GRAPH_QUOTA_REDIS_TIMEOUT_MS: how long a take waits for Redis before this replica paces in-process. */
+  readonly redisTimeoutMs: number;
+  /** GRAPH_QUOTA_MARGIN_MS: how much longer than Graph's window a call counts (grant-to-arrival spread). */
+  readonly marginMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -229,6 +233,13 @@ function quotaConfig(env: Env): QuotaConfig {
     limits: mode === 'off' ? null : limits,
     redisUrl: redisUrl(env),
     replicas: integer(env, 'GRAPH_QUOTA_REPLICAS', 1, 1, 1_000),
+    // Below 50 ms a busy Redis (or this replica's own busy event loop) would look like an outage; above 30 s a
+    // call would wait that long for a Redis that is gone.
+    redisTimeoutMs: integer(env, 'GRAPH_QUOTA_REDIS_TIMEOUT_MS', 1_000, 50, 30_000),
+    // A call is counted when its budget is granted, Graph counts it when it arrives, and the time in between varies
+    // from call to call: without a margin, two calls granted exactly one window apart could arrive less than a
+    // window apart. The gateway's windows are this much longer than Graph's.
+    marginMs: integer(env, 'GRAPH_QUOTA_MARGIN_MS', 500, 0, 60_000),
   });
 }
 

@@ -5,17 +5,13 @@ import { createQuotaPacer, createRedisQuotaStoreOnDemand, replicaShare } from '.
 import type { QuotaPacer } from './graph';
 import { createQuotaMetrics } from './observability/quota-metrics';
 
-/**
- * Each call stays in the gateway's windows this much longer than Graph's window: a call is counted when its
- * budget is granted, Graph counts it when it arrives, and the time in between varies from call to call. Without
- * the margin, two calls granted exactly one window apart can arrive less than a window apart.
- */
-export const QUOTA_SAFETY_MARGIN_MS = 500;
+/** Redis's own bound on a command, well past the pacer's: it only frees commands a Redis never answers. */
+const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /**
  * Intune quota pacing for this process: in-process windows, or windows shared by every replica through Redis
- * (REDIS_URL). A Redis that is down at start does not stop the gateway: the pacer serves in-process, to this
- * replica's share of the limits (GRAPH_QUOTA_REPLICAS), and says so once (docs/quotas.md).
+ * (REDIS_URL). A Redis that is down at start does not stop the gateway: the pacer serves in-process, under the
+ * fallback rule (docs/quotas.md, "Redis outages"), and says so once.
  */
 export async function createQuotaPacing(
   config: QuotaConfig,
@@ -23,20 +19,31 @@ export async function createQuotaPacing(
   log: Logger,
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
-  const limits = { ...config.limits, windowMs: config.limits.windowMs + QUOTA_SAFETY_MARGIN_MS };
-  // What the one warning on losing Redis says this replica falls back to.
-  const share = { replicas: config.replicas, limits: replicaShare(limits, config.replicas) };
+  const limits = { ...config.limits, windowMs: config.limits.windowMs + config.marginMs };
+  // What the one warning on losing Redis says this replica falls back to; only a gateway sharing Redis has one.
+  const share = config.redisUrl
+    ? { replicas: config.replicas, limits: replicaShare(limits, config.replicas) }
+    : undefined;
   const hooks = createQuotaMetrics(
     registry,
     (level, message, fields) => log[level](fields ?? {}, message),
     share,
   );
   if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
-  const store = createRedisQuotaStoreOnDemand({ url: config.redisUrl });
+  const store = createRedisQuotaStoreOnDemand({
+    url: config.redisUrl,
+    commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
+  });
   if (!(await store.ready(1000)))
     log.warn(
       { replicas: config.replicas },
-      "Redis for the quota windows is not answering yet: pacing in-process, to this replica's share, until it does",
+      'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
     );
-  return createQuotaPacer({ limits, store, hooks, replicas: config.replicas });
+  return createQuotaPacer({
+    limits,
+    store,
+    hooks,
+    replicas: config.replicas,
+    storeTimeoutMs: config.redisTimeoutMs,
+  });
 }

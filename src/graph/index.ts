@@ -32,6 +32,7 @@ export type { QuotaLimits } from './quota/limits';
 export { createQuotaPacer } from './quota/pacer';
 export type { QuotaHooks, QuotaPacer } from './quota/types';
 export { createRedisQuotaStoreOnDemand } from './quota/redis-loader';
+export { isQuotaStoreError } from './quota/store';
 
 // User statuses: where they live, what they hold, and the calls that read and write them.
 export { userStatusPath, userStatusesCollectionPath } from './user-statuses/paths';

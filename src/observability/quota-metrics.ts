@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { isQuotaStoreError } from '../graph';
 import type { QuotaHooks, QuotaLimits } from '../graph';
 import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
@@ -20,15 +21,15 @@ export interface QuotaFallbackShare {
 /** A call held longer than this for budget gets a debug line. */
 export const SLOW_QUOTA_WAIT_MS = 1_000;
 
-/** Type, code and message only: ioredis errors carry the command and its arguments, never logged. */
-function summarize(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { type: typeof error };
-  const code = (error as { code?: unknown }).code;
-  return {
-    type: error.name,
-    message: error.message.slice(0, 200),
-    ...(typeof code === 'string' ? { code } : {}),
-  };
+/**
+ * A store failure in words safe to log: the store's own (`timeout after 1000 ms`, `connection refused to
+ * 127.0.0.1:6379`, see `QuotaStoreError`), never an error object (it would print `[object Object]`, or carry a
+ * command and its arguments).
+ */
+export function storeFailure(error: unknown): { cause: string; reason: string } {
+  if (isQuotaStoreError(error)) return { cause: error.message, reason: error.reason };
+  if (error === undefined) return { cause: 'unknown', reason: 'error' };
+  return { cause: error instanceof Error ? error.name : typeof error, reason: 'error' };
 }
 
 /** The share as the warning shows it: the replica count and the four limits (the window does not change). */
@@ -61,17 +62,6 @@ export function createQuotaMetrics(
     labelNames: ['kind'],
     registers: [registry],
   });
-  const storeErrors = new Counter({
-    name: 'intune_gateway_quota_store_errors_total',
-    help: 'Failed or timed-out calls to the shared quota store (Redis).',
-    registers: [registry],
-  });
-  const fallbackActive = new Gauge({
-    name: 'intune_gateway_quota_fallback_active',
-    help: '1 while this replica paces in-process because the shared quota store is unreachable.',
-    registers: [registry],
-  });
-  let lastError: unknown;
   return {
     waited(ms, kind) {
       waitSeconds.observe({ kind }, ms / 1000);
@@ -81,20 +71,89 @@ export function createQuotaMetrics(
     refused(kind) {
       refused.inc({ kind });
     },
+    ...createStoreMetrics(registry, log, share),
+  };
+}
+
+/**
+ * The shared store's metrics and its two log lines: which state it is in (`shared` or `fallback`), how often and
+ * why this replica fell back (by reason; the warning says the cause in words), and the seconds spent falling back
+ * (counted up to the scrape, not only when it ends).
+ */
+function createStoreMetrics(
+  registry: Registry,
+  log: QuotaLog,
+  share: QuotaFallbackShare | undefined,
+): Pick<QuotaHooks, 'storeError' | 'fallback'> {
+  const storeErrors = new Counter({
+    name: 'intune_gateway_quota_store_errors_total',
+    help: 'Failed or timed-out calls to the shared quota store (Redis), recovery probes included.',
+    registers: [registry],
+  });
+  const fallbackActive = new Gauge({
+    name: 'intune_gateway_quota_fallback_active',
+    help: '1 while this replica paces in-process because the shared quota store is unreachable.',
+    registers: [registry],
+  });
+  const state = new Gauge({
+    name: 'intune_gateway_quota_store_state',
+    help: '1 for the state the quota store is in: shared (Redis) or fallback (in-process); absent without Redis.',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const fallbacks = new Counter({
+    name: 'intune_gateway_quota_fallbacks_total',
+    help: 'Times this replica fell back to in-process pacing, by reason: timeout, unreachable or error.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  let fellBackAt: number | null = null;
+  let counted = 0;
+  const fallbackSeconds = new Counter({
+    name: 'intune_gateway_quota_fallback_seconds_total',
+    help: 'Seconds this replica spent pacing in-process because the shared quota store was unreachable.',
+    registers: [registry],
+    collect() {
+      if (fellBackAt === null) return;
+      const now = Date.now();
+      this.inc(Math.max(0, now - counted) / 1000);
+      counted = now;
+    },
+  });
+  const showState = (current: 'shared' | 'fallback') => {
+    state.set({ state: 'shared' }, current === 'shared' ? 1 : 0);
+    state.set({ state: 'fallback' }, current === 'fallback' ? 1 : 0);
+  };
+  if (share) showState('shared');
+  let lastError: unknown;
+  return {
     storeError(error) {
       lastError = error;
       storeErrors.inc();
     },
     fallback(active) {
       fallbackActive.set(active ? 1 : 0);
-      if (active)
+      showState(active ? 'fallback' : 'shared');
+      if (active) {
+        const failure = storeFailure(lastError);
+        fallbacks.inc({ reason: failure.reason });
+        fellBackAt = counted = Date.now();
         log(
           'warn',
-          "quota store unreachable: pacing Graph calls in-process, to this replica's share of the limits, until it is back",
-          { error: summarize(lastError), ...shareFields(share) },
+          "quota store unreachable: pacing Graph calls in-process, to this replica's share of what is left, until it is back",
+          { ...failure, ...shareFields(share) },
         );
-      else
-        log('info', 'quota store reachable again: pacing Graph calls shared with other replicas');
+        return;
+      }
+      const now = Date.now();
+      const seconds = fellBackAt === null ? 0 : (now - fellBackAt) / 1000;
+      if (fellBackAt !== null) fallbackSeconds.inc(Math.max(0, now - counted) / 1000);
+      fellBackAt = null;
+      log(
+        'info',
+        'quota store reachable again: its grants written back, pacing Graph calls shared with other replicas',
+        { fallbackSeconds: Math.round(seconds * 1000) / 1000 },
+      );
     },
   };
 }

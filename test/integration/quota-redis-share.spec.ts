@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { configurationId, createEmulatorToken } from '../../emulator';
-import { BULK_MUTATION, GET_QUERY, startHarness, waitFor } from '../helpers/harness';
+import { FROM_SOURCE } from '../../bench/lib';
+import { BULK_MUTATION, startHarness, waitFor } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
@@ -7,16 +10,21 @@ import type { TestRedis } from '../helpers/redis';
 /**
  * A Redis outage with GRAPH_QUOTA_REPLICAS=3 (docs/quotas.md, "Redis outages"): a gateway sharing its windows
  * through a real Redis, in front of the emulator, which counts every call it accepts. While Redis is down the
- * gateway sends at most a third of each limit per window; once it is back, the full limits again.
+ * gateway sends its third of what was left of each window as it last saw it (nothing, when it was full), and its
+ * third of a window it had not seen only once that window has passed; once Redis is back and the other replicas
+ * surely too, the full limits again.
  */
 const APP_WRITES = 6;
 const SHARE = APP_WRITES / 3;
+/** The gateway's window: Graph's 1,000 ms and its safety margin. */
+const WINDOW_MS = 1_500;
 const c = configurationId('windows10-general');
 const APP = '0c0c0c0c-0000-4000-8000-00000000000c';
 const tenant = (n: number) => `0${n}0${n}0${n}0${n}-0000-4000-8000-00000000000${n}`;
 const auth = (tid: string) => ({
   authorization: `Bearer ${createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], { tid, appid: APP })}`,
 });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let redis: TestRedis;
 let harness: Harness;
@@ -68,34 +76,80 @@ const outcomes = (ok: number, throttled: number) => [
   ...Array<string>(throttled).fill('THROTTLED'),
 ];
 
-it('Redis killed: the replica sends at most its third of each limit; Redis back: the full limits again', async () => {
+it('Redis killed: the replica sends its third of what was left, or of a window it waited out; Redis back: the full limits', async () => {
   // Shared through Redis: the app's full six writes.
   expect(await bulk(tenant(1), 8)).toEqual(outcomes(APP_WRITES, 2));
   expect(received(tenant(1))).toBe(APP_WRITES);
 
   await redis.kill();
-  expect(await bulk(tenant(2), 6)).toEqual(outcomes(SHARE, 6 - SHARE));
-  // Still inside the window: nothing more for this app.
+  // It saw tenant 1's window full: nothing more until those six leave it.
+  expect(await bulk(tenant(1), 2)).toEqual(outcomes(0, 2));
+  // Tenant 2's window it never saw: other replicas may have filled it, so it waits that window out.
   expect(await bulk(tenant(2), 2)).toEqual(outcomes(0, 2));
+  await sleep(WINDOW_MS);
+  // Then its third of each limit, no more, for every tenant.
+  expect(await bulk(tenant(2), 6)).toEqual(outcomes(SHARE, 6 - SHARE));
+  expect(await bulk(tenant(1), 6)).toEqual(outcomes(SHARE, 6 - SHARE));
+  expect(received(tenant(1))).toBe(APP_WRITES + SHARE);
   expect(received(tenant(2))).toBe(SHARE);
-  const warning = harness.gateway.logs
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((line) => String(line.msg).startsWith('quota store unreachable'));
+  const lines = harness.gateway.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const warning = lines.find((line) => String(line.msg).startsWith('quota store unreachable'));
+  expect(String(warning?.cause)).toMatch(
+    new RegExp(
+      `^(connection refused to|not connected to|connection reset by) 127\\.0\\.0\\.1:${redis.port}$`,
+    ),
+  );
   expect(warning).toMatchObject({
+    reason: 'unreachable',
     replicas: 3,
     share: { appWrites: 2, tenantWrites: 4, appCalls: 100, tenantCalls: 200 },
   });
 
   await redis.restart();
-  // Requests trigger the recovery probe (at most once a second): read until the replica says it shares again.
+  // The replica probes Redis on its own: no request is needed for it to come back.
   await waitFor(
-    async () => {
-      await harness.gateway.gql(GET_QUERY, { c, s: 's-0' }, auth(tenant(3)));
-      return harness.gateway.logs.some((line) => line.includes('quota store reachable again'));
-    },
+    () => harness.gateway.logs.some((line) => line.includes('quota store reachable again')),
     5_000,
     50,
   );
+  // Other replicas write theirs back within 2 probe intervals and a timeout (2 s): after that, the full limits.
+  await sleep(2_000);
   expect(await bulk(tenant(4), 8)).toEqual(outcomes(APP_WRITES, 2));
   expect(received(tenant(4))).toBe(APP_WRITES);
-}, 15_000);
+}, 20_000);
+
+it.each([
+  ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '20', 'must be between 50 and 30000, got 20'],
+  ['GRAPH_QUOTA_MARGIN_MS', '0.5', 'must be a whole number, got "0.5"'],
+])(
+  '%s=%s stops start-up naming it, and Graph is never called',
+  async (variable, value, says) => {
+    const requests = harness.emulator.requests.length;
+    const child = spawn(
+      process.execPath,
+      [...FROM_SOURCE, path.join(__dirname, '..', '..', 'src', 'index.ts')],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          GRAPH_BASE_URL: harness.emulator.baseUrl,
+          REDIS_URL: redis.url,
+          [variable]: value,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(JSON.parse(output.trim())).toMatchObject({
+      variable,
+      msg: `Invalid configuration: ${variable} ${says}`,
+    });
+    expect(harness.emulator.requests.length).toBe(requests);
+  },
+  15_000,
+);

@@ -24,6 +24,15 @@ afterAll(async () => {
   await redis.stop();
 });
 
+/** Windows long enough that nothing expires while a test looks at them. */
+const LONG_LIMITS = { ...REDIS_LIMITS, windowMs: 5_000 };
+
+/** Redis's clock (`TIME`), in µs. */
+async function redisMicros(): Promise<number> {
+  const [seconds, micros] = await inspector.time();
+  return Number(seconds) * 1_000_000 + Number(micros);
+}
+
 interface Grant {
   readonly identity: QuotaIdentity;
   readonly kind: QuotaKind;
@@ -115,6 +124,80 @@ describe('Redis quota store shared by replicas', () => {
       expect(await take('write')).toMatchObject({ shortOf: ['appWrites', 'appCalls'] });
       await store.block(APP_1, 5_000);
       expect(await take('read')).toMatchObject({ shortOf: ['block', 'appCalls'] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("each answer says every window's live entries, every replica's: what a replica knows if Redis goes", async () => {
+    const [one, two] = [1, 2].map(() => createRedisQuotaStore({ url: redis.url }));
+    try {
+      expect(await one!.ready(2_000)).toBe(true);
+      expect(await two!.ready(2_000)).toBe(true);
+      const take = (store: typeof one, identity: QuotaIdentity, kind: QuotaKind, max: number) =>
+        store!.take({ identity, kind, max, limits: LONG_LIMITS });
+      // Write windows: app writes, tenant writes, app calls, tenant calls; read windows: app and tenant calls.
+      expect(await take(one, APP_1, 'write', 3)).toMatchObject({
+        granted: 3,
+        counts: [3, 3, 3, 3],
+      });
+      expect(await take(two, APP_2, 'read', 2)).toMatchObject({ granted: 2, counts: [2, 5] });
+      expect(await take(one, APP_1, 'write', 5)).toMatchObject({
+        granted: 1,
+        counts: [4, 4, 4, 6],
+      });
+      expect(await take(two, APP_1, 'write', 1)).toMatchObject({
+        granted: 0,
+        counts: [4, 4, 4, 6],
+      });
+    } finally {
+      await Promise.all([one!.close(), two!.close()]);
+    }
+  });
+
+  it('restore writes grants back with their original times: once, expired ones skipped, limits not checked', async () => {
+    const store = createRedisQuotaStore({ url: redis.url });
+    try {
+      expect(await store.ready(2_000)).toBe(true);
+      expect(
+        await store.take({ identity: APP_1, kind: 'write', max: 2, limits: LONG_LIMITS }),
+      ).toMatchObject({ granted: 2 });
+      const record = { identity: APP_1, kind: 'write' as const, limits: LONG_LIMITS };
+      const records = [
+        { ...record, id: 'feedfacefeedface.f1:', count: 3, ageMs: 1_000 },
+        { ...record, id: 'feedfacefeedface.f2:', count: 2, ageMs: LONG_LIMITS.windowMs },
+      ];
+      const before = await redisMicros();
+      // Over the app's 4 writes: they were sent, they count.
+      expect(await store.restore!(records)).toBe(3);
+      const after = await redisMicros();
+      const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+      const restored = await inspector.zrange(key, 0, -1, 'WITHSCORES');
+      const scores = new Map<string, number>();
+      for (let i = 0; i < restored.length; i += 2)
+        scores.set(restored[i]!, Number(restored[i + 1]));
+      expect([...scores.keys()].filter((member) => member.startsWith('feedface'))).toEqual([
+        'feedfacefeedface.f1:1',
+        'feedfacefeedface.f1:2',
+        'feedfacefeedface.f1:3',
+      ]);
+      // Dated `age` before Redis's now when the script ran.
+      const stamp = scores.get('feedfacefeedface.f1:1')!;
+      expect(stamp).toBeGreaterThanOrEqual(before - 1_000_000);
+      expect(stamp).toBeLessThanOrEqual(after - 1_000_000);
+      // The same grants again: nothing added, nothing moved.
+      expect(await store.restore!(records)).toBe(0);
+      expect(await inspector.zscore(key, 'feedfacefeedface.f1:1')).toBe(String(stamp));
+      for (const window of ['w', 'c'])
+        expect(await inspector.zcard(`igg:q:{${TENANT}}:${window}`)).toBe(5);
+      expect(await inspector.pttl(key)).toBeGreaterThan(0);
+      expect(await inspector.pttl(key)).toBeLessThanOrEqual(LONG_LIMITS.windowMs);
+      expect(
+        await store.take({ identity: APP_1, kind: 'write', max: 1, limits: LONG_LIMITS }),
+      ).toMatchObject({
+        granted: 0,
+        shortOf: ['appWrites'],
+      });
     } finally {
       await store.close();
     }

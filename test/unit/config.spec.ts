@@ -31,6 +31,8 @@ describe('loadConfig', () => {
         },
         redisUrl: null,
         replicas: 1,
+        redisTimeoutMs: 1000,
+        marginMs: 500,
       },
       redis: null,
       requestTimeoutMs: 10000,
@@ -57,11 +59,15 @@ describe('loadConfig', () => {
       GRAPH_QUOTA_TENANT_CALLS: '80',
       REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2',
       GRAPH_QUOTA_REPLICAS: '10',
+      GRAPH_QUOTA_REDIS_TIMEOUT_MS: '2500',
+      GRAPH_QUOTA_MARGIN_MS: '0',
     };
     expect(loadConfig(env).quotas).toEqual({
       limits: { windowMs: 3000, appWrites: 10, tenantWrites: 15, appCalls: 50, tenantCalls: 80 },
       redisUrl: 'rediss://:s3cret@redis.internal:6380/2',
       replicas: 10,
+      redisTimeoutMs: 2500,
+      marginMs: 0,
     });
     expect(loadConfig({ ...env, GRAPH_QUOTAS: 'OFF' }).quotas.limits).toBeNull();
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).quotas.redisUrl).toBe(
@@ -248,6 +254,11 @@ describe('loadConfig', () => {
     ['GRAPH_QUOTA_REPLICAS', '1.5'],
     ['GRAPH_QUOTA_REPLICAS', 'abc'],
     ['GRAPH_QUOTA_REPLICAS', '1001'],
+    ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '49'],
+    ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '30001'],
+    ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '1s'],
+    ['GRAPH_QUOTA_MARGIN_MS', '-1'],
+    ['GRAPH_QUOTA_MARGIN_MS', '60001'],
     ['NODE_ENV', 'staging'],
     ['NODE_ENV', 'prod'],
     ['REQUEST_TIMEOUT_MS', '0'],

@@ -126,6 +126,35 @@ describe('createMemoryQuotaStore', () => {
     expect(take(A, 'write').granted).toBe(0);
   });
 
+  it("a take reports each window's live entries: after a grant, and when it had no room", () => {
+    const { take } = setup();
+    // UNIT_LIMITS: app writes 2, tenant writes 3, app calls 4, tenant calls 6, in that order.
+    expect(take(A, 'write', 1).counts).toEqual([1, 1, 1, 1]);
+    expect(take(A2, 'read', 2).counts).toEqual([2, 3]);
+    expect(take(A, 'write', 5)).toMatchObject({ granted: 1, counts: [2, 2, 2, 4] });
+    expect(take(A, 'write')).toMatchObject({ granted: 0, counts: [2, 2, 2, 4] });
+  });
+
+  it('recordNow records whatever the windows hold (a mirror), dated when asked, and releases it', () => {
+    const { clock, store, take } = setup();
+    const key = quotaKeys(A).window({ id: 'appWrites' });
+    const request = { identity: A, kind: 'write' as const, max: 1, limits: UNIT_LIMITS };
+    const release = store.recordNow(request, 5);
+    expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(5);
+    expect(take(A, 'write')).toMatchObject({ granted: 0, waitMs: 1_000 });
+    release(4);
+    expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(1);
+    release(4);
+    release();
+    expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(0);
+    // Dated 600 ms ago: they leave the window 400 ms from now.
+    store.recordNow(request, 2, clock.now - 600);
+    expect(take(A, 'write')).toMatchObject({ granted: 0, waitMs: 400 });
+    clock.now += 400;
+    expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(0);
+    expect(store.live('igg:q:{nobody}:w', UNIT_LIMITS.windowMs)).toBe(0);
+  });
+
   it('a block holds the identity only, and a shorter block never cuts a longer one short', () => {
     const { clock, store, take } = setup();
     store.blockNow(A, 2_000);

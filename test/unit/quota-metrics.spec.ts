@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
-import { createQuotaMetrics } from '../../src/observability/quota-metrics';
+import { QuotaStoreTimeoutError } from '../../src/graph/quota';
+import { QuotaStoreError } from '../../src/graph/quota/store';
+import { createQuotaMetrics, storeFailure } from '../../src/observability/quota-metrics';
 
 function setup() {
   const registry = new Registry();
@@ -42,36 +44,101 @@ describe('createQuotaMetrics', () => {
     expect(await value('intune_gateway_quota_store_errors_total')).toBe(1);
   });
 
-  it('one warning with the last error (type, code, message only) on fallback, one line on recovery', async () => {
+  it('one warning naming the cause on fallback, one line with the time spent on recovery', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { hooks, lines, value } = setup();
+      const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
+        code: 'ECONNREFUSED',
+        command: { name: 'auth', args: ['hunter2'] },
+      });
+      hooks.storeError!(
+        new QuotaStoreError('connection refused to 127.0.0.1:6379', 'unreachable', { cause }),
+      );
+      hooks.fallback!(true);
+      expect(await value('intune_gateway_quota_fallback_active')).toBe(1);
+      jest.advanceTimersByTime(2_500);
+      hooks.fallback!(false);
+      expect(await value('intune_gateway_quota_fallback_active')).toBe(0);
+      expect(lines).toEqual([
+        [
+          'warn',
+          "quota store unreachable: pacing Graph calls in-process, to this replica's share of what is left, until it is back",
+          { cause: 'connection refused to 127.0.0.1:6379', reason: 'unreachable' },
+        ],
+        [
+          'info',
+          'quota store reachable again: its grants written back, pacing Graph calls shared with other replicas',
+          { fallbackSeconds: 2.5 },
+        ],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('hunter2');
+      expect(await value('intune_gateway_quota_fallback_seconds_total')).toBe(2.5);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it.each<[string, unknown, string, string]>([
+    // name, what the store reported, the cause logged, the reason counted
+    ['a timeout', new QuotaStoreTimeoutError(1_000), 'timeout after 1000 ms', 'timeout'],
+    [
+      'a refused connection',
+      new QuotaStoreError('connection refused to redis:6379', 'unreachable'),
+      'connection refused to redis:6379',
+      'unreachable',
+    ],
+    ['an error of another kind: its type only', new TypeError('secret text'), 'TypeError', 'error'],
+    ['an object: never [object Object]', { password: 'hunter2' }, 'object', 'error'],
+    ['nothing reported', undefined, 'unknown', 'error'],
+  ])('the cause of %s', async (_name, error, cause, reason) => {
     const { hooks, lines, value } = setup();
-    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), {
-      code: 'ECONNREFUSED',
-      command: { name: 'auth', args: ['hunter2'] },
-    });
     hooks.storeError!(error);
     hooks.fallback!(true);
-    expect(await value('intune_gateway_quota_fallback_active')).toBe(1);
+    expect(lines[0]![2]).toEqual({ cause, reason });
+    expect(await value('intune_gateway_quota_fallbacks_total', { reason })).toBe(1);
+    expect(storeFailure(error)).toEqual({ cause, reason });
+  });
+
+  it('the store state: absent without Redis; shared, then fallback, then shared again with Redis', async () => {
+    const { value } = setup();
+    expect(await value('intune_gateway_quota_store_state', { state: 'shared' })).toBeUndefined();
+    const registry = new Registry();
+    const limits = { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 };
+    const hooks = createQuotaMetrics(registry, () => {}, { replicas: 1, limits });
+    const state = async (): Promise<Record<string, number>> => {
+      const metric = (await registry.getMetricsAsJSON()).find(
+        (entry) => entry.name === 'intune_gateway_quota_store_state',
+      );
+      const samples = (metric?.values ?? []) as Array<{
+        labels: { state?: unknown };
+        value: number;
+      }>;
+      return Object.fromEntries(
+        samples.map((sample) => [String(sample.labels.state), sample.value]),
+      );
+    };
+    expect(await state()).toEqual({ shared: 1, fallback: 0 });
+    hooks.fallback!(true);
+    expect(await state()).toEqual({ shared: 0, fallback: 1 });
     hooks.fallback!(false);
-    expect(await value('intune_gateway_quota_fallback_active')).toBe(0);
-    expect(lines).toEqual([
-      [
-        'warn',
-        "quota store unreachable: pacing Graph calls in-process, to this replica's share of the limits, until it is back",
-        {
-          error: {
-            type: 'Error',
-            message: 'connect ECONNREFUSED 127.0.0.1:6379',
-            code: 'ECONNREFUSED',
-          },
-        },
-      ],
-      [
-        'info',
-        'quota store reachable again: pacing Graph calls shared with other replicas',
-        undefined,
-      ],
-    ]);
-    expect(JSON.stringify(lines)).not.toContain('hunter2');
+    expect(await state()).toEqual({ shared: 1, fallback: 0 });
+  });
+
+  it('the seconds spent falling back are counted up to the scrape, not only when it ends', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { hooks, value } = setup();
+      hooks.fallback!(true);
+      jest.advanceTimersByTime(1_500);
+      expect(await value('intune_gateway_quota_fallback_seconds_total')).toBe(1.5);
+      jest.advanceTimersByTime(1_000);
+      hooks.fallback!(false);
+      jest.advanceTimersByTime(5_000);
+      expect(await value('intune_gateway_quota_fallback_seconds_total')).toBe(2.5);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('the warning says the share of the limits the replica now paces to', () => {
@@ -89,13 +156,14 @@ describe('createQuotaMetrics', () => {
     });
     hooks.fallback!(true);
     expect(lines[0]![2]).toEqual({
-      error: { type: 'undefined' },
+      cause: 'unknown',
+      reason: 'error',
       replicas: 3,
       share: { appWrites: 33, tenantWrites: 66, appCalls: 333, tenantCalls: 666 },
     });
   });
 
-  it('exposes the four metrics in the Prometheus text format', async () => {
+  it('exposes the quota metrics in the Prometheus text format', async () => {
     const { registry } = setup();
     const text = await registry.metrics();
     for (const name of [
@@ -103,6 +171,9 @@ describe('createQuotaMetrics', () => {
       'intune_gateway_quota_refused_total',
       'intune_gateway_quota_store_errors_total',
       'intune_gateway_quota_fallback_active',
+      'intune_gateway_quota_store_state',
+      'intune_gateway_quota_fallbacks_total',
+      'intune_gateway_quota_fallback_seconds_total',
     ])
       expect(text).toContain(`# TYPE ${name} `);
   });

@@ -1,4 +1,11 @@
-import { firstLive, planTake, shortage, waitForRoom } from '../../src/graph/quota/window';
+import {
+  fallbackLimit,
+  firstLive,
+  planTake,
+  shareOf,
+  shortage,
+  waitForRoom,
+} from '../../src/graph/quota/window';
 import type { TakePlan, WindowLog } from '../../src/graph/quota/window';
 
 const WINDOW = 1_000;
@@ -154,5 +161,66 @@ describe('shortage: what a take that got nothing was short of', () => {
     ['a block that has passed', [log(1, [4_900])], 5_000, { blocked: false, full: [0] }],
   ])('%s', (_name, windows, blockedUntil, expected) => {
     expect(shortage(windows, 5_000, WINDOW, blockedUntil)).toEqual(expected);
+  });
+});
+
+describe('fallbackLimit: what one replica may hold in a window while Redis cannot be reached', () => {
+  // Intune's 100 writes per app, three replicas, a window of 20 s; the outage began at 100 s.
+  const base = { limit: 100, replicas: 3, windowMs: 20_000, since: 100_000 };
+  it.each<[string, number, [number, number, number] | null, number, number]>([
+    // name, now, sighting [at, count, own] or none, expected limit, expected until
+    ['an empty window seen just before: its share', 100_000, [99_000, 0, 0], 33, 119_000],
+    [
+      'the issue: A sent 70, B 30 (B saw 100): nothing more for B until the window passes',
+      100_000,
+      [99_000, 100, 30],
+      30,
+      119_000,
+    ],
+    [
+      'B sent 3, others 24: a third of the 73 left, plus its own 3',
+      100_000,
+      [99_000, 27, 3],
+      27,
+      119_000,
+    ],
+    ['its own share caps the rest', 100_000, [99_000, 10, 10], 33, 119_000],
+    ['over the limit as seen: its own entries only', 100_000, [99_000, 120, 50], 33, 119_000],
+    ['one window after the sighting: its share', 119_000, [99_000, 100, 30], 33, 119_000],
+    ['not seen: it waits out one window from the outage', 100_000, null, 0, 120_000],
+    ['not seen, one window into the outage: its share', 120_000, null, 33, 120_000],
+    [
+      'seen a window before the outage began counts as not seen',
+      100_000,
+      [80_000, 0, 0],
+      0,
+      120_000,
+    ],
+  ])('%s', (_name, now, seen, limit, until) => {
+    const sighting = seen ? { at: seen[0], count: seen[1], own: seen[2] } : undefined;
+    expect(fallbackLimit({ ...base, now, sighting })).toEqual({ limit, until });
+  });
+
+  it.each<[string, [number, number, number] | null, number]>([
+    // name, sighting [at, count, own] or none, expected limit: one replica has nobody to leave room for
+    ['not seen: the whole limit', null, 100],
+    ['seen at 60 of which 60 its own: the whole limit', [99_000, 60, 60], 100],
+    [
+      'seen at 60 of which 20 its own (more replicas than configured): 40 + 20',
+      [99_000, 60, 20],
+      60,
+    ],
+  ])('one replica, %s', (_name, seen, limit) => {
+    const sighting = seen ? { at: seen[0], count: seen[1], own: seen[2] } : undefined;
+    expect(fallbackLimit({ ...base, replicas: 1, now: 100_000, sighting }).limit).toBe(limit);
+  });
+
+  it.each<[number, number, number]>([
+    [100, 1, 100],
+    [100, 3, 33],
+    [2, 3, 1],
+    [100, 0, 100],
+  ])('shareOf(%i, %i replicas) = %i, never 0', (limit, replicas, share) => {
+    expect(shareOf(limit, replicas)).toBe(share);
   });
 });

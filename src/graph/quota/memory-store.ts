@@ -34,6 +34,14 @@ export interface MemoryQuotaStoreOptions {
 /** The in-process store, also usable synchronously: the pacer's fallback and its shadow of shared grants. */
 export interface MemoryQuotaStore extends QuotaStore {
   takeNow(request: QuotaStoreTake): QuotaStoreResult;
+  /**
+   * Records `count` calls in every window of the kind whether or not they fit: the mirror of a grant the shared
+   * store made, which this replica sent whatever its own windows say. `at` (now by default) dates them. Returns
+   * what takes them out again.
+   */
+  recordNow(request: QuotaStoreTake, count: number, at?: number): (count?: number) => void;
+  /** Live entries of one window key now (0 for a key it does not hold). */
+  live(key: string, windowMs: number): number;
   blockNow(identity: QuotaIdentity, durationMs: number): void;
   /**
    * Keys (windows and blocks) and recorded entries held right now: memory stays bounded by the identities active
@@ -70,6 +78,19 @@ function unrecord(log: Log, at: number, count: number): void {
     log.stamps.splice(i, 1);
     removed += 1;
   }
+}
+
+/** Entries still counting (the log is pruned). */
+const liveIn = (log: Log) => log.stamps.length - log.start;
+
+/** Records `count` calls at `at` in each log; returns what takes them out again (never more than that). */
+function recordIn(logs: readonly Log[], at: number, count: number): (count?: number) => void {
+  for (const log of logs) record(log, at, count);
+  const releasable = createReleaseCounter(count);
+  return (wanted) => {
+    const n = releasable.take(wanted);
+    if (n > 0) for (const log of logs) unrecord(log, at, n);
+  };
 }
 
 function prune(log: Log, now: number, windowMs: number): void {
@@ -123,21 +144,28 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
     const plan = planTake(views, at, windowMs, request.max, blockedUntil);
     if (plan.granted === 0) {
       const shortOf = obstaclesOf(windows, shortage(views, at, windowMs, blockedUntil));
-      return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE };
+      const counts = windowLogs.map(liveIn);
+      return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE, counts };
     }
-    for (const log of windowLogs) record(log, at, plan.granted);
-    const releasable = createReleaseCounter(plan.granted);
+    const release = recordIn(windowLogs, at, plan.granted);
     return {
       granted: plan.granted,
       waitMs: 0,
       at,
       shortOf: NOTHING_SHORT,
-      release: (count) => {
-        const n = releasable.take(count);
-        if (n > 0) for (const log of windowLogs) unrecord(log, at, n);
-        return Promise.resolve();
-      },
+      release: (count) => Promise.resolve(release(count)),
+      counts: windowLogs.map(liveIn),
     };
+  };
+
+  const recordNow = (request: QuotaStoreTake, count: number, at = now()) => {
+    const { windowMs } = request.limits;
+    sweep(now(), windowMs);
+    const keys = quotaKeys(request.identity);
+    const windows = quotaWindows(request.limits, request.kind);
+    const windowLogs = windows.map((window) => logFor(keys.window(window), window.limit));
+    for (const log of windowLogs) prune(log, now(), windowMs);
+    return recordIn(windowLogs, at, Math.max(0, Math.floor(count)));
   };
 
   const blockNow = (identity: QuotaIdentity, durationMs: number) => {
@@ -150,6 +178,13 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
   return {
     shared: false,
     takeNow,
+    recordNow,
+    live: (key, windowMs) => {
+      const log = logs.get(key);
+      if (!log) return 0;
+      prune(log, now(), windowMs);
+      return liveIn(log);
+    },
     blockNow,
     take: (request) => Promise.resolve(takeNow(request)),
     block: (identity, durationMs) => Promise.resolve(blockNow(identity, durationMs)),

@@ -8,8 +8,9 @@
 /**
  * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
  * times. KEYS[1] is the identity's block key; KEYS[2…] its window keys. ARGV: window µs, max, member prefix,
- * then one limit per window key. Returns {granted, wait µs, now µs, short}: `short` says what a take that got
- * nothing was short of, as bits: 1 for the block, 2^(i-1) for KEYS[i] (a window with no room).
+ * then one limit per window key. Returns {granted, wait µs, now µs, short, count…}: `short` says what a take that
+ * got nothing was short of, as bits: 1 for the block, 2^(i-1) for KEYS[i] (a window with no room); then each
+ * window's live entries after the take, every replica's (what the replica knows of the window if Redis goes away).
  */
 export const TAKE_SCRIPT = `
 local time = redis.call('TIME')
@@ -18,6 +19,7 @@ local window = tonumber(ARGV[1])
 local granted = tonumber(ARGV[2])
 local wait = 0
 local short = 0
+local counts = {}
 local blocked = redis.call('PTTL', KEYS[1])
 if blocked > 0 then
   wait = blocked * 1000
@@ -27,6 +29,7 @@ for i = 2, #KEYS do
   local limit = tonumber(ARGV[i + 2])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
   local live = redis.call('ZCARD', KEYS[i])
+  counts[i - 1] = live
   if limit - live < granted then granted = math.max(0, limit - live) end
   if live >= limit then
     short = short + 2 ^ (i - 1)
@@ -34,7 +37,7 @@ for i = 2, #KEYS do
     wait = math.max(wait, tonumber(freeing[2]) + window - now)
   end
 end
-if wait > 0 or granted <= 0 then return {0, wait, now, short} end
+if wait > 0 or granted <= 0 then return {0, wait, now, short, unpack(counts)} end
 local stamp = string.format('%.0f', now)
 local ttl = string.format('%.0f', math.ceil(window / 1000))
 for i = 2, #KEYS do
@@ -50,8 +53,50 @@ for i = 2, #KEYS do
     first = last + 1
   end
   redis.call('PEXPIRE', KEYS[i], ttl)
+  counts[i - 1] = counts[i - 1] + granted
 end
-return {granted, 0, now, 0}
+return {granted, 0, now, 0, unpack(counts)}
+`;
+
+/**
+ * Writes grants back into one identity's windows (KEYS: its window keys, as for the take) with their original
+ * times: ARGV[1] is the window in µs, then (age µs, member prefix, count) per grant. An entry is dated `now − age`
+ * by Redis's clock, which the age (measured by the replica just before sending) makes no earlier than the grant:
+ * it counts at least as long as it should. Expired grants are skipped; `ZADD NX` keeps entries already there (a
+ * grant Redis still holds is not moved), so writing the same grants twice adds nothing. Limits are not checked:
+ * these calls were sent, they count whatever else the window holds. Returns the entries added to KEYS[1].
+ */
+export const RESTORE_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local window = tonumber(ARGV[1])
+local added = 0
+for j = 2, #ARGV, 3 do
+  local stamp = now - tonumber(ARGV[j])
+  local count = tonumber(ARGV[j + 2])
+  if stamp > now - window and count > 0 then
+    local score = string.format('%.0f', stamp)
+    for i = 1, #KEYS do
+      local first = 1
+      while first <= count do
+        local last = math.min(count, first + 499)
+        local args = {'NX'}
+        for n = first, last do
+          args[#args + 1] = score
+          args[#args + 1] = ARGV[j + 1] .. n
+        end
+        local n = redis.call('ZADD', KEYS[i], unpack(args))
+        if i == 1 then added = added + n end
+        first = last + 1
+      end
+    end
+  end
+end
+local ttl = string.format('%.0f', math.ceil(window / 1000))
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return added
 `;
 
 /** Blocks an identity for ARGV[1] ms unless a longer block is already in force. KEYS[1]: its block key. */

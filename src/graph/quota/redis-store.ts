@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { quotaWindows } from './limits';
 import type { QuotaObstacle, QuotaWindow } from './limits';
-import { BLOCK_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
-import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaStore, QuotaStoreResult } from './store';
+import { BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
+import { createReleaseCounter, QuotaStoreError, quotaKeys } from './store';
+import type { QuotaRecord, QuotaStore, QuotaStoreResult } from './store';
 
 export interface RedisQuotaStoreOptions {
   /** `redis://` or `rediss://` URL (REDIS_URL). */
   readonly url: string;
-  /** Bound on each Redis command; a slower Redis is treated as down. */
+  /**
+   * A last bound on each Redis command, so that a Redis that never answers does not keep commands queued for
+   * ever. The quota pacer bounds every call itself (GRAPH_QUOTA_REDIS_TIMEOUT_MS), shorter than this.
+   */
   readonly commandTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   /** Connection-level errors (commands report theirs by rejecting). Never logs by itself. */
@@ -21,15 +24,23 @@ export interface RedisQuotaStore extends QuotaStore {
   ready(timeoutMs: number): Promise<boolean>;
 }
 
+type TakeReply = [number, number, number, number, ...number[]];
+
 interface QuotaCommands {
-  iggQuotaTake(
-    numKeys: number,
-    ...args: (string | number)[]
-  ): Promise<[number, number, number, number]>;
+  iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<TakeReply>;
   iggQuotaBlock(key: string, ms: number): Promise<number>;
 }
 
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 200;
+interface QuotaPipeline {
+  iggQuotaRestore(numKeys: number, ...args: (string | number)[]): QuotaPipeline;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 10_000;
+/** Reconnection backoff cap: a Redis that is back is seen within this, so replicas return to it together. */
+export const REDIS_RECONNECT_MAX_MS = 500;
+/** Grants written back per script call (three arguments each). */
+const RESTORE_CHUNK = 200;
 
 /** The take script's `short` bits, by name: 1 is the block, 2 << i the i-th window. */
 function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstacle[] {
@@ -40,9 +51,40 @@ function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstac
   return names;
 }
 
+/** `host:port` of the URL: what a log line may say of where Redis is (never the password, never the URL). */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return 'redis';
+  }
+}
+
+/** A connection error in a few safe words: its code and where, never its message (it may quote a command). */
+function describeConnectionError(error: unknown, address: string): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused to ${address}`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `connection reset by ${address}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host not found: ${address}`;
+    case 'ETIMEDOUT':
+      return `connect timeout to ${address}`;
+    case undefined:
+      return `connection lost to ${address}`;
+    default:
+      return typeof code === 'string' ? `${code} from ${address}` : `not connected to ${address}`;
+  }
+}
+
 /**
  * Never let a request wait on Redis: no offline queue (commands fail at once while disconnected), no resending
- * after a reconnect, a short command timeout, and reconnection in the background with a capped backoff.
+ * after a reconnect, and reconnection in the background with a short capped backoff.
  * https://github.com/redis/ioredis#auto-reconnect
  */
 function connect(options: RedisQuotaStoreOptions): Redis {
@@ -52,84 +94,167 @@ function connect(options: RedisQuotaStoreOptions): Redis {
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: options.connectTimeoutMs ?? 1_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT_MAX_MS),
     enableReadyCheck: false,
   });
-  // Without a listener ioredis prints every connection error to the console.
-  redis.on('error', (error: unknown) => options.onConnectionError?.(error));
   redis.defineCommand('iggQuotaTake', { lua: TAKE_SCRIPT });
   redis.defineCommand('iggQuotaBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
+  redis.defineCommand('iggQuotaRestore', { lua: RESTORE_SCRIPT });
   return redis;
+}
+
+/** The record's script arguments, grouped by identity and kind (one script call touches one tenant's keys). */
+function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[]> {
+  const groups = new Map<string, QuotaRecord[]>();
+  for (const record of records) {
+    if (record.count <= 0) continue;
+    const group = `${record.identity.tenant}\n${record.identity.app}\n${record.kind}`;
+    const list = groups.get(group) ?? [];
+    list.push(record);
+    groups.set(group, list);
+  }
+  const calls: Array<(string | number)[]> = [];
+  for (const list of groups.values()) {
+    const { identity, kind, limits } = list[0]!;
+    const keys = quotaKeys(identity);
+    const windowKeys = quotaWindows(limits, kind).map((window) => keys.window(window));
+    for (let first = 0; first < list.length; first += RESTORE_CHUNK) {
+      const chunk = list.slice(first, first + RESTORE_CHUNK);
+      const grants = chunk.flatMap((record) => [
+        Math.max(0, Math.round(record.ageMs * 1000)),
+        record.id,
+        record.count,
+      ]);
+      calls.push([windowKeys.length, ...windowKeys, limits.windowMs * 1000, ...grants]);
+    }
+  }
+  return calls;
 }
 
 /**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
- * after this store instance and its take, so a release removes exactly what its take added.
+ * after this store instance and its take, so a release removes exactly what its take added, and a grant written
+ * back after an outage (`restore`) is recognised if Redis still holds it.
  */
 export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuotaStore {
   const redis = connect(options);
   const commands = redis as unknown as QuotaCommands;
+  const address = redisAddress(options.url);
+  let lastConnectionError: unknown;
+  // Without a listener ioredis prints every connection error to the console.
+  redis.on('error', (error: unknown) => {
+    lastConnectionError = error;
+    options.onConnectionError?.(error);
+  });
+  redis.on('ready', () => (lastConnectionError = undefined));
+  let closing = false;
+  const watchers: Array<(error: QuotaStoreError) => void> = [];
+  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
+  redis.on('close', () => {
+    if (closing) return;
+    const error = new QuotaStoreError(
+      describeConnectionError(lastConnectionError, address),
+      'unreachable',
+    );
+    for (const watcher of watchers) watcher(error);
+  });
+
+  /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
+  const failure = (error: unknown): QuotaStoreError => {
+    if (error instanceof QuotaStoreError) return error;
+    if (redis.status !== 'ready')
+      return new QuotaStoreError(
+        describeConnectionError(lastConnectionError, address),
+        'unreachable',
+        { cause: error },
+      );
+    const message = error instanceof Error ? error.message : '';
+    if (/timed out/i.test(message))
+      return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
+    // A reply error is Redis's own words (OOM, READONLY, NOSCRIPT…), never the command's arguments.
+    const reply = error instanceof Error && error.name === 'ReplyError';
+    const words = reply ? message.split('\n')[0]!.slice(0, 120) : 'failed';
+    return new QuotaStoreError(`Redis at ${address}: ${words}`, 'error', { cause: error });
+  };
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw failure(error);
+    }
+  };
+
   // Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take.
   const instance = randomBytes(8).toString('hex');
   let takes = 0;
   return {
     shared: true,
-    async take(request): Promise<QuotaStoreResult> {
-      const keys = quotaKeys(request.identity);
-      const windows = quotaWindows(request.limits, request.kind);
-      const windowKeys = windows.map((window) => keys.window(window));
-      takes += 1;
-      const prefix = `${instance}.${takes.toString(36)}:`;
-      const [granted, waitUs, nowUs, short] = await commands.iggQuotaTake(
-        1 + windows.length,
-        keys.block,
-        ...windowKeys,
-        request.limits.windowMs * 1000,
-        Math.max(1, Math.floor(request.max)),
-        prefix,
-        ...windows.map((window) => window.limit),
-      );
-      const at = nowUs / 1000;
-      if (granted <= 0) {
-        const waitMs = Math.ceil(waitUs / 1000);
-        return {
-          granted: 0,
-          waitMs,
-          at,
-          shortOf: obstaclesOf(short, windows),
-          release: async () => {},
-        };
-      }
-      const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
-      const releasable = createReleaseCounter(granted);
-      return {
-        granted,
-        waitMs: 0,
-        at,
-        shortOf: [],
-        release: async (count) => {
+    take: (request) =>
+      guarded(async (): Promise<QuotaStoreResult> => {
+        const keys = quotaKeys(request.identity);
+        const windows = quotaWindows(request.limits, request.kind);
+        const windowKeys = windows.map((window) => keys.window(window));
+        takes += 1;
+        const prefix = `${instance}.${takes.toString(36)}:`;
+        const [granted, waitUs, nowUs, short, ...counts] = await commands.iggQuotaTake(
+          1 + windows.length,
+          keys.block,
+          ...windowKeys,
+          request.limits.windowMs * 1000,
+          Math.max(1, Math.floor(request.max)),
+          prefix,
+          ...windows.map((window) => window.limit),
+        );
+        const at = nowUs / 1000;
+        if (granted <= 0) {
+          const waitMs = Math.ceil(waitUs / 1000);
+          const shortOf = obstaclesOf(short, windows);
+          return { granted: 0, waitMs, at, shortOf, release: async () => {}, counts };
+        }
+        const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
+        const releasable = createReleaseCounter(granted);
+        const release = async (count?: number) => {
           const n = releasable.take(count);
           if (n === 0) return;
           const remaining = releasable.remaining;
           const gone = members.slice(remaining, remaining + n);
           const pipeline = redis.pipeline();
           for (const key of windowKeys) pipeline.zrem(key, ...gone);
-          const results = await pipeline.exec();
-          const failed = results?.find(([error]) => error);
-          if (failed)
-            throw failed[0] instanceof Error ? failed[0] : new Error('Redis release failed');
-        },
-      };
-    },
-    async block(identity, durationMs) {
-      const ms = Math.ceil(durationMs);
-      if (ms <= 0) return;
-      await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
-    },
-    async ping() {
-      await redis.ping();
-    },
+          const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
+          if (failed) throw failed;
+        };
+        return {
+          granted,
+          waitMs: 0,
+          at,
+          shortOf: [],
+          release: (count) => guarded(() => release(count)),
+          counts,
+          id: prefix,
+        };
+      }),
+    block: (identity, durationMs) =>
+      guarded(async () => {
+        const ms = Math.ceil(durationMs);
+        if (ms > 0) await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
+      }),
+    ping: () => guarded(async () => void (await redis.ping())),
+    restore: (records) =>
+      guarded(async () => {
+        const calls = restoreCalls(records);
+        if (calls.length === 0) return 0;
+        const pipeline = redis.pipeline() as unknown as QuotaPipeline;
+        for (const args of calls) pipeline.iggQuotaRestore(...(args as [number, ...string[]]));
+        const results = (await pipeline.exec()) ?? [];
+        let added = 0;
+        for (const [error, value] of results) {
+          if (error) throw error;
+          added += Number(value);
+        }
+        return added;
+      }),
+    watch: (listener) => void watchers.push(listener),
     ready(timeoutMs) {
       if (redis.status === 'ready') return Promise.resolve(true);
       return new Promise((resolve) => {
@@ -144,6 +269,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       });
     },
     close() {
+      closing = true;
       redis.disconnect();
       return Promise.resolve();
     },

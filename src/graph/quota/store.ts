@@ -21,6 +21,49 @@ export interface QuotaStoreResult {
   readonly shortOf: readonly QuotaObstacle[];
   /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
   readonly release: (count?: number) => Promise<void>;
+  /**
+   * Each window's live entries after the take, every replica's (in `quotaWindows` order): what the replica last
+   * saw of the shared windows, so that it knows what is left of them if the store goes away.
+   */
+  readonly counts?: readonly number[];
+  /** The prefix of the grant's entries (`<id><n>`, n from 1 to `granted`), to write them again if lost. */
+  readonly id?: string;
+}
+
+/**
+ * A grant to write (again) into the shared windows: one made in-process while they could not be reached, or one made
+ * through them that a restarted store may have lost. Its entries are `<id>1` … `<id><count>`.
+ */
+export interface QuotaRecord {
+  readonly identity: QuotaIdentity;
+  readonly kind: QuotaKind;
+  readonly limits: QuotaLimits;
+  readonly id: string;
+  readonly count: number;
+  /** How long ago it was granted, by the replica's clock (the store dates it from its own now). */
+  readonly ageMs: number;
+}
+
+/** Why the shared store failed: `timeout` (no answer in time), `unreachable` (not connected) or `error`. */
+export type QuotaStoreFailure = 'timeout' | 'unreachable' | 'error';
+
+/**
+ * A shared-store failure whose message is safe to log as it is: `timeout after 1000 ms`, `connection refused to
+ * 127.0.0.1:6379`. Never a password, a URL or a command's arguments; the original error stays in `cause`.
+ */
+export class QuotaStoreError extends Error {
+  constructor(
+    message: string,
+    readonly reason: QuotaStoreFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QuotaStoreError';
+  }
+}
+
+export function isQuotaStoreError(error: unknown): error is QuotaStoreError {
+  return error instanceof QuotaStoreError;
 }
 
 /** Where the windows and blocks live: in-process, or shared by every replica. */
@@ -32,6 +75,16 @@ export interface QuotaStore {
   block(identity: QuotaIdentity, durationMs: number): Promise<void>;
   /** Resolves when the store answers; the pacer probes with it before leaving its fallback. */
   ping(): Promise<void>;
+  /**
+   * Writes these grants into the windows with their original times (entries already there are kept as they are,
+   * expired ones skipped); resolves with the entries added. Only a shared store needs it.
+   */
+  restore?(records: readonly QuotaRecord[]): Promise<number>;
+  /**
+   * Calls `listener` whenever the store knows it cannot be reached (its connection dropped), before any take fails:
+   * a replica whose calls were all waiting then still learns that a Redis restarted, and empty.
+   */
+  watch?(listener: (error: QuotaStoreError) => void): void;
   close(): Promise<void>;
 }
 

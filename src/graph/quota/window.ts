@@ -100,3 +100,63 @@ export function shortage(
   });
   return { blocked: blockedUntil > now, full };
 }
+
+/** What a replica last saw of one shared window, in an answer from the shared store. */
+export interface WindowSighting {
+  /** The replica's clock when the answer arrived: every entry the store counted was made before it. */
+  readonly at: number;
+  /** Live entries in the window after that take, every replica's. */
+  readonly count: number;
+  /** This replica's own live entries at that moment (its mirror), a part of `count`. */
+  readonly own: number;
+}
+
+export interface FallbackLimitInput {
+  /** The window's limit, shared by every replica. */
+  readonly limit: number;
+  readonly replicas: number;
+  readonly windowMs: number;
+  /** When this replica lost the shared store (its clock). */
+  readonly since: number;
+  readonly now: number;
+  readonly sighting: WindowSighting | undefined;
+}
+
+export interface FallbackLimit {
+  /**
+   * The limit this replica applies in-process to the window, counting its own live entries (mirrored shared
+   * grants and in-process ones) against it.
+   */
+  readonly limit: number;
+  /** Until when this limit holds; from then on, the share of a window that no other replica's entry is in. */
+  readonly until: number;
+}
+
+/** One replica's part of a limit: rounded down, so that the replicas stay under it together, but at least 1. */
+export function shareOf(limit: number, replicas: number): number {
+  return Math.max(1, Math.floor(limit / Math.max(1, replicas)));
+}
+
+/**
+ * The limit a replica applies to one window while it cannot reach the shared store (docs/quotas.md, "Redis
+ * outages"). Two rules, the smaller wins while the window it last saw may still hold other replicas' entries:
+ *
+ * - **Its share**, `limit ÷ replicas`, its own live entries counted: once every entry made before the outage has
+ *   expired, each replica sees only its own, so the replicas together stay within the limit.
+ * - **Its share of what was left**, `(limit − count) ÷ replicas`, as it last saw the window: its own entries that
+ *   have expired since are credited back (the window lost them too); the others' are taken to live until one
+ *   window after the sighting (they were made before it).
+ *
+ * A window it has not seen within one window before the outage may hold anything: with other replicas, it waits
+ * out one window from the outage (limit 0), then paces to its share. With one replica its own entries are all.
+ */
+export function fallbackLimit(input: FallbackLimitInput): FallbackLimit {
+  const { limit, replicas, windowMs, since, now } = input;
+  const share = shareOf(limit, replicas);
+  const seen = input.sighting && input.sighting.at + windowMs > since ? input.sighting : undefined;
+  const until = (seen?.at ?? since) + windowMs;
+  if (now >= until) return { limit: share, until: now };
+  const count = seen?.count ?? (replicas > 1 ? limit : 0);
+  const left = Math.floor(Math.max(0, limit - count) / Math.max(1, replicas));
+  return { limit: Math.min(share, left + (seen?.own ?? 0)), until };
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { quotaWindows } from './limits';
+import type { QuotaIdentity, QuotaLimits, QuotaWindowId } from './limits';
+import type { MemoryQuotaStore } from './memory-store';
+import { createReleaseCounter, quotaKeys } from './store';
+import type { QuotaRecord, QuotaStoreResult, QuotaStoreTake } from './store';
+import { fallbackLimit } from './window';
+import type { WindowSighting } from './window';
+
+/**
+ * What a replica must remember to fall back safely and to come back without losing anything
+ * (docs/quotas.md, "Redis outages"):
+ *
+ * - **Sightings**: each shared window as the last answer from Redis showed it (every replica's entries, and how
+ *   many of them were this replica's), so that during an outage it paces to its share of what was left.
+ * - **Grants** of the last window, shared and in-process, with their entry names: when Redis answers again they
+ *   are written into it before this replica grants from it again (in-process ones were never there; shared ones
+ *   are gone if Redis restarted empty). Released budget is forgotten.
+ * - **Blocks** set while Redis could not be reached, written to it on return.
+ *
+ * Memory is bounded by one window: what is older is dropped on the way.
+ */
+export interface FallbackLedger {
+  /** An answer from the shared store (granted or not): its windows' counts become the sightings. */
+  saw(request: QuotaStoreTake, result: QuotaStoreResult): void;
+  /** The limits this replica applies in-process to this take, and until when (see `fallbackLimit`). */
+  limitsFor(request: QuotaStoreTake, since: number): { limits: QuotaLimits; until: number };
+  /** Remembers a grant to write back; returns what forgets `count` of it (the last ones) when it is released. */
+  remember(request: QuotaStoreTake, id: string, count: number): (count?: number) => void;
+  /** A name for the entries of an in-process grant, unique across replicas. */
+  nextId(): string;
+  /** The live grants remembered after sequence number `from`, and the number to pass next time. */
+  pending(from: number): { records: QuotaRecord[]; next: number };
+  block(identity: QuotaIdentity, until: number): void;
+  /** The blocks set in-process that still hold, as durations from now; taking them clears them. */
+  takeBlocks(): Array<{ identity: QuotaIdentity; ms: number }>;
+}
+
+interface Grant {
+  readonly seq: number;
+  readonly at: number;
+  readonly request: QuotaStoreTake;
+  readonly id: string;
+  count: number;
+}
+
+interface Sighting extends WindowSighting {
+  /** The store's clock of the answer: an older answer arriving later does not replace a newer one. */
+  readonly storeAt: number;
+}
+
+const WINDOW_IDS: readonly QuotaWindowId[] = [
+  'appWrites',
+  'tenantWrites',
+  'appCalls',
+  'tenantCalls',
+];
+
+export function createFallbackLedger(options: {
+  readonly local: MemoryQuotaStore;
+  readonly now: () => number;
+  readonly replicas: number;
+}): FallbackLedger {
+  const { local, now, replicas } = options;
+  const instance = randomBytes(8).toString('hex');
+  const sightings = new Map<string, Sighting>();
+  const blocks = new Map<string, { identity: QuotaIdentity; until: number }>();
+  let grants: Grant[] = [];
+  let seq = 0;
+  let ids = 0;
+  let lastSweep = now();
+
+  const sweep = (at: number, windowMs: number) => {
+    if (at - lastSweep < windowMs) return;
+    lastSweep = at;
+    grants = grants.filter((grant) => grant.count > 0 && at - grant.at < windowMs);
+    for (const [key, sighting] of sightings)
+      if (at - sighting.at >= windowMs) sightings.delete(key);
+  };
+
+  return {
+    saw(request, result) {
+      if (!result.counts) return;
+      const at = now();
+      const keys = quotaKeys(request.identity);
+      const { windowMs } = request.limits;
+      sweep(at, windowMs);
+      quotaWindows(request.limits, request.kind).forEach((window, index) => {
+        const count = result.counts![index];
+        if (count === undefined) return;
+        const key = keys.window(window);
+        const previous = sightings.get(key);
+        if (previous && previous.storeAt > result.at) return;
+        sightings.set(key, { at, count, own: local.live(key, windowMs), storeAt: result.at });
+      });
+    },
+    limitsFor(request, since) {
+      const at = now();
+      const keys = quotaKeys(request.identity);
+      const { windowMs } = request.limits;
+      const limits: Record<QuotaWindowId, number> = { ...request.limits };
+      let until = at;
+      const needed = new Set(quotaWindows(request.limits, request.kind).map((window) => window.id));
+      for (const id of WINDOW_IDS) {
+        if (!needed.has(id)) continue;
+        const sighting = sightings.get(keys.window({ id }));
+        const input = { limit: request.limits[id], replicas, windowMs, since, now: at, sighting };
+        const rule = fallbackLimit(input);
+        limits[id] = rule.limit;
+        until = Math.max(until, rule.until);
+      }
+      return { limits: { ...limits, windowMs }, until };
+    },
+    remember(request, id, count) {
+      const at = now();
+      sweep(at, request.limits.windowMs);
+      const grant: Grant = { seq: (seq += 1), at, request, id, count };
+      grants.push(grant);
+      const releasable = createReleaseCounter(count);
+      return (wanted) => {
+        grant.count -= releasable.take(wanted);
+      };
+    },
+    nextId: () => `${instance}.f${(ids += 1).toString(36)}:`,
+    pending(from) {
+      const at = now();
+      const records: QuotaRecord[] = [];
+      for (const grant of grants) {
+        const { identity, kind, limits } = grant.request;
+        if (grant.seq <= from || grant.count <= 0 || at - grant.at >= limits.windowMs) continue;
+        records.push({
+          identity,
+          kind,
+          limits,
+          id: grant.id,
+          count: grant.count,
+          ageMs: at - grant.at,
+        });
+      }
+      return { records, next: seq };
+    },
+    block(identity, until) {
+      const key = quotaKeys(identity).block;
+      if ((blocks.get(key)?.until ?? 0) < until) blocks.set(key, { identity, until });
+    },
+    takeBlocks() {
+      const at = now();
+      const held = [...blocks.values()].filter((block) => block.until > at);
+      blocks.clear();
+      return held.map((block) => ({ identity: block.identity, ms: block.until - at }));
+    },
+  };
+}
