@@ -96,7 +96,7 @@ it('Redis killed: the replica sends its third of what was left, or of a window i
   const warning = lines.find((line) => String(line.msg).startsWith('quota store unreachable'));
   expect(String(warning?.cause)).toMatch(
     new RegExp(
-      `^(connection refused to|not connected to|connection reset by) 127\\.0\\.0\\.1:${redis.port}$`,
+      `^(connection refused to|connection lost to|not connected to|connection reset by) 127\\.0\\.0\\.1:${redis.port}$`,
     ),
   );
   expect(warning).toMatchObject({
