@@ -41,8 +41,6 @@ export interface Config {
   readonly metricsPort: number | null;
   /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
-  /** GRAPHQL_COMPILE_AFTER: runs on graphql-js before a document is compiled (src/graphql/jit-executor.ts); 0: never. */
-  readonly compileAfter: number;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
 }
@@ -316,9 +314,6 @@ export function loadConfig(env: Env): Config {
         100_000,
       ),
     }),
-    // A literal, not DEFAULT_JIT_OPTIONS: importing src/graphql/jit-executor.ts would load graphql-jit before the
-    // configuration is known to hold.
-    compileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     quotas: quotaConfig(env),
   });
 }

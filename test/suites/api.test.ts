@@ -10,8 +10,6 @@ describeSpecs('integration', [
   'federation',
   'http-spec',
   'input',
-  'jit-differences',
-  'jit-executor',
   'paths',
   'request-errors',
   'typed-client',

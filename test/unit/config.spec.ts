@@ -43,7 +43,6 @@ describe('loadConfig', () => {
         maxIntrospectionDepth: 20,
         maxIntrospectionFields: 500,
       },
-      compileAfter: 10,
     });
   });
 
@@ -198,14 +197,6 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['0', 0],
-    ['1', 1],
-    ['250', 250],
-  ])('GRAPHQL_COMPILE_AFTER=%s → compileAfter %i (0: never compiled)', (value, compileAfter) => {
-    expect(loadConfig({ GRAPHQL_COMPILE_AFTER: value }).compileAfter).toBe(compileAfter);
-  });
-
-  it.each([
     [{ REQUEST_TIMEOUT_MS: '2500', KEEP_ALIVE_TIMEOUT_MS: '7000' }, [2500, 7000]],
     [{ REQUEST_TIMEOUT_MS: '100', KEEP_ALIVE_TIMEOUT_MS: '100' }, [100, 100]],
   ])('timeouts from %j → %j', (env, [requestTimeoutMs, keepAliveTimeoutMs]) => {
@@ -232,8 +223,6 @@ describe('loadConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'x'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['FEDERATION', 'perhaps'],
-    ['GRAPHQL_COMPILE_AFTER', '-1'],
-    ['GRAPHQL_COMPILE_AFTER', 'soon'],
     ['CORS_ORIGINS', 'https://a.example.com/path'],
     ['GRAPH_QUOTAS', 'azure'],
     ['GRAPH_QUOTA_WINDOW_MS', '99'],
