@@ -13,6 +13,7 @@ import type { GatewayContext } from './context';
 import { buildSubgraph } from './federation';
 import { createErrorFormatter } from './errors/format-error';
 import { createQueryLimitsRule } from './limits';
+import { NoSubscriptionsRule, createRequiredVariablesPlugin } from './request-checks';
 import type { GatewayMetrics } from '../observability/metrics';
 import { pageInfoResolvers } from './page-info';
 import { createObservabilityPlugin } from '../observability/operation-plugin';
@@ -84,7 +85,7 @@ export async function createApollo(
     // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
     // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
     persistedQueries: false,
-    validationRules: [createQueryLimitsRule(config.queryLimits)],
+    validationRules: [NoSubscriptionsRule, createQueryLimitsRule(config.queryLimits)],
     logger,
     // index.ts owns SIGTERM/SIGINT (readiness first, then the drain). Apollo's own handlers, on by default outside
     // NODE_ENV=test, would stop it in parallel and re-send the signal, racing the drain; one pair per instance.
@@ -98,6 +99,7 @@ export async function createApollo(
       // whoever sends `apollo-federation-include-trace`, and hook every field. Off, as the gateway served subgraph
       // answers until now. https://www.apollographql.com/docs/apollo-server/api/plugin/inline-trace
       ApolloServerPluginInlineTraceDisabled(),
+      createRequiredVariablesPlugin(),
       createObservabilityPlugin(metrics),
     ],
   });

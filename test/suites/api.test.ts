@@ -4,6 +4,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('integration', [
   'auth',
   'batching',
+  'client-mistakes',
   'cors',
   'create-delete',
   'errors',

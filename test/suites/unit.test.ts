@@ -41,6 +41,7 @@ describeSpecs('unit', [
   'quota-metrics',
   'quota-pacer',
   'quota-window',
+  'request-checks',
   'retry',
   'scalars',
   'selection',
