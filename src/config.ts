@@ -39,7 +39,7 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** A separate port for `/metrics` (then not served on `port`); null serves it on `port`. */
   readonly metricsPort: number | null;
-  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
+  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _TOKENS, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
@@ -299,6 +299,7 @@ export function loadConfig(env: Env): Config {
         100,
         1_000_000,
       ),
+      maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
       maxIntrospectionDepth: integer(
         env,
         'GRAPHQL_MAX_INTROSPECTION_DEPTH',

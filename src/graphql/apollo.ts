@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import type { GatewayContext } from './context';
 import { buildSubgraph } from './federation';
 import { createErrorFormatter } from './errors/format-error';
-import { createQueryLimitsRule } from './limits';
+import { MAX_VALIDATION_ERRORS, createQueryLimitsRule } from './limits';
 import { NoSubscriptionsRule, createRequiredVariablesPlugin } from './request-checks';
 import type { GatewayMetrics } from '../observability/metrics';
 import { pageInfoResolvers } from './page-info';
@@ -85,7 +85,12 @@ export async function createApollo(
     // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
     // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
     persistedQueries: false,
+    // Hostile documents are refused before they cost: graphql-js stops parsing past the token limit, the limits
+    // rule stops validation as soon as a document is over a limit, and validation gives up after a few errors.
+    // https://www.apollographql.com/docs/apollo-server/api/apollo-server#parseoptions
+    parseOptions: { maxLexicalTokens: config.queryLimits.maxTokens },
     validationRules: [NoSubscriptionsRule, createQueryLimitsRule(config.queryLimits)],
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     logger,
     // index.ts owns SIGTERM/SIGINT (readiness first, then the drain). Apollo's own handlers, on by default outside
     // NODE_ENV=test, would stop it in parallel and re-send the signal, racing the drain; one pair per instance.

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
         maxAliases: 50,
         maxFields: 200,
         maxDocumentLength: 50000,
+        maxTokens: 3000,
         maxIntrospectionDepth: 20,
         maxIntrospectionFields: 500,
       },
@@ -197,6 +198,14 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['', 3000],
+    ['100', 100],
+    ['20000', 20000],
+  ])('GRAPHQL_MAX_TOKENS=%j → maxTokens %i', (value, maxTokens) => {
+    expect(loadConfig({ GRAPHQL_MAX_TOKENS: value }).queryLimits.maxTokens).toBe(maxTokens);
+  });
+
+  it.each([
     [{ REQUEST_TIMEOUT_MS: '2500', KEEP_ALIVE_TIMEOUT_MS: '7000' }, [2500, 7000]],
     [{ REQUEST_TIMEOUT_MS: '100', KEEP_ALIVE_TIMEOUT_MS: '100' }, [100, 100]],
   ])('timeouts from %j → %j', (env, [requestTimeoutMs, keepAliveTimeoutMs]) => {
@@ -246,6 +255,8 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '65536'],
     ['GRAPHQL_MAX_INTROSPECTION_DEPTH', '0'],
     ['GRAPHQL_MAX_INTROSPECTION_FIELDS', 'many'],
+    ['GRAPHQL_MAX_TOKENS', '99'],
+    ['GRAPHQL_MAX_TOKENS', 'lots'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);
