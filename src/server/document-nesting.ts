@@ -15,8 +15,7 @@ function skipString(text: string, start: number): number {
   for (let index = start + end.length; index < text.length; index += 1) {
     const char = text[index];
     if (char === '\\') index += 1;
-    else if (char === '"' && (!block || text.startsWith(end, index)))
-      return index + end.length - 1;
+    else if (char === '"' && (!block || text.startsWith(end, index))) return index + end.length - 1;
   }
   return text.length;
 }
