@@ -6,6 +6,7 @@ describeSpecs('integration', [
   'batching',
   'client-mistakes',
   'cors',
+  'differential',
   'create-delete',
   'errors',
   'federation',
