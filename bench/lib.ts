@@ -171,6 +171,7 @@ export function benchGatewayEnv(upstream: string): Record<string, string> {
     GRAPHQL_MAX_ALIASES: '1000',
     GRAPHQL_MAX_FIELDS: '5000',
     GRAPHQL_MAX_DOCUMENT_LENGTH: '200000',
+    GRAPHQL_MAX_TOKENS: '100000',
     // Quota pacing stays on (its cost is part of the gateway's), with limits no bench run reaches: one bench
     // token sends far more than Intune's 1,000 calls per 20 s.
     GRAPH_QUOTA_APP_CALLS: '1000000',

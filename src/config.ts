@@ -41,10 +41,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** A separate port for `/metrics` (then not served on `port`); null serves it on `port`. */
   readonly metricsPort: number | null;
-  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _INTROSPECTION_*). */
+  /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _TOKENS, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
-  /** GRAPHQL_COMPILE_AFTER: runs on graphql-js before a document is compiled (src/graphql/jit-executor.ts); 0: never. */
-  readonly compileAfter: number;
   /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
   readonly quotas: QuotaConfig;
   /** Where the shared Redis is (REDIS_URL, REDIS_CLUSTER, REDIS_SENTINELS…), or null: src/redis/settings.ts. */
@@ -322,6 +320,7 @@ export function loadConfig(env: Env): Config {
         100,
         1_000_000,
       ),
+      maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
       maxIntrospectionDepth: integer(
         env,
         'GRAPHQL_MAX_INTROSPECTION_DEPTH',
@@ -337,9 +336,6 @@ export function loadConfig(env: Env): Config {
         100_000,
       ),
     }),
-    // A literal, not DEFAULT_JIT_OPTIONS: importing src/graphql/jit-executor.ts would load graphql-jit before the
-    // configuration is known to hold.
-    compileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     quotas: quotaConfig(env),
     redis: redisSettings(env),
   });

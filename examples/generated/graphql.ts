@@ -38,7 +38,7 @@ export type UpdateDeviceConfigurationUserStatusInput = {
   /** New last-reported time, sent to Graph verbatim. */
   lastReportedDateTime?: string | null | undefined;
   /** Which Graph REST path to use. */
-  path?: UserStatusPath | null | undefined;
+  path?: UserStatusPath;
   /** New compliance status. */
   status?: ComplianceStatus | null | undefined;
   /** New user display name. */

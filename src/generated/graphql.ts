@@ -57,7 +57,7 @@ export type CreateDeviceConfigurationUserStatusInput = {
   /** Last reported time, sent verbatim. */
   readonly lastReportedDateTime?: InputMaybe<Scalars['DateTimeOffset']['input']>;
   /** Which Graph REST path to use. */
-  readonly path?: InputMaybe<UserStatusPath>;
+  readonly path: UserStatusPath;
   /** Compliance status. */
   readonly status?: InputMaybe<ComplianceStatus>;
   /** User display name. */
@@ -116,6 +116,10 @@ export type GraphOperationError = {
   readonly status: Maybe<Scalars['Int']['output']>;
 };
 
+/**
+ * Changes to user statuses through Microsoft Graph (beta), with the caller's bearer token. Root fields run one after
+ * the other, in the document's order; each one's input is checked before anything of it is sent to Graph.
+ */
 export type Mutation = {
   readonly __typename?: 'Mutation';
   /** Creates a user status with a Graph POST (201). Never retried once it may have reached Graph. */
@@ -136,23 +140,39 @@ export type Mutation = {
 };
 
 
+/**
+ * Changes to user statuses through Microsoft Graph (beta), with the caller's bearer token. Root fields run one after
+ * the other, in the document's order; each one's input is checked before anything of it is sent to Graph.
+ */
 export type MutationCreateDeviceConfigurationUserStatusArgs = {
   input: CreateDeviceConfigurationUserStatusInput;
 };
 
 
+/**
+ * Changes to user statuses through Microsoft Graph (beta), with the caller's bearer token. Root fields run one after
+ * the other, in the document's order; each one's input is checked before anything of it is sent to Graph.
+ */
 export type MutationDeleteDeviceConfigurationUserStatusArgs = {
   deviceConfigurationId: Scalars['ID']['input'];
-  path?: InputMaybe<UserStatusPath>;
+  path: UserStatusPath;
   userStatusId: Scalars['ID']['input'];
 };
 
 
+/**
+ * Changes to user statuses through Microsoft Graph (beta), with the caller's bearer token. Root fields run one after
+ * the other, in the document's order; each one's input is checked before anything of it is sent to Graph.
+ */
 export type MutationUpdateDeviceConfigurationUserStatusArgs = {
   input: UpdateDeviceConfigurationUserStatusInput;
 };
 
 
+/**
+ * Changes to user statuses through Microsoft Graph (beta), with the caller's bearer token. Root fields run one after
+ * the other, in the document's order; each one's input is checked before anything of it is sent to Graph.
+ */
 export type MutationUpdateDeviceConfigurationUserStatusesArgs = {
   inputs: ReadonlyArray<UpdateDeviceConfigurationUserStatusInput>;
 };
@@ -173,6 +193,11 @@ export type PageInfo = {
   readonly startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Reads of Intune's device configuration user statuses through Microsoft Graph (beta). Every field calls Graph with
+ * the caller's bearer token (`Authorization: Bearer <token>`), asks Graph only for the properties selected, and
+ * answers Graph's errors with the gateway's codes (`extensions.code`).
+ */
 export type Query = {
   readonly __typename?: 'Query';
   /**
@@ -189,18 +214,28 @@ export type Query = {
 };
 
 
+/**
+ * Reads of Intune's device configuration user statuses through Microsoft Graph (beta). Every field calls Graph with
+ * the caller's bearer token (`Authorization: Bearer <token>`), asks Graph only for the properties selected, and
+ * answers Graph's errors with the gateway's codes (`extensions.code`).
+ */
 export type QueryDeviceConfigurationUserStatusArgs = {
   deviceConfigurationId: Scalars['ID']['input'];
-  path?: InputMaybe<UserStatusPath>;
+  path: UserStatusPath;
   userStatusId: Scalars['ID']['input'];
 };
 
 
+/**
+ * Reads of Intune's device configuration user statuses through Microsoft Graph (beta). Every field calls Graph with
+ * the caller's bearer token (`Authorization: Bearer <token>`), asks Graph only for the properties selected, and
+ * answers Graph's errors with the gateway's codes (`extensions.code`).
+ */
 export type QueryDeviceConfigurationUserStatusesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   deviceConfigurationId: Scalars['ID']['input'];
   first?: InputMaybe<Scalars['Int']['input']>;
-  path?: InputMaybe<UserStatusPath>;
+  path: UserStatusPath;
   status?: InputMaybe<ComplianceStatus>;
 };
 
@@ -216,7 +251,7 @@ export type UpdateDeviceConfigurationUserStatusInput = {
   /** New last-reported time, sent to Graph verbatim. */
   readonly lastReportedDateTime?: InputMaybe<Scalars['DateTimeOffset']['input']>;
   /** Which Graph REST path to use. */
-  readonly path?: InputMaybe<UserStatusPath>;
+  readonly path: UserStatusPath;
   /** New compliance status. */
   readonly status?: InputMaybe<ComplianceStatus>;
   /** New user display name. */

@@ -3,20 +3,22 @@ import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
+import type { GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { GatewayContext } from './context';
-import { buildExecutableSchema } from './executable-schema';
 import { buildSubgraph } from './federation';
-import { DEFAULT_JIT_OPTIONS, createJitGateway } from './jit-executor';
 import { createErrorFormatter } from './errors/format-error';
-import { createQueryLimitsRule } from './limits';
+import { MAX_VALIDATION_ERRORS, createQueryLimitsRule } from './limits';
+import { NoSubscriptionsRule, createRequiredVariablesPlugin } from './request-checks';
 import type { GatewayMetrics } from '../observability/metrics';
 import { pageInfoResolvers } from './page-info';
 import { createObservabilityPlugin } from '../observability/operation-plugin';
 import { resolvers } from './resolvers';
+import { DateTimeOffsetScalar } from './scalars';
 import { PACKAGE_ROOT } from '../version';
 
 const SCHEMA_DIR = path.join(PACKAGE_ROOT, 'schema');
@@ -30,23 +32,39 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 }
 
 /**
- * The schema from SDL and resolvers, or as a Federation 2 subgraph with `_service { sdl }`; executed through the
- * compiled executor (src/graphql/jit-executor.ts) unless GRAPHQL_COMPILE_AFTER is 0.
+ * A custom scalar as its coercion functions only. Apollo Server builds the schema with graphql-tools'
+ * `makeExecutableSchema`, which copies every own property of a scalar's resolver over the SDL's scalar: a
+ * `GraphQLScalarType`'s `description` (undefined here) would replace the one schema/ gives it, and introspection
+ * would lose it. Its name, description and `@specifiedBy` stay the SDL's (schema/ is the API's source of truth).
  */
-async function schemaOptions(config: Config, metrics: GatewayMetrics) {
-  const typeDefs = loadTypeDefs();
-  const allResolvers = { ...resolvers, ...pageInfoResolvers };
-  const schema = config.federation
-    ? await buildSubgraph(typeDefs, allResolvers)
-    : buildExecutableSchema(typeDefs, allResolvers);
-  if (config.compileAfter === 0) return { schema };
+function coercionOf(scalar: GraphQLScalarType) {
   return {
-    gateway: createJitGateway(schema, {
-      ...DEFAULT_JIT_OPTIONS,
-      compileAfter: config.compileAfter,
-      onCompile: (outcome) => metrics.observeCompile(outcome),
-    }),
+    serialize: scalar.serialize,
+    parseValue: scalar.parseValue,
+    parseLiteral: scalar.parseLiteral,
   };
+}
+
+/** What the schema is built from: the SDL of schema/ and every resolver, the custom scalar as its coercion. */
+export function schemaDefinition() {
+  return {
+    typeDefs: loadTypeDefs(),
+    resolvers: {
+      ...resolvers,
+      ...pageInfoResolvers,
+      DateTimeOffset: coercionOf(DateTimeOffsetScalar),
+    },
+  };
+}
+
+/**
+ * Apollo Server builds and runs the schema itself (`typeDefs` + `resolvers`, executed by graphql-js); with
+ * FEDERATION=true it is a Federation 2 subgraph with `_service { sdl }`, which `buildSubgraphSchema` builds.
+ */
+async function schemaOptions(config: Config) {
+  const { typeDefs, resolvers: all } = schemaDefinition();
+  if (config.federation) return { schema: await buildSubgraph(typeDefs, all) };
+  return { typeDefs, resolvers: all };
 }
 
 /** Apollo Server with the gateway's error formatting, limits and plugins, started. */
@@ -56,7 +74,7 @@ export async function createApollo(
   logger: Logger,
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
-    ...(await schemaOptions(config, metrics)),
+    ...(await schemaOptions(config)),
     formatError: createErrorFormatter(config),
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
@@ -67,7 +85,12 @@ export async function createApollo(
     // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
     // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
     persistedQueries: false,
-    validationRules: [createQueryLimitsRule(config.queryLimits)],
+    // Hostile documents are refused before they cost: graphql-js stops parsing past the token limit, the limits
+    // rule stops validation as soon as a document is over a limit, and validation gives up after a few errors.
+    // https://www.apollographql.com/docs/apollo-server/api/apollo-server#parseoptions
+    parseOptions: { maxLexicalTokens: config.queryLimits.maxTokens },
+    validationRules: [NoSubscriptionsRule, createQueryLimitsRule(config.queryLimits)],
+    validationOptions: { maxErrors: MAX_VALIDATION_ERRORS },
     logger,
     // index.ts owns SIGTERM/SIGINT (readiness first, then the drain). Apollo's own handlers, on by default outside
     // NODE_ENV=test, would stop it in parallel and re-send the signal, racing the drain; one pair per instance.
@@ -77,6 +100,11 @@ export async function createApollo(
       // Nothing here is cacheable by HTTP caches (every answer depends on the caller's token); the default cache
       // control plugin would only add a hook to every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo turns inline traces (`ftv1`) on for a subgraph schema: they carry every error's message unmasked to
+      // whoever sends `apollo-federation-include-trace`, and hook every field. Off, as the gateway served subgraph
+      // answers until now. https://www.apollographql.com/docs/apollo-server/api/plugin/inline-trace
+      ApolloServerPluginInlineTraceDisabled(),
+      createRequiredVariablesPlugin(),
       createObservabilityPlugin(metrics),
     ],
   });

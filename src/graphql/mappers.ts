@@ -19,7 +19,6 @@ import { toGatewayError } from './errors/from-graph';
 import type {
   ComplianceStatus,
   CreateDeviceConfigurationUserStatusInput,
-  InputMaybe,
   UpdateDeviceConfigurationUserStatusInput,
   UserStatusPath,
 } from '../generated/graphql';
@@ -98,25 +97,22 @@ export function toComplianceStatus(
 }
 
 export interface LocationArgs {
-  readonly path?: InputMaybe<UserStatusPath>;
+  /**
+   * Always present: the schema declares `path: UserStatusPath! = DEVICE_CONFIGURATION`, so graphql-js fills in the
+   * default, and a null never reaches a resolver.
+   */
+  readonly path: UserStatusPath;
   readonly deviceConfigurationId: string;
   readonly userStatusId: string;
 }
 
-/** Where the user status is; `path` left out means the schema's default, an explicit `null` is refused. */
+/** Where the user status is. */
 export function toLocation(args: LocationArgs): UserStatusLocation {
   return {
-    path: toPath(args.path),
+    path: args.path,
     deviceConfigurationId: args.deviceConfigurationId,
     userStatusId: args.userStatusId,
   };
-}
-
-/** The path variant; left out means the schema's default, an explicit `null` is refused. */
-export function toPath(path: InputMaybe<UserStatusPath> | undefined): UserStatusPath {
-  if (path === null)
-    throw badUserInput('path cannot be null: leave it out for DEVICE_CONFIGURATION.', 'path');
-  return path ?? 'DEVICE_CONFIGURATION';
 }
 
 function prepareUpdate(input: UpdateDeviceConfigurationUserStatusInput, index: number) {
@@ -192,7 +188,7 @@ export function toNewUserStatus(input: CreateDeviceConfigurationUserStatusInput)
   if (input.id === null)
     throw badUserInput('input.id cannot be null: leave it out to let Graph assign one.', 'id');
   return {
-    path: toPath(input.path),
+    path: input.path,
     deviceConfigurationId: input.deviceConfigurationId,
     ...(input.id !== undefined ? { id: input.id } : {}),
     properties: toGraphProperties(input),

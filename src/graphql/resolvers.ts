@@ -14,7 +14,6 @@ import {
   toGraphStatus,
   toLocation,
   toNewUserStatus,
-  toPath,
   toPreparedUpdates,
   toUserStatusChanges,
 } from './mappers';
@@ -35,27 +34,27 @@ export const resolvers: Resolvers = {
             userStatusId: args.userStatusId,
             fields: selectedFields(info),
           }),
-        { variant: toPath(args.path) },
+        { variant: args.path },
       ),
 
     deviceConfigurationUserStatuses: (_root, args, { graph, graphBase, listSupport }, info) =>
       upstream(
         () =>
           listUserStatuses(graph, graphBase, listSupport, {
-            collection: userStatusesCollectionPath(toPath(args.path), args.deviceConfigurationId),
+            collection: userStatusesCollectionPath(args.path, args.deviceConfigurationId),
             first: args.first,
             after: args.after,
             status: args.status ? toGraphStatus(args.status) : null,
             fields: selectedFields(info, ['nodes']),
           }),
-        { variant: toPath(args.path) },
+        { variant: args.path },
       ),
   },
 
   Mutation: {
     updateDeviceConfigurationUserStatus: (_root, { input }, { graph }) =>
       upstream(() => updateUserStatus(graph, toLocation(input), toUserStatusChanges(input)), {
-        variant: toPath(input.path),
+        variant: input.path,
       }),
 
     updateDeviceConfigurationUserStatuses: (_root, { inputs }, { graph, maxBulkInputs }) =>
@@ -69,11 +68,11 @@ export const resolvers: Resolvers = {
 
     createDeviceConfigurationUserStatus: (_root, { input }, { graph }) =>
       upstream(() => createUserStatus(graph, toNewUserStatus(input)), {
-        variant: toPath(input.path),
+        variant: input.path,
       }),
 
     deleteDeviceConfigurationUserStatus: (_root, args, { graph }) =>
-      upstream(() => deleteUserStatus(graph, toLocation(args)), { variant: toPath(args.path) }),
+      upstream(() => deleteUserStatus(graph, toLocation(args)), { variant: args.path }),
   },
 
   DeviceConfigurationUserStatus: {

@@ -1,6 +1,5 @@
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GraphAttemptEvent } from '../graph';
-import type { CompileOutcome } from '../graphql/jit-executor';
 import { createOperationLabels } from './operation-names';
 import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
@@ -28,8 +27,6 @@ export interface GatewayMetrics {
   observeOperation(outcome: OperationOutcome): void;
   observeAttempt(event: GraphAttemptEvent): void;
   observeBatch(size: number): void;
-  /** A document in steady use compiled, or why not (src/graphql/jit-executor.ts). */
-  observeCompile(outcome: CompileOutcome): void;
 }
 
 /** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
@@ -80,12 +77,6 @@ export function createMetrics(): GatewayMetrics {
     buckets: [1, 2, 5, 10, 15, 20],
     registers: [registry],
   });
-  const compilations = new SeriesCounter({
-    name: `${PREFIX}graphql_compilations_total`,
-    help: 'Decisions on compiling documents in steady use: compiled, unsupported, or refused (too-long, too-many-variables, nested-variable, nullable-default, proto-key, several-root-fields, introspection), once per document; over-budget, once per run deferred.',
-    labelNames: ['outcome'],
-    registers: [registry],
-  });
   // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
   const operationLabels = createOperationLabels();
   return {
@@ -108,9 +99,6 @@ export function createMetrics(): GatewayMetrics {
     },
     observeBatch(size) {
       batchSizes.observe(size);
-    },
-    observeCompile(outcome) {
-      compilations.inc({ outcome });
     },
   };
 }

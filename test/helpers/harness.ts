@@ -111,37 +111,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/**
- * A gateway that compiles a document on its second run (the first runs on graphql-js), with no retries or quota
- * pacing in the way: the compiled-executor specs send each request several times and compare the answers.
- */
-export const COMPILING_ENV: Readonly<Record<string, string>> = {
-  GRAPH_MAX_RETRIES: '0',
-  GRAPH_QUOTAS: 'off',
-  GRAPHQL_COMPILE_AFTER: '1',
-};
-
-/**
- * An answer as text with Graph's per-call request ids and dates masked: two runs of one request may differ in
- * those, and in nothing else.
- */
-export function normalisedAnswer(response: GraphQLResponse): string {
-  return JSON.stringify(response)
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<guid>')
-    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?/g, '<date>');
-}
-
-/** What the gateway decided on compiling documents so far, by outcome (its /metrics counter). */
-export async function compileOutcomes(harness: Harness): Promise<Record<string, number>> {
-  const text = await (await fetch(harness.gateway.url.replace(/\/graphql$/, '/metrics'))).text();
-  const counts: Record<string, number> = {};
-  for (const match of text.matchAll(
-    /^intune_gateway_graphql_compilations_total\{outcome="([^"]+)"\} (\d+)$/gm,
-  ))
-    counts[match[1]!] = Number(match[2]);
-  return counts;
-}
-
 /** The emulator and the gateway wired to it, both on free ports. */
 export async function startHarness(
   options: { emulator?: EmulatorOptions; env?: Record<string, string> } = {},

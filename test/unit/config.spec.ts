@@ -43,10 +43,10 @@ describe('loadConfig', () => {
         maxAliases: 50,
         maxFields: 200,
         maxDocumentLength: 50000,
+        maxTokens: 3000,
         maxIntrospectionDepth: 20,
         maxIntrospectionFields: 500,
       },
-      compileAfter: 10,
     });
   });
 
@@ -205,11 +205,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['0', 0],
-    ['1', 1],
-    ['250', 250],
-  ])('GRAPHQL_COMPILE_AFTER=%s → compileAfter %i (0: never compiled)', (value, compileAfter) => {
-    expect(loadConfig({ GRAPHQL_COMPILE_AFTER: value }).compileAfter).toBe(compileAfter);
+    ['', 3000],
+    ['100', 100],
+    ['20000', 20000],
+  ])('GRAPHQL_MAX_TOKENS=%j → maxTokens %i', (value, maxTokens) => {
+    expect(loadConfig({ GRAPHQL_MAX_TOKENS: value }).queryLimits.maxTokens).toBe(maxTokens);
   });
 
   it.each([
@@ -239,8 +239,6 @@ describe('loadConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', 'x'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['FEDERATION', 'perhaps'],
-    ['GRAPHQL_COMPILE_AFTER', '-1'],
-    ['GRAPHQL_COMPILE_AFTER', 'soon'],
     ['CORS_ORIGINS', 'https://a.example.com/path'],
     ['GRAPH_QUOTAS', 'azure'],
     ['GRAPH_QUOTA_WINDOW_MS', '99'],
@@ -269,6 +267,8 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '65536'],
     ['GRAPHQL_MAX_INTROSPECTION_DEPTH', '0'],
     ['GRAPHQL_MAX_INTROSPECTION_FIELDS', 'many'],
+    ['GRAPHQL_MAX_TOKENS', '99'],
+    ['GRAPHQL_MAX_TOKENS', 'lots'],
   ])('%s=%j stops start-up with a message naming it', (variable, value) => {
     const attempt = () => loadConfig({ [variable]: value });
     expect(attempt).toThrow(ConfigError);

@@ -10,6 +10,10 @@ describe('documentNestingExceeds', () => {
     ['{ a(x: "\\"{{{{") }', 2, false],
     ['{ a(x: """ {{{{ \\""" {{{ """) }', 2, false],
     ['# {{{{{{\n{ a }', 1, false],
+    ['{ a } # {{{{{{ (a last comment, no newline)', 1, false],
+    ['{ a(x: "unclosed {{{{{{ ) }', 2, false],
+    ['{ a(x: """ a "quote" {{{{ """) { b { c } } }', 3, false],
+    ['{ a(x: """ a "quote" {{{{ """) { b { c } } }', 2, true],
     [`${'{a'.repeat(5000)}${'}'.repeat(5000)}`, 200, true],
   ])('%j over %i: %s', (text, limit, expected) => {
     expect(documentNestingExceeds(text, limit)).toBe(expected);

@@ -5,6 +5,7 @@ import { fastifyTimeouts } from '../../src/server/timeouts';
 import {
   INTROSPECTION_OFF_MESSAGE,
   createErrorFormatter,
+  tooManyTokensMessage,
 } from '../../src/graphql/errors/format-error';
 
 describe('fastifyTimeouts', () => {
@@ -63,6 +64,24 @@ describe('createErrorFormatter', () => {
       'GraphQL introspection is not allowed by Apollo Server … pass introspection: true to ApolloServer in production',
       { code: 'GRAPHQL_VALIDATION_FAILED', validationErrorCode: 'INTROSPECTION_DISABLED' },
       INTROSPECTION_OFF_MESSAGE,
+    ],
+    [
+      false,
+      'Syntax Error: Document contains more that 3000 tokens. Parsing aborted.',
+      { code: 'GRAPHQL_PARSE_FAILED' },
+      tooManyTokensMessage('3000'),
+    ],
+    [
+      true,
+      'Syntax Error: Document contains more than 120 tokens. Parsing aborted.',
+      { code: 'GRAPHQL_PARSE_FAILED' },
+      tooManyTokensMessage('120'),
+    ],
+    [
+      false,
+      'Syntax Error: Document contains more that 3000 tokens. Parsing aborted.',
+      { code: 'BAD_USER_INPUT' },
+      'Syntax Error: Document contains more that 3000 tokens. Parsing aborted.',
     ],
   ])('production %s: %j → %j', (production, message, extensions, expected) => {
     const [formatted, error] = request(message, extensions);

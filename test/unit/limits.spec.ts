@@ -1,4 +1,4 @@
-import { Kind, buildSchema, getIntrospectionQuery, parse, validate } from 'graphql';
+import { Kind, buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
 import type { IntrospectionOptions } from 'graphql';
 import { DEFAULT_QUERY_LIMITS, createQueryLimitsRule } from '../../src/graphql/limits';
 
@@ -75,9 +75,29 @@ describe('createQueryLimitsRule', () => {
       ['The operation selects more than 200 fields.'],
     ],
     [
-      'a fragment bomb of 1,000 levels',
+      'a fragment bomb of 1,000 levels (1,001 fragments)',
       fragmentBomb(1000),
-      ['The operation selects more than 200 fields.'],
+      ['The document defines more than 50 operations and fragments.'],
+    ],
+    [
+      '50 operations and fragments',
+      `${repeat(25, (i) => `query Q${i} { ...F${i} }`)} ${repeat(25, (i) => `fragment F${i} on Query { node { id } }`)}`,
+      [],
+    ],
+    [
+      '51 operations',
+      repeat(51, (i) => `query Q${i} { node { id } }`),
+      ['The document defines more than 50 operations and fragments.'],
+    ],
+    [
+      '100 variables over two operations',
+      `query A(${repeat(50, (i) => `$a${i}: ID`)}) { node { id } } query B(${repeat(50, (i) => `$b${i}: ID`)}) { node { id } }`,
+      [],
+    ],
+    [
+      '101 variables',
+      `query A(${repeat(101, (i) => `$a${i}: ID`)}) { node { id } }`,
+      ['The document declares more than 100 variables.'],
     ],
     ['a fragment bomb of 7 levels (128 fields) is fine', fragmentBomb(7), []],
     [
@@ -105,6 +125,52 @@ describe('createQueryLimitsRule', () => {
     validate(schema, document, [rule]);
     // graphql-js's visitor reads each once, the rule at most once more.
     expect(Math.max(...reads.values())).toBeLessThanOrEqual(2);
+  });
+});
+
+// Apollo Server validates with graphql-js's rules first, then its `validationRules`, in one parallel visit. A
+// document over a limit ends validation there: the other rules never see its contents (their cost on a hostile
+// document was the point), so its other mistakes are not reported; within the limits, they are.
+describe('createQueryLimitsRule stops validation', () => {
+  const apolloOrder = (document: string) =>
+    validate(schema, parse(document), [...specifiedRules, rule]).map((error) => error.message);
+
+  it.each([
+    [
+      'over the field limit, with an unknown field and an unused variable',
+      `query Q($unused: ID) { node { nope ${repeat(200, () => 'id')} } }`,
+      ['The operation selects more than 200 fields.'],
+    ],
+    [
+      'over the definition limit, with unknown fragments and types',
+      repeat(51, (i) => `query Q${i} { ...Missing${i} } fragment X${i} on Nowhere { id }`),
+      ['The document defines more than 50 operations and fragments.'],
+    ],
+    [
+      'within the limits, the same mistakes reported',
+      'query Q($unused: ID) { node { nope id } }',
+      [
+        'Cannot query field "nope" on type "Node". Did you mean "name"?',
+        'Variable "$unused" is never used in operation "Q".',
+      ],
+    ],
+  ])('%s', (_name, document, expected) => {
+    expect(apolloOrder(document)).toEqual(expected);
+  });
+
+  it('names the first definition and variable too many', () => {
+    const [definitions] = validate(
+      schema,
+      parse(repeat(51, (i) => `query Q${i} { node { id } }`)),
+      [rule],
+    );
+    const [variables] = validate(
+      schema,
+      parse(`query A(${repeat(101, (i) => `$a${i}: ID`)}) { node { id } }`),
+      [rule],
+    );
+    expect(definitions?.nodes?.[0]).toMatchObject({ name: { value: 'Q50' } });
+    expect(variables?.nodes?.[0]).toMatchObject({ variable: { name: { value: 'a100' } } });
   });
 });
 

@@ -57,8 +57,8 @@ describe('toComplianceStatus', () => {
 });
 
 describe('toLocation', () => {
-  it('defaults path and refuses an explicit null', () => {
-    expect(toLocation(ids)).toEqual({ path: 'DEVICE_CONFIGURATION', ...ids });
-    expect(() => toLocation({ ...ids, path: null })).toThrow('path cannot be null');
+  // The schema's default fills `path` in (and refuses a null) before a resolver runs: the mapper only picks.
+  it.each(['DEVICE_CONFIGURATION', 'ROOT_CERTIFICATE'] as const)('keeps path %s', (path) => {
+    expect(toLocation({ ...ids, path })).toEqual({ path, ...ids });
   });
 });
