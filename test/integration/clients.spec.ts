@@ -123,11 +123,12 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
     });
   });
 
-  it('Relay-style clients get the full PageInfo: forward paging, no previous page, no start cursor', async () => {
+  it('Relay-style clients get edges and the full PageInfo: forward paging, start and end at the edges', async () => {
     const page = (after?: string) =>
       harness.gateway.gql(
         `query($after: String) {
           deviceConfigurationUserStatuses(deviceConfigurationId: "fb2e09f7-878d-4440-aa28-935f7a56e498", first: 2, after: $after) {
+            edges { cursor node { id } }
             nodes { id }
             pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
           }
@@ -135,13 +136,18 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
         { after },
         AUTH,
       );
-    type Page = { nodes: unknown[]; pageInfo: { endCursor: string } };
+    interface Page {
+      edges: Array<{ cursor: string; node: { id: string } }>;
+      nodes: Array<{ id: string }>;
+      pageInfo: { endCursor: string };
+    }
     const first = (await page()).body.data?.deviceConfigurationUserStatuses as Page;
+    expect(first.edges.map((edge) => edge.node)).toEqual(first.nodes);
     expect(first.pageInfo).toEqual({
       hasNextPage: true,
       hasPreviousPage: false,
-      startCursor: null,
-      endCursor: expect.any(String) as unknown,
+      startCursor: first.edges[0]!.cursor,
+      endCursor: first.edges[1]!.cursor,
     });
     const second = (await page(first.pageInfo.endCursor)).body.data
       ?.deviceConfigurationUserStatuses as Page;
@@ -149,8 +155,8 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
     expect(second.pageInfo).toEqual({
       hasNextPage: false,
       hasPreviousPage: false,
-      startCursor: null,
-      endCursor: null,
+      startCursor: second.edges[0]!.cursor,
+      endCursor: second.edges[0]!.cursor,
     });
   });
 });

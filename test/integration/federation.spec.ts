@@ -25,14 +25,18 @@ describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
     const sdl = (body.data?._service as { sdl: string }).sdl;
     for (const type of [
       'PageInfo',
-      'DeviceConfigurationUserStatus',
       'DeviceConfigurationUserStatusConnection',
+      'DeviceConfigurationUserStatusEdge',
       'UpdateDeviceConfigurationUserStatusPayload',
       'UpdateDeviceConfigurationUserStatusResult',
       'GraphOperationError',
       'DeleteDeviceConfigurationUserStatusPayload',
     ])
       expect(sdl).toMatch(new RegExp(`type ${type}\\s+@shareable\\s*\\{`));
+    // The user status is an entity, found again by where it is; still @shareable, as it was as a value type.
+    expect(sdl).toMatch(
+      /type DeviceConfigurationUserStatus\s+@key\(fields: "path deviceConfigurationId id"\)\s+@shareable\s*\{/,
+    );
     expect(sdl).toMatch(/type Query\s*\{/);
     expect(sdl).toMatch(/type Mutation\s*\{/);
     expect(sdl).toMatch(/type PageInfo[^}]*hasPreviousPage: Boolean![^}]*startCursor: String/);

@@ -12,7 +12,9 @@ describeSpecs('integration', [
   'input',
   'jit-differences',
   'jit-executor',
+  'locations',
   'paths',
+  'relay-edges',
   'request-errors',
   'typed-client',
 ]);
