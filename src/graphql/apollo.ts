@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { GatewayContext } from './context';
 import { buildExecutableSchema } from './executable-schema';
-import { buildSubgraph } from './federation';
+import { buildSubgraph, createRouterErrorsPlugin } from './federation';
 import { DEFAULT_JIT_OPTIONS, createJitGateway } from './jit-executor';
 import { createErrorFormatter } from './errors/format-error';
 import { createQueryLimitsRule } from './limits';
@@ -78,6 +78,7 @@ export async function createApollo(
       // control plugin would only add a hook to every field.
       ApolloServerPluginCacheControlDisabled(),
       createObservabilityPlugin(metrics),
+      ...(config.federation ? [createRouterErrorsPlugin()] : []),
     ],
   });
   await apollo.start();

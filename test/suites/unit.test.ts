@@ -44,6 +44,7 @@ describeSpecs('unit', [
   'quota-metrics',
   'quota-pacer',
   'quota-window',
+  'response-type',
   'retry',
   'scalars',
   'selection',
