@@ -22,6 +22,7 @@ describeSpecs('unit', [
   'executable-schema',
   'explorer-examples',
   'faults',
+  'federation-docs',
   'graph-client',
   'graph-errors',
   'http-decoding',
