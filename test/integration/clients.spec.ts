@@ -14,7 +14,13 @@ interface Outcome {
 type Results = Record<string, Record<string, Outcome>>;
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'clients.mjs');
-const CLIENTS = ['apollo-client', 'urql-post', 'urql-get-preflight', 'graphql-request'] as const;
+const CLIENTS = [
+  'apollo-client',
+  'apollo-client-set-context-link',
+  'urql-post',
+  'urql-get-preflight',
+  'graphql-request',
+] as const;
 const USER_STATUS = '2f2248c2-757e-4cb8-ac40-d957f8896c4f';
 
 let harness: Harness;
@@ -105,9 +111,9 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
   it('Graph saw exactly the calls that passed: refused and invalid operations sent nothing', () => {
     const count = (method: string) =>
       harness.emulator.requests.filter((request) => request.method === method).length;
-    // 4 working setups × (query + notFound) reads; 5 mutations (urql's defaults POST them too).
-    expect(count('GET')).toBe(8);
-    expect(count('PATCH')).toBe(5);
+    // 5 working setups × (query + notFound) reads; 6 mutations (urql's defaults POST them too).
+    expect(count('GET')).toBe(10);
+    expect(count('PATCH')).toBe(6);
     expect(
       harness.emulator.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`),
     ).toBe(true);

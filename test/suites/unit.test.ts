@@ -32,6 +32,7 @@ describeSpecs('unit', [
   'jit-executor',
   'kubernetes',
   'limits',
+  'listen-failure',
   'logging',
   'mappers',
   'operation-deadline',
