@@ -39,7 +39,8 @@ async function schemaOptions(config: Config, metrics: GatewayMetrics) {
   const schema = config.federation
     ? await buildSubgraph(typeDefs, allResolvers)
     : buildExecutableSchema(typeDefs, allResolvers);
-  if (config.compileAfter === 0) return { schema };
+  // Not in subgraph mode: graphql-jit drops a failed entity from `_entities` instead of leaving null in its place.
+  if (config.compileAfter === 0 || config.federation) return { schema };
   return {
     gateway: createJitGateway(schema, {
       ...DEFAULT_JIT_OPTIONS,

@@ -1,5 +1,11 @@
 import { configurationId, userStatusId } from '../../emulator/store';
-import { AUTH, UPDATE_MUTATION, startGateway, startHarness } from '../helpers/harness';
+import {
+  AUTH,
+  COMPILING_ENV,
+  UPDATE_MUTATION,
+  startGateway,
+  startHarness,
+} from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
 let harness: Harness;
@@ -86,5 +92,32 @@ describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
       AUTH,
     );
     expect(body.data?.deviceConfigurationUserStatus).toEqual({ status: 'UNKNOWN' });
+  });
+
+  it('keeps a failed entity null in its place however often the router sends the same _entities document', async () => {
+    // With the compiled executor on (it compiles a document from its second run), graphql-jit answered
+    // `_entities: [good]` for [good, bad], and the router could not match entities to references.
+    const compiling = await startGateway({
+      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      FEDERATION: 'true',
+      ...COMPILING_ENV,
+    });
+    try {
+      const typename = { __typename: 'DeviceConfigurationUserStatus' };
+      const good = {
+        ...typename,
+        path: 'DEVICE_CONFIGURATION',
+        deviceConfigurationId: configurationId('windows10-general'),
+        id: userStatusId('windows10-general', 0),
+      };
+      const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on DeviceConfigurationUserStatus { id } } }`;
+      for (let run = 0; run < 3; run += 1) {
+        const { body } = await compiling.gql(query, { r: [good, { ...good, id: 'a/b' }] }, AUTH);
+        expect(body.data).toEqual({ _entities: [{ id: good.id }, null] });
+        expect(body.errors?.map((error) => error.path)).toEqual([['_entities', 1]]);
+      }
+    } finally {
+      await compiling.close();
+    }
   });
 });
