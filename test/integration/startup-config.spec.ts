@@ -44,14 +44,12 @@ async function withPortTaken<T>(use: (port: number) => Promise<T>): Promise<T> {
   }
 }
 
-it.each([
-  ['PORT', 'the gateway'],
-  ['METRICS_PORT', 'the metrics endpoint'],
-])('%s in use stops start-up: exit code 1, one fatal JSON line naming it', async (variable, what) =>
+// One start (METRICS_PORT's wording is in test/unit/listen-failure.spec.ts's table).
+it('PORT in use stops start-up: exit code 1, one fatal JSON line naming it', async () =>
   withPortTaken(async (port) => {
     const { code, output } = await start({
       GRAPH_BASE_URL: 'http://127.0.0.1:9/beta',
-      [variable]: String(port),
+      PORT: String(port),
     });
     expect(code).toBe(1);
     const fatal = output
@@ -61,10 +59,9 @@ it.each([
       .filter((line) => line.level === 60);
     expect(fatal).toEqual([
       expect.objectContaining({
-        variable,
-        msg: `Gateway failed to start: port ${port} (${variable}, ${what}) is already in use, perhaps by another gateway. Pick a free port with ${variable}, for example ${variable}=${port + 100 <= 65535 ? port + 100 : 8080}.`,
+        variable: 'PORT',
+        msg: `Gateway failed to start: port ${port} (PORT, the gateway) is already in use, perhaps by another gateway. Pick a free port with PORT, for example PORT=${port + 100 <= 65535 ? port + 100 : 8080}.`,
       }),
     ]);
     expect(output).not.toContain('    at '); // no stack trace
-  }),
-);
+  }));
