@@ -1,5 +1,6 @@
 /**
- * Runs against `npm run demo`: `npx tsx examples/update-status.ts [gateway URL]`.
+ * Runs against `npm run demo`: `npx tsx examples/update-status.ts [gateway URL]`. Without a URL it calls the demo's
+ * gateway on PORT, as the demo does (`PORT=4100 npm run demo` then `PORT=4100 npx tsx examples/update-status.ts`).
  * Updates a seeded user status through the Windows 10 VPN identity-certificate path, then reads it back.
  */
 import { createGatewayClient } from './client';
@@ -7,7 +8,7 @@ import { GetUserStatusDocument, UpdateUserStatusDocument } from './generated/gra
 
 async function main(): Promise<void> {
   const client = createGatewayClient({
-    url: process.argv[2] ?? 'http://127.0.0.1:4000/graphql',
+    url: process.argv[2] ?? `http://127.0.0.1:${process.env.PORT || '4000'}/graphql`,
     token: 'demo',
   });
   const ids = {

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import type { Config } from './config';
 import { createLifecycle } from './server/health';
+import { listenFailure } from './server/listen-failure';
 import { createLogger } from './observability/logging';
 import type * as ServerModule from './gateway';
 import type * as TelemetryModule from './observability/tracing';
@@ -43,7 +44,15 @@ async function main(): Promise<void> {
     : undefined;
   const lifecycle = createLifecycle();
   const app = await createGatewayServer(config, { logger, lifecycle });
-  const address = await app.listen({ port: config.port, host: config.host });
+  const address = await app
+    .listen({ port: config.port, host: config.host })
+    .catch((error: unknown) => {
+      // A port in use (or not ours to take) is the operator's to fix: one line naming the variable, not a stack.
+      const failure = listenFailure(error, config);
+      if (!failure) throw error;
+      logger.fatal({ variable: failure.variable }, failure.message);
+      process.exit(1);
+    });
   logger.info(
     { address, graphBaseUrl: config.graphBaseUrl, tracing: Boolean(tracing) },
     'gateway listening',

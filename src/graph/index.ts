@@ -35,8 +35,18 @@ export { createRedisQuotaStoreOnDemand } from './quota/redis-loader';
 export { isQuotaStoreError } from './quota/store';
 
 // User statuses: where they live, what they hold, and the calls that read and write them.
-export { userStatusPath, userStatusesCollectionPath } from './user-statuses/paths';
-export type { PathVariant, UserStatusLocation } from './user-statuses/paths';
+export {
+  PATH_VARIANTS,
+  isPathVariant,
+  userStatusPath,
+  userStatusesCollectionPath,
+} from './user-statuses/paths';
+export type {
+  IdNames,
+  PathVariant,
+  UserStatusLocation,
+  UserStatusOrigin,
+} from './user-statuses/paths';
 export { COMPLIANCE_STATUSES, WRITABLE_PROPERTIES } from './user-statuses/properties';
 export type {
   GraphComplianceStatus,
@@ -44,10 +54,10 @@ export type {
   WritablePropertyName,
 } from './user-statuses/properties';
 export type { GraphUserStatus, GraphUserStatusChanges } from './user-statuses/model';
-export { createUserStatusLoader } from './user-statuses/reads';
-export type { UserStatusLoader } from './user-statuses/reads';
+export { createUserStatusLoader, userStatusKey } from './user-statuses/reads';
+export type { UserStatusKey, UserStatusLoader } from './user-statuses/reads';
 export { createListSupport, listUserStatuses } from './user-statuses/lists';
-export type { ListSupport } from './user-statuses/lists';
+export type { ListPageInfo, ListSupport, UserStatusPage } from './user-statuses/lists';
 export { updateUserStatuses } from './user-statuses/bulk';
 export type { BulkOutcome, PreparedUpdate } from './user-statuses/bulk';
 export { createUserStatus, deleteUserStatus, updateUserStatus } from './user-statuses/writes';

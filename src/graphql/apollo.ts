@@ -10,7 +10,7 @@ import type { GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { GatewayContext } from './context';
-import { buildSubgraph } from './federation';
+import { buildSubgraph, createRouterErrorsPlugin } from './federation';
 import { createErrorFormatter } from './errors/format-error';
 import { MAX_VALIDATION_ERRORS, createQueryLimitsRule } from './limits';
 import { NoSubscriptionsRule, createRequiredVariablesPlugin } from './request-checks';
@@ -106,6 +106,7 @@ export async function createApollo(
       ApolloServerPluginInlineTraceDisabled(),
       createRequiredVariablesPlugin(),
       createObservabilityPlugin(metrics),
+      ...(config.federation ? [createRouterErrorsPlugin()] : []),
     ],
   });
   await apollo.start();

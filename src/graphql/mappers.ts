@@ -4,10 +4,11 @@ import {
   badUserInput,
   isGatewayError,
 } from './errors/gateway-error';
-import { userStatusPath, WRITABLE_PROPERTIES } from '../graph';
+import { isPathVariant, PATH_VARIANTS, userStatusPath, WRITABLE_PROPERTIES } from '../graph';
 import type {
   BulkOutcome,
   GraphComplianceStatus,
+  IdNames,
   GraphUserStatusChanges,
   NewUserStatus,
   PathVariant,
@@ -115,12 +116,56 @@ export function toLocation(args: LocationArgs): UserStatusLocation {
   };
 }
 
+/** A reference's key fields name the user status's id `id`: errors say so. */
+export const REFERENCE_ID_NAMES: IdNames = {
+  deviceConfigurationId: 'deviceConfigurationId',
+  userStatusId: 'id',
+};
+
+/** A value for a message: short, whatever the caller sent. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A federation reference (`{ path, deviceConfigurationId, id }`, the entity's key) as a location. Representations
+ * arrive as the `_Any` scalar, which nothing coerces: each key field is checked here as an argument would be, and
+ * the ids then by the Graph layer, so a bad reference is `BAD_USER_INPUT` and never reaches Graph.
+ * https://www.apollographql.com/docs/graphos/schema-design/federated-schemas/reference/subgraph-spec#resolve-requests-for-entities
+ */
+export function toReferenceLocation(
+  reference: Readonly<Record<string, unknown>>,
+): UserStatusLocation {
+  const { path, deviceConfigurationId, id } = reference;
+  if (!isPathVariant(path))
+    throw badUserInput(
+      `The reference's path must be one of ${PATH_VARIANTS.join(', ')}; got ${shown(path)}.`,
+      'path',
+    );
+  for (const [name, value] of [
+    ['deviceConfigurationId', deviceConfigurationId],
+    ['id', id],
+  ] as const)
+    if (typeof value !== 'string')
+      throw badUserInput(
+        `The reference's ${name} must be a string (an ID); got ${shown(value)}.`,
+        name,
+      );
+  return {
+    path,
+    deviceConfigurationId: deviceConfigurationId as string,
+    userStatusId: id as string,
+  };
+}
+
 function prepareUpdate(input: UpdateDeviceConfigurationUserStatusInput, index: number) {
   const label = `inputs[${index}]`;
   try {
+    const location = toLocation(input);
     return {
-      path: userStatusPath(toLocation(input)),
-      userStatusId: input.userStatusId,
+      location,
+      path: userStatusPath(location),
       changes: toUserStatusChanges(input, label),
     };
   } catch (caught) {

@@ -4,10 +4,12 @@ import {
   listUserStatuses,
   updateUserStatus,
   updateUserStatuses,
-  userStatusesCollectionPath,
-  userStatusPath,
+  userStatusKey,
 } from '../graph';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphUserStatus } from '../graph';
 import type { Resolvers } from '../generated/graphql';
+import type { GatewayContext } from './context';
 import {
   toBulkResult,
   toComplianceStatus,
@@ -15,8 +17,11 @@ import {
   toLocation,
   toNewUserStatus,
   toPreparedUpdates,
+  toReferenceLocation,
   toUserStatusChanges,
+  REFERENCE_ID_NAMES,
 } from './mappers';
+import { toEdges } from './page-info';
 import { DateTimeOffsetScalar } from './scalars';
 import { selectedFields } from './selection';
 import { upstream } from './errors/from-graph';
@@ -28,12 +33,7 @@ export const resolvers: Resolvers = {
   Query: {
     deviceConfigurationUserStatus: (_root, args, { loaders }, info) =>
       upstream(
-        () =>
-          loaders.userStatus.load({
-            path: userStatusPath(toLocation(args)),
-            userStatusId: args.userStatusId,
-            fields: selectedFields(info),
-          }),
+        () => loaders.userStatus.load(userStatusKey(toLocation(args), selectedFields(info))),
         { variant: args.path },
       ),
 
@@ -41,11 +41,15 @@ export const resolvers: Resolvers = {
       upstream(
         () =>
           listUserStatuses(graph, graphBase, listSupport, {
-            collection: userStatusesCollectionPath(args.path, args.deviceConfigurationId),
+            origin: { path: args.path, deviceConfigurationId: args.deviceConfigurationId },
             first: args.first,
             after: args.after,
             status: args.status ? toGraphStatus(args.status) : null,
-            fields: selectedFields(info, ['nodes']),
+            // The same nodes are under `nodes` and `edges { node }`: Graph is asked for what either selects.
+            fields: [
+              ...selectedFields(info, ['nodes']),
+              ...selectedFields(info, ['edges', 'node']),
+            ],
           }),
         { variant: args.path },
       ),
@@ -75,6 +79,14 @@ export const resolvers: Resolvers = {
       upstream(() => deleteUserStatus(graph, toLocation(args)), { variant: args.path }),
   },
 
+  DeviceConfigurationUserStatusConnection: {
+    edges: (page) => toEdges(page),
+  },
+
+  DeviceConfigurationUserStatusEdge: {
+    cursor: ({ page, index }) => page.cursorAt(index),
+  },
+
   DeviceConfigurationUserStatus: {
     status: (userStatus, _args, { log }) =>
       toComplianceStatus(userStatus.status, (value) =>
@@ -83,5 +95,31 @@ export const resolvers: Resolvers = {
           'Graph sent a complianceStatus this schema does not know; answered UNKNOWN',
         ),
       ),
+  },
+};
+
+/**
+ * Federation only (added to the subgraph schema by federation.ts; the plain schema has no entities): a neighbour's
+ * reference to a user status, by its key `path deviceConfigurationId id`, read like `deviceConfigurationUserStatus`
+ * through the request's DataLoader, so the references of one `_entities` call go to Graph as one `$batch`. Async, so
+ * that a bad reference fails alone (a synchronous throw would fail every entity of the call).
+ * https://www.apollographql.com/docs/graphos/schema-design/federated-schemas/entities/intro
+ */
+export const entityResolvers = {
+  DeviceConfigurationUserStatus: {
+    __resolveReference: async (
+      reference: Readonly<Record<string, unknown>>,
+      { loaders }: GatewayContext,
+      info: GraphQLResolveInfo,
+    ): Promise<GraphUserStatus> => {
+      const location = toReferenceLocation(reference);
+      return upstream(
+        () =>
+          loaders.userStatus.load(
+            userStatusKey(location, selectedFields(info), REFERENCE_ID_NAMES),
+          ),
+        { variant: location.path },
+      );
+    },
   },
 };

@@ -68,6 +68,30 @@ export function exampleTabs(headers: string): ExampleTab[] {
   ];
 }
 
+/**
+ * The explorer's corrections to GraphiQL's styles, added to the page after GraphiQL's own.
+ *
+ * Tabs: GraphiQL's tabs are framer-motion `Reorder.Item`s (drag to reorder). At load framer leaves each one an
+ * inline `transform: translateX(…)` of up to hundreds of pixels, from a layout animation that never ran; GraphiQL
+ * hides it with `.graphiql-tab:not(:focus-within) { transform: none !important }`, which stops applying as soon as
+ * a tab's button takes focus: on mousedown. So on a real click the tab jumped from under the pointer between
+ * mousedown and mouseup, the mouseup (and the click) landed on the tab list, and the tab did not open; a DOM
+ * `click()` has no mousedown and always worked. Tabs are never moved by a transform here: they stay under the
+ * pointer, and a drag still reorders them (framer reorders from the pointer's offset), without following it.
+ *
+ * Title: the logo (the title) shares the tab bar's row; a long title wrapped onto three lines over the tab bar.
+ * It stays on one line, and the tab list, which scrolls, takes the room left.
+ */
+export const EXPLORER_CSS = [
+  '.graphiql-tab { transform: none !important; }',
+  '.graphiql-logo { white-space: nowrap; flex-shrink: 0; }',
+].join('\n');
+
+/** GraphiQL's page with the explorer's styles after GraphiQL's own (a later rule of the same weight wins). */
+export function withExplorerStyles(html: string): string {
+  return html.replace('</head>', `<style>\n${EXPLORER_CSS}\n</style>\n</head>`);
+}
+
 interface RenderedPage {
   readonly html: string;
   readonly gzipped: Buffer;
@@ -103,7 +127,7 @@ export function registerExplorer(app: FastifyInstance, options: ExplorerOptions 
   // GraphiQL's bundle is ~9 MB of JavaScript: loaded on the first page view, not at start.
   const render = async (): Promise<RenderedPage> => {
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
-    const html = renderGraphiQL(explorerSettings(options));
+    const html = withExplorerStyles(renderGraphiQL(explorerSettings(options)));
     return { html, gzipped: gzipSync(html) };
   };
   const send = async (request: FastifyRequest, reply: FastifyReply) => {

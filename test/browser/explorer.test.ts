@@ -6,6 +6,7 @@ import { startEmulator } from '../../emulator/server';
 import type { Emulator } from '../../emulator/server';
 import { createLogger } from '../../src/observability/logging';
 import { createGatewayServer } from '../../src/gateway';
+import { EXAMPLE_PATHS, PATH_EXAMPLES } from '../../src/server/explorer-examples';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Chromium's own background traffic is off: the page must be all that talks to the network.
@@ -181,4 +182,100 @@ it('keeps no token in the browser: neither the prefilled one nor one typed into 
   expect(stored).not.toContain(TOKEN);
   expect(await page.textContent('body')).not.toContain(typed);
   await context.close();
+});
+
+/** What each tab's example answers with, and the Graph call it makes, in the explorer's tab order. */
+const TAB_RUNS = [
+  ...EXAMPLE_PATHS.map((path) => ({
+    title: PATH_EXAMPLES[path].operationName,
+    answer: '"updateDeviceConfigurationUserStatus"',
+    call: (method: string, url: string) =>
+      method === 'PATCH' &&
+      url.includes(`/${PATH_EXAMPLES[path].deviceConfigurationId}/`) &&
+      url.endsWith(`/userStatuses/${PATH_EXAMPLES[path].userStatusId}`),
+  })),
+  {
+    title: 'GetUserStatus',
+    answer: '"deviceConfigurationUserStatus"',
+    call: (method: string, url: string) => method === 'GET' && url.includes('/userStatuses/'),
+  },
+  {
+    title: 'ListUserStatuses',
+    answer: '"deviceConfigurationUserStatuses"',
+    call: (method: string, url: string) => method === 'GET' && /\/userStatuses\?/.test(url),
+  },
+  {
+    title: 'UpdateUserStatuses',
+    answer: '"updateDeviceConfigurationUserStatuses"',
+    call: (method: string, url: string) => method === 'POST' && url.endsWith('/$batch'),
+  },
+];
+
+/** The active tab GraphiQL last wrote to its storage (half a second after a change). */
+const storedActiveTab = (page: Page) =>
+  page.evaluate(
+    () =>
+      (JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{}') as { activeTabIndex?: number })
+        .activeTabIndex,
+  );
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+it('every example tab opens on a real mouse click and runs its example; the title stays off the tab bar', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('.graphiql-tab', { timeout: 30000 });
+  expect(await tabTitles(page)).toEqual(TAB_RUNS.map((run) => run.title));
+
+  // The title sits on one line beside the tab list, not over it.
+  const list = (await page.locator('.graphiql-tabs').boundingBox())!;
+  const logo = (await page.locator('.graphiql-logo').boundingBox())!;
+  expect(overlaps(list, logo)).toBe(false);
+  const titleLines = await page.$eval('.graphiql-logo', (element) => {
+    const tops = new Set<number>();
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+    }
+    return tops.size;
+  });
+  expect(titleLines).toBe(1);
+
+  const active = () => page.locator('.graphiql-tab-active button:not([aria-label])').textContent();
+  // Backwards, so that each click switches to another tab (the first one is open at load).
+  for (const [index, run] of [...TAB_RUNS.entries()].reverse()) {
+    const tab = page.locator('.graphiql-tab button:not([aria-label])').nth(index);
+    // Bring the tab into the tab list's view as a user would: the wheel, sideways, over the list.
+    await page.mouse.move(list.x + list.width / 2, list.y + list.height / 2);
+    for (let turns = 0; turns < 20; turns += 1) {
+      const box = (await tab.boundingBox())!;
+      if (box.x >= list.x && box.x + box.width <= list.x + list.width) break;
+      await page.mouse.wheel(box.x < list.x ? -200 : 200, 0);
+      await page.waitForTimeout(100);
+    }
+    const box = (await tab.boundingBox())!;
+    // A real press and release at the tab's centre: pointerdown, mousedown (focus), pointerup, mouseup, click.
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await until(async () => (await active()) === run.title);
+    // GraphiQL takes the new tab's operation name from its query editor's change handler, a moment after the
+    // switch: run at once and it sends the previous tab's name ("Cannot infer operation …", an upstream race no
+    // person clicks fast enough to meet). Its tab state, written 500 ms after a switch, says it has settled.
+    await until(async () => (await storedActiveTab(page)) === index);
+
+    const sent = emulator.requests.length;
+    await page.locator('.graphiql-execute-button').click();
+    await until(
+      async () => (await page.textContent('.graphiql-response'))?.includes(run.answer) ?? false,
+    );
+    const calls = emulator.requests.slice(sent);
+    expect(calls.some((request) => run.call(request.method, request.url))).toBe(true);
+    expect(calls.every((request) => request.headers.authorization === `Bearer ${TOKEN}`)).toBe(
+      true,
+    );
+  }
+  await page.close();
 });

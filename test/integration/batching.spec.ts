@@ -388,8 +388,13 @@ describe('lists', () => {
       if (!connection.pageInfo.hasNextPage) break;
     }
     expect(seen).toEqual(Array.from({ length: 250 }, (_, index) => `p-${index}`));
-    expect(after).toBeNull();
     expect(harness.emulator.requests).toHaveLength(3);
+    // The last page's endCursor is its last edge's (Relay): past it, an empty page that says so.
+    const past = await harness.gateway.gql(LIST, { c, first: 100, after }, AUTH);
+    expect(past.body.data?.deviceConfigurationUserStatuses).toEqual({
+      nodes: [],
+      pageInfo: { hasNextPage: false, endCursor: null },
+    });
     expect(harness.emulator.requests[0]?.url).toBe(`${collection}?$top=100&$select=id,status`);
   });
 

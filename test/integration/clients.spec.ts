@@ -14,7 +14,13 @@ interface Outcome {
 type Results = Record<string, Record<string, Outcome>>;
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'clients.mjs');
-const CLIENTS = ['apollo-client', 'urql-post', 'urql-get-preflight', 'graphql-request'] as const;
+const CLIENTS = [
+  'apollo-client',
+  'apollo-client-set-context-link',
+  'urql-post',
+  'urql-get-preflight',
+  'graphql-request',
+] as const;
 const USER_STATUS = '2f2248c2-757e-4cb8-ac40-d957f8896c4f';
 
 let harness: Harness;
@@ -105,9 +111,9 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
   it('Graph saw exactly the calls that passed: refused and invalid operations sent nothing', () => {
     const count = (method: string) =>
       harness.emulator.requests.filter((request) => request.method === method).length;
-    // 4 working setups × (query + notFound) reads; 5 mutations (urql's defaults POST them too).
-    expect(count('GET')).toBe(8);
-    expect(count('PATCH')).toBe(5);
+    // 5 working setups × (query + notFound) reads; 6 mutations (urql's defaults POST them too).
+    expect(count('GET')).toBe(10);
+    expect(count('PATCH')).toBe(6);
     expect(
       harness.emulator.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`),
     ).toBe(true);
@@ -123,11 +129,12 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
     });
   });
 
-  it('Relay-style clients get the full PageInfo: forward paging, no previous page, no start cursor', async () => {
+  it('Relay-style clients get edges and the full PageInfo: forward paging, start and end at the edges', async () => {
     const page = (after?: string) =>
       harness.gateway.gql(
         `query($after: String) {
           deviceConfigurationUserStatuses(deviceConfigurationId: "fb2e09f7-878d-4440-aa28-935f7a56e498", first: 2, after: $after) {
+            edges { cursor node { id } }
             nodes { id }
             pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
           }
@@ -135,13 +142,18 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
         { after },
         AUTH,
       );
-    type Page = { nodes: unknown[]; pageInfo: { endCursor: string } };
+    interface Page {
+      edges: Array<{ cursor: string; node: { id: string } }>;
+      nodes: Array<{ id: string }>;
+      pageInfo: { endCursor: string };
+    }
     const first = (await page()).body.data?.deviceConfigurationUserStatuses as Page;
+    expect(first.edges.map((edge) => edge.node)).toEqual(first.nodes);
     expect(first.pageInfo).toEqual({
       hasNextPage: true,
       hasPreviousPage: false,
-      startCursor: null,
-      endCursor: expect.any(String) as unknown,
+      startCursor: first.edges[0]!.cursor,
+      endCursor: first.edges[1]!.cursor,
     });
     const second = (await page(first.pageInfo.endCursor)).body.data
       ?.deviceConfigurationUserStatuses as Page;
@@ -149,8 +161,8 @@ describe('the clients frontends use: Apollo Client, urql, graphql-request', () =
     expect(second.pageInfo).toEqual({
       hasNextPage: false,
       hasPreviousPage: false,
-      startCursor: null,
-      endCursor: null,
+      startCursor: second.edges[0]!.cursor,
+      endCursor: second.edges[0]!.cursor,
     });
   });
 });

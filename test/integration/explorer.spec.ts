@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { exampleTabs } from '../../src/server/explorer';
+import { EXPLORER_CSS, exampleTabs } from '../../src/server/explorer';
 import { AUTH, startGateway, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
@@ -22,6 +22,15 @@ describe('explorer', () => {
     expect(html).not.toMatch(/<script[^>]+src=/i);
     expect(html).not.toMatch(/<link[^>]+href=["']https?:/i);
     expect(html).not.toMatch(/@import\s+url\(["']?https?:/i);
+  });
+
+  it("carries the explorer's style corrections after GraphiQL's own, so that they win", async () => {
+    const html = await (await fetch(`${origin()}/`)).text();
+    // GraphiQL's rule that lets a focused tab take its stale transform (test/browser/explorer.test.ts clicks).
+    const graphiql = html.indexOf('.graphiql-tab:not(:focus-within){transform:none!important}');
+    expect(graphiql).toBeGreaterThan(0);
+    expect(html.indexOf(EXPLORER_CSS)).toBeGreaterThan(graphiql);
+    expect(EXPLORER_CSS).toContain('.graphiql-tab { transform: none !important; }');
   });
 
   it('GET /graphql from a browser (Accept: text/html) serves it too, gzipped when asked', async () => {

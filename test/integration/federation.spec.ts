@@ -25,14 +25,18 @@ describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
     const sdl = (body.data?._service as { sdl: string }).sdl;
     for (const type of [
       'PageInfo',
-      'DeviceConfigurationUserStatus',
       'DeviceConfigurationUserStatusConnection',
+      'DeviceConfigurationUserStatusEdge',
       'UpdateDeviceConfigurationUserStatusPayload',
       'UpdateDeviceConfigurationUserStatusResult',
       'GraphOperationError',
       'DeleteDeviceConfigurationUserStatusPayload',
     ])
       expect(sdl).toMatch(new RegExp(`type ${type}\\s+@shareable\\s*\\{`));
+    // The user status is an entity, found again by where it is; still @shareable, as it was as a value type.
+    expect(sdl).toMatch(
+      /type DeviceConfigurationUserStatus\s+@key\(fields: "path deviceConfigurationId id"\)\s+@shareable\s*\{/,
+    );
     expect(sdl).toMatch(/type Query\s*\{/);
     expect(sdl).toMatch(/type Mutation\s*\{/);
     expect(sdl).toMatch(/type PageInfo[^}]*hasPreviousPage: Boolean![^}]*startCursor: String/);
@@ -82,5 +86,27 @@ describe('Federation 2 subgraph mode (FEDERATION=true)', () => {
       AUTH,
     );
     expect(body.data?.deviceConfigurationUserStatus).toEqual({ status: 'UNKNOWN' });
+  });
+
+  it('keeps a failed entity null in its place however often the router sends the same _entities document', async () => {
+    // graphql-jit, removed in issue #22, compiled a document on its 11th run and then answered `_entities: [good]`
+    // for [good, bad]: the router could not match entities to references. Every run stays graphql-js's.
+    const typename = { __typename: 'DeviceConfigurationUserStatus' };
+    const good = {
+      ...typename,
+      path: 'DEVICE_CONFIGURATION',
+      deviceConfigurationId: configurationId('windows10-general'),
+      id: userStatusId('windows10-general', 0),
+    };
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on DeviceConfigurationUserStatus { id } } }`;
+    for (let run = 0; run < 12; run += 1) {
+      const { body } = await harness.gateway.gql(
+        query,
+        { r: [good, { ...good, id: 'a/b' }] },
+        AUTH,
+      );
+      expect(body.data).toEqual({ _entities: [{ id: good.id }, null] });
+      expect(body.errors?.map((error) => error.path)).toEqual([['_entities', 1]]);
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { FROM_SOURCE } from '../../bench/lib';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,3 +32,36 @@ it('GRAPH_BASE_URL=http://127.evil.example/beta stops start-up: exit code 2, one
     msg: 'Invalid configuration: GRAPH_BASE_URL must use https (plain http only on localhost, 127.0.0.0/8 or [::1]), got "http://127.evil.example/beta"',
   });
 });
+
+/** A port held by another listener for the duration of `use`. */
+async function withPortTaken<T>(use: (port: number) => Promise<T>): Promise<T> {
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use((holder.address() as AddressInfo).port);
+  } finally {
+    await new Promise((resolve) => holder.close(resolve));
+  }
+}
+
+// One start (METRICS_PORT's wording is in test/unit/listen-failure.spec.ts's table).
+it('PORT in use stops start-up: exit code 1, one fatal JSON line naming it', async () =>
+  withPortTaken(async (port) => {
+    const { code, output } = await start({
+      GRAPH_BASE_URL: 'http://127.0.0.1:9/beta',
+      PORT: String(port),
+    });
+    expect(code).toBe(1);
+    const fatal = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; variable?: string; msg: string })
+      .filter((line) => line.level === 60);
+    expect(fatal).toEqual([
+      expect.objectContaining({
+        variable: 'PORT',
+        msg: `Gateway failed to start: port ${port} (PORT, the gateway) is already in use, perhaps by another gateway. Pick a free port with PORT, for example PORT=${port + 100 <= 65535 ? port + 100 : 8080}.`,
+      }),
+    ]);
+    expect(output).not.toContain('    at '); // no stack trace
+  }));

@@ -189,7 +189,7 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
 
   const PAGE_INFO = 'pageInfo { hasNextPage hasPreviousPage startCursor endCursor }';
   const BOTH = `query Both($c: ID!) {
-    deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: 2) { nodes { id status } ${PAGE_INFO} }
+    deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: 2) { edges { cursor } nodes { id status } ${PAGE_INFO} }
     managedDevices(first: 2) { edges { node { id deviceName lastSyncDateTime } } ${PAGE_INFO} }
   }`;
   const C = 'fb2e09f7-878d-4440-aa28-935f7a56e498';
@@ -199,6 +199,7 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
     expect(body.errors).toBeUndefined();
     expect(status).toBe(200);
     const statuses = body.data?.deviceConfigurationUserStatuses as {
+      edges: Array<{ cursor: string }>;
       nodes: unknown[];
       pageInfo: unknown;
     };
@@ -207,8 +208,8 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
     expect(statuses.pageInfo).toEqual({
       hasNextPage: true,
       hasPreviousPage: false,
-      startCursor: null,
-      endCursor: expect.any(String) as unknown,
+      startCursor: statuses.edges[0]!.cursor,
+      endCursor: statuses.edges[1]!.cursor,
     });
     expect(body.data?.managedDevices).toEqual({
       edges: DEVICES.map((node) => ({ node })),
@@ -232,15 +233,22 @@ describe('a query through @apollo/gateway (standing in for Apollo Router), over 
     ).pageInfo.endCursor;
     const { body } = await viaRouter(
       `query Next($c: ID!, $after: String) {
-        deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: 2, after: $after) { nodes { id } ${PAGE_INFO} }
+        deviceConfigurationUserStatuses(deviceConfigurationId: $c, first: 2, after: $after) { edges { cursor } nodes { id } ${PAGE_INFO} }
       }`,
       { c: C, after },
       AUTH,
     );
     expect(body.errors).toBeUndefined();
-    expect(body.data?.deviceConfigurationUserStatuses).toEqual({
+    const last = body.data?.deviceConfigurationUserStatuses as { edges: Array<{ cursor: string }> };
+    expect(last).toEqual({
+      edges: [{ cursor: expect.any(String) as unknown }],
       nodes: [{ id: expect.any(String) as unknown }],
-      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      pageInfo: {
+        hasNextPage: false,
+        hasPreviousPage: false,
+        startCursor: last.edges[0]!.cursor,
+        endCursor: last.edges[0]!.cursor,
+      },
     });
   });
 

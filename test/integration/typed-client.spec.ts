@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { FROM_SOURCE } from '../../bench/lib';
 import { GatewayRequestError, createGatewayClient } from '../../examples/client';
 import {
   GetUserStatusDocument,
@@ -67,4 +70,23 @@ describe('the typed example client (examples/client.ts + generated documents)', 
     await expect(attempt).rejects.toBeInstanceOf(GatewayRequestError);
     await expect(attempt).rejects.toMatchObject({ codes: ['NOT_FOUND'] });
   });
+});
+
+it('examples/update-status.ts calls the gateway on PORT when given no URL', async () => {
+  const { port } = new URL(harness.gateway.url);
+  const script = path.join(__dirname, '..', '..', 'examples', 'update-status.ts');
+  const child = spawn(process.execPath, [...FROM_SOURCE, script], {
+    env: { PATH: process.env.PATH ?? '', PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const sent = harness.emulator.requests.length;
+  expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  expect(output).toContain('read back: COMPLIANT');
+  expect(harness.emulator.requests.slice(sent).map((request) => request.method)).toEqual([
+    'PATCH',
+    'GET',
+  ]);
 });

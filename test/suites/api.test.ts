@@ -12,7 +12,9 @@ describeSpecs('integration', [
   'federation',
   'http-spec',
   'input',
+  'locations',
   'paths',
+  'relay-edges',
   'request-errors',
   'typed-client',
 ]);

@@ -9,4 +9,6 @@ describeSpecs('integration', [
   'operation-names',
   'query-cost',
   'supergraph',
+  'supergraph-entities',
+  'supergraph-router',
 ]);

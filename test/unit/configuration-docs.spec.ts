@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
 
 const ROOT = path.join(__dirname, '..', '..');
 const NAME = '([A-Z][A-Z0-9_]*)';
@@ -127,4 +128,29 @@ describe('docs/configuration.md: one table of every variable', () => {
       expect(table.get(name)).toMatch(new RegExp(`^\`${fallback}\``));
     },
   );
+
+  it('NODE_ENV: the row lists exactly the values the gateway accepts', () => {
+    const markdown = readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8');
+    const meaning = markdown
+      .split('\n')
+      .find((line) => line.startsWith('| `NODE_ENV`'))!
+      .split('|')[3]!;
+    const listed = meaning
+      .split('(')[0]!
+      .match(/`([a-z]+)`/g)!
+      .map((word) => word.slice(1, -1));
+    // The values are the ones the refusal names; each is accepted, in any case.
+    const refusal = (() => {
+      try {
+        loadConfig({ NODE_ENV: 'staging' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    const accepted = /must be one of ([a-z, ]+), got/.exec(refusal)![1]!.split(', ');
+    expect(listed.sort()).toEqual(accepted.sort());
+    for (const value of listed)
+      expect(() => loadConfig({ NODE_ENV: value.toUpperCase() })).not.toThrow();
+  });
 });

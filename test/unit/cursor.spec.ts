@@ -5,6 +5,7 @@ import {
   pageParamsOf,
 } from '../../src/graph/user-statuses/cursor';
 import { GraphError, GraphInputError } from '../../src/graph/errors';
+import { positionAfter } from '../../src/graph/user-statuses/lists';
 
 const GUID = '6c2b5c4e-1c8f-4ef0-9a5a-0a1f2e3d4c5b';
 const LIST = `/deviceManagement/deviceConfigurations/${GUID}/userStatuses`;
@@ -72,5 +73,39 @@ describe('cursors', () => {
   it('a cursor of one list is refused on another', () => {
     const cursor = encodeCursor(LIST, { params: { skiptoken: 'a' }, offset: 0 });
     expect(() => decodeCursor(cursor, CAST)).toThrow(GraphInputError);
+  });
+});
+
+describe('positionAfter: where an edge cursor goes on', () => {
+  const here = { skiptoken: 'skipCount=3' };
+  const next = { skiptoken: 'skipCount=6' };
+  const items = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+  it.each([
+    [
+      'a matching item follows in the page: right after the edge',
+      next,
+      2,
+      1,
+      { params: here, offset: 1 },
+    ],
+    [
+      "the edge is the page's last match: the next Graph page",
+      next,
+      0,
+      1,
+      { params: next, offset: 0 },
+    ],
+    ["the page's last item: the next Graph page", next, 2, 3, { params: next, offset: 0 }],
+    [
+      "the last page's last item: right after it, for what Graph adds later",
+      null,
+      2,
+      3,
+      { params: here, offset: 3 },
+    ],
+    ["the last page's last match: right after it", null, 0, 1, { params: here, offset: 1 }],
+  ])('%s', (_name, nextParams, lastMatch, position, expected) => {
+    const page = { items, next: nextParams };
+    expect(positionAfter(page, here, lastMatch, position)).toEqual(expected);
   });
 });

@@ -1,4 +1,10 @@
-import { toComplianceStatus, toLocation, toUserStatusChanges } from '../../src/graphql/mappers';
+import { GatewayError } from '../../src/graphql/errors/gateway-error';
+import {
+  toComplianceStatus,
+  toLocation,
+  toReferenceLocation,
+  toUserStatusChanges,
+} from '../../src/graphql/mappers';
 
 const ids = { deviceConfigurationId: 'c', userStatusId: 's' };
 
@@ -60,5 +66,49 @@ describe('toLocation', () => {
   // The schema's default fills `path` in (and refuses a null) before a resolver runs: the mapper only picks.
   it.each(['DEVICE_CONFIGURATION', 'ROOT_CERTIFICATE'] as const)('keeps path %s', (path) => {
     expect(toLocation({ ...ids, path })).toEqual({ path, ...ids });
+  });
+});
+
+describe('toReferenceLocation: a federation reference, checked like arguments', () => {
+  const key = { path: 'ROOT_CERTIFICATE', deviceConfigurationId: 'c', id: 's' };
+
+  it('reads the key fields as a location', () => {
+    expect(toReferenceLocation({ __typename: 'DeviceConfigurationUserStatus', ...key })).toEqual({
+      path: 'ROOT_CERTIFICATE',
+      deviceConfigurationId: 'c',
+      userStatusId: 's',
+    });
+  });
+
+  it.each([
+    [
+      { ...key, path: 'BOGUS' },
+      'path',
+      `The reference's path must be one of DEVICE_CONFIGURATION,`,
+    ],
+    [{ ...key, path: 'constructor' }, 'path', 'got "constructor"'],
+    [{ ...key, path: null }, 'path', 'got null'],
+    [{ deviceConfigurationId: 'c', id: 's' }, 'path', 'got undefined'],
+    [{ ...key, path: 'x'.repeat(500) }, 'path', `got "${'x'.repeat(56)}...`],
+    [
+      { ...key, deviceConfigurationId: 7 },
+      'deviceConfigurationId',
+      'must be a string (an ID); got 7',
+    ],
+    [{ ...key, id: ['s'] }, 'id', `The reference's id must be a string (an ID); got ["s"]`],
+    [{ ...key, id: undefined }, 'id', 'got undefined'],
+  ])('%j → BAD_USER_INPUT on %s', (reference, argument, message) => {
+    let thrown: unknown;
+    try {
+      toReferenceLocation(reference);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect(thrown).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      extensions: { argument },
+      message: expect.stringContaining(message) as unknown,
+    });
   });
 });

@@ -3,6 +3,7 @@ import {
   MAX_ID_LENGTH,
   PATH_VARIANTS,
   idProblem,
+  isPathVariant,
   userStatusPath,
   userStatusesCollectionPath,
 } from '../../src/graph/user-statuses/paths';
@@ -74,6 +75,38 @@ describe('userStatusPath', () => {
       });
     expect(attempt).toThrow(GraphInputError);
     expect(attempt).toThrow('userStatusId cannot be ".."');
+  });
+
+  it.each([
+    ['deviceConfigurationId', { deviceConfigurationId: 'a/b', userStatusId: 's' }],
+    ['id', { deviceConfigurationId: 'c', userStatusId: '' }],
+  ])('names the ids as the caller did (a reference says %s)', (argument, ids) => {
+    const names = { deviceConfigurationId: 'deviceConfigurationId', userStatusId: 'id' };
+    let thrown: unknown;
+    try {
+      userStatusPath({ path: 'DEVICE_CONFIGURATION', ...ids }, names);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GraphInputError);
+    expect(thrown).toMatchObject({
+      argument,
+      message: expect.stringMatching(`^${argument} `) as unknown,
+    });
+  });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'device_configuration', ''])(
+    'refuses %j as a path, however it looks up in an object',
+    (path) => {
+      expect(isPathVariant(path)).toBe(false);
+      expect(() => userStatusesCollectionPath(path as (typeof PATH_VARIANTS)[number], 'c')).toThrow(
+        new GraphInputError(`Unknown path ${path}.`, 'path'),
+      );
+    },
+  );
+
+  it.each(PATH_VARIANTS.map((variant) => [variant]))('%s is a path variant', (variant) => {
+    expect(isPathVariant(variant)).toBe(true);
   });
 });
 

@@ -2,15 +2,16 @@ import { malformedError } from '../errors';
 import type { GraphError } from '../errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus, GraphUserStatusChanges } from './model';
-import type { UserStatusGraphPath } from './paths';
+import type { UserStatusGraphPath, UserStatusLocation } from './paths';
 import type { JsonObject } from '../client/response';
 import type { GraphClient, ItemOutcome } from '../types';
 
 /** One validated update of a bulk call. */
 export interface PreparedUpdate {
-  /** The user status's path, ids validated and encoded. */
+  /** Where the user status is, as the caller named it. */
+  readonly location: UserStatusLocation;
+  /** Its Graph path, ids validated and encoded. */
   readonly path: UserStatusGraphPath;
-  readonly userStatusId: string;
   readonly changes: GraphUserStatusChanges;
 }
 
@@ -18,10 +19,10 @@ export type BulkOutcome =
   | { readonly ok: true; readonly userStatus: GraphUserStatus }
   | { readonly ok: false; readonly error: GraphError };
 
-function readBack(body: JsonObject | undefined, userStatusId: string): BulkOutcome {
+function readBack(body: JsonObject | undefined, location: UserStatusLocation): BulkOutcome {
   if (!body) return { ok: false, error: malformedError('the user status came back empty') };
   try {
-    return { ok: true, userStatus: toGraphUserStatus(body, userStatusId) };
+    return { ok: true, userStatus: toGraphUserStatus(body, location.userStatusId, location) };
   } catch (error) {
     return { ok: false, error: error as GraphError };
   }
@@ -41,7 +42,7 @@ export async function updateUserStatuses(
   const outcomes: Array<BulkOutcome | undefined> = patched.map((outcome: ItemOutcome, index) => {
     if (!outcome.ok) return { ok: false, error: outcome.error };
     if (!outcome.body) return undefined; // 204: read it back below
-    return readBack(outcome.body, updates[index]!.userStatusId);
+    return readBack(outcome.body, updates[index]!.location);
   });
   const unread = outcomes.flatMap((outcome, index) => (outcome ? [] : [index]));
   if (unread.length === 0) return outcomes as BulkOutcome[];
@@ -51,7 +52,7 @@ export async function updateUserStatuses(
   reads.forEach((read, position) => {
     const index = unread[position]!;
     outcomes[index] = read.ok
-      ? readBack(read.body, updates[index]!.userStatusId)
+      ? readBack(read.body, updates[index]!.location)
       : { ok: false, error: read.error };
   });
   return outcomes as BulkOutcome[];

@@ -74,20 +74,45 @@ export function idSegment(argument: string, id: string): string {
   return encodeURIComponent(id);
 }
 
-export interface UserStatusLocation {
+/**
+ * Which collection holds a user status: the path variant it is reached through and its configuration. With the user
+ * status's id it is where the user status is, and the entity key other subgraphs reference it by.
+ */
+export interface UserStatusOrigin {
   readonly path: PathVariant;
   readonly deviceConfigurationId: string;
+}
+
+export interface UserStatusLocation extends UserStatusOrigin {
   readonly userStatusId: string;
+}
+
+/** The names the caller gave the two ids, for error messages (a federation reference calls the second `id`). */
+export interface IdNames {
+  readonly deviceConfigurationId: string;
+  readonly userStatusId: string;
+}
+
+const ARGUMENT_NAMES: IdNames = {
+  deviceConfigurationId: 'deviceConfigurationId',
+  userStatusId: 'userStatusId',
+};
+
+/** Whether a value is one of the six variants (own keys only: `constructor` or `__proto__` is no variant). */
+export function isPathVariant(value: unknown): value is PathVariant {
+  return typeof value === 'string' && Object.hasOwn(USER_STATUS_PREFIXES, value);
 }
 
 /** `/deviceManagement/deviceConfigurations/{c}/…/userStatuses` for a path variant, the ids validated. */
 export function userStatusesCollectionPath(
   variant: PathVariant,
   deviceConfigurationId: string,
+  names: IdNames = ARGUMENT_NAMES,
 ): UserStatusGraphPath {
+  if (!isPathVariant(variant))
+    throw new GraphInputError(`Unknown path ${String(variant)}.`, 'path');
   const prefix = USER_STATUS_PREFIXES[variant];
-  if (!prefix) throw new GraphInputError(`Unknown path ${String(variant)}.`, 'path');
-  const configuration = idSegment('deviceConfigurationId', deviceConfigurationId);
+  const configuration = idSegment(names.deviceConfigurationId, deviceConfigurationId);
   const path = [
     '',
     'deviceManagement',
@@ -100,9 +125,16 @@ export function userStatusesCollectionPath(
 }
 
 /** The path of one user status, relative to the Graph base URL; both ids validated and encoded. */
-export function userStatusPath(location: UserStatusLocation): UserStatusGraphPath {
-  const collection = userStatusesCollectionPath(location.path, location.deviceConfigurationId);
-  const id = idSegment('userStatusId', location.userStatusId);
+export function userStatusPath(
+  location: UserStatusLocation,
+  names: IdNames = ARGUMENT_NAMES,
+): UserStatusGraphPath {
+  const collection = userStatusesCollectionPath(
+    location.path,
+    location.deviceConfigurationId,
+    names,
+  );
+  const id = idSegment(names.userStatusId, location.userStatusId);
   return { path: `${collection.path}/${id}`, variant: location.path, target: 'item' };
 }
 

@@ -2,15 +2,28 @@ import DataLoader from 'dataloader';
 import { malformedError } from '../errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus } from './model';
-import type { GraphPath } from './paths';
+import { userStatusPath } from './paths';
+import type { IdNames, UserStatusGraphPath, UserStatusLocation } from './paths';
 import { selectQuery } from './select';
 import type { GraphClient } from '../types';
 
-/** One read: the user status's path (ids validated and encoded), its id, and the fields asked for. */
+/** One read: where the user status is, its Graph path (ids validated and encoded), and the fields asked for. */
 export interface UserStatusKey {
-  readonly path: GraphPath;
-  readonly userStatusId: string;
+  readonly location: UserStatusLocation;
+  readonly path: UserStatusGraphPath;
   readonly fields: readonly string[];
+}
+
+/**
+ * The loader's key for one user status; throws `GraphInputError` (naming the id as the caller did, `names`) before
+ * anything is queued, so a bad id never reaches Graph nor holds up the others of the batch.
+ */
+export function userStatusKey(
+  location: UserStatusLocation,
+  fields: readonly string[],
+  names?: IdNames,
+): UserStatusKey {
+  return { location, path: userStatusPath(location, names), fields };
 }
 
 export type UserStatusLoader = DataLoader<UserStatusKey, GraphUserStatus, string>;
@@ -41,7 +54,7 @@ async function readUserStatuses(
     if (!outcome.ok) return outcome.error;
     if (!outcome.body) return malformedError('the user status came back empty');
     try {
-      return toGraphUserStatus(outcome.body, key.userStatusId);
+      return toGraphUserStatus(outcome.body, key.location.userStatusId, key.location);
     } catch (error) {
       return error as Error;
     }

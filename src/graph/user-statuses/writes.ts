@@ -19,7 +19,7 @@ export async function getUserStatus(
 ): Promise<GraphUserStatus> {
   const result = await client.request({ method: 'GET', ...userStatusPath(location) });
   if (!result.body) throw malformedError('the user status came back empty');
-  return toGraphUserStatus(result.body, location.userStatusId);
+  return toGraphUserStatus(result.body, location.userStatusId, location);
 }
 
 /**
@@ -38,7 +38,7 @@ export async function updateUserStatus(
     body: changes,
   });
   const userStatus = result.body
-    ? toGraphUserStatus(result.body, location.userStatusId)
+    ? toGraphUserStatus(result.body, location.userStatusId, location)
     : await getUserStatus(client, location);
   return { userStatus, requestId: result.requestId, clientRequestId: result.clientRequestId };
 }
@@ -69,7 +69,7 @@ export async function createUserStatus(
   const result = await client.request({ method: 'POST', ...collection, body });
   if (!result.body) throw malformedError('the created user status came back empty');
   return {
-    userStatus: toGraphUserStatus(result.body, created.id ?? ''),
+    userStatus: toGraphUserStatus(result.body, created.id ?? '', created),
     requestId: result.requestId,
     clientRequestId: result.clientRequestId,
   };
