@@ -52,6 +52,8 @@ export interface QuotaConfig {
   readonly redisUrl: string | null;
   /** GRAPH_QUOTA_REPLICAS: replicas sharing the limits; while Redis is unreachable each paces to its share. */
   readonly replicas: number;
+  /** GRAPH_QUOTA_MAX_HOLD_MS: the longest a 429 holds a tenant and app, whatever its `Retry-After` says. */
+  readonly maxHoldMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -225,7 +227,24 @@ function quotaConfig(env: Env): QuotaConfig {
     limits: mode === 'off' ? null : limits,
     redisUrl: redisUrl(env),
     replicas: integer(env, 'GRAPH_QUOTA_REPLICAS', 1, 1, 1_000),
+    maxHoldMs: maxHoldMs(env, limits.windowMs),
   });
+}
+
+/**
+ * GRAPH_QUOTA_MAX_HOLD_MS: minutes, not a day (`Retry-After: 1e20` must not stop a tenant). At least the window: a
+ * 429 without `Retry-After` holds a whole window, and a shorter cap would let calls reach Graph while it throttles.
+ */
+function maxHoldMs(env: Env, windowMs: number): number {
+  const value = integer(env, 'GRAPH_QUOTA_MAX_HOLD_MS', 300_000, 1_000, 3_600_000);
+  // Unset with a window longer than the default: the window.
+  if (value < windowMs && !env.GRAPH_QUOTA_MAX_HOLD_MS?.trim()) return windowMs;
+  if (value < windowMs)
+    throw new ConfigError(
+      'GRAPH_QUOTA_MAX_HOLD_MS',
+      `must be at least GRAPH_QUOTA_WINDOW_MS (${windowMs}), got ${value}`,
+    );
+  return value;
 }
 
 function graphProxy(env: Env): GraphProxyConfig {

@@ -31,12 +31,13 @@ export async function createQuotaPacing(
     (level, message, fields) => log[level](fields ?? {}, message),
     share,
   );
-  if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
+  const { maxHoldMs } = config;
+  if (!config.redisUrl) return createQuotaPacer({ limits, hooks, maxHoldMs });
   const store = createRedisQuotaStoreOnDemand({ url: config.redisUrl });
   if (!(await store.ready(1000)))
     log.warn(
       { replicas: config.replicas },
       "Redis for the quota windows is not answering yet: pacing in-process, to this replica's share, until it does",
     );
-  return createQuotaPacer({ limits, store, hooks, replicas: config.replicas });
+  return createQuotaPacer({ limits, store, hooks, replicas: config.replicas, maxHoldMs });
 }

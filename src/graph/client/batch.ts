@@ -58,7 +58,7 @@ export async function executeBatch(
       }
       const chunk = queue.splice(0, taken.granted);
       if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
-      if (chunk.length === 0) return;
+      if (chunk.length === 0) return taken.grant?.done();
       const results = await executeChunk(
         context,
         chunk.map(({ item }) => item),
