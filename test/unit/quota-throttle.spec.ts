@@ -5,6 +5,7 @@ import {
   nextRelease,
   raisedLimit,
   releaseGap,
+  releaseStep,
   ThrottleBook,
 } from '../../src/graph/quota';
 import type { QuotaLimitChange, QuotaLimits } from '../../src/graph/quota';
@@ -75,12 +76,25 @@ describe('the adaptive limit: multiplicative decrease, additive increase', () =>
   });
 });
 
-describe('the release after a hold: one call at a time, spaced with jitter', () => {
+describe('the release after a hold: steps of a tenth of the limit, at its pace, with jitter', () => {
   it.each([
-    [20_000, 100, 200],
+    [100, 10],
+    [1_000, 100],
+    [15, 2],
+    [10, 1],
+    [1, 1],
+    [0, 1],
+  ])('a limit of %i: steps of %i calls', (limit, step) => {
+    expect(releaseStep(limit)).toBe(step);
+  });
+
+  it.each([
+    [20_000, 100, 2_000],
+    [1_500, 30, 150],
+    [1_500, 15, 200],
     [1_000, 10, 100],
     [1_000, 0, 1_000],
-  ])('a window of %i ms and a limit of %i: a gap of %i ms', (windowMs, limit, gap) => {
+  ])('a window of %i ms and a limit of %i: a step every %i ms', (windowMs, limit, gap) => {
     expect(releaseGap(windowMs, limit)).toBe(gap);
   });
 
@@ -181,35 +195,45 @@ describe('ThrottleBook', () => {
     ]);
   });
 
-  it('after a hold: one call at once, then one per gap with jitter, for one window', () => {
+  it('after a hold: one step at once, then one per gap with jitter, for one window', () => {
     const { at } = setup([0, 0.5, 0.999]);
     const release = (now: number) => at(now).release(A, 'write', LIMITS);
     at(0).hold(A, 1_000, LIMITS.windowMs);
     // During the hold the store's block refuses: nothing to add.
-    expect(release(500)).toEqual({ waitUntil: 0, single: false });
-    expect(release(1_000)).toEqual({ waitUntil: 0, single: true });
-    expect(release(1_000)).toEqual({ waitUntil: 1_050, single: true });
-    expect(release(1_050)).toEqual({ waitUntil: 0, single: true });
-    expect(release(1_100)).toEqual({ waitUntil: 1_150, single: true });
-    expect(release(1_150)).toEqual({ waitUntil: 0, single: true });
-    expect(release(1_298)).toEqual({ waitUntil: 1_299, single: true });
-    expect(release(2_000)).toEqual({ waitUntil: 0, single: false });
+    expect(release(500)).toEqual({ waitUntil: 0, max: Infinity });
+    expect(release(1_000)).toEqual({ waitUntil: 0, max: 1 });
+    expect(release(1_000)).toEqual({ waitUntil: 1_050, max: 0 });
+    expect(release(1_050)).toEqual({ waitUntil: 0, max: 1 });
+    expect(release(1_100)).toEqual({ waitUntil: 1_150, max: 0 });
+    expect(release(1_150)).toEqual({ waitUntil: 0, max: 1 });
+    expect(release(1_298)).toEqual({ waitUntil: 1_299, max: 0 });
+    expect(release(2_000)).toEqual({ waitUntil: 0, max: Infinity });
     // Another app of the tenant was never held.
-    expect(at(1_000).release(A2, 'write', LIMITS)).toEqual({ waitUntil: 0, single: false });
+    expect(at(1_000).release(A2, 'write', LIMITS)).toEqual({ waitUntil: 0, max: Infinity });
   });
 
-  it('the gap follows the lowered limit and the kind', () => {
+  it('the step and the gap follow the lowered limit and the kind', () => {
     const { at } = setup([0, 0]);
     at(0).throttled(A, 'write', LIMITS, 0);
     at(0).hold(A, 500, LIMITS.windowMs);
     const lowered = at(500).limitsFor(A, 'write', LIMITS);
     expect(lowered.appWrites).toBe(5);
-    expect(at(500).release(A, 'write', lowered)).toEqual({ waitUntil: 0, single: true });
-    // Five writes a window: 200 ms apart, half of it with random 0.
-    expect(at(500).release(A, 'write', lowered)).toEqual({ waitUntil: 600, single: true });
-    expect(at(600).release(A, 'read', lowered)).toEqual({ waitUntil: 0, single: true });
-    // Forty calls a window: 25 ms apart, 12 with random 0.
-    expect(at(600).release(A, 'read', lowered)).toEqual({ waitUntil: 612, single: true });
+    expect(at(500).release(A, 'write', lowered)).toEqual({ waitUntil: 0, max: 1 });
+    // Five writes a window: one every 200 ms, half of it with random 0.
+    expect(at(500).release(A, 'write', lowered)).toEqual({ waitUntil: 600, max: 0 });
+    // Forty calls a window: steps of 4 every 100 ms, 50 with random 0.
+    expect(at(600).release(A, 'read', lowered)).toEqual({ waitUntil: 0, max: 4 });
+    expect(at(600).release(A, 'read', lowered)).toEqual({ waitUntil: 650, max: 0 });
+  });
+
+  it('what a take booked and did not use goes to the next take of the same step', () => {
+    const { at, book } = setup([0]);
+    const intune = { ...LIMITS, windowMs: 20_000, appWrites: 100 };
+    at(0).hold(A, 1_000, intune.windowMs);
+    expect(at(1_000).release(A, 'write', intune)).toEqual({ waitUntil: 0, max: 10 });
+    book.unused(A, 7);
+    expect(at(1_000).release(A, 'write', intune)).toEqual({ waitUntil: 0, max: 7 });
+    expect(at(1_000).release(A, 'write', intune)).toEqual({ waitUntil: 2_000, max: 0 });
   });
 
   it('forgets a tenant and app once its limit is back and its release over', () => {

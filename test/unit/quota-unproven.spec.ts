@@ -4,7 +4,7 @@ import {
   UnprovenGate,
   unprovenSlots,
 } from '../../src/graph/quota';
-import type { GateOutcome, QuotaLimits } from '../../src/graph/quota';
+import type { GateOutcome, QuotaKind, QuotaLimits } from '../../src/graph/quota';
 import { createOperationScope } from '../../src/graph/client/operation';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS } from '../helpers/quota';
@@ -23,7 +23,7 @@ const show = (outcome: GateOutcome) =>
 /** A gate of `slots` places; `enter` records `name outcome at ms-since-T0` when it ends. */
 function setup(slots: number) {
   jest.useFakeTimers({ now: T0 });
-  const gate = new UnprovenGate({ now: Date.now, sleep: abortableSleep, slots });
+  const gate = new UnprovenGate({ now: Date.now, sleep: abortableSleep });
   const ended: string[] = [];
   const passes = new Map<string, GateOutcome>();
   const enter = (
@@ -31,7 +31,7 @@ function setup(slots: number) {
     want = 1,
     { tenant = TENANT, deadlineIn = 30_000, operation = newOperation() } = {},
   ) =>
-    gate.enter(tenant, want, Date.now() + deadlineIn, operation).then((outcome) => {
+    gate.enter(tenant, slots, want, Date.now() + deadlineIn, operation).then((outcome) => {
       ended.push(`${name} ${show(outcome)} at ${Date.now() - T0}`);
       passes.set(name, outcome);
       return outcome;
@@ -48,18 +48,15 @@ const newOperation = () => createOperationScope({ deadline: Infinity, clock: sys
 
 afterEach(() => jest.useRealTimers());
 
-describe('unprovenSlots: 5 % of the smaller tenant limit, at least 1', () => {
-  it.each<[string, QuotaLimits, number]>([
-    ["Intune's numbers", INTUNE_QUOTA_LIMITS, 10],
-    ['small test limits', UNIT_LIMITS, 1],
-    [
-      'the calls limit when smaller',
-      { ...INTUNE_QUOTA_LIMITS, tenantWrites: 100, tenantCalls: 40 },
-      2,
-    ],
-    ['just under two', { ...INTUNE_QUOTA_LIMITS, tenantWrites: 39 }, 1],
-  ])('%s', (_name, limits, slots) => {
-    expect(unprovenSlots(limits)).toBe(slots);
+describe('unprovenSlots: 5 % of the tenant limit of the kind, at least 1', () => {
+  it.each<[string, QuotaLimits, QuotaKind, number]>([
+    ["Intune's writes", INTUNE_QUOTA_LIMITS, 'write', 10],
+    ["Intune's reads", INTUNE_QUOTA_LIMITS, 'read', 100],
+    ['small test limits', UNIT_LIMITS, 'write', 1],
+    ['just under two', { ...INTUNE_QUOTA_LIMITS, tenantWrites: 39 }, 'write', 1],
+    ['forty', { ...INTUNE_QUOTA_LIMITS, tenantCalls: 40 }, 'read', 2],
+  ])('%s', (_name, limits, kind, slots) => {
+    expect(unprovenSlots(limits, kind)).toBe(slots);
   });
 });
 

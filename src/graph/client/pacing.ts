@@ -44,30 +44,6 @@ export async function takeBudget(
   return { granted: outcome.granted, grant: outcome };
 }
 
-/** Exactly `count` calls of budget (several takes if need be); on refusal what was taken goes back. */
-export async function takeExactly(
-  context: CallContext,
-  kind: QuotaKind,
-  count: number,
-): Promise<QuotaGrant[]> {
-  const grants: QuotaGrant[] = [];
-  let missing = count;
-  try {
-    while (missing > 0) {
-      const { granted, grant } = await takeBudget(context, kind, missing);
-      if (grant) grants.push(grant);
-      missing -= granted;
-    }
-  } catch (error) {
-    for (const grant of grants) {
-      grant.release();
-      grant.done();
-    }
-    throw error;
-  }
-  return grants;
-}
-
 /**
  * What Graph's answers to one attempt mean for its budget: 401/403 answers give theirs back; a 429 holds the
  * tenant and app for its `Retry-After` (for the longest, and for a whole window if one had none) and lowers their

@@ -48,6 +48,7 @@ export {
   nextRelease,
   raisedLimit,
   releaseGap,
+  releaseStep,
   ThrottleBook,
 } from './throttle';
 export { UnprovenGate, unprovenSlots } from './unproven';

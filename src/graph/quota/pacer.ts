@@ -137,11 +137,7 @@ class Pacer implements QuotaPacer {
       random: options.random ?? Math.random,
       hooks: this.hooks,
     });
-    this.gate = new UnprovenGate({
-      now: this.now,
-      sleep,
-      slots: limits ? unprovenSlots(limits) : 1,
-    });
+    this.gate = new UnprovenGate({ now: this.now, sleep });
   }
 
   take = (request: QuotaTake): Promise<QuotaOutcome> => {
@@ -171,9 +167,11 @@ class Pacer implements QuotaPacer {
   /** Through the tenant's gate first; what the grant does not use goes back at once, the rest when it is done. */
   private async takeUnproven(request: QuotaTake): Promise<QuotaOutcome> {
     const started = this.now();
-    const { tenant } = request.identity;
+    const { identity, kind, deadline, cancellation } = request;
+    const gate = `${identity.tenant}\n${kind}`;
+    const slots = unprovenSlots(this.limits!, kind);
     const max = Math.max(1, Math.floor(request.max));
-    const entered = await this.gate.enter(tenant, max, request.deadline, request.cancellation);
+    const entered = await this.gate.enter(gate, slots, max, deadline, cancellation);
     if ('cancelled' in entered) return CANCELLED;
     if ('refused' in entered) return this.refused(request, UNPROVEN_RETRY_AFTER_MS, started);
     const outcome = await this.takeWithin({ ...request, max: entered.units }, started, entered);
@@ -207,7 +205,7 @@ class Pacer implements QuotaPacer {
   }
 
   /**
-   * One try: the release after a hold may make it wait (as if blocked) or take one call only; the store then
+   * One try: the release after a hold may make it wait (as if blocked) or take only part of a step; the store then
    * decides with the identity's limits in force. A block found there that this replica did not set is another
    * replica's 429 (`ThrottleBook.blockSeen`).
    */
@@ -217,8 +215,9 @@ class Pacer implements QuotaPacer {
     const limits = this.book.limitsFor(identity, kind, configured);
     const release = this.book.release(identity, kind, limits);
     if (release.waitUntil > 0) return released(release.waitUntil - this.now(), this.now());
-    const max = release.single ? 1 : pending.max;
+    const max = Math.min(pending.max, release.max);
     const result = await this.store.take({ identity, kind, max, limits });
+    this.book.unused(identity, release.max - result.granted);
     if (result.granted === 0 && result.shortOf.includes('block'))
       this.book.blockSeen(identity, kind, configured, this.now() + result.waitMs);
     return result;

@@ -6,10 +6,11 @@
  * - **Holds.** A 429 holds its tenant and app, on every replica (the store's block), for its `Retry-After`; without
  *   one, for a whole window: the gateway cannot know where Intune's window started, so only a whole window is sure
  *   to outlast it. No hold is longer than `maxHoldMs`, so `Retry-After: 1e20` cannot stop a tenant for a day.
- * - **Release.** When a hold ends, the calls that waited go out one at a time: the first at once, each next one
- *   about one `windowMs / limit` after the last (between half and one and a half of it, at random, so that the
- *   replicas woken by one shared block drift apart), for one window. Never all at once: if Graph is still
- *   throttling, one call per replica learns it, not the whole queue.
+ * - **Release.** When a hold ends, the calls that waited go out in steps of a tenth of the limit (at least one
+ *   call): the first step at once, each next one about a tenth of the window after the last (between half and one
+ *   and a half of that, at random, so that the replicas woken by one shared block drift apart), for one window:
+ *   the limit's pace, never all at once. If Graph is still throttling, one step per replica learns it, not the
+ *   whole queue.
  * - **Adaptive limit (AIMD).** Each 429 halves the app's limit of the call's kind (`appWrites` for a write,
  *   `appCalls` for a read) for this tenant and app, unless the call was granted before the limit was last lowered
  *   (it was already on its way: one storm, one decrease). A replica that finds another replica's block in force
@@ -53,12 +54,20 @@ export function raisedLimit(limit: number, base: number, quietWindows: number): 
   return Math.min(base, limit + Math.max(0, quietWindows) * increaseStep(base));
 }
 
-/** The even spacing of `limit` calls over a window. */
-export function releaseGap(windowMs: number, limit: number): number {
-  return windowMs / Math.max(1, limit);
+/** Each step of the release after a hold lets out this part of the limit. */
+export const RELEASE_SHARE = 0.1;
+
+/** Calls one step of the release lets out: a tenth of the limit, at least 1. */
+export function releaseStep(limit: number): number {
+  return Math.max(1, Math.ceil(Math.max(1, limit) * RELEASE_SHARE));
 }
 
-/** When the next call may go after one went at `at`: half a gap to one and a half gaps later, at least 1 ms. */
+/** The time between steps that keeps to the limit's pace: `step` calls every `windowMs × step / limit`. */
+export function releaseGap(windowMs: number, limit: number): number {
+  return (windowMs * releaseStep(limit)) / Math.max(1, limit);
+}
+
+/** When the next step may go after one went at `at`: half a gap to one and a half gaps later, at least 1 ms. */
 export function nextRelease(at: number, gap: number, random: number): number {
   return at + Math.max(1, Math.floor(gap * (0.5 + random)));
 }
@@ -88,8 +97,9 @@ interface Pressure {
   /** The hold this replica knows of, and the release that follows it (to `releaseUntil`). */
   holdUntil: number;
   releaseUntil: number;
-  /** When the next call may go during the release (0: at once). */
+  /** When the next step of the release may go (0: at once), and the calls left in the current one. */
   nextAt: number;
+  stepLeft: number;
 }
 
 export interface ThrottleBookOptions {
@@ -98,13 +108,16 @@ export interface ThrottleBookOptions {
   readonly hooks: QuotaHooks;
 }
 
-/** When a take may go: now (`single`: one call only, the release after a hold), or not before `waitUntil`. */
+/**
+ * When a take may go: now, with at most `max` calls (what is left of the release's step, booked for it: it gives
+ * back what it did not use with `unused`), or not before `waitUntil`.
+ */
 export interface Release {
   readonly waitUntil: number;
-  readonly single: boolean;
+  readonly max: number;
 }
 
-const GO: Release = Object.freeze({ waitUntil: 0, single: false });
+const GO: Release = Object.freeze({ waitUntil: 0, max: Infinity });
 
 /** Holds, releases and adaptive limits per tenant and app, in this replica. Entries go once nothing is left. */
 export class ThrottleBook {
@@ -146,6 +159,7 @@ export class ThrottleBook {
     entry.holdUntil = until;
     entry.releaseUntil = until + windowMs;
     entry.nextAt = 0;
+    entry.stepLeft = 0;
   }
 
   /**
@@ -185,23 +199,37 @@ export class ThrottleBook {
     if (quiet) this.decrease(entry, kind, limits, now, 'block');
   }
 
-  /** Whether a take may go now. In the release after a hold, it books its place: the next one waits its gap. */
+  /**
+   * Whether a take may go now. In the release after a hold it books what is left of the current step, or starts
+   * the next step when its time has come; otherwise it waits for that time.
+   */
   release(identity: QuotaIdentity, kind: QuotaKind, limits: QuotaLimits): Release {
     if (this.entries.size === 0) return GO;
     const entry = this.entries.get(keyOf(identity));
     const now = this.options.now();
     if (!entry || now < entry.holdUntil || now >= entry.releaseUntil) return GO;
-    const gap = releaseGap(limits.windowMs, kind === 'write' ? limits.appWrites : limits.appCalls);
-    if (now < entry.nextAt) return { waitUntil: entry.nextAt, single: true };
-    entry.nextAt = nextRelease(now, gap, this.options.random());
-    return { waitUntil: 0, single: true };
+    if (entry.stepLeft === 0) {
+      if (now < entry.nextAt) return { waitUntil: entry.nextAt, max: 0 };
+      const limit = kind === 'write' ? limits.appWrites : limits.appCalls;
+      entry.stepLeft = releaseStep(limit);
+      entry.nextAt = nextRelease(now, releaseGap(limits.windowMs, limit), this.options.random());
+    }
+    const max = entry.stepLeft;
+    entry.stepLeft = 0;
+    return { waitUntil: 0, max };
+  }
+
+  /** A take booked `count` calls of a step it did not use (the store had less room, or it asked for less). */
+  unused(identity: QuotaIdentity, count: number): void {
+    const entry = this.entries.get(keyOf(identity));
+    if (entry && count > 0 && Number.isFinite(count)) entry.stepLeft += count;
   }
 
   private entry(identity: QuotaIdentity): Pressure {
     const key = keyOf(identity);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { identity, adaptive: {}, holdUntil: 0, releaseUntil: 0, nextAt: 0 };
+      entry = { identity, adaptive: {}, holdUntil: 0, releaseUntil: 0, nextAt: 0, stepLeft: 0 };
       this.entries.set(key, entry);
     }
     return entry;

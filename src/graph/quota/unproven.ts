@@ -5,13 +5,13 @@
  * for budget they would hold the tenant's queue ahead of the victim's calls (`wait-queue.ts`), and 400 of them made
  * a valid write wait 20 s and fail.
  *
- * So a take whose token is unproven passes this gate first: per tenant, at most `unprovenSlots(limits)` calls of
- * unproven tokens (5 % of the tenant's write limit, at least 1) hold budget or a place in the queue at once, from
- * the take until the attempt is over. The others wait here, first come, first served, outside the tenant's queue:
+ * So a take whose token is unproven passes this gate first: per tenant and kind, at most `unprovenSlots` calls of
+ * unproven tokens (5 % of the tenant's limit of that kind, at least 1) hold budget or a place in the queue at once,
+ * from the take until the attempt is over. The others wait here, first come, first served, outside the tenant's queue:
  * a proven caller never waits behind more than those few. Each place frees as soon as Graph answers (a 401 in a
  * few milliseconds), so unproven callers go through at Graph's pace, a few at a time.
  */
-import type { QuotaLimits } from './limits';
+import type { QuotaKind, QuotaLimits } from './limits';
 import type { QuotaCancellation } from './types';
 
 /** The part of a tenant's budget that unproven tokens may hold at once. */
@@ -19,12 +19,10 @@ export const UNPROVEN_SHARE = 0.05;
 /** What a take refused at the gate is told: no place freed before its deadline; places free within a round trip. */
 export const UNPROVEN_RETRY_AFTER_MS = 1_000;
 
-/** Calls of unproven tokens a tenant admits at once: `UNPROVEN_SHARE` of its smaller limit, at least 1. */
-export function unprovenSlots(limits: QuotaLimits): number {
-  return Math.max(
-    1,
-    Math.floor(Math.min(limits.tenantWrites, limits.tenantCalls) * UNPROVEN_SHARE),
-  );
+/** Calls of unproven tokens a tenant admits at once: `UNPROVEN_SHARE` of its limit of the kind, at least 1. */
+export function unprovenSlots(limits: QuotaLimits, kind: QuotaKind): number {
+  const limit = kind === 'write' ? limits.tenantWrites : limits.tenantCalls;
+  return Math.max(1, Math.floor(limit * UNPROVEN_SHARE));
 }
 
 /** Places held in a tenant's gate; `free(count)` gives back that many (all that remain by default), never more. */
@@ -39,7 +37,6 @@ export interface UnprovenGateOptions {
   readonly now: () => number;
   /** Resolves `true` after `ms`, `false` as soon as `signal` aborts. */
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>;
-  readonly slots: number;
 }
 
 interface GateWaiter {
@@ -51,6 +48,7 @@ interface GateWaiter {
 
 /** One tenant: places in use, the passes holding them (each expires at its take's deadline), the waiters in order. */
 interface Lane {
+  readonly slots: number;
   inUse: number;
   readonly passes: Set<Pass>;
   readonly waiting: GateWaiter[];
@@ -89,16 +87,20 @@ export class UnprovenGate {
 
   constructor(private readonly options: UnprovenGateOptions) {}
 
-  /** Up to `want` places (at least 1) in the tenant's gate, waiting in turn until `deadline` at the latest. */
+  /**
+   * Up to `want` places (at least 1) in a gate (`tenant`: a tenant and kind) of `slots` places, waiting in turn
+   * until `deadline` at the latest.
+   */
   enter(
     tenant: string,
+    slots: number,
     want: number,
     deadline: number,
     cancellation?: QuotaCancellation,
   ): Promise<GateOutcome> {
-    const lane = this.laneOf(tenant);
+    const lane = this.laneOf(tenant, slots);
     this.expire(lane);
-    if (lane.waiting.length === 0 && lane.inUse < this.options.slots)
+    if (lane.waiting.length === 0 && lane.inUse < lane.slots)
       return Promise.resolve(this.admit(tenant, lane, want, deadline));
     if (this.options.now() >= deadline) return Promise.resolve(this.drop(tenant, lane, REFUSED));
     return new Promise<GateOutcome>((resolve) => {
@@ -147,17 +149,24 @@ export class UnprovenGate {
     }
   }
 
-  private laneOf(tenant: string): Lane {
+  private laneOf(tenant: string, slots: number): Lane {
     let lane = this.lanes.get(tenant);
     if (!lane) {
-      lane = { inUse: 0, passes: new Set(), waiting: [], timer: undefined, timerAt: Infinity };
+      lane = {
+        slots,
+        inUse: 0,
+        passes: new Set(),
+        waiting: [],
+        timer: undefined,
+        timerAt: Infinity,
+      };
       this.lanes.set(tenant, lane);
     }
     return lane;
   }
 
   private admit(tenant: string, lane: Lane, want: number, deadline: number): GatePass {
-    const units = Math.max(1, Math.min(Math.floor(want), this.options.slots - lane.inUse));
+    const units = Math.max(1, Math.min(Math.floor(want), lane.slots - lane.inUse));
     lane.inUse += units;
     const pass: Pass = new Pass(units, deadline, (count) => {
       lane.inUse -= count;
@@ -171,7 +180,7 @@ export class UnprovenGate {
   /** Places freed: the waiters at the head go, in order, while places remain. */
   private next(tenant: string, lane: Lane): void {
     const now = this.options.now();
-    while (lane.waiting.length > 0 && lane.inUse < this.options.slots) {
+    while (lane.waiting.length > 0 && lane.inUse < lane.slots) {
       const waiter = lane.waiting.shift()!;
       waiter.settle(
         waiter.deadline <= now ? REFUSED : this.admit(tenant, lane, waiter.want, waiter.deadline),
