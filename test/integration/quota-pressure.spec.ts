@@ -147,6 +147,8 @@ beforeAll(async () => {
     GRAPH_RETRY_BASE_DELAY_MS: '150',
     GRAPH_MAX_RETRIES: '5',
     GRAPH_DEADLINE_MS: '20000',
+    // The request log line: how long the gateway took to answer each request.
+    LOG_LEVEL: 'info',
   };
   replicas = await Promise.all([0, 1, 2].map(() => startBuiltGateway(env, { fromSource: true })));
 }, 60_000);
@@ -253,23 +255,31 @@ it('400 forged writes with the victim’s tid and appid: the victim’s writes g
   );
   let forgedDone = 0;
   for (const answer of forgedAnswers) void answer.then(() => (forgedDone += 1));
-  // The burst is under way: forged calls have reached Graph and been refused.
-  await waitFor(
-    () => emulator.requests.filter((request) => request.url.includes('f-5')).length >= 3,
-  );
-  const victims = replicas.map(async (replica, index) => {
-    const started = Date.now();
-    const answer = await write(replica, bearer, `f-${index}`);
-    return { answer, ms: Date.now() - started, forgedDone };
-  });
   try {
+    // The burst is under way: forged calls have reached Graph and been refused.
+    await waitFor(
+      () => emulator.requests.filter((request) => request.url.includes('f-5')).length >= 3,
+      10_000,
+    );
+    const victims = replicas.map(async (replica, index) => {
+      const answer = await write(replica, bearer, `f-${index}`);
+      return { answer, forgedDone };
+    });
     const results = await Promise.all(victims);
-    for (const { answer, ms, forgedDone: before } of results) {
+    for (const [index, { answer, forgedDone: before }] of results.entries()) {
       expect(answer.errors).toBeUndefined();
-      // Measured at 0.7 to 1 s on a shared two-core machine under load (docs/quotas.md); bounded loosely here so
-      // that CPU contention alone cannot fail it: the order below shows the victim did not wait its turn.
-      expect(ms).toBeLessThan(2_000);
       expect(before).toBeLessThan(400);
+      // How long the gateway took (its request log line; the test process, which also runs the emulator and the
+      // 400 forged requests' clients, sees more): 0.3 to 0.4 s measured, 1.5 s on a two-core machine at a load of
+      // 17. Bounded at 2 s so that CPU contention alone does not fail it; the order below is the stronger check.
+      // Before the gate, the victim waited 20 s and got THROTTLED.
+      const answered = replicas[index]!.logs.filter(
+        (line) =>
+          line.msg === 'request completed' &&
+          line.operationName === 'One' &&
+          (line.errorCodes as unknown[]).length === 0,
+      );
+      expect(answered.at(-1)?.durationMs).toBeLessThan(2_000);
     }
     // Not queued behind the forged calls, which all reached the gateways first: when the victim's last write
     // reached Graph, most of them had not.
