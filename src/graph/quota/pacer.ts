@@ -63,30 +63,17 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 const isCancelled = (request: QuotaTake) => (request.cancellation?.stopped ?? null) !== null;
 
 const NOTHING = () => {};
+const NO_EFFECT = { release: NOTHING, throttled: NOTHING, done: NOTHING };
 
 function unlimited(request: QuotaTake, now: number): QuotaOutcome {
-  return {
-    granted: Math.max(1, Math.floor(request.max)),
-    waitedMs: 0,
-    at: now,
-    shared: false,
-    release: NOTHING,
-    throttled: NOTHING,
-    done: NOTHING,
-  };
+  const granted = Math.max(1, Math.floor(request.max));
+  return { granted, waitedMs: 0, at: now, shared: false, ...NO_EFFECT };
 }
 
+const HELD = { granted: 0, shortOf: ['block'] as const, release: async () => {}, shared: false };
+
 /** A try that did not reach the store: the release after a hold lets this take go at `waitMs` from now. */
-function released(waitMs: number, now: number): ResilientResult {
-  return {
-    granted: 0,
-    waitMs,
-    at: now,
-    shortOf: ['block'],
-    release: async () => {},
-    shared: false,
-  };
-}
+const released = (waitMs: number, now: number): ResilientResult => ({ ...HELD, waitMs, at: now });
 
 /**
  * Paces Graph calls to Intune's published limits (see `limits.ts`): every attempt, single call or `$batch`
@@ -147,7 +134,7 @@ class Pacer implements QuotaPacer {
   };
 
   block = (identity: QuotaIdentity, untilEpochMs: number): void => {
-    if (this.limits) this.hold(identity, untilEpochMs - this.now(), this.limits);
+    if (this.limits) this.hold(identity, untilEpochMs - this.now());
   };
 
   close = (): Promise<void> => {
@@ -157,10 +144,10 @@ class Pacer implements QuotaPacer {
   };
 
   /** Holds an identity here and in the store, at most `maxHoldMs`. */
-  private hold(identity: QuotaIdentity, ms: number, limits: QuotaLimits): void {
+  private hold(identity: QuotaIdentity, ms: number): void {
     const durationMs = Math.min(ms, this.maxHoldMs);
     if (durationMs <= 0) return;
-    this.book.hold(identity, this.now() + durationMs, limits.windowMs);
+    this.book.hold(identity, this.now() + durationMs, this.limits!.windowMs);
     this.store.block(identity, durationMs);
   }
 
@@ -292,20 +279,13 @@ class Pacer implements QuotaPacer {
         const n = releasable.take(count);
         if (n > 0) void result.release(n).then(wake, wake);
       },
-      throttled: (retryAfterMs) => this.throttled(request, retryAfterMs, grantedSeq),
+      // Graph answered 429: hold (its Retry-After, or a whole window), and lower the limit if earned.
+      throttled: (retryAfterMs) => {
+        this.book.throttled(request.identity, request.kind, this.limits!, grantedSeq);
+        this.hold(request.identity, holdFor(retryAfterMs, this.limits!.windowMs, this.maxHoldMs));
+      },
       done: () => pass?.free(),
     };
-  }
-
-  /** Graph answered 429: hold (its Retry-After, or a whole window), and lower the adaptive limit if earned. */
-  private throttled(
-    request: QuotaTake,
-    retryAfterMs: number | undefined,
-    grantedSeq: number,
-  ): void {
-    const limits = this.limits!;
-    this.book.throttled(request.identity, request.kind, limits, grantedSeq);
-    this.hold(request.identity, holdFor(retryAfterMs, limits.windowMs, this.maxHoldMs), limits);
   }
 
   private refused(request: QuotaTake, retryAfterMs: number, started: number): QuotaOutcome {

@@ -40,14 +40,10 @@ export function holdFor(
 }
 
 /** The limit after a 429 (never below 1). */
-export function decreasedLimit(limit: number): number {
-  return Math.max(1, Math.floor(limit * DECREASE_FACTOR));
-}
+export const decreasedLimit = (limit: number) => Math.max(1, Math.floor(limit * DECREASE_FACTOR));
 
 /** What each window without a 429 adds back. */
-export function increaseStep(base: number): number {
-  return Math.max(1, Math.ceil(base * INCREASE_SHARE));
-}
+export const increaseStep = (base: number) => Math.max(1, Math.ceil(base * INCREASE_SHARE));
 
 /** The limit after `quietWindows` whole windows without a 429, never above the configured one. */
 export function raisedLimit(limit: number, base: number, quietWindows: number): number {
@@ -58,23 +54,21 @@ export function raisedLimit(limit: number, base: number, quietWindows: number): 
 export const RELEASE_SHARE = 0.1;
 
 /** Calls one step of the release lets out: a tenth of the limit, at least 1. */
-export function releaseStep(limit: number): number {
-  return Math.max(1, Math.ceil(Math.max(1, limit) * RELEASE_SHARE));
-}
+export const releaseStep = (limit: number) =>
+  Math.max(1, Math.ceil(Math.max(1, limit) * RELEASE_SHARE));
 
 /** The time between steps that keeps to the limit's pace: `step` calls every `windowMs × step / limit`. */
-export function releaseGap(windowMs: number, limit: number): number {
-  return (windowMs * releaseStep(limit)) / Math.max(1, limit);
-}
+export const releaseGap = (windowMs: number, limit: number) =>
+  (windowMs * releaseStep(limit)) / Math.max(1, limit);
 
 /** When the next step may go after one went at `at`: half a gap to one and a half gaps later, at least 1 ms. */
-export function nextRelease(at: number, gap: number, random: number): number {
-  return at + Math.max(1, Math.floor(gap * (0.5 + random)));
-}
+export const nextRelease = (at: number, gap: number, random: number) =>
+  at + Math.max(1, Math.floor(gap * (0.5 + random)));
 
 /** Which app limit a kind's 429 lowers. */
 const ADAPTED = { write: 'appWrites', read: 'appCalls' } as const;
 const KINDS = ['write', 'read'] as const;
+type Cause = 'throttled' | 'block' | 'raised';
 
 interface Adaptive {
   limit: number;
@@ -84,6 +78,13 @@ interface Adaptive {
   signalAt: number;
   raisedAt: number;
 }
+
+const fresh = (limit: number): Adaptive => ({
+  limit,
+  decreasedSeq: 0,
+  signalAt: -Infinity,
+  raisedAt: -Infinity,
+});
 
 /**
  * A block found within this long after the end of this replica's own hold is that hold (Redis keeps it a round
@@ -179,7 +180,7 @@ export class ThrottleBook {
     const now = this.options.now();
     adaptive.signalAt = now;
     if (grantedSeq < adaptive.decreasedSeq) return;
-    this.decrease(entry, kind, limits, now, 'throttled');
+    this.decrease(entry, kind, limits, 'throttled');
   }
 
   /**
@@ -196,7 +197,7 @@ export class ThrottleBook {
     const adaptive = this.adaptiveOf(entry, kind, limits);
     const quiet = now - adaptive.signalAt >= limits.windowMs;
     adaptive.signalAt = now;
-    if (quiet) this.decrease(entry, kind, limits, now, 'block');
+    if (quiet) this.decrease(entry, kind, limits, 'block');
   }
 
   /**
@@ -236,33 +237,16 @@ export class ThrottleBook {
   }
 
   private adaptiveOf(entry: Pressure, kind: QuotaKind, limits: QuotaLimits): Adaptive {
-    let adaptive = entry.adaptive[kind];
-    if (!adaptive) {
-      const never = -Infinity;
-      adaptive = {
-        limit: limits[ADAPTED[kind]],
-        decreasedSeq: 0,
-        signalAt: never,
-        raisedAt: never,
-      };
-      entry.adaptive[kind] = adaptive;
-    }
-    return adaptive;
+    return (entry.adaptive[kind] ??= fresh(limits[ADAPTED[kind]]));
   }
 
-  private decrease(
-    entry: Pressure,
-    kind: QuotaKind,
-    limits: QuotaLimits,
-    now: number,
-    cause: 'throttled' | 'block',
-  ): void {
+  private decrease(entry: Pressure, kind: QuotaKind, limits: QuotaLimits, cause: Cause): void {
     const adaptive = this.adaptiveOf(entry, kind, limits);
     adaptive.limit = decreasedLimit(adaptive.limit);
     this.decreases += 1;
     adaptive.decreasedSeq = this.decreases;
-    adaptive.signalAt = now;
-    this.changed(entry, kind, limits, cause, adaptive.limit);
+    adaptive.signalAt = this.options.now();
+    this.changed(entry, kind, limits[ADAPTED[kind]], cause, adaptive.limit);
   }
 
   /** Whole windows without a 429 since the last change raise the limit; back at the configured one, it goes. */
@@ -278,7 +262,7 @@ export class ThrottleBook {
       adaptive.raisedAt = since + quiet * limits.windowMs;
       adaptive.limit = raisedLimit(adaptive.limit, base, quiet);
       if (adaptive.limit >= base) delete entry.adaptive[kind];
-      this.changed(entry, kind, limits, 'raised', adaptive.limit);
+      this.changed(entry, kind, base, 'raised', adaptive.limit);
     }
     if (!entry.adaptive.write && !entry.adaptive.read && now >= entry.releaseUntil)
       this.entries.delete(keyOf(entry.identity));
@@ -295,11 +279,10 @@ export class ThrottleBook {
   private changed(
     entry: Pressure,
     kind: QuotaKind,
-    limits: QuotaLimits,
-    cause: 'throttled' | 'block' | 'raised',
+    base: number,
+    cause: Cause,
     limit: number,
   ): void {
-    const base = limits[ADAPTED[kind]];
     let lowest = base;
     let lowered = 0;
     for (const other of this.entries.values()) {
