@@ -128,7 +128,11 @@ async function executeChunk(
           let part = unsent;
           let grants: QuotaGrant[] = firstGrant ? [firstGrant] : [];
           if (retries > 0) {
-            const taken = await takeBudget(context, kind, unsent.length);
+            const taken = await takeBudget(context, kind, unsent.length).catch((error: unknown) => {
+              // No budget for the rest: the parts already sent report their attempts, not retried.
+              for (const settle of settles) settle(null);
+              throw error;
+            });
             part = unsent.slice(0, taken.granted);
             grants = taken.grant ? [taken.grant] : [];
           }
