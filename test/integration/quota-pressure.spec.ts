@@ -270,16 +270,17 @@ it('400 forged writes with the victim’s tid and appid: the victim’s writes g
       expect(answer.errors).toBeUndefined();
       expect(before).toBeLessThan(400);
       // How long the gateway took (its request log line; the test process, which also runs the emulator and the
-      // 400 forged requests' clients, sees more): 0.3 to 0.4 s measured, 1.5 s on a two-core machine at a load of
-      // 17. Bounded at 2 s so that CPU contention alone does not fail it; the order below is the stronger check.
-      // Before the gate, the victim waited 20 s and got THROTTLED.
+      // 400 forged requests' clients, sees more): 0.06 to 0.4 s measured, 1.5 to 2.9 s on the shared two-core
+      // machine under load. Bounded at 3 s so that CPU contention alone does not fail it; the order below is the
+      // stronger check. Before the gate, the victim waited behind the forged calls (and, with Intune's numbers,
+      // 20 s, then THROTTLED).
       const answered = replicas[index]!.logs.filter(
         (line) =>
           line.msg === 'request completed' &&
           line.operationName === 'One' &&
           (line.errorCodes as unknown[]).length === 0,
       );
-      expect(answered.at(-1)?.durationMs).toBeLessThan(2_000);
+      expect(answered.at(-1)?.durationMs).toBeLessThan(3_000);
     }
     // Not queued behind the forged calls, which all reached the gateways first: when the victim's last write
     // reached Graph, most of them had not.
