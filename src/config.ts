@@ -58,6 +58,8 @@ export interface QuotaConfig {
   readonly redisTimeoutMs: number;
   /** GRAPH_QUOTA_MARGIN_MS: how much longer than Graph's window a call counts (grant-to-arrival spread). */
   readonly marginMs: number;
+  /** GRAPH_QUOTA_MAX_HOLD_MS: the longest a 429 holds a tenant and app, whatever its `Retry-After` says. */
+  readonly maxHoldMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -238,6 +240,7 @@ function quotaConfig(env: Env): QuotaConfig {
     // from call to call: without a margin, two calls granted exactly one window apart could arrive less than a
     // window apart. The gateway's windows are this much longer than Graph's.
     marginMs: integer(env, 'GRAPH_QUOTA_MARGIN_MS', 500, 0, 60_000),
+    maxHoldMs: maxHoldMs(env, limits.windowMs),
   });
 }
 
@@ -245,6 +248,22 @@ function redisSettings(env: Env): RedisSettings | null {
   const result = readRedisSettings(env);
   if (!result.ok) throw new ConfigError(result.variable, result.problem);
   return result.settings;
+}
+
+/**
+ * GRAPH_QUOTA_MAX_HOLD_MS: minutes, not a day (`Retry-After: 1e20` must not stop a tenant). At least the window: a
+ * 429 without `Retry-After` holds a whole window, and a shorter cap would let calls reach Graph while it throttles.
+ */
+function maxHoldMs(env: Env, windowMs: number): number {
+  const value = integer(env, 'GRAPH_QUOTA_MAX_HOLD_MS', 300_000, 1_000, 3_600_000);
+  // Unset with a window longer than the default: the window.
+  if (value < windowMs && !env.GRAPH_QUOTA_MAX_HOLD_MS?.trim()) return windowMs;
+  if (value < windowMs)
+    throw new ConfigError(
+      'GRAPH_QUOTA_MAX_HOLD_MS',
+      `must be at least GRAPH_QUOTA_WINDOW_MS (${windowMs}), got ${value}`,
+    );
+  return value;
 }
 
 function graphProxy(env: Env): GraphProxyConfig {

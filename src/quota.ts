@@ -29,7 +29,8 @@ export async function createQuotaPacing(
     (level, message, fields) => log[level](fields ?? {}, message),
     share,
   );
-  if (!config.redisUrl) return createQuotaPacer({ limits, hooks });
+  const { maxHoldMs } = config;
+  if (!config.redisUrl) return createQuotaPacer({ limits, hooks, maxHoldMs });
   const store = createRedisQuotaStoreOnDemand({
     url: config.redisUrl,
     commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
@@ -45,5 +46,6 @@ export async function createQuotaPacing(
     hooks,
     replicas: config.replicas,
     storeTimeoutMs: config.redisTimeoutMs,
+    maxHoldMs,
   });
 }

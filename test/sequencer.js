@@ -12,6 +12,8 @@ const ORDER = [
   'connections',
   'processes',
   'operations',
+  // Three more gateway processes from source: started once a worker frees, not beside the three of quota-replicas.
+  'quota-pressure',
   'api',
   'quotas',
   'unit',

@@ -63,6 +63,7 @@ export function createQuotaMetrics(
     registers: [registry],
   });
   return {
+    ...createAdaptiveLimitHooks(registry, log),
     waited(ms, kind) {
       waitSeconds.observe({ kind }, ms / 1000);
       if (ms > SLOW_QUOTA_WAIT_MS)
@@ -154,6 +155,52 @@ function createStoreMetrics(
         'quota store reachable again: its grants written back, pacing Graph calls shared with other replicas',
         { fallbackSeconds: Math.round(seconds * 1000) / 1000 },
       );
+    },
+  };
+}
+
+/**
+ * The adaptive limit (src/graph/quota/throttle.ts): the lowest app limit in force per kind (the configured one while
+ * Graph has not throttled below it), how many tenant and app pairs are lowered, how often a 429 lowered one; a
+ * warning when a limit is lowered, an info line when it is back, a debug line for each step up.
+ */
+function createAdaptiveLimitHooks(
+  registry: Registry,
+  log: QuotaLog,
+): Pick<QuotaHooks, 'limitChanged'> {
+  const effective = new Gauge({
+    name: 'intune_gateway_quota_effective_limit',
+    help: "The lowest per-app limit in force (appWrites for write, appCalls for read): lowered after Graph's 429s, raised back each window without one.",
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const lowered = new Gauge({
+    name: 'intune_gateway_quota_lowered_limits',
+    help: "Tenant and app pairs whose limit is lowered after Graph's 429s.",
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const decreases = new Counter({
+    name: 'intune_gateway_quota_limit_decreases_total',
+    help: "Times a tenant and app's limit was lowered: Graph throttled (cause throttled), or another replica's block was seen (cause block).",
+    labelNames: ['kind', 'cause'],
+    registers: [registry],
+  });
+  return {
+    limitChanged(change) {
+      const { tenant, app, kind, limit, base, cause } = change;
+      effective.set({ kind }, change.lowest);
+      lowered.set({ kind }, change.lowered);
+      const fields = { tenant, app, kind, limit, configured: base, cause };
+      if (cause !== 'raised') {
+        decreases.inc({ kind, cause });
+        log(
+          'warn',
+          "Graph throttled below the gateway's limit: lowering it for this tenant and app",
+          fields,
+        );
+      } else if (limit >= base) log('info', 'quota limit back to the configured one', fields);
+      else log('debug', 'quota limit raised after a window without 429', fields);
     },
   };
 }

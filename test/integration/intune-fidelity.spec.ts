@@ -109,8 +109,10 @@ describe('Intune specifics', () => {
   beforeAll(async () => {
     harness = await startHarness({
       emulator: { mode: 'intune', quotas: { enabled: false } },
-      // The 3 s base as Microsoft's SDK uses it, capped at 3 s so the one real-time retry test waits exactly that.
+      // The 3 s base as Microsoft's SDK uses it, capped at 3 s so the one real-time retry test waits exactly that;
+      // a 429 without Retry-After holds a whole quota window (docs/quotas.md): a 3 s one (3.5 s with its margin).
       env: {
+        GRAPH_QUOTA_WINDOW_MS: '3000',
         GRAPH_RETRY_BASE_DELAY_MS: '3000',
         GRAPH_MAX_RETRY_DELAY_MS: '3000',
         GRAPH_DEADLINE_MS: '20000',

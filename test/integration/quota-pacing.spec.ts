@@ -106,8 +106,35 @@ it('calls Graph answers 403 give their budget back: a forged tenant claim cannot
   expect(body.errors).toBeUndefined();
 });
 
+it('a 429 without Retry-After holds the tenant and app for a whole window; another app goes on', async () => {
+  const tid = '66666666-0000-4000-8000-000000000006';
+  const auth = { authorization: tokenFor(tid) };
+  harness.emulator.faults.add({ method: 'PATCH', path: 'q-8', status: 429, times: 1 });
+  const first = await harness.gateway.gql(UPDATE, { input: input('q-8') }, auth);
+  expect(first.body.errors?.[0]?.extensions?.code).toBe('THROTTLED');
+  // Held for the 60 s window (60.5 s with its margin), far past this operation's deadline: not sent.
+  const { body } = await harness.gateway.gql(UPDATE, { input: input('q-9') }, auth);
+  expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'THROTTLED' });
+  const seconds = body.errors?.[0]?.extensions?.retryAfterSeconds as number;
+  expect(seconds).toBeGreaterThan(59);
+  expect(seconds).toBeLessThanOrEqual(60.5);
+  expect(patches().map((request) => request.url.split('/').pop())).toEqual(['q-8']);
+  const otherApp = `Bearer ${createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], { tid, appid: '0d0d0d0d-0000-4000-8000-00000000000d' })}`;
+  const other = await harness.gateway.gql(
+    UPDATE,
+    { input: input('q-9') },
+    { authorization: otherApp },
+  );
+  expect(other.body.errors).toBeUndefined();
+});
+
 it('the quota metrics are exported', async () => {
   const metrics = await (await fetch(harness.gateway.url.replace('/graphql', '/metrics'))).text();
   expect(metrics).toMatch(/^intune_gateway_quota_wait_seconds_count\{kind="write"\} \d+/m);
   expect(metrics).toMatch(/^intune_gateway_quota_refused_total\{kind="write"\} [1-9]/m);
+  // The 429 above halved that app's write limit: 3 → 1.
+  expect(metrics).toMatch(/^intune_gateway_quota_effective_limit\{kind="write"\} 1$/m);
+  expect(metrics).toMatch(
+    /^intune_gateway_quota_limit_decreases_total\{kind="write",cause="throttled"\} 1$/m,
+  );
 });

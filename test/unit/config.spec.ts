@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         replicas: 1,
         redisTimeoutMs: 1000,
         marginMs: 500,
+        maxHoldMs: 300_000,
       },
       redis: null,
       requestTimeoutMs: 10000,
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       replicas: 10,
       redisTimeoutMs: 2500,
       marginMs: 0,
+      maxHoldMs: 300_000,
     });
     expect(loadConfig({ ...env, GRAPH_QUOTAS: 'OFF' }).quotas.limits).toBeNull();
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).quotas.redisUrl).toBe(
@@ -82,6 +84,23 @@ describe('loadConfig', () => {
     ['1000', 1000],
   ])('GRAPH_QUOTA_REPLICAS=%j: %i replicas share the limits', (value, replicas) => {
     expect(loadConfig({ GRAPH_QUOTA_REPLICAS: value }).quotas.replicas).toBe(replicas);
+  });
+
+  it.each<[Record<string, string>, number]>([
+    [{}, 300_000],
+    [{ GRAPH_QUOTA_MAX_HOLD_MS: '60000' }, 60_000],
+    [{ GRAPH_QUOTA_MAX_HOLD_MS: '20000' }, 20_000],
+    [{ GRAPH_QUOTA_WINDOW_MS: '3600000' }, 3_600_000],
+  ])('GRAPH_QUOTA_MAX_HOLD_MS from %j: no 429 holds longer than %i ms', (env, maxHoldMs) => {
+    expect(loadConfig(env).quotas.maxHoldMs).toBe(maxHoldMs);
+  });
+
+  it('GRAPH_QUOTA_MAX_HOLD_MS below the window stops start-up: a 429 without Retry-After holds a whole window', () => {
+    const attempt = () =>
+      loadConfig({ GRAPH_QUOTA_WINDOW_MS: '20000', GRAPH_QUOTA_MAX_HOLD_MS: '10000' });
+    expect(attempt).toThrow(
+      'GRAPH_QUOTA_MAX_HOLD_MS must be at least GRAPH_QUOTA_WINDOW_MS (20000), got 10000',
+    );
   });
 
   it.each([
@@ -247,6 +266,9 @@ describe('loadConfig', () => {
     ['GRAPH_QUOTA_TENANT_WRITES', '-5'],
     ['GRAPH_QUOTA_APP_CALLS', '1.5'],
     ['GRAPH_QUOTA_TENANT_CALLS', '1000001'],
+    ['GRAPH_QUOTA_MAX_HOLD_MS', '999'],
+    ['GRAPH_QUOTA_MAX_HOLD_MS', '3600001'],
+    ['GRAPH_QUOTA_MAX_HOLD_MS', '1e20'],
     ['GRAPH_QUOTA_REPLICAS', '0'],
     ['GRAPH_QUOTA_REPLICAS', '-1'],
     ['GRAPH_QUOTA_REPLICAS', '1.5'],

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createIdentityCache, hashedQuotaKey, quotaIdentity } from '../../src/graph/quota';
+import {
+  createIdentityCache,
+  createTokenProofs,
+  hashedQuotaKey,
+  provesToken,
+  quotaIdentity,
+} from '../../src/graph/quota';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const APP = 'de8bc8b5-d9f9-48b1-a8ad-b748da725064';
@@ -134,5 +140,62 @@ describe('createIdentityCache', () => {
     const second = createIdentityCache(10);
     expect(second(header)).not.toBe(first(header));
     expect(second(header)).toEqual(first(header));
+  });
+});
+
+describe('provesToken: answers only a token Graph accepted gets', () => {
+  it.each<[number | null, boolean]>([
+    [200, true],
+    [204, true],
+    [400, true],
+    [404, true],
+    [409, true],
+    [401, false],
+    [403, false],
+    // Throttling and Graph's own failures can come before it has looked at the token.
+    [429, false],
+    [500, false],
+    [503, false],
+    // No answer at all (timeout, connection).
+    [null, false],
+  ])('%p proves the token: %p', (status, proves) => {
+    expect(provesToken(status)).toBe(proves);
+  });
+});
+
+describe('createTokenProofs', () => {
+  const bearer = (n: number) => `Bearer ${jwt({ tid: TENANT, appid: APP, n })}`;
+
+  it('a token is unproven until proven; another token with the same claims is not', () => {
+    const proofs = createTokenProofs(10);
+    expect(proofs.isProven(bearer(1))).toBe(false);
+    proofs.prove(bearer(1));
+    expect(proofs.isProven(bearer(1))).toBe(true);
+    expect(proofs.isProven(bearer(2))).toBe(false);
+  });
+
+  it.each([
+    // [size, other tokens proven after the first, the first proven again in between, still proven]
+    [3, 2, false, true],
+    [3, 3, false, false],
+    [3, 3, true, true],
+  ])(
+    'size %i, %i proven after it (refreshed: %s): still proven %s',
+    (size, after, refreshed, kept) => {
+      const proofs = createTokenProofs(size);
+      proofs.prove(bearer(0));
+      for (let n = 1; n <= after; n += 1) {
+        proofs.prove(bearer(n));
+        if (refreshed && n === after - 1) proofs.prove(bearer(0));
+      }
+      expect(proofs.isProven(bearer(0))).toBe(kept);
+    },
+  );
+
+  it('unproven tokens, however many, push none out: only proving adds', () => {
+    const proofs = createTokenProofs(2);
+    proofs.prove(bearer(0));
+    for (let n = 1; n < 100; n += 1) expect(proofs.isProven(bearer(n))).toBe(false);
+    expect(proofs.isProven(bearer(0))).toBe(true);
   });
 });

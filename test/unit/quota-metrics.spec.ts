@@ -177,4 +177,41 @@ describe('createQuotaMetrics', () => {
     ])
       expect(text).toContain(`# TYPE ${name} `);
   });
+
+  it('the adaptive limit: the lowest in force, how many are lowered, each decrease; a line per change', async () => {
+    const { hooks, lines, value } = setup();
+    const change = { tenant: 't', app: 'a', kind: 'write' as const, base: 100 };
+    hooks.limitChanged!({ ...change, limit: 50, cause: 'throttled', lowest: 50, lowered: 1 });
+    hooks.limitChanged!({ ...change, app: 'b', limit: 50, cause: 'block', lowest: 50, lowered: 2 });
+    expect(await value('intune_gateway_quota_effective_limit', { kind: 'write' })).toBe(50);
+    expect(await value('intune_gateway_quota_lowered_limits', { kind: 'write' })).toBe(2);
+    hooks.limitChanged!({ ...change, limit: 55, cause: 'raised', lowest: 50, lowered: 2 });
+    hooks.limitChanged!({ ...change, limit: 100, cause: 'raised', lowest: 50, lowered: 1 });
+    expect(await value('intune_gateway_quota_lowered_limits', { kind: 'write' })).toBe(1);
+    expect(
+      await value('intune_gateway_quota_limit_decreases_total', {
+        kind: 'write',
+        cause: 'throttled',
+      }),
+    ).toBe(1);
+    expect(
+      await value('intune_gateway_quota_limit_decreases_total', { kind: 'write', cause: 'block' }),
+    ).toBe(1);
+    const fields = (limit: number, cause: string, app = 'a') => ({
+      tenant: 't',
+      app,
+      kind: 'write',
+      limit,
+      configured: 100,
+      cause,
+    });
+    const lowering =
+      "Graph throttled below the gateway's limit: lowering it for this tenant and app";
+    expect(lines).toEqual([
+      ['warn', lowering, fields(50, 'throttled')],
+      ['warn', lowering, fields(50, 'block', 'b')],
+      ['debug', 'quota limit raised after a window without 429', fields(55, 'raised')],
+      ['info', 'quota limit back to the configured one', fields(100, 'raised')],
+    ]);
+  });
 });

@@ -7,6 +7,7 @@ import {
 } from '../errors';
 import type { HttpOutcome } from '../http/transport';
 import type { OperationScope } from './operation';
+import type { TokenProofs } from '../quota/identity';
 import type { QuotaIdentity } from '../quota/limits';
 import { graphUrl } from '../user-statuses/paths';
 import { readResponse } from './response';
@@ -31,6 +32,8 @@ export interface CallContext {
   readonly operation: OperationScope;
   /** The service's token → tenant/app cache, for the quota step (`quota/identity.ts`). */
   readonly identities: (authorization: string) => QuotaIdentity;
+  /** The service's tokens Graph has accepted, for the quota step's gate (`quota/identity.ts`). */
+  readonly proofs: TokenProofs;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { JsonObject } from './response';
 import type { AttemptFailure } from './retry';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
-import { kindOf, settleBudget, takeBudget, takeExactly } from './pacing';
+import { kindOf, settleBudget, takeBudget } from './pacing';
 import type { QuotaGrant } from '../quota/types';
 import type { BatchItem, ItemOutcome } from '../types';
 
@@ -58,7 +58,7 @@ export async function executeBatch(
       }
       const chunk = queue.splice(0, taken.granted);
       if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
-      if (chunk.length === 0) return;
+      if (chunk.length === 0) return taken.grant?.done();
       const results = await executeChunk(
         context,
         chunk.map(({ item }) => item),
@@ -97,7 +97,9 @@ type Answer =
 /**
  * One chunk through the retry loop. Each attempt sends the items still pending; finished items are kept,
  * throttled ones make the attempt fail with the longest `Retry-After` among them, so the loop waits as Graph asked
- * (or gives up, and they keep their own errors).
+ * (or gives up, and they keep their own errors). The first attempt was paid for by the caller; a re-send takes
+ * what the budget allows now and sends that, then takes again for the rest: after a 429 the pacer lets calls out
+ * one at a time (`quota/throttle.ts`), and waiting to send them all in one `$batch` would send them all at once.
  */
 async function executeChunk(
   context: CallContext,
@@ -119,24 +121,43 @@ async function executeChunk(
         cancellation: context.operation,
       },
       async (retries): Promise<LoopStep<void>> => {
-        // The first attempt was paid for by the caller; each re-send pays for its items again.
-        const grants =
-          retries === 0
-            ? firstGrant
-              ? [firstGrant]
-              : []
-            : await takeExactly(context, kind, pending.length);
-        const step = await sendChunk(context, pending, retries, grants);
-        const again: Array<Pending & { error: GraphError; failure: AttemptFailure }> = [];
-        pending.forEach((entry, position) => {
-          const answer = step.answers[position]!;
-          if ('final' in answer) outcomes[entry.index] = answer.final;
-          else again.push({ ...entry, error: answer.again, failure: answer.failure });
-        });
-        pending = again.map(({ index, item }) => ({ index, item }));
+        const again: Again[] = [];
+        const settles: Array<(retryInMs: number | null) => void> = [];
+        let unsent = pending;
+        while (unsent.length > 0) {
+          let part = unsent;
+          let grants: QuotaGrant[] = firstGrant ? [firstGrant] : [];
+          if (retries > 0) {
+            const taken = await takeBudget(context, kind, unsent.length).catch((error: unknown) => {
+              // No budget for the rest: the parts already sent report their attempts, not retried.
+              for (const settle of settles) settle(null);
+              throw error;
+            });
+            part = unsent.slice(0, taken.granted);
+            grants = taken.grant ? [taken.grant] : [];
+          }
+          unsent = unsent.slice(part.length);
+          const step = await sendChunk(context, part, retries, grants);
+          part.forEach((entry, position) => {
+            const answer = step.answers[position]!;
+            outcomes[entry.index] =
+              'final' in answer ? answer.final : { ok: false, error: answer.again };
+            if (!('final' in answer))
+              again.push({ ...entry, error: answer.again, failure: answer.failure });
+          });
+          if (step.settle.settle) settles.push(step.settle.settle);
+          // What is left if the next take fails (out of budget, cancelled): the throttled and the unsent.
+          pending = [...again, ...unsent];
+        }
         if (again.length === 0) return { done: true, value: undefined };
-        for (const entry of again) outcomes[entry.index] = { ok: false, error: entry.error };
-        return { done: false, error: again[0]!.error, failure: longestWait(again), ...step.settle };
+        return {
+          done: false,
+          error: again[0]!.error,
+          failure: longestWait(again),
+          ...(settles.length > 0
+            ? { settle: (ms) => settles.forEach((settle) => settle(ms)) }
+            : {}),
+        };
       },
     );
   } catch (error) {
@@ -149,6 +170,8 @@ async function executeChunk(
   }
   return outcomes;
 }
+
+type Again = Pending & { error: GraphError; failure: AttemptFailure };
 
 function longestWait(entries: ReadonlyArray<{ failure: AttemptFailure }>): AttemptFailure {
   let longest: AttemptFailure = entries[0]!.failure;

@@ -4,7 +4,7 @@ import { requestWithRetries } from './single';
 import type { CallContext } from './attempt';
 import { createOperationScope } from './operation';
 import { systemClock } from './retry-loop';
-import { createIdentityCache } from '../quota/identity';
+import { createIdentityCache, createTokenProofs } from '../quota/identity';
 import type { GraphClient, GraphService, GraphServiceOptions } from '../types';
 
 /** One per gateway: the Graph root, the HTTP transport and the policies. Per request it hands out clients. */
@@ -12,9 +12,11 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
   const base = new URL(options.baseUrl);
   const clock = options.clock ?? systemClock;
   const identities = createIdentityCache();
+  const proofs = createTokenProofs();
   return {
     base,
-    client: (call) => createGraphClient({ service: options, base, clock, call, identities }),
+    client: (call) =>
+      createGraphClient({ service: options, base, clock, call, identities, proofs }),
     close: async () => {
       await Promise.all([options.transport.close(), options.quota?.close()]);
     },

@@ -1,12 +1,15 @@
 import { cancelledError, quotaError } from '../errors';
 import type { CallContext } from './attempt';
+import { provesToken } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
 import type { QuotaGrant } from '../quota/types';
 
 /**
  * The quota step of every attempt: budget is taken before a call leaves (a `$batch` item counts one, the
  * envelope nothing), given back when Graph answers 401/403 (a forged `tid` must not spend another tenant's budget),
- * and a 429 holds the caller's tenant and app for every caller and replica until its `Retry-After`.
+ * and a 429 holds the caller's tenant and app for every caller and replica until its `Retry-After` (a whole window
+ * without one) and lowers their limit for a while. A token Graph has not accepted yet takes its budget through its
+ * tenant's gate for unproven tokens (`quota/unproven.ts`); its first answer that only a genuine token gets proves it.
  * https://learn.microsoft.com/graph/throttling-limits#intune-service-limits
  */
 
@@ -34,63 +37,51 @@ export async function takeBudget(
     max,
     deadline: context.operation.deadline,
     cancellation: context.operation,
+    proven: context.proofs.isProven(context.authorization),
   });
   if ('cancelled' in outcome) throw cancelledError();
   if ('refused' in outcome) throw quotaError(Math.ceil(outcome.retryAfterMs) / 1000);
   return { granted: outcome.granted, grant: outcome };
 }
 
-/** Exactly `count` calls of budget (several takes if need be); on refusal what was taken goes back. */
-export async function takeExactly(
-  context: CallContext,
-  kind: QuotaKind,
-  count: number,
-): Promise<QuotaGrant[]> {
-  const grants: QuotaGrant[] = [];
-  let missing = count;
-  try {
-    while (missing > 0) {
-      const { granted, grant } = await takeBudget(context, kind, missing);
-      if (grant) grants.push(grant);
-      missing -= granted;
-    }
-  } catch (error) {
-    for (const grant of grants) grant.release();
-    throw error;
-  }
-  return grants;
-}
-
 /**
- * What Graph's answers mean for the budget: 401/403 answers give theirs back; a 429 blocks the tenant and app
- * until its `Retry-After` (or `fallbackMs` when Intune sent none).
+ * What Graph's answers to one attempt mean for its budget: 401/403 answers give theirs back; a 429 holds the
+ * tenant and app for its `Retry-After` (for the longest, and for a whole window if one had none) and lowers their
+ * limit (`quota/throttle.ts`); an answer only a genuine token gets proves the token (`provesToken`). Then the
+ * attempt is over for the gate (`done`).
  */
 export function settleBudget(
   context: CallContext,
   grants: readonly QuotaGrant[],
   answers: ReadonlyArray<{ status: number | null; retryAfterSeconds?: number | undefined }>,
 ): void {
-  const pacer = context.service.quota;
-  if (!pacer) return;
-  // One pass, no arrays: nearly every answer is a 2xx, which settles nothing.
+  if (!context.service.quota) return;
+  // One pass, no arrays: nearly every answer is a 2xx, which settles nothing but the proof.
   let unauthorised = 0;
-  let waitMs = -1;
+  let proves = false;
+  let throttled = false;
+  let withoutRetryAfter = false;
+  let longestMs = -1;
   for (const answer of answers) {
     if (answer.status === 401 || answer.status === 403) unauthorised += 1;
-    else if (answer.status === 429)
-      waitMs = Math.max(
-        waitMs,
-        answer.retryAfterSeconds !== undefined
-          ? answer.retryAfterSeconds * 1000
-          : context.service.retry.baseDelayMs,
-      );
+    else if (answer.status === 429) {
+      throttled = true;
+      if (answer.retryAfterSeconds === undefined) withoutRetryAfter = true;
+      else longestMs = Math.max(longestMs, answer.retryAfterSeconds * 1000);
+    }
+    if (provesToken(answer.status)) proves = true;
   }
+  if (proves) context.proofs.prove(context.authorization);
   for (const grant of grants) {
     if (unauthorised <= 0) break;
     const count = Math.min(unauthorised, grant.granted);
     grant.release(count);
     unauthorised -= count;
   }
-  if (waitMs < 0) return;
-  pacer.block(identityOf(context), context.clock.now() + waitMs);
+  const first = grants[0];
+  if (throttled && first) {
+    if (withoutRetryAfter) first.throttled(undefined);
+    if (longestMs >= 0) first.throttled(longestMs);
+  }
+  for (const grant of grants) grant.done();
 }

@@ -89,3 +89,41 @@ export function createIdentityCache(size = IDENTITY_CACHE_SIZE) {
     return identity;
   };
 }
+
+/** Tokens remembered as accepted by Graph; a few MB at most (a hash and a map entry each). */
+export const TOKEN_PROOFS_SIZE = 10_000;
+
+/** Whether Graph has accepted a caller's token (issue 23, point 5): see `createTokenProofs`. */
+export interface TokenProofs {
+  isProven(authorization: string): boolean;
+  /** Graph answered a call of this token with a status that only a genuine token gets (`provesToken`). */
+  prove(authorization: string): void;
+}
+
+/**
+ * Whether an answer shows that Graph accepted the token: any status but 401 and 403 (Graph refused the token), 429
+ * and 5xx (they can come before Graph has looked at the token), or none. A 400 or 404 comes after Graph
+ * authenticated the caller. https://learn.microsoft.com/graph/errors
+ */
+export function provesToken(status: number | null): boolean {
+  return status !== null && status < 500 && status !== 401 && status !== 403 && status !== 429;
+}
+
+/**
+ * The tokens Graph has accepted, remembered by the SHA-256 of the `Authorization` value (never the value), the
+ * last `size` of them, least recently proven first out. Only Graph's acceptance adds one, so forged tokens, however
+ * many, cannot push genuine ones out. One per Graph service (built in `createGraphService`), gone with it; each
+ * replica learns on its own, from the answers to its own calls.
+ */
+export function createTokenProofs(size = TOKEN_PROOFS_SIZE): TokenProofs {
+  const proven = new Set<string>();
+  return {
+    isProven: (authorization) => proven.has(cacheKey(authorization)),
+    prove(authorization) {
+      const key = cacheKey(authorization);
+      proven.delete(key);
+      proven.add(key);
+      if (proven.size > size) proven.delete(proven.values().next().value!);
+    },
+  };
+}

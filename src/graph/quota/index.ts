@@ -11,13 +11,21 @@ export type {
   QuotaWindow,
   QuotaWindowId,
 } from './limits';
-export { createIdentityCache, hashedQuotaKey, quotaIdentity } from './identity';
-export { abortableSleep, createQuotaPacer } from './pacer';
-export { isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
+export {
+  createIdentityCache,
+  createTokenProofs,
+  hashedQuotaKey,
+  provesToken,
+  quotaIdentity,
+} from './identity';
+export type { TokenProofs } from './identity';
+export { createQuotaPacer } from './pacer';
+export { abortableSleep, isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
 export type {
   QuotaCancelled,
   QuotaGrant,
   QuotaHooks,
+  QuotaLimitChange,
   QuotaOutcome,
   QuotaPacer,
   QuotaPacerOptions,
@@ -32,4 +40,17 @@ export { createRedisQuotaStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
 export { QuotaStoreTimeoutError } from './resilient-store';
 export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';
+export {
+  decreasedLimit,
+  DEFAULT_MAX_HOLD_MS,
+  holdFor,
+  increaseStep,
+  nextRelease,
+  raisedLimit,
+  releaseGap,
+  releaseStep,
+  ThrottleBook,
+} from './throttle';
+export { UnprovenGate, unprovenSlots } from './unproven';
+export type { GateOutcome, GatePass } from './unproven';
 export type { Short, Step, Waiting } from './wait-queue';

@@ -26,6 +26,13 @@ export const INTUNE_QUOTA_LIMITS: QuotaLimits = Object.freeze({
   tenantCalls: 2_000,
 });
 
+/** Every limit, and the window, a whole number of at least 1: anything else is a configuration error. */
+export function checkQuotaLimits(limits: QuotaLimits): void {
+  for (const [name, value] of Object.entries(limits))
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`quota limit ${name} must be a positive whole number, got ${value}`);
+}
+
 /** A write (POST/PUT/PATCH/DELETE) counts in the write windows and in the call windows; a read only in the latter. */
 export type QuotaKind = 'read' | 'write';
 

@@ -1,3 +1,4 @@
+import { checkQuotaLimits } from './limits';
 import type { QuotaIdentity, QuotaLimits } from './limits';
 import { createMemoryQuotaStore } from './memory-store';
 import {
@@ -7,7 +8,9 @@ import {
 } from './resilient-store';
 import type { ResilientResult, ResilientStore } from './resilient-store';
 import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaKeys, QuotaStoreTake } from './store';
+import type { QuotaKeys } from './store';
+import { DEFAULT_MAX_HOLD_MS, holdFor, ThrottleBook } from './throttle';
+import { abortableSleep, isQuotaGrant } from './types';
 import type {
   QuotaGrant,
   QuotaHooks,
@@ -16,42 +19,12 @@ import type {
   QuotaPacerOptions,
   QuotaTake,
 } from './types';
+import { UNPROVEN_RETRY_AFTER_MS, UnprovenGate, unprovenSlots } from './unproven';
+import type { GatePass } from './unproven';
 import { NOT_TRIED, shortAfter, WaitQueues } from './wait-queue';
 import type { Short, Waiting } from './wait-queue';
 
 const CANCELLED: QuotaOutcome = Object.freeze({ cancelled: true as const });
-
-/** `setTimeout` that ends early (resolving `false`) when the signal aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function checkLimits(limits: QuotaLimits): void {
-  for (const [name, value] of Object.entries(limits))
-    if (!Number.isSafeInteger(value) || value < 1)
-      throw new RangeError(`quota limit ${name} must be a positive whole number, got ${value}`);
-}
-
-/** The caller's grant: `release()` is synchronous, never gives back more than was granted, and never throws. */
-function toGrant(result: ResilientResult, waitedMs: number): QuotaGrant {
-  const releasable = createReleaseCounter(result.granted);
-  const release = (count?: number) => {
-    const n = releasable.take(count);
-    if (n > 0) void result.release(n);
-  };
-  return { granted: result.granted, waitedMs, at: result.at, shared: result.shared, release };
-}
 
 /** What a take that got nothing holds now, as store keys, and until when its shortage lasts (never now). */
 function shortOf(
@@ -67,13 +40,16 @@ function shortOf(
   return shortAfter(previous, found, now + Math.max(1, result.waitMs));
 }
 
-/** A take that did not get budget at once. */
+/** A take on its way to the store: its own, or its place in the queue. */
 interface Pending {
   readonly request: QuotaTake;
-  readonly storeTake: QuotaStoreTake;
+  /** At least 1. */
+  readonly max: number;
   readonly keys: QuotaKeys;
   readonly seq: number;
   readonly started: number;
+  /** Its places in the gate for unproven tokens, if it passed it. */
+  readonly pass: GatePass | undefined;
 }
 
 /** A take in its tenant's queue, with what the pacer needs to end it. */
@@ -86,15 +62,18 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 
 const isCancelled = (request: QuotaTake) => (request.cancellation?.stopped ?? null) !== null;
 
+const NOTHING = () => {};
+const NO_EFFECT = { release: NOTHING, throttled: NOTHING, done: NOTHING };
+
 function unlimited(request: QuotaTake, now: number): QuotaOutcome {
-  return {
-    granted: Math.max(1, Math.floor(request.max)),
-    waitedMs: 0,
-    at: now,
-    shared: false,
-    release: () => {},
-  };
+  const granted = Math.max(1, Math.floor(request.max));
+  return { granted, waitedMs: 0, at: now, shared: false, ...NO_EFFECT };
 }
+
+const HELD = { granted: 0, shortOf: ['block'] as const, release: async () => {}, shared: false };
+
+/** A try that did not reach the store: the release after a hold lets this take go at `waitMs` from now. */
+const released = (waitMs: number, now: number): ResilientResult => ({ ...HELD, waitMs, at: now });
 
 /**
  * Paces Graph calls to Intune's published limits (see `limits.ts`): every attempt, single call or `$batch`
@@ -110,6 +89,9 @@ class Pacer implements QuotaPacer {
   private readonly hooks: QuotaHooks;
   private readonly store: ResilientStore;
   private readonly queues: WaitQueues<Waiter>;
+  private readonly book: ThrottleBook;
+  private readonly gate: UnprovenGate;
+  private readonly maxHoldMs: number;
   private arrivals = 0;
 
   constructor(
@@ -118,6 +100,8 @@ class Pacer implements QuotaPacer {
   ) {
     this.now = options.now ?? Date.now;
     this.hooks = options.hooks ?? {};
+    this.maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    const sleep = options.sleep ?? abortableSleep;
     this.store = createResilientStore({
       shared: options.store,
       local: createMemoryQuotaStore({ now: this.now }),
@@ -129,57 +113,101 @@ class Pacer implements QuotaPacer {
     });
     this.queues = new WaitQueues<Waiter>({
       now: this.now,
-      sleep: options.sleep ?? abortableSleep,
+      sleep,
       attempt: (waiter) => this.attempt(waiter),
       refuse: (waiter, until) =>
         this.finish(waiter, this.refused(waiter.request, until - this.now(), waiter.started)),
       fail: (waiter, error) => this.finish(waiter, asError(error)),
     });
+    this.book = new ThrottleBook({
+      now: this.now,
+      random: options.random ?? Math.random,
+      hooks: this.hooks,
+    });
+    this.gate = new UnprovenGate({ now: this.now, sleep });
   }
 
-  take = (request: QuotaTake): Promise<QuotaOutcome> =>
-    this.limits
-      ? this.takeWithin(request, this.limits)
-      : Promise.resolve(unlimited(request, this.now()));
+  take = (request: QuotaTake): Promise<QuotaOutcome> => {
+    if (!this.limits) return Promise.resolve(unlimited(request, this.now()));
+    if (request.proven === false) return this.takeUnproven(request);
+    return this.takeWithin(request, this.now());
+  };
 
   block = (identity: QuotaIdentity, untilEpochMs: number): void => {
-    if (!this.limits) return;
-    const durationMs = untilEpochMs - this.now();
-    if (durationMs > 0) this.store.block(identity, durationMs);
+    if (this.limits) this.hold(identity, untilEpochMs - this.now());
   };
 
   close = (): Promise<void> => {
+    this.gate.close();
     for (const waiter of this.queues.close()) this.finish(waiter, CANCELLED);
     return this.store.close();
   };
 
-  private async takeWithin(request: QuotaTake, limits: QuotaLimits): Promise<QuotaOutcome> {
+  /** Holds an identity here and in the store, at most `maxHoldMs`. */
+  private hold(identity: QuotaIdentity, ms: number): void {
+    const durationMs = Math.min(ms, this.maxHoldMs);
+    if (durationMs <= 0) return;
+    this.book.hold(identity, this.now() + durationMs, this.limits!.windowMs);
+    this.store.block(identity, durationMs);
+  }
+
+  /** Through the tenant's gate first; what the grant does not use goes back at once, the rest when it is done. */
+  private async takeUnproven(request: QuotaTake): Promise<QuotaOutcome> {
     const started = this.now();
+    const { identity, kind, deadline, cancellation } = request;
+    const gate = `${identity.tenant}\n${kind}`;
+    const slots = unprovenSlots(this.limits!, kind);
+    const max = Math.max(1, Math.floor(request.max));
+    const entered = await this.gate.enter(gate, slots, max, deadline, cancellation);
+    if ('cancelled' in entered) return CANCELLED;
+    if ('refused' in entered) return this.refused(request, UNPROVEN_RETRY_AFTER_MS, started);
+    const outcome = await this.takeWithin({ ...request, max: entered.units }, started, entered);
+    entered.free(isQuotaGrant(outcome) ? entered.units - outcome.granted : undefined);
+    return outcome;
+  }
+
+  private async takeWithin(
+    request: QuotaTake,
+    started: number,
+    pass?: GatePass,
+  ): Promise<QuotaOutcome> {
     const seq = (this.arrivals += 1);
     if (isCancelled(request)) return CANCELLED;
-    const storeTake: QuotaStoreTake = {
-      identity: request.identity,
-      kind: request.kind,
-      max: Math.max(1, Math.floor(request.max)),
-      limits,
-    };
+    const keys = quotaKeys(request.identity);
+    const max = Math.max(1, Math.floor(request.max));
+    const pending: Pending = { request, max, keys, seq, started, pass };
     // Earlier takes wait for a key this one needs: it queues behind them without trying.
-    if (this.queues.mustQueue(request.identity, request.kind)) {
-      const keys = quotaKeys(request.identity);
-      return this.enqueue({ request, storeTake, keys, seq, started }, NOT_TRIED);
-    }
-    const result = await this.store.take(storeTake);
+    if (this.queues.mustQueue(request.identity, request.kind))
+      return this.enqueue(pending, NOT_TRIED);
+    const result = await this.tryStore(pending);
     if (result.granted > 0) {
-      if (!isCancelled(request)) return this.granted(request, result, started);
+      if (!isCancelled(request)) return this.granted(pending, result);
       void result.release();
       return CANCELLED;
     }
     if (this.now() + result.waitMs >= request.deadline)
       return this.refused(request, result.waitMs, started);
     if (isCancelled(request)) return CANCELLED;
-    const keys = quotaKeys(request.identity);
-    const short = shortOf(keys, request, result, this.now());
-    return this.enqueue({ request, storeTake, keys, seq, started }, short);
+    return this.enqueue(pending, shortOf(keys, request, result, this.now()));
+  }
+
+  /**
+   * One try: the release after a hold may make it wait (as if blocked) or take only part of a step; the store then
+   * decides with the identity's limits in force. A block found there that this replica did not set is another
+   * replica's 429 (`ThrottleBook.blockSeen`).
+   */
+  private async tryStore(pending: Pending): Promise<ResilientResult> {
+    const configured = this.limits!;
+    const { identity, kind } = pending.request;
+    const limits = this.book.limitsFor(identity, kind, configured);
+    const release = this.book.release(identity, kind, limits);
+    if (release.waitUntil > 0) return released(release.waitUntil - this.now(), this.now());
+    const max = Math.min(pending.max, release.max);
+    const result = await this.store.take({ identity, kind, max, limits });
+    this.book.unused(identity, release.max - result.granted);
+    if (result.granted === 0 && result.shortOf.includes('block'))
+      this.book.blockSeen(identity, kind, configured, this.now() + result.waitMs);
+    return result;
   }
 
   private enqueue(pending: Pending, short: Short): Promise<QuotaOutcome> {
@@ -207,7 +235,7 @@ class Pacer implements QuotaPacer {
   private async attempt(waiter: Waiter): Promise<void> {
     let result: ResilientResult;
     try {
-      result = await this.store.take(waiter.storeTake);
+      result = await this.tryStore(waiter);
     } catch (error) {
       return this.finish(waiter, asError(error));
     }
@@ -217,7 +245,7 @@ class Pacer implements QuotaPacer {
     }
     // Cancelled while the store answered: the budget goes back.
     if (waiter.done) void result.release();
-    else this.finish(waiter, this.granted(waiter.request, result, waiter.started));
+    else this.finish(waiter, this.granted(waiter, result));
   }
 
   /** Ends a queued take, once; `early` (cancelled) lets the takes behind it be reconsidered at once. */
@@ -230,10 +258,34 @@ class Pacer implements QuotaPacer {
     waiter.settle(outcome);
   }
 
-  private granted(request: QuotaTake, result: ResilientResult, started: number): QuotaGrant {
-    const waitedMs = this.now() - started;
+  /**
+   * The caller's grant. `release()` is synchronous, never gives back more than was granted, never throws, and
+   * wakes the tenant's queue once the store has the budget back: a 401/403 frees budget now, and the takes waiting
+   * for it should not sleep until the window would have freed it anyway.
+   */
+  private granted(pending: Pending, result: ResilientResult): QuotaGrant {
+    const { request, pass } = pending;
+    const waitedMs = this.now() - pending.started;
     this.hooks.waited?.(waitedMs, request.kind);
-    return toGrant(result, waitedMs);
+    const grantedSeq = this.book.sequence;
+    const releasable = createReleaseCounter(result.granted);
+    const wake = () => this.queues.wake(request.identity.tenant);
+    return {
+      granted: result.granted,
+      waitedMs,
+      at: result.at,
+      shared: result.shared,
+      release: (count) => {
+        const n = releasable.take(count);
+        if (n > 0) void result.release(n).then(wake, wake);
+      },
+      // Graph answered 429: hold (its Retry-After, or a whole window), and lower the limit if earned.
+      throttled: (retryAfterMs) => {
+        this.book.throttled(request.identity, request.kind, this.limits!, grantedSeq);
+        this.hold(request.identity, holdFor(retryAfterMs, this.limits!.windowMs, this.maxHoldMs));
+      },
+      done: () => pass?.free(),
+    };
   }
 
   private refused(request: QuotaTake, retryAfterMs: number, started: number): QuotaOutcome {
@@ -245,9 +297,11 @@ class Pacer implements QuotaPacer {
 }
 
 export function createQuotaPacer(options: QuotaPacerOptions): QuotaPacer {
-  if (options.limits) checkLimits(options.limits);
-  const { replicas = 1 } = options;
+  if (options.limits) checkQuotaLimits(options.limits);
+  const { replicas = 1, maxHoldMs = DEFAULT_MAX_HOLD_MS } = options;
   if (!Number.isSafeInteger(replicas) || replicas < 1)
     throw new RangeError(`quota replicas must be a positive whole number, got ${replicas}`);
+  if (!Number.isSafeInteger(maxHoldMs) || maxHoldMs < 1)
+    throw new RangeError(`quota maxHoldMs must be a positive whole number, got ${maxHoldMs}`);
   return new Pacer(options.limits, options);
 }

@@ -10,6 +10,12 @@ export interface QuotaTake {
   readonly deadline: number;
   /** The operation's cancellation: read on every step, its `AbortSignal` made only if the take waits. */
   readonly cancellation?: QuotaCancellation;
+  /**
+   * `false` when Graph has never accepted the caller's token (`identity.ts`, `createTokenProofs`): its claims may be
+   * forged, so the take first passes its tenant's gate for unproven tokens (`unproven.ts`), which lets only a small
+   * part of the tenant's budget be held by such calls at once. `true` (the default) skips the gate.
+   */
+  readonly proven?: boolean;
 }
 
 /** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */
@@ -28,8 +34,17 @@ export interface QuotaGrant {
   /**
    * Gives budget back: Graph answered 401/403, so the call did not count (and a forged claim must not cost another
    * tenant). `count` releases that many (the items of a `$batch` answered 401/403); all that remain by default.
+   * The tenant's waiting takes then try again at once (on this replica).
    */
   release(count?: number): void;
+  /**
+   * Graph answered 429: the tenant and app hold, on every replica sharing the store, for `retryAfterMs` (Graph's
+   * `Retry-After`) or, without one, a whole window; never longer than the pacer's `maxHoldMs`. The app's limit of
+   * this kind is lowered, unless it already was since this grant (`throttle.ts`).
+   */
+  throttled(retryAfterMs?: number): void;
+  /** The attempt is over, answered or not: an unproven token's place in its tenant's gate is free again. Idempotent. */
+  done(): void;
 }
 
 export interface QuotaRefusal {
@@ -54,7 +69,11 @@ export interface QuotaPacer {
    * never delays another's.
    */
   take(request: QuotaTake): Promise<QuotaOutcome>;
-  /** Graph answered 429 for this identity: every caller, and every replica sharing the store, holds until then. */
+  /**
+   * Every caller of this identity, and every replica sharing the store, holds until then (at most `maxHoldMs` from
+   * now); the takes that waited then go one at a time, spaced with jitter, for one window. `QuotaGrant.throttled`
+   * is the same for a 429, with the adaptive limit on top.
+   */
   block(identity: QuotaIdentity, untilEpochMs: number): void;
   /** Ends the takes still waiting (cancelled) and closes the store. */
   close(): Promise<void>;
@@ -72,6 +91,24 @@ export interface QuotaHooks {
    * `false` once when the shared store is back.
    */
   fallback?(active: boolean): void;
+  /** The adaptive limit of a tenant and app changed (`throttle.ts`): lowered after a 429, or raised back. */
+  limitChanged?(change: QuotaLimitChange): void;
+}
+
+/** One change of an adaptive limit, and what is in force for this kind across identities afterwards. */
+export interface QuotaLimitChange {
+  readonly tenant: string;
+  readonly app: string;
+  readonly kind: QuotaKind;
+  /** The app's limit for this kind now (`appWrites` for writes, `appCalls` for reads), and the configured one. */
+  readonly limit: number;
+  readonly base: number;
+  /** `throttled`: a 429 answered to this replica; `block`: another replica's 429, seen as its block; `raised`. */
+  readonly cause: 'throttled' | 'block' | 'raised';
+  /** The lowest limit of this kind in force for any tenant and app (the configured one when none is lowered). */
+  readonly lowest: number;
+  /** How many tenant and app pairs have a lowered limit of this kind. */
+  readonly lowered: number;
 }
 
 export interface QuotaPacerOptions {
@@ -93,6 +130,26 @@ export interface QuotaPacerOptions {
    * each limit, the limit divided by this, rounded down but at least 1 (`replicaShare`).
    */
   readonly replicas?: number;
+  /** The longest any hold lasts (GRAPH_QUOTA_MAX_HOLD_MS): a `Retry-After` of a day must not stop a tenant for a day. */
+  readonly maxHoldMs?: number;
+  /** A number in [0, 1), for the jitter of the calls let out after a hold (`throttle.ts`); `Math.random` by default. */
+  readonly random?: () => number;
+}
+
+/** `setTimeout` that ends early (resolving `false`) when the signal aborts: the pacer's default `sleep`. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export function isQuotaGrant(outcome: QuotaOutcome): outcome is QuotaGrant {

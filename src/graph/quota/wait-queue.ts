@@ -154,6 +154,12 @@ class Lane<W extends Waiting> {
     if (index >= 0) this.waiters.splice(index, 1);
   }
 
+  /** Budget came back: every waiter tries again in turn, as if its last shortage had passed. */
+  wake(): void {
+    for (const waiter of this.waiters) waiter.short = { keys: waiter.short.keys, until: 0 };
+    this.kick();
+  }
+
   /** Walks the queue again (once the walk in progress, if any, is over). */
   kick(): void {
     if (this.pumping) {
@@ -272,6 +278,14 @@ export class WaitQueues<W extends Waiting> {
     if (!lane) return;
     lane.remove(waiter);
     if (reconsider) lane.kick();
+  }
+
+  /**
+   * Budget of this tenant came back before its time (Graph answered 401/403): its queue is walked now, in order,
+   * rather than when the windows would have freed by themselves.
+   */
+  wake(tenant: string): void {
+    this.lanes.get(tenant)?.wake();
   }
 
   /** Stops every timer; returns the takes still waiting, for the pacer to end. */
