@@ -8,6 +8,7 @@ const { default: Sequencer } = require('@jest/test-sequencer');
 const ORDER = [
   'upstream',
   'quota-replicas',
+  'persisted',
   'connections',
   'processes',
   'operations',

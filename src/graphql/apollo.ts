@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import type { ApolloServerOptions } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -49,11 +50,15 @@ async function schemaOptions(config: Config, metrics: GatewayMetrics) {
   };
 }
 
+/** Apollo's automatic persisted queries: the cache the composition root built (src/graphql/persisted/), or off. */
+export type PersistedQueriesOption = ApolloServerOptions<GatewayContext>['persistedQueries'];
+
 /** Apollo Server with the gateway's error formatting, limits and plugins, started. */
 export async function createApollo(
   config: Config,
   metrics: GatewayMetrics,
   logger: Logger,
+  persistedQueries: PersistedQueriesOption = false,
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     ...(await schemaOptions(config, metrics)),
@@ -63,10 +68,10 @@ export async function createApollo(
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    // No automatic persisted queries: every answer depends on the caller's token, so nothing is cacheable by hash,
-    // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
-    // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
-    persistedQueries: false,
+    // Automatic persisted queries: a hash alone → PERSISTED_QUERY_NOT_FOUND until the document is sent with it,
+    // checked and registered after validation; GET for mutations → 405. The route checked the hash and resolved
+    // trusted documents before this (src/server/persisted-documents.ts). Off: PERSISTED_QUERY_NOT_SUPPORTED.
+    persistedQueries,
     validationRules: [createQueryLimitsRule(config.queryLimits)],
     logger,
     // index.ts owns SIGTERM/SIGINT (readiness first, then the drain). Apollo's own handlers, on by default outside

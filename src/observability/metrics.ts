@@ -30,6 +30,14 @@ export interface GatewayMetrics {
   observeBatch(size: number): void;
   /** A document in steady use compiled, or why not (src/graphql/jit-executor.ts). */
   observeCompile(outcome: CompileOutcome): void;
+  /**
+   * A GraphQL request by the document it ran: a trusted document's id (from the manifest: a bounded set), `apq`
+   * for an automatic persisted query (never its hash: clients choose those), `none` for a document sent whole or
+   * a request refused before it named a trusted one; and its outcome, `ok` or the first error code.
+   */
+  observeDocument(document: string, outcome: string): void;
+  /** The shared store of automatic persisted queries (Redis) failed a read or a write. */
+  observeApqStoreError(operation: 'get' | 'set'): void;
 }
 
 /** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
@@ -86,6 +94,18 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const documents = new SeriesCounter({
+    name: `${PREFIX}graphql_documents_total`,
+    help: 'GraphQL requests by document (a trusted document id, apq, or none) and outcome (ok or the first error code).',
+    labelNames: ['document', 'outcome'],
+    registers: [registry],
+  });
+  const apqStoreErrors = new SeriesCounter({
+    name: `${PREFIX}apq_store_errors_total`,
+    help: 'Reads (then not found) and writes (then kept in-process only) of automatic persisted queries that Redis failed.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
   // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
   const operationLabels = createOperationLabels();
   return {
@@ -111,6 +131,12 @@ export function createMetrics(): GatewayMetrics {
     },
     observeCompile(outcome) {
       compilations.inc({ outcome });
+    },
+    observeDocument(document, outcome) {
+      documents.inc({ document, outcome });
+    },
+    observeApqStoreError(operation) {
+      apqStoreErrors.inc({ operation });
     },
   };
 }

@@ -1,5 +1,7 @@
 import { FROM_SOURCE } from '../../bench/lib';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -29,4 +31,26 @@ it('GRAPH_BASE_URL=http://127.evil.example/beta stops start-up: exit code 2, one
     variable: 'GRAPH_BASE_URL',
     msg: 'Invalid configuration: GRAPH_BASE_URL must use https (plain http only on localhost, 127.0.0.0/8 or [::1]), got "http://127.evil.example/beta"',
   });
+});
+
+it('a trusted documents manifest with a document that does not parse stops start-up naming GRAPHQL_TRUSTED_DOCUMENTS', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'igg-manifest-'));
+  const manifest = path.join(dir, 'persisted-documents.json');
+  writeFileSync(
+    manifest,
+    JSON.stringify({ 'get-v1': 'query Get { deviceConfigurationUserStatus(' }),
+  );
+  try {
+    const { code, output } = await start({ GRAPHQL_TRUSTED_DOCUMENTS: manifest });
+    expect(code).toBe(2);
+    const line = JSON.parse(output.trim()) as { level: number; variable: string; msg: string };
+    expect(line).toMatchObject({ level: 60, variable: 'GRAPHQL_TRUSTED_DOCUMENTS' });
+    expect(line.msg).toMatch(
+      new RegExp(
+        `^Invalid configuration: GRAPHQL_TRUSTED_DOCUMENTS ${manifest.replace(/[.\\/]/g, '\\$&')} has a document that does not parse, "get-v1": Syntax Error`,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
