@@ -4,12 +4,11 @@
  * GRAPHQL_TRUSTED_DOCUMENTS_ONLY nothing else does. Refusals are answered here, before parsing, so nothing reaches
  * Graph. The decision itself is src/graphql/persisted/resolve.ts; this is the HTTP side of it.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolvePersisted } from '../graphql/persisted/resolve';
 import type { PersistedPolicy, Resolution } from '../graphql/persisted/resolve';
 import { searchOf } from './apollo-handler';
 import type { GraphqlRequestReplacement } from './apollo-handler';
-import { graphqlErrorReply } from './http-errors';
 
 /** The document a request named: its id, its metric label, and for a trusted one what Apollo reads instead. */
 export interface PersistedDocumentRef {
@@ -84,6 +83,29 @@ function replacementFor(
   return { body, search: searchOf(request.url) };
 }
 
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+/**
+ * A refusal in GraphQL's error shape, in the media type the client asked for: clients that accept
+ * `application/graphql-response+json` (Apollo Client, urql) read a non-2xx answer's errors, codes included, only in
+ * it. https://graphql.github.io/graphql-over-http/draft/#sec-application-graphql-response-json
+ */
+function sendRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  refusal: Extract<Resolution, { kind: 'refused' }>,
+): void {
+  const type = request.headers.accept?.includes(GRAPHQL_RESPONSE)
+    ? GRAPHQL_RESPONSE
+    : 'application/json';
+  void reply
+    .code(refusal.status)
+    // Like Apollo's own persisted query errors: no cache may keep a refusal a later manifest may lift.
+    .header('cache-control', 'private, no-cache, must-revalidate')
+    .type(`${type}; charset=utf-8`)
+    .send({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+}
+
 function refFor(
   request: FastifyRequest,
   params: Params,
@@ -118,9 +140,7 @@ export function registerPersistedDocuments(
       return done();
     }
     observe?.('none', resolution.code);
-    // Like Apollo's own persisted query errors: no cache may keep a refusal a later manifest may lift.
-    void reply.header('cache-control', 'private, no-cache, must-revalidate');
-    graphqlErrorReply(reply, resolution.status, resolution.code, resolution.message);
+    sendRefusal(request, reply, resolution);
   });
   if (!observe) return;
   scope.addHook('onResponse', (request, _reply, done) => {

@@ -289,6 +289,20 @@ describe('the allowlist (GRAPHQL_TRUSTED_DOCUMENTS_ONLY=true): nothing but the m
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['application/graphql-response+json', 'application/graphql-response+json; charset=utf-8'],
+    ['application/json', 'application/json; charset=utf-8'],
+  ])('a refusal to a client accepting %s comes as %s, never cached', async (accept, type) => {
+    const response = await fetch(allowlist.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, ...AUTH },
+      body: JSON.stringify({ query: GET_QUERY, variables: getVars }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe(type);
+    expect(response.headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
+  });
+
   it('the APQ registration refused is not registered: its hash alone is still refused', async () => {
     await allowlist.post(registration, AUTH);
     const after = await allowlist.post({ variables: getVars, extensions: pq(GET_QUERY) }, AUTH);
