@@ -3,8 +3,8 @@ import { readRedisSettings } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
 import type { QueryLimits } from './graphql/limits';
-import { loadManifest } from './graphql/persisted/manifest';
-import type { TrustedDocuments } from './graphql/persisted/manifest';
+import { readPersistedSettings } from './graphql/persisted/settings';
+import type { PersistedSettings } from './graphql/persisted/settings';
 import { INTUNE_QUOTA_LIMITS, readProxyConfig } from './graph';
 import type { GraphProxyConfig, QuotaLimits } from './graph';
 
@@ -52,25 +52,7 @@ export interface Config {
   /** Where the shared Redis is (REDIS_URL, REDIS_CLUSTER, REDIS_SENTINELS…), or null: src/redis/settings.ts. */
   readonly redis: RedisSettings | null;
   /** Automatic persisted queries and trusted documents (GRAPHQL_APQ*, GRAPHQL_TRUSTED_DOCUMENTS*). */
-  readonly persisted: PersistedConfig;
-}
-
-export interface PersistedConfig {
-  /** Automatic persisted queries, or null when off (GRAPHQL_APQ=false, or the allowlist on). */
-  readonly apq: ApqConfig | null;
-  /** The manifest GRAPHQL_TRUSTED_DOCUMENTS names, read and checked at start. */
-  readonly trusted: TrustedDocuments | null;
-  /** GRAPHQL_TRUSTED_DOCUMENTS_ONLY: only the manifest's documents run. */
-  readonly trustedOnly: boolean;
-}
-
-export interface ApqConfig {
-  /** How long a registered document is kept (in Redis, and in-process). */
-  readonly ttlSeconds: number;
-  /** Characters of documents kept in-process (least recently used out). */
-  readonly cacheCharacters: number;
-  /** The most a request waits on Redis for a document before it counts as not found. */
-  readonly redisTimeoutMs: number;
+  readonly persisted: PersistedSettings;
 }
 
 export interface QuotaConfig {
@@ -108,6 +90,10 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const refuse = (variable: string, problem: string): never => {
+  throw new ConfigError(variable, problem);
+};
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -266,49 +252,6 @@ function graphProxy(env: Env): GraphProxyConfig {
   return result.config;
 }
 
-/** GRAPHQL_TRUSTED_DOCUMENTS, read now: a manifest that cannot be used stops start-up, naming the setting. */
-function trustedDocuments(env: Env): TrustedDocuments | null {
-  const file = env.GRAPHQL_TRUSTED_DOCUMENTS?.trim();
-  if (!file) return null;
-  const result = loadManifest(file);
-  if (!result.ok) throw new ConfigError('GRAPHQL_TRUSTED_DOCUMENTS', result.problem);
-  return result.documents;
-}
-
-/** Persisted operations (docs/hardening.md#persisted-operations): APQ on by default, the allowlist off. */
-function persistedConfig(env: Env): PersistedConfig {
-  const trusted = trustedDocuments(env);
-  const trustedOnly = boolean(env, 'GRAPHQL_TRUSTED_DOCUMENTS_ONLY', false);
-  if (trustedOnly && !trusted)
-    throw new ConfigError(
-      'GRAPHQL_TRUSTED_DOCUMENTS_ONLY',
-      'needs GRAPHQL_TRUSTED_DOCUMENTS, the manifest of the documents allowed to run',
-    );
-  const apq = boolean(env, 'GRAPHQL_APQ', !trustedOnly);
-  if (apq && trustedOnly)
-    throw new ConfigError(
-      'GRAPHQL_APQ',
-      "must be false with GRAPHQL_TRUSTED_DOCUMENTS_ONLY=true: only the manifest's documents run, none is registered",
-    );
-  return Object.freeze({
-    trusted,
-    trustedOnly,
-    apq: apq
-      ? Object.freeze({
-          ttlSeconds: integer(env, 'GRAPHQL_APQ_TTL_SECONDS', 3_600, 1, 30 * 86_400),
-          cacheCharacters: integer(
-            env,
-            'GRAPHQL_APQ_CACHE_CHARACTERS',
-            5_000_000,
-            10_000,
-            1_000_000_000,
-          ),
-          redisTimeoutMs: integer(env, 'GRAPHQL_APQ_REDIS_TIMEOUT_MS', 250, 10, 10_000),
-        })
-      : null,
-  });
-}
-
 const NODE_ENVS = ['production', 'development', 'test'] as const;
 
 /** `Production` counts as production: a typo in case must not silently turn introspection and the explorer on. */
@@ -396,6 +339,6 @@ export function loadConfig(env: Env): Config {
     compileAfter: integer(env, 'GRAPHQL_COMPILE_AFTER', 10, 0, 1_000_000),
     quotas: quotaConfig(env),
     redis: redisSettings(env),
-    persisted: persistedConfig(env),
+    persisted: readPersistedSettings(env, { integer, boolean, refuse }),
   });
 }

@@ -12,7 +12,7 @@ import {
   UpdateUserStatusDocument,
 } from '../../examples/generated/graphql';
 import { TOKEN } from '../helpers/harness';
-import { apolloClient, createWire, sha256, urqlClient } from '../helpers/persisted-clients';
+import { apolloClient, createWire, sha256, urqlClient } from '../helpers/persisted';
 
 /**
  * A gateway process open to the internet: GRAPHQL_TRUSTED_DOCUMENTS_ONLY with this project's own manifest

@@ -6,7 +6,7 @@ import { startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
 import { configurationId, userStatusId } from '../../emulator/store';
 import { TOKEN } from '../helpers/harness';
-import { apolloClient, createWire, urqlClient } from '../helpers/persisted-clients';
+import { apolloClient, createWire, urqlClient } from '../helpers/persisted';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';

@@ -1,14 +1,61 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { Client, fetchExchange } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
 import type { DocumentNode } from 'graphql';
+import type { Gateway, GraphQLResponse } from './harness';
 
 /**
- * The persisted-query clients frontends use, as docs/clients.md sets them up, with every HTTP exchange recorded:
+ * Persisted operations in tests: this project's own manifest (`npm run codegen`), raw requests by hash or id, and
+ * the persisted-query clients frontends use, as docs/clients.md sets them up, with every HTTP exchange recorded:
  * what the client sent (the document, its hash, both, or a documentId) and the status it got.
  */
+export const MANIFEST = path.join(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  'generated',
+  'persisted-documents.json',
+);
+
+/** The manifest's entry whose document starts with `prefix`: [id, document]. */
+export function manifestEntry(prefix: string): [string, string] {
+  const entries = Object.entries(
+    JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>,
+  );
+  return entries.find(([, document]) => document.startsWith(prefix))!;
+}
+
+/** `extensions.persistedQuery` naming `text` by its SHA-256. */
+export const persistedQuery = (text: string) => ({
+  persistedQuery: { version: 1, sha256Hash: sha256(text) },
+});
+
+/** A GET to the gateway with these parameters (objects as JSON), with a bearer token and the preflight header. */
+export async function getRequest(
+  gateway: Gateway,
+  params: Record<string, unknown>,
+  headers: Record<string, string>,
+): Promise<GraphQLResponse> {
+  const search = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+  const response = await fetch(`${gateway.url}?${search}`, {
+    headers: { ...headers, 'apollo-require-preflight': 'true' },
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLResponse['body'] };
+}
+
+export const codesOf = (response: GraphQLResponse) =>
+  response.body.errors?.map((error) => error.extensions?.code);
+
+/** The gateway's Prometheus text. */
+export const metricsOf = async (gateway: { readonly url: string }) =>
+  (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text();
 export interface WireCall {
   readonly method: string;
   readonly status: number;
