@@ -111,7 +111,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Polls `{ __typename }` until the server answers (at most 15 s). */
+/**
+ * Polls `{ __typename }` until the server answers (at most 15 s). Any answer below 500 means it serves: a gateway
+ * that runs only trusted documents refuses the poll (400) once it listens.
+ */
 export async function waitUntilServing(url: string, child?: ChildProcess): Promise<void> {
   const until = Date.now() + 15_000;
   while (Date.now() < until) {
@@ -123,7 +126,7 @@ export async function waitUntilServing(url: string, child?: ChildProcess): Promi
         headers: { 'content-type': 'application/json' },
         body: '{"query":"{ __typename }"}',
       });
-      if (response.ok) return;
+      if (response.status < 500) return;
     } catch {
       // not listening yet
     }

@@ -3,6 +3,8 @@ import { readRedisSettings } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
 import type { QueryLimits } from './graphql/limits';
+import { readPersistedSettings } from './graphql/persisted/settings';
+import type { PersistedSettings } from './graphql/persisted/settings';
 import { INTUNE_QUOTA_LIMITS, readProxyConfig } from './graph';
 import type { GraphProxyConfig, QuotaLimits } from './graph';
 
@@ -47,6 +49,8 @@ export interface Config {
   readonly quotas: QuotaConfig;
   /** Where the shared Redis is (REDIS_URL, REDIS_CLUSTER, REDIS_SENTINELS…), or null: src/redis/settings.ts. */
   readonly redis: RedisSettings | null;
+  /** Automatic persisted queries and trusted documents (GRAPHQL_APQ*, GRAPHQL_TRUSTED_DOCUMENTS*). */
+  readonly persisted: PersistedSettings;
 }
 
 export interface QuotaConfig {
@@ -90,6 +94,10 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const refuse = (variable: string, problem: string): never => {
+  throw new ConfigError(variable, problem);
+};
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -357,5 +365,6 @@ export function loadConfig(env: Env): Config {
     }),
     quotas: quotaConfig(env),
     redis: redisSettings(env),
+    persisted: readPersistedSettings(env, { integer, boolean, refuse }),
   });
 }

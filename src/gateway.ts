@@ -4,12 +4,16 @@ import type { Config } from './config';
 import { createGraphService, createHttpTransport, createListSupport } from './graph';
 import type { GraphService } from './graph';
 import { createApollo } from './graphql/apollo';
+import type { PersistedQueriesOption } from './graphql/apollo';
 import { createContextFactory } from './graphql/context';
+import { createApqCache } from './graphql/persisted/apq-cache';
+import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { createLogger } from './observability/logging';
 import { createMetrics } from './observability/metrics';
 import type { GatewayMetrics } from './observability/metrics';
 import { traceGraphCall } from './observability/tracing';
 import { createQuotaPacing } from './quota';
+import { createRedisConnection, redisReady } from './redis/connection';
 import { createHttpServer } from './server/app';
 import type { ExplorerOptions } from './server/explorer';
 import { createLifecycle } from './server/health';
@@ -51,6 +55,53 @@ async function createGraph(
   });
 }
 
+interface PersistedOperations {
+  readonly policy: PersistedPolicy;
+  readonly apollo: PersistedQueriesOption;
+  close(): void;
+}
+
+/**
+ * Automatic persisted queries (a bounded in-process cache, shared by the replicas through Redis when there is one)
+ * and the trusted documents. Redis never fails a request: see src/graphql/persisted/apq-cache.ts.
+ */
+async function createPersistedOperations(
+  config: Config,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): Promise<PersistedOperations> {
+  const { apq, trusted, trustedOnly } = config.persisted;
+  const policy: PersistedPolicy = { trusted, trustedOnly, apq: apq !== null };
+  if (trusted) logger.info({ documents: trusted.size, trustedOnly }, 'trusted documents loaded');
+  if (!apq) return { policy, apollo: false, close: () => undefined };
+  const redis = config.redis
+    ? createRedisConnection(config.redis, { commandTimeoutMs: apq.redisTimeoutMs })
+    : null;
+  const cache = createApqCache({
+    maxCharacters: apq.cacheCharacters,
+    maxDocumentLength: config.queryLimits.maxDocumentLength,
+    ttlSeconds: apq.ttlSeconds,
+    ...(redis ? { shared: redis } : {}),
+    onSharedStore(event) {
+      if (event.available) return logger.info('Redis answers automatic persisted queries again');
+      metrics.observeApqStoreError(event.operation);
+      logger.warn(
+        { err: event.error },
+        'Redis for automatic persisted queries failed: hashes it does not answer are not found (clients resend the document) until it does',
+      );
+    },
+  });
+  if (redis && !(await redisReady(redis, 1_000)))
+    logger.warn(
+      'Redis for automatic persisted queries is not answering yet: in-process until it does',
+    );
+  return {
+    policy,
+    apollo: { cache, ttl: apq.ttlSeconds },
+    close: () => redis?.disconnect(),
+  };
+}
+
 /**
  * The composition root: builds every part of the gateway from a `Config` (logger, metrics, the Graph service with
  * its quota pacing, Apollo and the per-request context factory) and hands them to the HTTP server. Never listens:
@@ -63,7 +114,8 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const graph = await createGraph(config, metrics, logger);
-  const apollo = await createApollo(config, metrics, logger);
+  const persisted = await createPersistedOperations(config, metrics, logger);
+  const apollo = await createApollo(config, metrics, logger, persisted.apollo);
   const createContext = createContextFactory({
     graph,
     listSupport: createListSupport(),
@@ -76,8 +128,18 @@ export async function createGatewayServer(
     logger,
     metrics,
     lifecycle: options.lifecycle ?? createLifecycle(),
-    graphql: { apollo, createContext },
-    onClose: () => graph.close(),
+    graphql: {
+      apollo,
+      createContext,
+      persisted: {
+        policy: persisted.policy,
+        observe: (document, outcome) => metrics.observeDocument(document, outcome),
+      },
+    },
+    onClose: async () => {
+      persisted.close();
+      await graph.close();
+    },
     ...(options.explorer ? { explorer: options.explorer } : {}),
   });
 }

@@ -9,6 +9,7 @@ const ORDER = [
   'upstream',
   'quota-replicas',
   'quota-outages',
+  'persisted',
   'connections',
   'processes',
   'operations',

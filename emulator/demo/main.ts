@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createPrettyDestination, isAddressInUse, portInUseMessage } from './log';
 import { DEMO_TOKEN } from '../auth';
@@ -7,6 +8,15 @@ import type { Emulator } from '../server';
 import { PATH_EXAMPLES } from '../../src/server/explorer-examples';
 import { createLogger } from '../../src/observability/logging';
 import { createGatewayServer } from '../../src/gateway';
+import { PACKAGE_ROOT } from '../../src/version';
+
+/** The manifest `npm run codegen` writes for the example operations, which the typed client names by id. */
+const EXAMPLE_DOCUMENTS = path.join(
+  PACKAGE_ROOT,
+  'examples',
+  'generated',
+  'persisted-documents.json',
+);
 
 /** A start-up failure the demo explains itself: its message is the whole story. */
 class DemoStartError extends Error {}
@@ -71,6 +81,8 @@ async function main(): Promise<void> {
       GRAPH_BASE_URL: emulator.baseUrl,
       HOST: process.env.HOST ?? '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // The typed client (examples/update-status.ts) sends ids; the explorer still sends documents.
+      GRAPHQL_TRUSTED_DOCUMENTS: process.env.GRAPHQL_TRUSTED_DOCUMENTS ?? EXAMPLE_DOCUMENTS,
     });
     // Readable lines, not JSON: the demo's output is read by people (`npm start` keeps JSON lines).
     const logger = createLogger(config.logLevel, createPrettyDestination(process.stdout));

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import type { ApolloServerOptions } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -67,11 +68,15 @@ async function schemaOptions(config: Config) {
   return { typeDefs, resolvers: all };
 }
 
+/** Apollo's automatic persisted queries: the cache the composition root built (src/graphql/persisted/), or off. */
+export type PersistedQueriesOption = ApolloServerOptions<GatewayContext>['persistedQueries'];
+
 /** Apollo Server with the gateway's error formatting, limits and plugins, started. */
 export async function createApollo(
   config: Config,
   metrics: GatewayMetrics,
   logger: Logger,
+  persistedQueries: PersistedQueriesOption = false,
 ): Promise<ApolloServer<GatewayContext>> {
   const apollo = new ApolloServer<GatewayContext>({
     ...(await schemaOptions(config)),
@@ -81,10 +86,10 @@ export async function createApollo(
     hideSchemaDetailsFromClientErrors: config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    // No automatic persisted queries: every answer depends on the caller's token, so nothing is cacheable by hash,
-    // and documents are small. A client that tries APQ gets PERSISTED_QUERY_NOT_SUPPORTED and sends the document
-    // (Apollo Client's persisted-query link does so by itself), whatever hash it sent.
-    persistedQueries: false,
+    // Automatic persisted queries: a hash alone → PERSISTED_QUERY_NOT_FOUND until the document is sent with it,
+    // checked and registered after validation; GET for mutations → 405. The route checked the hash and resolved
+    // trusted documents before this (src/server/persisted-documents.ts). Off: PERSISTED_QUERY_NOT_SUPPORTED.
+    persistedQueries,
     // Hostile documents are refused before they cost: graphql-js stops parsing past the token limit, the limits
     // rule stops validation as soon as a document is over a limit, and validation gives up after a few errors.
     // https://www.apollographql.com/docs/apollo-server/api/apollo-server#parseoptions

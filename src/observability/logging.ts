@@ -90,6 +90,6 @@ export function logRequestCompleted(log: Logger, line: RequestLine): void {
 
 function summaryFields(summary: RequestSummary | null): string {
   if (summary === null) return '';
-  const { operationName, errorCodes, graphRequestIds, clientRequestId } = summary;
-  return `,"operationName":${operationName === null ? 'null' : JSON.stringify(operationName)},"errorCodes":${JSON.stringify(errorCodes)},"graphRequestIds":${JSON.stringify(graphRequestIds)},"clientRequestId":${JSON.stringify(clientRequestId)}`;
+  const { operationName, documentId, errorCodes, graphRequestIds, clientRequestId } = summary;
+  return `,"operationName":${operationName === null ? 'null' : JSON.stringify(operationName)},"documentId":${documentId === null ? 'null' : JSON.stringify(documentId)},"errorCodes":${JSON.stringify(errorCodes)},"graphRequestIds":${JSON.stringify(graphRequestIds)},"clientRequestId":${JSON.stringify(clientRequestId)}`;
 }

@@ -27,6 +27,14 @@ export interface GatewayMetrics {
   observeOperation(outcome: OperationOutcome): void;
   observeAttempt(event: GraphAttemptEvent): void;
   observeBatch(size: number): void;
+  /**
+   * A GraphQL request by the document it ran: a trusted document's id (from the manifest: a bounded set), `apq`
+   * for an automatic persisted query (never its hash: clients choose those), `none` for a document sent whole or
+   * a request refused before it named a trusted one; and its outcome, `ok` or the first error code.
+   */
+  observeDocument(document: string, outcome: string): void;
+  /** The shared store of automatic persisted queries (Redis) failed a read or a write. */
+  observeApqStoreError(operation: 'get' | 'set'): void;
 }
 
 /** One registry per gateway instance (tests build several in one process), with Node's default metrics. */
@@ -77,6 +85,18 @@ export function createMetrics(): GatewayMetrics {
     buckets: [1, 2, 5, 10, 15, 20],
     registers: [registry],
   });
+  const documents = new SeriesCounter({
+    name: `${PREFIX}graphql_documents_total`,
+    help: 'GraphQL requests by document (a trusted document id, apq, or none) and outcome (ok or the first error code).',
+    labelNames: ['document', 'outcome'],
+    registers: [registry],
+  });
+  const apqStoreErrors = new SeriesCounter({
+    name: `${PREFIX}apq_store_errors_total`,
+    help: 'Reads (then not found) and writes (then kept in-process only) of automatic persisted queries that Redis failed.',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
   // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
   const operationLabels = createOperationLabels();
   return {
@@ -99,6 +119,12 @@ export function createMetrics(): GatewayMetrics {
     },
     observeBatch(size) {
       batchSizes.observe(size);
+    },
+    observeDocument(document, outcome) {
+      documents.inc({ document, outcome });
+    },
+    observeApqStoreError(operation) {
+      apqStoreErrors.inc({ operation });
     },
   };
 }

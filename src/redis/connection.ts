@@ -127,3 +127,22 @@ export function redisNodeInUse(settings: RedisSettings, connection: RedisConnect
     return `${stream.remoteAddress}:${stream.remotePort ?? ''}`;
   return describeRedis(settings);
 }
+
+/**
+ * Resolves true once the connection is ready for commands, false if it is not within `withinMs`: start-up waits
+ * that long at most, then serves anyway (every Redis user degrades while it is away).
+ */
+export function redisReady(connection: RedisConnection, withinMs: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const ready = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      connection.off('ready', ready);
+      resolve(false);
+    }, withinMs);
+    connection.once('ready', ready);
+  });
+}

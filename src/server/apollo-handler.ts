@@ -24,8 +24,17 @@ type ApolloRouteHandler = RouteHandlerMethod<
   { Reply: string }
 >;
 
+/** What Apollo reads instead of a request's own body and query string. */
+export interface GraphqlRequestReplacement {
+  readonly body: unknown;
+  /** With its `?`, as `searchOf` gives it. */
+  readonly search: string;
+}
+
 export interface ApolloHandlerOptions<Context extends BaseContext> {
   readonly context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>;
+  /** A hook before Apollo replaced the request (a trusted document named by its id); undefined: the request's own. */
+  readonly replacement?: (request: FastifyRequest) => GraphqlRequestReplacement | undefined;
 }
 
 /**
@@ -52,12 +61,15 @@ export function searchOf(url: string): string {
   return at === -1 || at >= end - 1 ? '' : url.slice(at, end);
 }
 
-function toGraphQLRequest(request: FastifyRequest): HTTPGraphQLRequest {
+function toGraphQLRequest(
+  request: FastifyRequest,
+  replacement: GraphqlRequestReplacement | undefined,
+): HTTPGraphQLRequest {
   return {
-    body: request.body,
+    body: replacement ? replacement.body : request.body,
     method: request.method.toUpperCase(),
     headers: headerMap(request.headers),
-    search: searchOf(request.url),
+    search: replacement ? replacement.search : searchOf(request.url),
   };
 }
 
@@ -69,7 +81,7 @@ export function createApolloHandler<Context extends BaseContext>(
   apollo.assertStarted('createApolloHandler()');
   return async (request, reply) => {
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: toGraphQLRequest(request),
+      httpGraphQLRequest: toGraphQLRequest(request, options.replacement?.(request)),
       context: () => options.context(request, reply),
     });
     for (const [name, value] of response.headers) void reply.header(name, value);

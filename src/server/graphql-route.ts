@@ -4,8 +4,11 @@ import type { ApolloServer } from '@apollo/server';
 import { createApolloHandler } from './apollo-handler';
 import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
 import { graphqlErrorReply } from './http-errors';
+import { registerPersistedDocuments } from './persisted-documents';
+import type { PersistedRouteOptions } from './persisted-documents';
 import { createRequestState } from '../graphql/context';
 import type { ContextInput, GatewayContext, RequestState } from '../graphql/context';
+import { recordDocumentId } from '../observability/request-summary';
 import { callerContext, endSpan, isTracing, startOperationSpan } from '../observability/tracing';
 
 declare module 'fastify' {
@@ -20,6 +23,8 @@ export interface GraphqlRouteOptions {
   readonly createContext: (input: ContextInput) => GatewayContext;
   /** Documents longer than this are refused before they are parsed. */
   readonly maxDocumentLength: number;
+  /** Automatic persisted queries and trusted documents, resolved before the guards and Apollo. */
+  readonly persisted: PersistedRouteOptions;
 }
 
 /** The document's text, wherever the request carries it (POST body or GET query string). */
@@ -66,9 +71,11 @@ export async function registerGraphqlRoute(
       reply.raw.once('close', () => context.graph.end());
       return context;
     },
+    replacement: (request) => request.persistedDocument?.replacement,
   });
   await app.register((scope, _options, done) => {
     scope.decorateRequest('gateway', null);
+    registerPersistedDocuments(scope, options.persisted);
     registerDocumentGuards(scope, options.maxDocumentLength);
     // Callback-style: an async hook costs a promise and a microtask turn on every request.
     scope.addHook('onResponse', (request, _reply, done) => {
@@ -81,14 +88,17 @@ export async function registerGraphqlRoute(
       url: '/graphql',
       method: ['GET', 'POST', 'OPTIONS'],
       handler(request, reply) {
+        const named = request.persistedDocument;
         if (!isTracing()) {
           request.gateway = createRequestState(request.headers);
+          if (named) recordDocumentId(request.gateway.summary, named.id);
           return handler.call(this, request, reply);
         }
         // The request's span continues the caller's W3C trace; upstream calls become its children.
         const parent = callerContext(request.headers);
         const span = startOperationSpan(parent);
         request.gateway = createRequestState(request.headers, span);
+        if (named) recordDocumentId(request.gateway.summary, named.id);
         return otelContext.with(trace.setSpan(parent, span), () =>
           handler.call(this, request, reply),
         );

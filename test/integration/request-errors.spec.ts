@@ -126,8 +126,15 @@ describe('production mode (NODE_ENV=Production, any case)', () => {
   });
 });
 
-describe('automatic persisted queries are not supported, and say so', () => {
-  it('a wrong sha256Hash → PERSISTED_QUERY_NOT_SUPPORTED, not an internal error', async () => {
+describe('automatic persisted queries: a wrong hash says so; Apollo Client registers, then sends hashes', () => {
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const apolloClient = (uri: string) =>
+    new ApolloClient({
+      link: new PersistedQueryLink({ sha256 }).concat(new HttpLink({ uri, headers: AUTH })),
+      cache: new InMemoryCache(),
+    });
+
+  it('a wrong sha256Hash → 400 PERSISTED_QUERY_HASH_MISMATCH, not an internal error', async () => {
     const { status, body } = await harness.gateway.post(
       {
         query: GET_QUERY,
@@ -137,25 +144,45 @@ describe('automatic persisted queries are not supported, and say so', () => {
       AUTH,
     );
     expect([status, body]).toEqual([
-      200,
-      graphqlError('PERSISTED_QUERY_NOT_SUPPORTED', 'PersistedQueryNotSupported'),
+      400,
+      graphqlError(
+        'PERSISTED_QUERY_HASH_MISMATCH',
+        'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it.',
+      ),
     ]);
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
-  it("Apollo Client's persisted-query link falls back to sending the document", async () => {
-    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-    const client = new ApolloClient({
-      link: new PersistedQueryLink({ sha256 }).concat(
-        new HttpLink({ uri: harness.gateway.url, headers: AUTH }),
-      ),
-      cache: new InMemoryCache(),
-    });
+  it("Apollo Client's persisted-query link: the hash, not found; the document with it; later the hash alone", async () => {
     harness.gateway.logs.length = 0;
-    const result = await client.query({ query: gql(GET_QUERY), variables: { c, s } });
-    expect(result.data).toMatchObject({ deviceConfigurationUserStatus: { id: s } });
+    const query = gql(GET_QUERY.replace('query Get(', 'query GetByLink('));
+    const first = await apolloClient(harness.gateway.url).query({ query, variables: { c, s } });
+    expect(first.data).toMatchObject({ deviceConfigurationUserStatus: { id: s } });
+    const second = await apolloClient(harness.gateway.url).query({ query, variables: { c, s } });
+    expect(second.data).toEqual(first.data);
     const completed = harness.gateway.logs.filter((line) => line.includes('request completed'));
-    expect(completed).toHaveLength(2); // the hash alone, refused; then the document
-    expect(completed[0]).toContain('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(completed).toHaveLength(3); // the hash alone, not found; the document with its hash; the hash alone
+    expect(
+      completed.map((line) => (JSON.parse(line) as { errorCodes: string[] }).errorCodes),
+    ).toEqual([['PERSISTED_QUERY_NOT_FOUND'], [], []]);
+  });
+
+  it("GRAPHQL_APQ=false: PERSISTED_QUERY_NOT_SUPPORTED, and Apollo Client's link sends the document", async () => {
+    const off = await startGateway({
+      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      GRAPHQL_APQ: 'false',
+    });
+    try {
+      const result = await apolloClient(off.url).query({
+        query: gql(GET_QUERY),
+        variables: { c, s },
+      });
+      expect(result.data).toMatchObject({ deviceConfigurationUserStatus: { id: s } });
+      const completed = off.logs.filter((line) => line.includes('request completed'));
+      expect(completed).toHaveLength(2); // the hash alone, refused; then the document
+      expect(completed[0]).toContain('PERSISTED_QUERY_NOT_SUPPORTED');
+    } finally {
+      await off.close();
+    }
   });
 });

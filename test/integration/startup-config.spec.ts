@@ -2,6 +2,8 @@ import { FROM_SOURCE } from '../../bench/lib';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -65,3 +67,25 @@ it('PORT in use stops start-up: exit code 1, one fatal JSON line naming it', asy
     ]);
     expect(output).not.toContain('    at '); // no stack trace
   }));
+
+it('a trusted documents manifest with a document that does not parse stops start-up naming GRAPHQL_TRUSTED_DOCUMENTS', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'igg-manifest-'));
+  const manifest = path.join(dir, 'persisted-documents.json');
+  writeFileSync(
+    manifest,
+    JSON.stringify({ 'get-v1': 'query Get { deviceConfigurationUserStatus(' }),
+  );
+  try {
+    const { code, output } = await start({ GRAPHQL_TRUSTED_DOCUMENTS: manifest });
+    expect(code).toBe(2);
+    const line = JSON.parse(output.trim()) as { level: number; variable: string; msg: string };
+    expect(line).toMatchObject({ level: 60, variable: 'GRAPHQL_TRUSTED_DOCUMENTS' });
+    expect(line.msg).toMatch(
+      new RegExp(
+        `^Invalid configuration: GRAPHQL_TRUSTED_DOCUMENTS ${manifest.replace(/[.\\/]/g, '\\$&')} has a document that does not parse, "get-v1": Syntax Error`,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { FROM_SOURCE } from '../../bench/lib';
-import { GatewayRequestError, createGatewayClient } from '../../examples/client';
+import { GatewayRequestError, createGatewayClient, documentIdOf } from '../../examples/client';
 import {
   GetUserStatusDocument,
   ListUserStatusesDocument,
@@ -12,9 +12,18 @@ import { configurationId, userStatusId } from '../../emulator/store';
 import { TOKEN, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 
+const MANIFEST = path.join(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  'generated',
+  'persisted-documents.json',
+);
+
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness();
+  harness = await startHarness({ env: { GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST } });
 });
 afterAll(() => harness.close());
 
@@ -24,7 +33,8 @@ const ids = {
 };
 
 describe('the typed example client (examples/client.ts + generated documents)', () => {
-  it('updates, reads, lists and bulk-updates with typed variables and results', async () => {
+  it('updates, reads, lists and bulk-updates with typed variables and results, sending ids, not documents', async () => {
+    harness.gateway.logs.length = 0;
     const client = createGatewayClient({ url: harness.gateway.url, token: TOKEN });
     const updated = await client.request(UpdateUserStatusDocument, {
       input: {
@@ -59,6 +69,35 @@ describe('the typed example client (examples/client.ts + generated documents)', 
     expect(bulk.updateDeviceConfigurationUserStatuses).toEqual([
       { userStatus: { id: ids.userStatusId, status: 'ERROR' }, error: null },
     ]);
+
+    // Each request named its document by the manifest's id (codegen's `__meta__.hash`).
+    const named = harness.gateway.logs
+      .map((line) => JSON.parse(line) as { msg: string; documentId?: string })
+      .filter((line) => line.msg === 'request completed')
+      .map((line) => line.documentId);
+    const documents = [
+      UpdateUserStatusDocument,
+      GetUserStatusDocument,
+      ListUserStatusesDocument,
+      UpdateUserStatusesDocument,
+    ];
+    expect(named).toEqual(documents.map((document) => documentIdOf(document)));
+    expect(named.every((id) => /^sha256:[0-9a-f]{64}$/.test(id ?? ''))).toBe(true);
+  });
+
+  it("send: 'document' sends documents whole (a gateway without the manifest)", async () => {
+    harness.gateway.logs.length = 0;
+    const client = createGatewayClient({
+      url: harness.gateway.url,
+      token: TOKEN,
+      send: 'document',
+    });
+    const read = await client.request(GetUserStatusDocument, {
+      path: 'WINDOWS10_VPN_IDENTITY_CERTIFICATE',
+      ...ids,
+    });
+    expect(read.deviceConfigurationUserStatus?.id).toBe(ids.userStatusId);
+    expect(harness.gateway.logs.join('\n')).toContain('"documentId":null');
   });
 
   it('throws GatewayRequestError with the codes', async () => {

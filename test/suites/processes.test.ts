@@ -1,11 +1,13 @@
 import { describeSpecs } from '../helpers/suite';
 
-// Real processes from their entry points: signals, start-up refusals, the demo, the emulator's command line.
+// Real processes from their entry points: signals, start-up refusals, the demo, the emulator's command line, a
+// gateway that runs only its trusted documents.
 describeSpecs('integration', [
   'demo',
   'dev-watch',
   'emulator-cli',
   'exit-with-parent',
   'lifecycle',
+  'persisted-allowlist',
   'startup-config',
 ]);

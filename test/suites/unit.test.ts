@@ -37,6 +37,8 @@ describeSpecs('unit', [
   'operation-deadline',
   'operation-names',
   'paths',
+  'persisted-manifest',
+  'persisted-resolve',
   'proxy',
   'quota-fallback',
   'quota-fifo',

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
@@ -47,6 +48,11 @@ describe('loadConfig', () => {
         maxTokens: 3000,
         maxIntrospectionDepth: 20,
         maxIntrospectionFields: 500,
+      },
+      persisted: {
+        apq: { ttlSeconds: 3600, cacheCharacters: 5_000_000, redisTimeoutMs: 250 },
+        trusted: null,
+        trustedOnly: false,
       },
     });
   });
@@ -325,5 +331,93 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(new RegExp(`^${variable} `));
     expect(attempt).not.toThrow(/s3cret|egress|proxy\.corp/);
+  });
+
+  describe('persisted operations', () => {
+    const MANIFEST = path.join(
+      __dirname,
+      '..',
+      '..',
+      'examples',
+      'generated',
+      'persisted-documents.json',
+    );
+
+    it('reads the APQ settings, and the trusted documents manifest at start', () => {
+      const config = loadConfig({
+        GRAPHQL_APQ_TTL_SECONDS: '60',
+        GRAPHQL_APQ_CACHE_CHARACTERS: '20000',
+        GRAPHQL_APQ_REDIS_TIMEOUT_MS: '100',
+        GRAPHQL_TRUSTED_DOCUMENTS: ` ${MANIFEST} `,
+      });
+      expect(config.persisted.apq).toEqual({
+        ttlSeconds: 60,
+        cacheCharacters: 20000,
+        redisTimeoutMs: 100,
+      });
+      expect(config.persisted.trusted?.size).toBe(4);
+      expect(config.persisted.trustedOnly).toBe(false);
+    });
+
+    it.each([
+      [{ GRAPHQL_APQ: 'false' }, null, false],
+      [{ GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST, GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true' }, null, true],
+      [
+        {
+          GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST,
+          GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true',
+          GRAPHQL_APQ: 'false',
+        },
+        null,
+        true,
+      ],
+    ])('%j: APQ %j, allowlist %j', (env, apq, trustedOnly) => {
+      expect(loadConfig(env).persisted).toMatchObject({ apq, trustedOnly });
+    });
+
+    it.each<[Record<string, string>, string, RegExp]>([
+      [
+        { GRAPHQL_TRUSTED_DOCUMENTS: '/nonexistent/persisted-documents.json' },
+        'GRAPHQL_TRUSTED_DOCUMENTS',
+        /cannot be read \(ENOENT\): \/nonexistent\/persisted-documents\.json$/,
+      ],
+      [
+        { GRAPHQL_TRUSTED_DOCUMENTS: __filename },
+        'GRAPHQL_TRUSTED_DOCUMENTS',
+        /config\.spec\.ts is not JSON/,
+      ],
+      [
+        { GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true' },
+        'GRAPHQL_TRUSTED_DOCUMENTS_ONLY',
+        /needs GRAPHQL_TRUSTED_DOCUMENTS/,
+      ],
+      [
+        { GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST, GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'yes please' },
+        'GRAPHQL_TRUSTED_DOCUMENTS_ONLY',
+        /must be true or false/,
+      ],
+      [
+        {
+          GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST,
+          GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true',
+          GRAPHQL_APQ: 'true',
+        },
+        'GRAPHQL_APQ',
+        /must be false with GRAPHQL_TRUSTED_DOCUMENTS_ONLY=true/,
+      ],
+      [{ GRAPHQL_APQ_TTL_SECONDS: '0' }, 'GRAPHQL_APQ_TTL_SECONDS', /between 1 and 2592000/],
+      [{ GRAPHQL_APQ_CACHE_CHARACTERS: '100' }, 'GRAPHQL_APQ_CACHE_CHARACTERS', /between/],
+      [{ GRAPHQL_APQ_REDIS_TIMEOUT_MS: 'soon' }, 'GRAPHQL_APQ_REDIS_TIMEOUT_MS', /whole number/],
+    ])('%j stops start-up naming %s', (env, variable, problem) => {
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as ConfigError).message).toMatch(problem);
+    });
   });
 });

@@ -122,7 +122,8 @@ describe('docs/configuration.md: one table of every variable', () => {
       expect(read).toContain(name);
   });
 
-  it.each([...literalDefaults(readFileSync(path.join(ROOT, 'src', 'config.ts'), 'utf8'))])(
+  // src/config.ts's readers, also where it hands them to a module of settings (src/graphql/persisted/settings.ts).
+  it.each(sources().flatMap(([, source]) => [...literalDefaults(source)]))(
     '%s: the default in the table is the code’s (%i)',
     (name, fallback) => {
       expect(table.get(name)).toMatch(new RegExp(`^\`${fallback}\``));

@@ -28,6 +28,7 @@ function throughPino(log: Logger, { method, url, statusCode, durationMs, summary
 
 const summary = (fields: Partial<RequestSummary> = {}): RequestSummary => ({
   operationName: 'UpdateStatus',
+  documentId: null,
   errorCodes: [],
   graphRequestIds: ['4f1d0e4a-9c1b-4c55-8f0e-5d2d3c1b2a10'],
   clientRequestId: '0b6f5b8e-3a4c-4d2e-9f1a-7c8d9e0f1a2b',
@@ -58,6 +59,11 @@ describe('the same line as pino writes', () => {
     ],
     ['non-ASCII', line({ url: '/grâphql', summary: summary({ operationName: 'Ünïcode_名前' }) })],
     ['a long name', line({ summary: summary({ operationName: `Op${'x'.repeat(150)}` }) })],
+    [
+      'a trusted document id',
+      line({ summary: summary({ documentId: `sha256:${'ab'.repeat(32)}` }) }),
+    ],
+    ['a custom document id', line({ summary: summary({ documentId: 'x-app:get"me' }) })],
     // The summary the gateway builds, whatever fields it gains: a field the template misses fails here.
     ['the summary of a real request', line({ summary: createRequestState({}).summary })],
   ])('%s', (_name, request) => {
