@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -40,6 +40,31 @@ export const FROM_SOURCE: readonly string[] = [
   '--require',
   path.join(ROOT, 'scripts', 'exit-with-parent.js'),
 ];
+
+/** Newest modification time of the files under `dir`, in ms. */
+function newest(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const full = path.join(dir, entry.name);
+      return entry.isDirectory() ? newest(full) : statSync(full).mtimeMs;
+    }),
+  );
+}
+
+/**
+ * How tests start gateway processes: from the build (`npm run build`) when it is newer than every source file (it
+ * starts in a fraction of the CPU, which matters beside the rest of the suite), otherwise from source, so a stale
+ * build is never what is tested.
+ */
+export function gatewayStartOptions(): GatewayProcessOptions {
+  try {
+    const fresh =
+      statSync(path.join(ROOT, 'dist', 'index.js')).mtimeMs > newest(path.join(ROOT, 'src'));
+    return fresh ? {} : { fromSource: true };
+  } catch {
+    return { fromSource: true };
+  }
+}
 
 export interface GatewayProcessOptions {
   /** Run `src/index.ts` from source instead of the build (the smoke run, which must work without a build). */

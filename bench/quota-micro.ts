@@ -6,14 +6,10 @@
  * so latency is one round trip; then 20 in flight for throughput.
  */
 import Redis from 'ioredis';
-import {
-  createQuotaPacer,
-  createRedisQuotaStore,
-  INTUNE_QUOTA_LIMITS,
-  quotaIdentity,
-} from '../src/graph/quota';
+import { createQuotaPacer, INTUNE_QUOTA_LIMITS, quotaIdentity } from '../src/graph/quota';
 import type { QuotaIdentity, QuotaKind, QuotaPacer } from '../src/graph/quota';
 import { startRedis } from '../test/helpers/redis';
+import { redisQuotaStore } from '../test/helpers/redis-store';
 
 const guid = (n: number) => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
 const identities = (count: number): QuotaIdentity[] =>
@@ -95,7 +91,7 @@ async function latencies(total: number, work: () => Promise<unknown>) {
 
 async function withRedis(): Promise<void> {
   const redis = await startRedis();
-  const store = createRedisQuotaStore({ url: redis.url });
+  const store = redisQuotaStore(redis.url);
   await store.ready(2_000);
   const pacer = createQuotaPacer({
     limits: INTUNE_QUOTA_LIMITS,

@@ -45,7 +45,7 @@ export interface Config {
   readonly metricsPort: number | null;
   /** What one GraphQL document may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _FIELDS, _DOCUMENT_LENGTH, _TOKENS, _INTROSPECTION_*). */
   readonly queryLimits: QueryLimits;
-  /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; `redisUrl` shares it (REDIS_URL). */
+  /** Graph quota pacing (GRAPH_QUOTAS, GRAPH_QUOTA_*): `limits` null when off; shared through `redis` when set. */
   readonly quotas: QuotaConfig;
   /** Where the shared Redis is (REDIS_URL, REDIS_CLUSTER, REDIS_SENTINELS…), or null: src/redis/settings.ts. */
   readonly redis: RedisSettings | null;
@@ -55,7 +55,6 @@ export interface Config {
 
 export interface QuotaConfig {
   readonly limits: QuotaLimits | null;
-  readonly redisUrl: string | null;
   /** GRAPH_QUOTA_REPLICAS: replicas sharing the limits; while Redis is unreachable each paces to its share. */
   readonly replicas: number;
   /** GRAPH_QUOTA_REDIS_TIMEOUT_MS: how long a take waits for Redis before this replica paces in-process. */
@@ -196,31 +195,6 @@ function otlpEndpoint(env: Env): string | null {
   throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be an http(s) URL, got "${raw}"`);
 }
 
-/** REDIS_URL: never echoed in an error, since it may hold a password. */
-function redisUrl(env: Env): string | null {
-  const raw = env.REDIS_URL?.trim();
-  if (!raw) return null;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  const valid =
-    url &&
-    (url.protocol === 'redis:' || url.protocol === 'rediss:') &&
-    url.hostname !== '' &&
-    /^(\/\d{0,5})?$/.test(url.pathname) &&
-    !url.search &&
-    !url.hash;
-  if (!valid)
-    throw new ConfigError(
-      'REDIS_URL',
-      'must be a redis:// or rediss:// URL like redis://host:6379/0 (value not shown: it may hold a password)',
-    );
-  return raw;
-}
-
 /**
  * Intune's published limits by default (see INTUNE_QUOTA_LIMITS), each adjustable; `GRAPH_QUOTAS=off` turns
  * pacing off.
@@ -239,7 +213,6 @@ function quotaConfig(env: Env): QuotaConfig {
   });
   return Object.freeze({
     limits: mode === 'off' ? null : limits,
-    redisUrl: redisUrl(env),
     replicas: integer(env, 'GRAPH_QUOTA_REPLICAS', 1, 1, 1_000),
     // Below 50 ms a busy Redis (or this replica's own busy event loop) would look like an outage; above 30 s a
     // call would wait that long for a Redis that is gone.

@@ -35,7 +35,7 @@ async function createGraph(
   metrics: GatewayMetrics,
   logger: Logger,
 ): Promise<GraphService> {
-  const quota = await createQuotaPacing(config.quotas, metrics.registry, logger);
+  const quota = await createQuotaPacing(config.quotas, config.redis, metrics.registry, logger);
   return createGraphService({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,

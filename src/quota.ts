@@ -1,27 +1,57 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { QuotaConfig } from './config';
-import { createQuotaPacer, createRedisQuotaStoreOnDemand, replicaShare } from './graph';
-import type { QuotaPacer } from './graph';
-import { createQuotaMetrics } from './observability/quota-metrics';
+import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
+import type { QuotaLimits, QuotaPacer } from './graph';
+import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota-metrics';
+import { createRedisConnection, redisNodeInUse } from './redis/connection';
+import { describeRedis, redisEndpoint } from './redis/settings';
+import type { RedisSettings } from './redis/settings';
 
 /** Redis's own bound on a command, well past the pacer's: it only frees commands a Redis never answers. */
 const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /**
+ * The Redis store of the quota windows, on a connection from the gateway's one factory (one Redis, a Cluster or
+ * Sentinel's master). Each time the connection is ready (at start, after a restart, after a failover) one line and
+ * a metric say which node or master is in use.
+ */
+function createSharedStore(
+  config: QuotaConfig,
+  settings: RedisSettings,
+  registry: Registry,
+  log: Logger,
+) {
+  const connection = createRedisConnection(settings, {
+    commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
+  });
+  const showNode = createStoreNodeMetric(registry);
+  connection.on('ready', () => {
+    const node = redisNodeInUse(settings, connection);
+    showNode(node);
+    log.info({ redis: describeRedis(settings), node }, 'Redis for the quota windows is ready');
+  });
+  return createRedisQuotaStore({ connection, address: redisEndpoint(settings) });
+}
+
+/**
  * Intune quota pacing for this process: in-process windows, or windows shared by every replica through Redis
- * (REDIS_URL). A Redis that is down at start does not stop the gateway: the pacer serves in-process, under the
- * fallback rule (docs/quotas.md, "Redis outages"), and says so once.
+ * (REDIS_URL, REDIS_CLUSTER or REDIS_SENTINELS). A Redis that is down at start does not stop the gateway: the
+ * pacer serves in-process, under the fallback rule (docs/quotas.md, "Redis outages"), and says so once.
  */
 export async function createQuotaPacing(
   config: QuotaConfig,
+  redis: RedisSettings | null,
   registry: Registry,
   log: Logger,
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
-  const limits = { ...config.limits, windowMs: config.limits.windowMs + config.marginMs };
+  const limits: QuotaLimits = {
+    ...config.limits,
+    windowMs: config.limits.windowMs + config.marginMs,
+  };
   // What the one warning on losing Redis says this replica falls back to; only a gateway sharing Redis has one.
-  const share = config.redisUrl
+  const share = redis
     ? { replicas: config.replicas, limits: replicaShare(limits, config.replicas) }
     : undefined;
   const hooks = createQuotaMetrics(
@@ -30,14 +60,11 @@ export async function createQuotaPacing(
     share,
   );
   const { maxHoldMs } = config;
-  if (!config.redisUrl) return createQuotaPacer({ limits, hooks, maxHoldMs });
-  const store = createRedisQuotaStoreOnDemand({
-    url: config.redisUrl,
-    commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
-  });
+  if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs });
+  const store = createSharedStore(config, redis, registry, log);
   if (!(await store.ready(1000)))
     log.warn(
-      { replicas: config.replicas },
+      { replicas: config.replicas, redis: describeRedis(redis) },
       'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
     );
   return createQuotaPacer({

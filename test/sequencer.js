@@ -9,6 +9,8 @@ const ORDER = [
   'upstream',
   'quota-replicas',
   'quota-outages',
+  // A cluster, sentinels and TLS Redis with two gateway processes each: mostly waits (failover, windows).
+  'redis-topologies',
   'persisted',
   'connections',
   'processes',

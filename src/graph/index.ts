@@ -31,7 +31,8 @@ export { INTUNE_QUOTA_LIMITS, replicaShare } from './quota/limits';
 export type { QuotaLimits } from './quota/limits';
 export { createQuotaPacer } from './quota/pacer';
 export type { QuotaHooks, QuotaPacer } from './quota/types';
-export { createRedisQuotaStoreOnDemand } from './quota/redis-loader';
+export { createRedisQuotaStore } from './quota/redis-store';
+export type { RedisQuotaStore } from './quota/redis-store';
 export { isQuotaStoreError } from './quota/store';
 
 // User statuses: where they live, what they hold, and the calls that read and write them.

@@ -204,3 +204,23 @@ function createAdaptiveLimitHooks(
     },
   };
 }
+
+/**
+ * `intune_gateway_quota_store_node{node}`: 1 for the Redis node in use for the quota windows (the master a Sentinel
+ * named, the Cluster's masters, or the one Redis), 0 for the ones used before; set each time the connection is
+ * ready. Addresses only: a handful of series over a process's life.
+ */
+export function createStoreNodeMetric(registry: Registry): (node: string) => void {
+  const gauge = new Gauge({
+    name: 'intune_gateway_quota_store_node',
+    help: 'Redis node in use for the shared quota windows (1), or used before (0): the one Redis, the Cluster masters, or the master Sentinel named.',
+    labelNames: ['node'],
+    registers: [registry],
+  });
+  const seen = new Set<string>();
+  return (node) => {
+    for (const earlier of seen) gauge.set({ node: earlier }, 0);
+    seen.add(node);
+    gauge.set({ node }, 1);
+  };
+}

@@ -1,6 +1,6 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type * as IoRedis from 'ioredis';
-import { describeRedis } from './settings';
+import { redisEndpoint } from './settings';
 import type { RedisAuth, RedisSettings } from './settings';
 
 /** One connection, whatever the deployment: a Redis, a Redis Cluster or a Sentinel-managed master. */
@@ -14,8 +14,12 @@ export interface RedisConnectionOptions {
   readonly onConnectionError?: (error: unknown) => void;
 }
 
-/** Reconnection in the background with a capped backoff: a Redis that comes back is used again within 2 s. */
-const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+/**
+ * Reconnection in the background with a short capped backoff: a Redis that comes back is used again within half a
+ * second, so the replicas return to shared quota windows together (docs/quotas.md, "Redis outages").
+ */
+export const REDIS_RECONNECT_MAX_MS = 500;
+const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT_MAX_MS);
 
 /**
  * What every connection shares: never let a request wait on Redis. No offline queue (commands fail at once while
@@ -112,20 +116,22 @@ export function createRedisConnection(
 }
 
 /**
- * The node in use now, for a log line or a metric: the master a Sentinel gave, the cluster's masters, or the one
- * Redis. Addresses only, never credentials.
+ * The node in use now, for a log line or a metric: the cluster's masters, or the address the connection reached
+ * (the master a Sentinel gave, or the one Redis). Addresses only, never credentials.
  */
 export function redisNodeInUse(settings: RedisSettings, connection: RedisConnection): string {
   if ('nodes' in connection && settings.mode === 'cluster') {
     const masters = connection
       .nodes('master')
       .map((node) => `${node.options.host}:${node.options.port}`);
-    return masters.length > 0 ? masters.sort().join(',') : describeRedis(settings);
+    return masters.length > 0 ? masters.sort().join(',') : redisEndpoint(settings);
   }
   const stream = (connection as Redis).stream;
-  if (settings.mode === 'sentinel' && stream?.remoteAddress)
-    return `${stream.remoteAddress}:${stream.remotePort ?? ''}`;
-  return describeRedis(settings);
+  if (!stream?.remoteAddress) return redisEndpoint(settings);
+  const host = stream.remoteAddress.includes(':')
+    ? `[${stream.remoteAddress}]`
+    : stream.remoteAddress;
+  return `${host}:${stream.remotePort ?? ''}`;
 }
 
 /**

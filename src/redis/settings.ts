@@ -168,6 +168,17 @@ export function readRedisSettings(env: RedisEnv): RedisSettingsResult {
 const nodeText = ({ host, port }: RedisNode) =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
+/**
+ * Where Redis is, in the words of an error that does not name a node: `host:port` of one Redis or of the Cluster's
+ * seed, or the master group's name with Sentinel. Never credentials.
+ */
+export function redisEndpoint(settings: RedisSettings): string {
+  if (settings.mode === 'cluster') return nodeText(settings.seed);
+  if (settings.mode === 'sentinel') return `sentinel master "${settings.name}"`;
+  const url = new URL(settings.url);
+  return `${url.hostname}:${url.port || '6379'}`;
+}
+
 /** How the settings read in a log line or a metric: addresses and the mode, never a user name or password. */
 export function describeRedis(settings: RedisSettings): string {
   if (settings.mode === 'cluster')

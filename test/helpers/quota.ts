@@ -1,4 +1,4 @@
-import { createQuotaPacer, createRedisQuotaStore } from '../../src/graph/quota';
+import { createQuotaPacer } from '../../src/graph/quota';
 import type {
   QuotaIdentity,
   QuotaKind,
@@ -6,6 +6,7 @@ import type {
   QuotaPacer,
   QuotaPacerOptions,
 } from '../../src/graph/quota';
+import { redisQuotaStore } from './redis-store';
 
 export { waitFor } from './wait';
 
@@ -58,7 +59,7 @@ export type QuotaReplicaOptions = Partial<QuotaPacerOptions> & { readonly skewMs
 export function createQuotaReplicas(redisUrl: () => string, limits: QuotaLimits) {
   const made: QuotaPacer[] = [];
   const replica = async (options: QuotaReplicaOptions = {}): Promise<QuotaReplica> => {
-    const store = createRedisQuotaStore({ url: redisUrl() });
+    const store = redisQuotaStore(redisUrl());
     if (!(await store.ready(2_000))) throw new Error('Redis did not accept a connection');
     const skew = options.skewMs ?? 0;
     const now = () => Date.now() + skew;

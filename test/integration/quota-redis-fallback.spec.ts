@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
-import { createQuotaPacer, createRedisQuotaStore } from '../../src/graph/quota';
+import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits, QuotaPacer } from '../../src/graph/quota';
 import { APP_1, APP_2, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
+import { redisQuotaStore } from '../helpers/redis-store';
 
 /** Windows long enough that what a replica granted is still in them when Redis comes back. */
 const LONG_LIMITS: QuotaLimits = { ...REDIS_LIMITS, windowMs: 10_000 };
@@ -126,7 +127,7 @@ describe('Redis failure and recovery', () => {
 describe('Redis unreachable or frozen', () => {
   it('unreachable from the start: served in-process at once, one fallback, its cause in words', async () => {
     const { events, errors, hooks } = recorder();
-    const store = createRedisQuotaStore({ url: 'redis://:hunter2@127.0.0.1:1' });
+    const store = redisQuotaStore('redis://:hunter2@127.0.0.1:1');
     expect(await store.ready(100)).toBe(false);
     const pacer = createQuotaPacer({ limits: REDIS_LIMITS, store, hooks });
     pacers.push(pacer);

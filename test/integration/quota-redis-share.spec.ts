@@ -83,6 +83,9 @@ it('Redis killed: the replica sends its third of what was left, or of a window i
   expect(received(tenant(1))).toBe(APP_WRITES);
 
   await redis.kill();
+  // Pacing falls back by design: the gateway stays ready (a 503 would take every replica out at once).
+  const ready = await fetch(harness.gateway.url.replace(/\/graphql$/, '/readyz'));
+  expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
   // It saw tenant 1's window full: nothing more until those six leave it.
   expect(await bulk(tenant(1), 2)).toEqual(outcomes(0, 2));
   // Tenant 2's window it never saw: other replicas may have filled it, so it waits that window out.
@@ -120,11 +123,26 @@ it('Redis killed: the replica sends its third of what was left, or of a window i
 }, 20_000);
 
 it.each([
-  ['GRAPH_QUOTA_REDIS_TIMEOUT_MS', '20', 'must be between 50 and 30000, got 20'],
-  ['GRAPH_QUOTA_MARGIN_MS', '0.5', 'must be a whole number, got "0.5"'],
+  [
+    { GRAPH_QUOTA_REDIS_TIMEOUT_MS: '20' },
+    'GRAPH_QUOTA_REDIS_TIMEOUT_MS',
+    'must be between 50 and 30000, got 20',
+  ],
+  [{ GRAPH_QUOTA_MARGIN_MS: '0.5' }, 'GRAPH_QUOTA_MARGIN_MS', 'must be a whole number, got "0.5"'],
+  // Issue 26's bad combinations: a cluster flag with sentinels, a sentinel list without a name.
+  [
+    { REDIS_URL: '', REDIS_CLUSTER: 'true', REDIS_SENTINELS: '127.0.0.1:26379' },
+    'REDIS_SENTINELS',
+    'cannot be used with REDIS_CLUSTER=true: a Redis Cluster has no sentinels',
+  ],
+  [
+    { REDIS_URL: '', REDIS_SENTINELS: '127.0.0.1:26379' },
+    'REDIS_SENTINEL_NAME',
+    'must name the master group when REDIS_SENTINELS is set',
+  ],
 ])(
-  '%s=%s stops start-up naming it, and Graph is never called',
-  async (variable, value, says) => {
+  '%j stops start-up naming %s, and Graph is never called',
+  async (settings, variable, says) => {
     const requests = harness.emulator.requests.length;
     const child = spawn(
       process.execPath,
@@ -136,7 +154,7 @@ it.each([
           HOST: '127.0.0.1',
           GRAPH_BASE_URL: harness.emulator.baseUrl,
           REDIS_URL: redis.url,
-          [variable]: value,
+          ...settings,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -1,9 +1,10 @@
 import Redis from 'ioredis';
-import { createRedisQuotaStore, isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
+import { isQuotaGrant, quotaIdentity } from '../../src/graph/quota';
 import type { QuotaIdentity, QuotaKind, QuotaOutcome } from '../../src/graph/quota';
 import { APP_1, APP_2, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
+import { redisQuotaStore } from '../helpers/redis-store';
 
 let redis: TestRedis;
 let inspector: Redis;
@@ -113,7 +114,7 @@ describe('Redis quota store shared by replicas', () => {
   });
 
   it('a take that gets nothing names what it was short of (the script bits), as in-process', async () => {
-    const store = createRedisQuotaStore({ url: redis.url });
+    const store = redisQuotaStore(redis.url);
     try {
       expect(await store.ready(2_000)).toBe(true);
       const take = (kind: QuotaKind, max = 1) =>
@@ -130,7 +131,7 @@ describe('Redis quota store shared by replicas', () => {
   });
 
   it("each answer says every window's live entries, every replica's: what a replica knows if Redis goes", async () => {
-    const [one, two] = [1, 2].map(() => createRedisQuotaStore({ url: redis.url }));
+    const [one, two] = [1, 2].map(() => redisQuotaStore(redis.url));
     try {
       expect(await one!.ready(2_000)).toBe(true);
       expect(await two!.ready(2_000)).toBe(true);
@@ -156,7 +157,7 @@ describe('Redis quota store shared by replicas', () => {
   });
 
   it('restore writes grants back with their original times: once, expired ones skipped, limits not checked', async () => {
-    const store = createRedisQuotaStore({ url: redis.url });
+    const store = redisQuotaStore(redis.url);
     try {
       expect(await store.ready(2_000)).toBe(true);
       expect(

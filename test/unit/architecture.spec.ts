@@ -128,6 +128,22 @@ describe('architecture', () => {
     expect(owners.map(relative).sort()).toEqual(expected);
   });
 
+  // Issue 26: every Redis user (the quota windows, persisted queries) connects through src/redis/connection.ts,
+  // with the same settings and the same no-queue, bounded-command options. Others may name ioredis's types only.
+  it('only the Redis connection factory loads ioredis; other files import its types alone', () => {
+    const loaders = files.filter((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .some(
+          (line) =>
+            /require\(\s*'ioredis'\s*\)/.test(line) ||
+            (/^import\s(?!type\s)[^'"]*from\s+'ioredis'/.test(line) &&
+              !/^import\s+\{\s*type\s/.test(line)),
+        ),
+    );
+    expect(loaders.map(relative)).toEqual(['redis/connection.ts']);
+  });
+
   it('no import reaches into a package’s dist/', () => {
     const deep = files.flatMap((file) =>
       importsOf(file)

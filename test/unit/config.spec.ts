@@ -30,7 +30,6 @@ describe('loadConfig', () => {
           appCalls: 1000,
           tenantCalls: 2000,
         },
-        redisUrl: null,
         replicas: 1,
         redisTimeoutMs: 1000,
         marginMs: 500,
@@ -71,16 +70,16 @@ describe('loadConfig', () => {
     };
     expect(loadConfig(env).quotas).toEqual({
       limits: { windowMs: 3000, appWrites: 10, tenantWrites: 15, appCalls: 50, tenantCalls: 80 },
-      redisUrl: 'rediss://:s3cret@redis.internal:6380/2',
       replicas: 10,
       redisTimeoutMs: 2500,
       marginMs: 0,
       maxHoldMs: 300_000,
     });
     expect(loadConfig({ ...env, GRAPH_QUOTAS: 'OFF' }).quotas.limits).toBeNull();
-    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).quotas.redisUrl).toBe(
-      'redis://127.0.0.1:6379',
-    );
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      mode: 'single',
+      url: 'redis://127.0.0.1:6379',
+    });
   });
 
   it.each([

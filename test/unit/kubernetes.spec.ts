@@ -144,7 +144,7 @@ describe('deploy/kubernetes', () => {
   it('while Redis is unreachable, the replicas together stay within the limits: GRAPH_QUOTA_REPLICAS counts every pod that can run', () => {
     const hpa = byKind('HorizontalPodAutoscaler');
     const { maxSurge } = deployment.spec.strategy.rollingUpdate;
-    expect(effective().quotas.redisUrl).not.toBeNull();
+    expect(effective().redis).not.toBeNull();
     expect(effective().quotas.replicas).toBe(hpa.spec.maxReplicas + maxSurge);
   });
 

@@ -36,7 +36,7 @@ export { quotaKeys } from './store';
 export type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
 export { createMemoryQuotaStore } from './memory-store';
 export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './memory-store';
-export { createRedisQuotaStore, DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redis-store';
+export { createRedisQuotaStore } from './redis-store';
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
 export { QuotaStoreTimeoutError } from './resilient-store';
 export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from './limits';
 import type { QuotaObstacle, QuotaWindow } from './limits';
 import { BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
@@ -7,16 +7,14 @@ import { createReleaseCounter, QuotaStoreError, quotaKeys } from './store';
 import type { QuotaRecord, QuotaStore, QuotaStoreResult } from './store';
 
 export interface RedisQuotaStoreOptions {
-  /** `redis://` or `rediss://` URL (REDIS_URL). */
-  readonly url: string;
   /**
-   * A last bound on each Redis command, so that a Redis that never answers does not keep commands queued for
-   * ever. The quota pacer bounds every call itself (GRAPH_QUOTA_REDIS_TIMEOUT_MS), shorter than this.
+   * The connection, made by the gateway's one connection factory (src/redis/connection.ts): one Redis, a Redis
+   * Cluster or the master a Sentinel names. It must not queue commands while disconnected, and must bound each
+   * command. The store owns it from here: `close()` disconnects it.
    */
-  readonly commandTimeoutMs?: number;
-  readonly connectTimeoutMs?: number;
-  /** Connection-level errors (commands report theirs by rejecting). Never logs by itself. */
-  readonly onConnectionError?: (error: unknown) => void;
+  readonly connection: Redis | Cluster;
+  /** Where Redis is, for error words when an error does not say (`host:port`, never credentials). */
+  readonly address: string;
 }
 
 export interface RedisQuotaStore extends QuotaStore {
@@ -29,16 +27,9 @@ type TakeReply = [number, number, number, number, ...number[]];
 interface QuotaCommands {
   iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<TakeReply>;
   iggQuotaBlock(key: string, ms: number): Promise<number>;
+  iggQuotaRestore(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
-interface QuotaPipeline {
-  iggQuotaRestore(numKeys: number, ...args: (string | number)[]): QuotaPipeline;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
-}
-
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 10_000;
-/** Reconnection backoff cap: a Redis that is back is seen within this, so replicas return to it together. */
-export const REDIS_RECONNECT_MAX_MS = 500;
 /** Grants written back per script call (three arguments each). */
 const RESTORE_CHUNK = 200;
 
@@ -51,19 +42,26 @@ function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstac
   return names;
 }
 
-/** `host:port` of the URL: what a log line may say of where Redis is (never the password, never the URL). */
-export function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}`;
-  } catch {
-    return 'redis';
-  }
+/** Where an error says it happened (a net error's address and port, a Cluster's last node error), else `fallback`. */
+function whereOf(error: unknown, fallback: string): string {
+  const { address, port, lastNodeError } = (error ?? {}) as {
+    address?: unknown;
+    port?: unknown;
+    lastNodeError?: unknown;
+  };
+  if (lastNodeError) return whereOf(lastNodeError, fallback);
+  if (typeof address !== 'string' || typeof port !== 'number') return fallback;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** A connection error in a few safe words: its code and where, never its message (it may quote a command). */
-function describeConnectionError(error: unknown, address: string): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
+/**
+ * A connection error in a few safe words: its code and where (the node it names, for a Cluster or a Sentinel's
+ * master), never its message (it may quote a command).
+ */
+function describeConnectionError(error: unknown, fallback: string): string {
+  const cause = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const address = whereOf(cause, fallback);
   switch (code) {
     case 'ECONNREFUSED':
       return `connection refused to ${address}`;
@@ -83,24 +81,14 @@ function describeConnectionError(error: unknown, address: string): string {
 }
 
 /**
- * Never let a request wait on Redis: no offline queue (commands fail at once while disconnected), no resending
- * after a reconnect, and reconnection in the background with a short capped backoff.
- * https://github.com/redis/ioredis#auto-reconnect
+ * The scripts as commands: ioredis sends EVALSHA and, on NOSCRIPT, EVAL, per node, so every master of a Cluster
+ * (and a promoted master after a failover) loads them on first use. Each touches one tenant's keys, which share a
+ * hash tag (`quotaKeys`), so one slot.
  */
-function connect(options: RedisQuotaStoreOptions): Redis {
-  const redis = new Redis(options.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeout: options.connectTimeoutMs ?? 1_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT_MAX_MS),
-    enableReadyCheck: false,
-  });
+function defineCommands(redis: Redis | Cluster): void {
   redis.defineCommand('iggQuotaTake', { lua: TAKE_SCRIPT });
   redis.defineCommand('iggQuotaBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand('iggQuotaRestore', { lua: RESTORE_SCRIPT });
-  return redis;
 }
 
 /** The record's script arguments, grouped by identity and kind (one script call touches one tenant's keys). */
@@ -138,15 +126,11 @@ function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[
  * back after an outage (`restore`) is recognised if Redis still holds it.
  */
 export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuotaStore {
-  const redis = connect(options);
+  const { connection: redis, address } = options;
+  defineCommands(redis);
   const commands = redis as unknown as QuotaCommands;
-  const address = redisAddress(options.url);
   let lastConnectionError: unknown;
-  // Without a listener ioredis prints every connection error to the console.
-  redis.on('error', (error: unknown) => {
-    lastConnectionError = error;
-    options.onConnectionError?.(error);
-  });
+  redis.on('error', (error: unknown) => (lastConnectionError = error));
   redis.on('ready', () => (lastConnectionError = undefined));
   let closing = false;
   const watchers: Array<(error: QuotaStoreError) => void> = [];
@@ -244,15 +228,11 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       guarded(async () => {
         const calls = restoreCalls(records);
         if (calls.length === 0) return 0;
-        const pipeline = redis.pipeline() as unknown as QuotaPipeline;
-        for (const args of calls) pipeline.iggQuotaRestore(...(args as [number, ...string[]]));
-        const results = (await pipeline.exec()) ?? [];
-        let added = 0;
-        for (const [error, value] of results) {
-          if (error) throw error;
-          added += Number(value);
-        }
-        return added;
+        // One command per tenant, not one pipeline: a Cluster pipeline must stay within one slot.
+        const added = await Promise.all(
+          calls.map((args) => commands.iggQuotaRestore(...(args as [number, ...string[]]))),
+        );
+        return added.reduce((sum, value) => sum + Number(value), 0);
       }),
     watch: (listener) => void watchers.push(listener),
     ready(timeoutMs) {
