@@ -162,7 +162,7 @@ function roundSpread(results: BenchResults, connections: number): string | null 
 export function writeBenchmarksMd(
   file: string,
   report: string,
-  section: 'bench' | 'bench-quota' = 'bench',
+  section: 'bench' | 'bench-quota' | 'bench-quota-intune' = 'bench',
 ): void {
   const [START, END] = [`<!-- ${section}:start -->`, `<!-- ${section}:end -->`];
   const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;

@@ -9,6 +9,7 @@ const result = (overrides: Partial<QuotaResult> = {}): QuotaResult => ({
     writes: 120,
     windowMs: 2000,
     appWrites: 20,
+    marginMs: 500,
     tenantWrites: 40,
     appCalls: 200,
     tenantCalls: 400,
@@ -33,8 +34,16 @@ it.each<[string, Parameters<typeof minimumMs>[0], number]>([
     QUOTA_SCENARIO.full,
     10_000,
   ],
-  ['one write more needs one window more', { writes: 121, windowMs: 2000, appWrites: 20 }, 12_000],
-  ['what fits in one window takes no time', { writes: 20, windowMs: 2000, appWrites: 20 }, 0],
+  [
+    'one write more needs one window more',
+    { writes: 121, windowMs: 2000, appWrites: 20, marginMs: 500 },
+    12_000,
+  ],
+  [
+    'what fits in one window takes no time',
+    { writes: 20, windowMs: 2000, appWrites: 20, marginMs: 500 },
+    0,
+  ],
 ])('minimumMs: %s', (_name, settings, expected) => {
   expect(minimumMs(settings)).toBe(expected);
 });
@@ -65,6 +74,8 @@ it('renders the run as one row with its ratios, failures, warnings and verdict',
   );
   expect(report).toContain('Run 2026-12-04T00:00:00.000Z: 3 gateway replicas');
   expect(report).toContain('60 single updates spread over the replicas and 60 in one bulk');
+  // Five windows of 2.5 s (2 s and the 500 ms margin): 12.5 s at the gateway's own pace.
+  expect(report).toContain('so its own least time is 12.5 s: first → last write 1.18× of that.');
   expect(report).toContain(
     '| 120 | 118 | 2 THROTTLED | 10.0 s | 14.8 s | 1.48× | 15.3 s | 1.53× | 20 of 20 | 7 | 9 | 2 quota store unreachable |',
   );
