@@ -4,6 +4,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('integration', [
   'emulator-quotas',
   'emulator-throttling',
+  'quota-bulk',
   'quota-pacing',
   'quota-redis',
   'quota-redis-fallback',

@@ -45,20 +45,22 @@ export async function executeBatch(
   const outcomes = new Array<ItemOutcome>(items.length);
   const queue: Queued[] = items.map((item, index) => ({ index, item }));
   // Each chunk is as large as the budget allows (at most 20): the items that fit go, the rest wait for budget
-  // or, when none frees up before the deadline, get the quota's THROTTLED each.
+  // or, when none frees up before the deadline, get the quota's THROTTLED each. A worker sets its items aside
+  // before it waits, and puts back what the budget did not cover: a worker that asked for items another one then
+  // sent would wait a whole window for nothing, and hold the operation's answer back that long.
   const worker = async () => {
     while (queue.length > 0) {
+      const reserved = queue.splice(0, MAX_BATCH_SIZE);
       let taken: Awaited<ReturnType<typeof takeBudget>>;
       try {
-        taken = await takeBudget(context, kind, Math.min(MAX_BATCH_SIZE, queue.length));
+        taken = await takeBudget(context, kind, reserved.length);
       } catch (error) {
-        for (const { index } of queue.splice(0))
+        for (const { index } of [...reserved, ...queue.splice(0)])
           outcomes[index] = { ok: false, error: error as GraphError };
         return;
       }
-      const chunk = queue.splice(0, taken.granted);
-      if (chunk.length < taken.granted) taken.grant?.release(taken.granted - chunk.length);
-      if (chunk.length === 0) return taken.grant?.done();
+      const chunk = reserved.slice(0, taken.granted);
+      queue.unshift(...reserved.slice(chunk.length));
       const results = await executeChunk(
         context,
         chunk.map(({ item }) => item),
