@@ -77,7 +77,7 @@ export function renderQuotaReport(result: QuotaResult, date: string): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     `| ${settings.writes} | ${result.done} | ${failed || '0'} | ${seconds(result.minimumMs)} | ${seconds(result.spanMs)} | ${times(result.spanMs, result.minimumMs)} | ${seconds(result.wallMs)} | ${times(result.wallMs, result.minimumMs)} | ${result.maxInWindow} of ${settings.appWrites} | ${result.refused} | ${result.overLimit} | ${warnings || '0'} |`,
     '',
-    `The gateway counts each call for its window and GRAPH_QUOTA_MARGIN_MS (${seconds(settings.windowMs + settings.marginMs)} here: the margin covers the spread between a call's grant and its arrival at Graph, which does not shrink with the window), so its own least time is ${seconds(gatewayMinimumMs(result))}: first → last write ${times(result.spanMs, gatewayMinimumMs(result))} of that.`,
+    `The gateway counts each call for its window plus GRAPH_QUOTA_MARGIN_MS (${seconds(settings.windowMs)} + ${seconds(settings.marginMs)} here: the margin covers the spread between a call's grant and its arrival at Graph, which does not shrink with the window), so its own least time is ${seconds(gatewayMinimumMs(result))}: first → last write ${times(result.spanMs, gatewayMinimumMs(result))} of that.`,
     '',
     `Goal (issue 23): every write done, first → last write within 1.1× the minimum, 0 calls over the limit: ${quotaGoalMet(result) ? 'met' : '**not met**'}.`,
   ].join('\n');

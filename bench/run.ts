@@ -8,7 +8,7 @@
  * bench/results/compare-latest.json, leaving BENCHMARKS.md alone. Every run but --compare ends with the quota
  * scenario (bench/quota-scenario.ts: three replicas through a real Redis against the emulator in Intune mode);
  * `-- --quota` runs it alone (`-- --quota --intune-window`: at Intune's own 20 s window, about 2 minutes, in its own part).
- * It writes bench/results/quota-latest.json and its own part of BENCHMARKS.md.
+ * It writes bench/results/quota-latest.json (quota-intune-latest.json at Intune's window) and its own part of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -277,7 +277,7 @@ async function quotaScenario(): Promise<void> {
       ? mkdtempSync(path.join(os.tmpdir(), 'bench-quota-'))
       : path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
-  const file = path.join(folder, 'quota-latest.json');
+  const file = path.join(folder, intune ? 'quota-intune-latest.json' : 'quota-latest.json');
   writeFileSync(file, `${JSON.stringify({ mode, ...result }, null, 2)}\n`);
   const section = intune ? 'bench-quota-intune' : 'bench-quota';
   if (mode !== 'smoke') writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report, section);
