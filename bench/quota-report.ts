@@ -38,6 +38,7 @@ export interface QuotaResult {
   readonly warnings: Readonly<Record<string, number>>;
 }
 
+const INTUNE_WINDOW_MS = 20_000;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const times = (ms: number, minimum: number) =>
   minimum > 0 ? `${(ms / minimum).toFixed(2)}×` : '–';
@@ -71,7 +72,7 @@ export function renderQuotaReport(result: QuotaResult, date: string): string {
   const failed = listed(result.failed);
   const warnings = listed(result.warnings);
   return [
-    `Run ${date}: ${settings.replicas} gateway replicas sharing their windows through one real Redis, in front of the emulator in Intune mode (a refused call counts, calls made while throttled extend the throttle, \`Retry-After\` in whole seconds). ${settings.writes} writes of one tenant and app sent at once: ${singles} single updates spread over the replicas and ${settings.writes - singles} in one bulk mutation per replica. ${settings.windowMs === 20_000 && settings.appWrites === 100 ? "Intune's own 100 writes per 20 s" : `Intune's 100 writes per 20 s scaled to ${settings.appWrites} per ${seconds(settings.windowMs)}`} (tenant ${settings.tenantWrites}, calls ${settings.appCalls} / ${settings.tenantCalls}).`,
+    `Run ${date}: ${settings.replicas} gateway replicas sharing their windows through one real Redis, in front of the emulator in Intune mode (a refused call counts, calls made while throttled extend the throttle, \`Retry-After\` in whole seconds). ${settings.writes} writes of one tenant and app sent at once: ${singles} single updates spread over the replicas and ${settings.writes - singles} in one bulk mutation per replica. ${settings.windowMs === INTUNE_WINDOW_MS && settings.appWrites === 100 ? "Intune's own 100 writes per 20 s" : `Intune's 100 writes per 20 s scaled to ${settings.appWrites} per ${seconds(settings.windowMs)}`} (tenant ${settings.tenantWrites}, calls ${settings.appCalls} / ${settings.tenantCalls}).`,
     '',
     '| writes | done | failed | minimum | first → last write at Graph | ÷ minimum | all answered | ÷ minimum | most writes in one window | Graph 429s | calls over the limit (Intune counting) | warnings logged by the replicas |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -79,6 +80,21 @@ export function renderQuotaReport(result: QuotaResult, date: string): string {
     '',
     `The gateway counts each call for its window plus GRAPH_QUOTA_MARGIN_MS (${seconds(settings.windowMs)} + ${seconds(settings.marginMs)} here: the margin covers the spread between a call's grant and its arrival at Graph, which does not shrink with the window), so its own least time is ${seconds(gatewayMinimumMs(result))}: first → last write ${times(result.spanMs, gatewayMinimumMs(result))} of that.`,
     '',
-    `Goal (issue 23): every write done, first → last write within 1.1× the minimum, 0 calls over the limit: ${quotaGoalMet(result) ? 'met' : '**not met**'}.`,
+    goalLine(result),
   ].join('\n');
+}
+
+/**
+ * The verdict. The goal is stated at Intune's own window; at a scaled one the margin, which does not scale, takes a
+ * larger part of each window, so the line also says how the run did against the gateway's own least time.
+ */
+function goalLine(result: QuotaResult): string {
+  const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+  const line = `Goal (issue 23): every write done, first → last write within 1.1× the minimum, 0 calls over the limit: ${verdict(quotaGoalMet(result))}`;
+  if (result.settings.windowMs === INTUNE_WINDOW_MS) return `${line}.`;
+  const ownPace =
+    result.done === result.settings.writes &&
+    result.spanMs <= gatewayMinimumMs(result) * 1.1 &&
+    result.overLimit === 0;
+  return `${line} at this scaled window, where the margin alone takes ${times(gatewayMinimumMs(result), result.minimumMs)} (the goal is Intune's: see the run at its own window); within 1.1× the gateway's own least time: ${verdict(ownPace)}.`;
 }

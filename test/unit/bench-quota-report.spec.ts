@@ -79,5 +79,32 @@ it('renders the run as one row with its ratios, failures, warnings and verdict',
   expect(report).toContain(
     '| 120 | 118 | 2 THROTTLED | 10.0 s | 14.8 s | 1.48× | 15.3 s | 1.53× | 20 of 20 | 7 | 9 | 2 quota store unreachable |',
   );
-  expect(report).toContain('0 calls over the limit: **not met**.');
+  expect(report).toContain(
+    "0 calls over the limit: **not met** at this scaled window, where the margin alone takes 1.25× (the goal is Intune's: see the run at its own window); within 1.1× the gateway's own least time: **not met**.",
+  );
+});
+
+it.each<[string, Partial<QuotaResult>, string]>([
+  [
+    "a scaled window within 1.1× the gateway's own least time (12.5 s)",
+    { spanMs: 13_750 },
+    "calls over the limit: **not met** at this scaled window, where the margin alone takes 1.25× (the goal is Intune's: see the run at its own window); within 1.1× the gateway's own least time: met.",
+  ],
+  [
+    'a scaled window with one call over the limit',
+    { spanMs: 12_600, overLimit: 1 },
+    "within 1.1× the gateway's own least time: **not met**.",
+  ],
+  [
+    "Intune's own window: the goal alone",
+    {
+      settings: { ...result().settings, windowMs: 20_000, appWrites: 100, writes: 600 },
+      minimumMs: 100_000,
+      spanMs: 102_900,
+      done: 600,
+    },
+    '0 calls over the limit: met.',
+  ],
+])('the verdict line: %s', (_name, overrides, expected) => {
+  expect(renderQuotaReport(result(overrides), '2026-12-04T00:00:00.000Z')).toContain(expected);
 });
