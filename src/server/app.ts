@@ -9,7 +9,7 @@ import { registerGraphqlRoute } from './graphql-route';
 import type { GraphqlRouteOptions } from './graphql-route';
 import { registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
-import { registerExplorerOffHint, registerHttpErrors } from './http-errors';
+import { registerExplorerOffHint, registerHttpErrors, registerNotFound } from './http-errors';
 import { registerMetricsEndpoint } from './metrics-endpoint';
 import { fastifyTimeouts } from './timeouts';
 import { logRequestCompleted } from '../observability/logging';
@@ -79,6 +79,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   registerMetricsEndpoint(app, options.metrics, { port: config.metricsPort, host: config.host });
   await registerCors(app, config);
   registerHttpErrors(app, { maxBodyBytes: MAX_BODY_BYTES });
+  registerNotFound(app);
   registerRequestLog(app);
   await registerGraphqlRoute(app, {
     ...options.graphql,

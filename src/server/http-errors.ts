@@ -82,6 +82,20 @@ export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptio
 }
 
 /**
+ * An unknown route is answered without repeating its URL: Fastify's default ("Route GET:/x?token=… not found")
+ * reflects the query string, which may hold what a caller put there by mistake, into the answer and any proxy log.
+ */
+export function registerNotFound(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `No ${request.method} route here. GraphQL is at /graphql; health at /healthz and /readyz.`,
+    }),
+  );
+}
+
+/**
  * Where the explorer is off (introspection off, the production default), `GET /` says so and how to turn it on,
  * instead of a bare "Route GET:/ not found".
  */

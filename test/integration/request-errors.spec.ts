@@ -81,6 +81,24 @@ describe('requests that cannot be read say what is wrong, and send nothing to Gr
     expect(harness.emulator.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['GET', '/graphq?access_token=eyJsecret&x=%3Cscript%3E'],
+    ['POST', '/beta/deviceManagement?x=%3Cscript%3E'],
+    ['DELETE', '/graphql/../../etc'],
+  ])('an unknown route (%s %s) is 404 without its URL echoed back', async (method, route) => {
+    const origin = harness.gateway.url.replace(/\/graphql$/, '');
+    const response = await fetch(`${origin}${route}`, { method, headers: AUTH });
+    const text = await response.text();
+    expect(response.status).toBe(404);
+    expect(JSON.parse(text)).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `No ${method} route here. GraphQL is at /graphql; health at /healthz and /readyz.`,
+    });
+    expect(text).not.toMatch(/secret|script|deviceManagement|etc|graphq\?/);
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
   it('application/json with a charset is read', async () => {
     const answer = await post(
       harness.gateway.url,
