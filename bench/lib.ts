@@ -107,7 +107,13 @@ export async function startBuiltGateway(
     }
   });
   const url = `http://127.0.0.1:${port}/graphql`;
-  await waitUntilServing(url, child);
+  try {
+    await waitUntilServing(url, child);
+  } catch (error) {
+    // A gateway that did not come up in time is not left running behind the failed start (and its test or bench).
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     process: child,
     url,
