@@ -1,26 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { Client, fetchExchange } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
 import type { DocumentNode } from 'graphql';
 import type { Gateway, GraphQLResponse } from './harness';
+import { MANIFEST } from './manifest';
+
+export { MANIFEST };
 
 /**
  * Persisted operations in tests: this project's own manifest (`npm run codegen`), raw requests by hash or id, and
  * the persisted-query clients frontends use, as docs/clients.md sets them up, with every HTTP exchange recorded:
  * what the client sent (the document, its hash, both, or a documentId) and the status it got.
  */
-export const MANIFEST = path.join(
-  __dirname,
-  '..',
-  '..',
-  'examples',
-  'generated',
-  'persisted-documents.json',
-);
 
 /** The manifest's entry whose document starts with `prefix`: [id, document]. */
 export function manifestEntry(prefix: string): [string, string] {

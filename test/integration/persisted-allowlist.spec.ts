@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { gql } from '@apollo/client';
 import { startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
@@ -13,20 +12,13 @@ import {
 } from '../../examples/generated/graphql';
 import { TOKEN } from '../helpers/harness';
 import { apolloClient, createWire, sha256, urqlClient } from '../helpers/persisted';
+import { MANIFEST } from '../helpers/manifest';
 
 /**
  * A gateway process open to the internet: GRAPHQL_TRUSTED_DOCUMENTS_ONLY with this project's own manifest
  * (`npm run codegen`). The typed client, Apollo Client and urql run the manifest's documents by id or hash; every
  * other document, id or registration is refused before parsing, and Graph (the emulator) never hears of it.
  */
-const MANIFEST = path.join(
-  __dirname,
-  '..',
-  '..',
-  'examples',
-  'generated',
-  'persisted-documents.json',
-);
 const ids = {
   path: 'WINDOWS10_VPN_IDENTITY_CERTIFICATE' as const,
   deviceConfigurationId: configurationId('windows10-vpn'),

@@ -11,15 +11,7 @@ import {
 import { configurationId, userStatusId } from '../../emulator/store';
 import { TOKEN, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
-
-const MANIFEST = path.join(
-  __dirname,
-  '..',
-  '..',
-  'examples',
-  'generated',
-  'persisted-documents.json',
-);
+import { MANIFEST } from '../helpers/manifest';
 
 let harness: Harness;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
+import { MANIFEST } from '../helpers/manifest';
 
 describe('loadConfig', () => {
   it('has production defaults', () => {
@@ -333,15 +333,6 @@ describe('loadConfig', () => {
   });
 
   describe('persisted operations', () => {
-    const MANIFEST = path.join(
-      __dirname,
-      '..',
-      '..',
-      'examples',
-      'generated',
-      'persisted-documents.json',
-    );
-
     it('reads the APQ settings, and the trusted documents manifest at start', () => {
       const config = loadConfig({
         GRAPHQL_APQ_TTL_SECONDS: '60',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadManifest, parseManifest } from '../../src/graphql/persisted/manifest';
+import { MANIFEST } from '../helpers/manifest';
 
 const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 const GET = 'query Get { __typename }';
@@ -9,19 +9,11 @@ const manifest = (entries: Record<string, unknown>) => JSON.stringify(entries);
 
 describe('trusted documents: the manifest graphql-codegen writes', () => {
   it("reads this project's own manifest (npm run codegen) and finds each document by id and by APQ hash", () => {
-    const file = path.join(
-      __dirname,
-      '..',
-      '..',
-      'examples',
-      'generated',
-      'persisted-documents.json',
-    );
-    const result = loadManifest(file);
+    const result = loadManifest(MANIFEST);
     if (!result.ok) throw new Error(result.problem);
     expect(result.documents.size).toBe(4);
     const [id, document] = Object.entries(
-      JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>,
+      JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>,
     )[0]!;
     expect(result.documents.byId(id)).toBe(document);
     expect(result.documents.byHash(id.slice('sha256:'.length))).toEqual({ id, document });
