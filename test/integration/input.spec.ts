@@ -29,6 +29,8 @@ const BAD_IDS: ReadonlyArray<readonly [string, string]> = [
   ['a line separator', 'abc\u2028def'],
   ['"."', '.'],
   ['".."', '..'],
+  ['an OData system segment', '$count'],
+  ['an OData reference segment', '$ref'],
   ['257 characters', 'a'.repeat(257)],
 ];
 

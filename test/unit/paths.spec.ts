@@ -115,6 +115,9 @@ describe('idProblem', () => {
     ['', 'is empty'],
     ['.', 'cannot be "."'],
     ['..', 'cannot be ".."'],
+    ['$count', 'cannot start with "$"'],
+    ['$ref', 'cannot start with "$"'],
+    ['$value', 'cannot start with "$"'],
     ['a'.repeat(MAX_ID_LENGTH + 1), 'is longer than 256 characters'],
     ...[
       '/',
@@ -155,6 +158,7 @@ describe('idProblem', () => {
     '(1)',
     'a+b=c',
     '😀',
+    'a$count',
   ])('accepts %j', (id) => {
     expect(idProblem(id)).toBeUndefined();
   });

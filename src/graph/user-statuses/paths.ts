@@ -62,6 +62,11 @@ export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
   if (id.length > MAX_ID_LENGTH) return `is longer than ${MAX_ID_LENGTH} characters`;
   if (id === '.' || id === '..') return `cannot be "${id}"`;
+  // `$count`, `$ref`, `$value`, `$batch`: in a path, OData reads a segment that starts with `$` as a system
+  // segment, not as a key, so such an id would address something else. Graph's ids never start with one.
+  // https://learn.microsoft.com/en-us/graph/query-parameters
+  if (id.startsWith('$'))
+    return 'cannot start with "$" (an OData system segment such as $count or $ref)';
   if (UNSAFE_ID_CHARACTER.test(id))
     return 'contains a character that is not allowed (/ \\ ? # %, whitespace, a control character or a lone surrogate)';
   return undefined;
