@@ -28,8 +28,9 @@ const BASE: ApqCacheOptions = { maxCharacters: 1_000, maxDocumentLength: 500, tt
 
 describe('in-process', () => {
   it('keeps registered documents up to its bound in characters, least recently used out', async () => {
-    const cache = createApqCache(BASE);
-    const documents = ['A', 'B', 'C', 'D', 'E'].map((name) => doc(name, 230)); // ~240 characters each
+    // Each ~240 characters, and 218 more for its key and bookkeeping: four fit in 2,000.
+    const cache = createApqCache({ ...BASE, maxCharacters: 2_000 });
+    const documents = ['A', 'B', 'C', 'D', 'E'].map((name) => doc(name, 230));
     for (const text of documents.slice(0, 4)) await cache.set(key(text), text);
     await cache.get(key(documents[0]!)); // A is now the most recently used
     await cache.set(key(documents[4]!), documents[4]!);
