@@ -7,6 +7,7 @@ import { createApollo } from './graphql/apollo';
 import type { PersistedQueriesOption } from './graphql/apollo';
 import { createContextFactory } from './graphql/context';
 import { createApqCache } from './graphql/persisted/apq-cache';
+import type { ApqCacheOptions } from './graphql/persisted/apq-cache';
 import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { createLogger } from './observability/logging';
 import { createMetrics } from './observability/metrics';
@@ -61,6 +62,32 @@ interface PersistedOperations {
   close(): void;
 }
 
+/** What the APQ cache reports about its Redis, as log lines (never a document's text) and a metric. */
+function sharedStoreReports(
+  metrics: GatewayMetrics,
+  logger: Logger,
+): Pick<ApqCacheOptions, 'onSharedStore' | 'onRefusedValue'> {
+  return {
+    onSharedStore(event) {
+      if (event.available) return logger.info('Redis answers automatic persisted queries again');
+      metrics.observeApqStoreError(event.operation);
+      logger.warn(
+        { err: event.error },
+        'Redis for automatic persisted queries failed: hashes it does not answer are not found (clients resend the document) until it does',
+      );
+    },
+    // Someone else wrote to the key, or the value is corrupted: the hash is not found, and the client resends it.
+    onRefusedValue({ reason, key }) {
+      logger.warn(
+        { apq: { reason, key } },
+        reason === 'too-long'
+          ? 'Redis holds a value longer than GRAPHQL_MAX_DOCUMENT_LENGTH under an automatic persisted query key: not used'
+          : 'Redis holds a value under an automatic persisted query key that is not the document of its hash: not used',
+      );
+    },
+  };
+}
+
 /**
  * Automatic persisted queries (a bounded in-process cache, shared by the replicas through Redis when there is one)
  * and the trusted documents. Redis never fails a request: see src/graphql/persisted/apq-cache.ts.
@@ -82,14 +109,7 @@ async function createPersistedOperations(
     maxDocumentLength: config.queryLimits.maxDocumentLength,
     ttlSeconds: apq.ttlSeconds,
     ...(redis ? { shared: redis } : {}),
-    onSharedStore(event) {
-      if (event.available) return logger.info('Redis answers automatic persisted queries again');
-      metrics.observeApqStoreError(event.operation);
-      logger.warn(
-        { err: event.error },
-        'Redis for automatic persisted queries failed: hashes it does not answer are not found (clients resend the document) until it does',
-      );
-    },
+    ...sharedStoreReports(metrics, logger),
   });
   if (redis && !(await redisReady(redis, 1_000)))
     logger.warn(

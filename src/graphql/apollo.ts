@@ -11,6 +11,7 @@ import type { GraphQLScalarType } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { GatewayContext } from './context';
+import { createBulkInputsPlugin } from './bulk-inputs';
 import { buildSubgraph, createRouterErrorsPlugin } from './federation';
 import { createErrorFormatter } from './errors/format-error';
 import { MAX_VALIDATION_ERRORS, createQueryLimitsRule } from './limits';
@@ -110,6 +111,8 @@ export async function createApollo(
       // answers until now. https://www.apollographql.com/docs/apollo-server/api/plugin/inline-trace
       ApolloServerPluginInlineTraceDisabled(),
       createRequiredVariablesPlugin(),
+      // MAX_BULK_INPUTS counts the whole operation's bulk items (every alias, `_entities` too) before it runs.
+      createBulkInputsPlugin(config.maxBulkInputs),
       createObservabilityPlugin(metrics),
       ...(config.federation ? [createRouterErrorsPlugin()] : []),
     ],

@@ -31,7 +31,10 @@ export interface GatewayContext {
   readonly graphBase: URL;
   readonly listSupport: ListSupport;
   readonly loaders: { readonly userStatus: UserStatusLoader };
-  /** MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. */
+  /**
+   * MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. The whole operation's count (every alias, and
+   * `_entities`) is checked before it runs (bulk-inputs.ts); the resolver checks its own field again.
+   */
   readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
   readonly summary: RequestSummary;

@@ -5,6 +5,7 @@ import { createApolloHandler } from './apollo-handler';
 import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
 import { graphqlErrorReply } from './http-errors';
 import { registerPersistedDocuments } from './persisted-documents';
+import { registerSearchParameterCheck } from './search-parameters';
 import type { PersistedRouteOptions } from './persisted-documents';
 import { createRequestState } from '../graphql/context';
 import type { ContextInput, GatewayContext, RequestState } from '../graphql/context';
@@ -75,6 +76,8 @@ export async function registerGraphqlRoute(
   });
   await app.register((scope, _options, done) => {
     scope.decorateRequest('gateway', null);
+    // Hooks run in this order: what a GET names is unambiguous before anything reads it.
+    registerSearchParameterCheck(scope);
     registerPersistedDocuments(scope, options.persisted);
     registerDocumentGuards(scope, options.maxDocumentLength);
     // Callback-style: an async hook costs a promise and a microtask turn on every request.

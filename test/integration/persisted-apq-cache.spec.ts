@@ -1,25 +1,36 @@
 import { createHash } from 'node:crypto';
 import Redis from 'ioredis';
 import { createApqCache, DEFAULT_KEY_PREFIX } from '../../src/graphql/persisted/apq-cache';
-import type { ApqCacheOptions, SharedStoreEvent } from '../../src/graphql/persisted/apq-cache';
+import type {
+  ApqCacheOptions,
+  RefusedValueEvent,
+  SharedStoreEvent,
+} from '../../src/graphql/persisted/apq-cache';
 import { createRedisConnection, redisReady } from '../../src/redis/connection';
 import type { RedisConnection } from '../../src/redis/connection';
+import { configurationId, userStatusId } from '../../emulator/store';
+import { AUTH, GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
+import { codesOf, persistedQuery } from '../helpers/persisted';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 
 /**
  * The cache Apollo's automatic persisted queries use: bounded in-process, shared through a real redis-server, and
- * never an error when Redis is gone or frozen.
+ * never an error when Redis is gone or frozen. What else writes to that Redis (a planted document, a huge value) is
+ * not trusted: the hash is not found.
  */
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const key = (text: string) => `apq:${sha(text)}`;
 const doc = (name: string, length = 40) => `query ${name} { ${'a '.repeat(length / 2)}}`;
+const c = configurationId('windows10-general');
+const s = userStatusId('windows10-general', 0);
 const BASE: ApqCacheOptions = { maxCharacters: 1_000, maxDocumentLength: 500, ttlSeconds: 60 };
 
 describe('in-process', () => {
   it('keeps registered documents up to its bound in characters, least recently used out', async () => {
-    const cache = createApqCache(BASE);
-    const documents = ['A', 'B', 'C', 'D', 'E'].map((name) => doc(name, 230)); // ~240 characters each
+    // Each ~240 characters, and 218 more for its key and bookkeeping: four fit in 2,000.
+    const cache = createApqCache({ ...BASE, maxCharacters: 2_000 });
+    const documents = ['A', 'B', 'C', 'D', 'E'].map((name) => doc(name, 230));
     for (const text of documents.slice(0, 4)) await cache.set(key(text), text);
     await cache.get(key(documents[0]!)); // A is now the most recently used
     await cache.set(key(documents[4]!), documents[4]!);
@@ -95,6 +106,65 @@ describe('shared through a real Redis', () => {
     const long = doc('Planted', 600);
     await inspect.set(DEFAULT_KEY_PREFIX + sha(key(long)), long);
     expect(await cache.get(key(long))).toBeUndefined();
+  });
+
+  it('a document planted under another document’s hash is not run: a miss, reported without its text', async () => {
+    const events: RefusedValueEvent[] = [];
+    const cache = createApqCache({
+      ...BASE,
+      shared: await connect(),
+      onRefusedValue: (e) => events.push(e),
+    });
+    const asked = doc('Asked');
+    const planted = 'mutation Planted { deleteEverything }';
+    const stored = DEFAULT_KEY_PREFIX + sha(key(asked));
+    await inspect.set(stored, planted);
+    expect(await cache.get(key(asked))).toBeUndefined();
+    expect(await cache.get(key(asked))).toBeUndefined(); // not kept in-process either
+    expect(events).toEqual([
+      { reason: 'hash-mismatch', key: stored },
+      { reason: 'hash-mismatch', key: stored },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('Planted');
+  });
+
+  it('a multi-MB value under a valid-looking key is never read whole: a miss, at most the bound crosses the wire', async () => {
+    const events: RefusedValueEvent[] = [];
+    const cache = createApqCache({
+      ...BASE,
+      shared: await connect(),
+      onRefusedValue: (e) => events.push(e),
+    });
+    const huge = `query Huge { ${'a '.repeat(2_500_000)}}`; // 5 MB
+    const stored = DEFAULT_KEY_PREFIX + sha(key(huge));
+    await inspect.set(stored, huge);
+    const sent = async () =>
+      Number(/total_net_output_bytes:(\d+)/.exec(await inspect.info('stats'))![1]);
+    const before = await sent();
+    expect(await cache.get(key(huge))).toBeUndefined();
+    // This read and the INFO answers themselves: a few KB. GET sent all 5 MB.
+    expect((await sent()) - before).toBeLessThan(BASE.maxDocumentLength * 3 + 10_000);
+    expect(events).toEqual([{ reason: 'too-long', key: stored }]);
+  });
+
+  it('over HTTP: a mutation planted under a query’s hash never runs; Graph is never called; the warning has no text', async () => {
+    const harness = await startHarness({ env: { REDIS_URL: redis.url, GRAPH_QUOTAS: 'off' } });
+    try {
+      const asked = GET_QUERY.replace('query Get(', 'query Asked(');
+      await inspect.set(DEFAULT_KEY_PREFIX + sha(key(asked)), UPDATE_MUTATION);
+      const input = { deviceConfigurationId: c, userStatusId: s, status: 'COMPLIANT' };
+      const response = await harness.gateway.post(
+        { variables: { input, c, s }, extensions: persistedQuery(asked) },
+        AUTH,
+      );
+      expect([response.status, codesOf(response)]).toEqual([200, ['PERSISTED_QUERY_NOT_FOUND']]);
+      expect(harness.emulator.requests).toHaveLength(0);
+      const warnings = harness.gateway.logs.filter((line) => line.includes('not the document'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).not.toContain('updateDeviceConfigurationUserStatus');
+    } finally {
+      await harness.close();
+    }
   });
 
   it('Redis frozen, then killed: reads are "not found" and writes stay in-process, never an error; one event each way', async () => {

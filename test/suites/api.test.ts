@@ -10,6 +10,7 @@ describeSpecs('integration', [
   'create-delete',
   'errors',
   'federation',
+  'get-parameters',
   'http-spec',
   'input',
   'locations',

@@ -3,6 +3,7 @@ import { describeSpecs } from '../helpers/suite';
 // Pure modules: tables, fake clocks, audits of the repository.
 describeSpecs('unit', [
   'apollo-fastify',
+  'apq-cache',
   'architecture',
   'bench-quota-report',
   'bench-report',
