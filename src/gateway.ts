@@ -7,7 +7,7 @@ import { createApollo } from './graphql/apollo';
 import type { PersistedQueriesOption } from './graphql/apollo';
 import { createContextFactory } from './graphql/context';
 import { createApqCache } from './graphql/persisted/apq-cache';
-import type { ApqCacheOptions } from './graphql/persisted/apq-cache';
+import type { ApqCacheOptions, RefusedValueEvent } from './graphql/persisted/apq-cache';
 import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { createLogger } from './observability/logging';
 import { createMetrics } from './observability/metrics';
@@ -63,6 +63,16 @@ interface PersistedOperations {
 }
 
 /** What the APQ cache reports about its Redis, as log lines (never a document's text) and a metric. */
+/** The warning for each value an APQ key in Redis holds that is not used. */
+const REFUSED_VALUE_MESSAGES: Readonly<Record<RefusedValueEvent['reason'], string>> = {
+  'too-long':
+    'Redis holds a value longer than GRAPHQL_MAX_DOCUMENT_LENGTH under an automatic persisted query key: not used',
+  'hash-mismatch':
+    'Redis holds a value under an automatic persisted query key that is not the document of its hash: not used',
+  'wrong-type':
+    'Redis holds a key of another type than a string under an automatic persisted query key: not used',
+};
+
 function sharedStoreReports(
   metrics: GatewayMetrics,
   logger: Logger,
@@ -78,12 +88,7 @@ function sharedStoreReports(
     },
     // Someone else wrote to the key, or the value is corrupted: the hash is not found, and the client resends it.
     onRefusedValue({ reason, key }) {
-      logger.warn(
-        { apq: { reason, key } },
-        reason === 'too-long'
-          ? 'Redis holds a value longer than GRAPHQL_MAX_DOCUMENT_LENGTH under an automatic persisted query key: not used'
-          : 'Redis holds a value under an automatic persisted query key that is not the document of its hash: not used',
-      );
+      logger.warn({ apq: { reason, key } }, REFUSED_VALUE_MESSAGES[reason]);
     },
   };
 }

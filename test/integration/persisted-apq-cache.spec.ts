@@ -128,6 +128,23 @@ describe('shared through a real Redis', () => {
     expect(JSON.stringify(events)).not.toContain('Planted');
   });
 
+  it('a list under a valid-looking key is a refused value, not a Redis outage', async () => {
+    const events: RefusedValueEvent[] = [];
+    const outages: SharedStoreEvent[] = [];
+    const cache = createApqCache({
+      ...BASE,
+      shared: await connect(),
+      onRefusedValue: (e) => events.push(e),
+      onSharedStore: (e) => outages.push(e),
+    });
+    const asked = doc('Listed');
+    const stored = DEFAULT_KEY_PREFIX + sha(key(asked));
+    await inspect.rpush(stored, asked);
+    expect(await cache.get(key(asked))).toBeUndefined();
+    expect(events).toEqual([{ reason: 'wrong-type', key: stored }]);
+    expect(outages).toEqual([]);
+  });
+
   it('a multi-MB value under a valid-looking key is never read whole: a miss, at most the bound crosses the wire', async () => {
     const events: RefusedValueEvent[] = [];
     const cache = createApqCache({

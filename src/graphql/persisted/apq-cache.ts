@@ -27,7 +27,7 @@ export type SharedStoreEvent =
 
 /** A value the shared store held under a hash, not used: longer than the bound, or not that hash's document. */
 export interface RefusedValueEvent {
-  readonly reason: 'too-long' | 'hash-mismatch';
+  readonly reason: 'too-long' | 'hash-mismatch' | 'wrong-type';
   /** The Redis key (a prefix and a SHA-256, never the value). */
   readonly key: string;
 }
@@ -108,6 +108,10 @@ function createAvailability(report: ApqCacheOptions['onSharedStore']) {
   };
 }
 
+/** Redis's answer to a string command on a key of another type (an ioredis ReplyError). */
+const isWrongType = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('WRONGTYPE');
+
 /**
  * Reads a document from the shared store by its hash: at most the bound in bytes, then used only if it is the
  * hash's document. A failure reads as "not found" (reported through `availability`), never as an error.
@@ -128,6 +132,11 @@ function createSharedReader(
       // One byte past the bound: a value that long is refused without the rest of it ever leaving Redis.
       bytes = await shared.getrangeBuffer(redisKey, 0, maxBytes);
     } catch (error) {
+      // A list or hash under the key (written by something else) is Redis answering, not Redis failing.
+      if (isWrongType(error)) {
+        availability.answered();
+        return refused('wrong-type', redisKey);
+      }
       availability.failed('get', error);
       return undefined;
     }
