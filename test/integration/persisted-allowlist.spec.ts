@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { gql } from '@apollo/client';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
@@ -47,7 +47,7 @@ beforeAll(async () => {
       GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST,
       GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true',
     },
-    { fromSource: true },
+    gatewayStartOptions(),
   );
 }, 30_000);
 afterAll(async () => {
