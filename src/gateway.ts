@@ -137,6 +137,7 @@ export async function createGatewayServer(
       },
     },
     onClose: async () => {
+      metrics.close();
       persisted.close();
       await graph.close();
     },
