@@ -53,14 +53,16 @@ function newest(dir: string): number {
 
 /**
  * How tests start gateway processes: from the build (`npm run build`) when it is newer than every source file (it
- * starts in a fraction of the CPU, which matters beside the rest of the suite), otherwise from source, so a stale
- * build is never what is tested.
+ * loads no compiler, which matters beside the rest of the suite), otherwise from source, so a stale build is never
+ * what is tested. Either way the process ends with the one that started it (scripts/exit-with-parent.js).
  */
 export function gatewayStartOptions(): GatewayProcessOptions {
   try {
     const fresh =
       statSync(path.join(ROOT, 'dist', 'index.js')).mtimeMs > newest(path.join(ROOT, 'src'));
-    return fresh ? {} : { fromSource: true };
+    return fresh
+      ? { nodeArgs: ['--require', path.join(ROOT, 'scripts', 'exit-with-parent.js')] }
+      : { fromSource: true };
   } catch {
     return { fromSource: true };
   }

@@ -162,6 +162,7 @@ export async function createGatewayServer(
       },
     },
     onClose: async () => {
+      metrics.close();
       persisted.close();
       await graph.close();
     },

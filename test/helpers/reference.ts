@@ -78,10 +78,11 @@ export function createReference(config: Config): Reference {
     },
     transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
   });
+  const metrics = createMetrics();
   const createContext = createContextFactory({
     graph,
     listSupport: createListSupport(),
-    metrics: createMetrics(),
+    metrics,
     deadlineMs: config.graphDeadlineMs,
     maxBulkInputs: config.maxBulkInputs,
   });
@@ -145,6 +146,9 @@ export function createReference(config: Config): Reference {
       if (invalid.length > 0) return refused('validation', invalid, 'GRAPHQL_VALIDATION_FAILED');
       return executed(document, request);
     },
-    close: () => graph.close(),
+    close: () => {
+      metrics.close();
+      return graph.close();
+    },
   };
 }

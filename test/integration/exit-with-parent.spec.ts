@@ -19,13 +19,14 @@ function hasEnded(pid: number): boolean {
  * jest worker that died used to leave its gateways running, holding the worker's stderr pipe, and jest hung.
  */
 it('a process started with FROM_SOURCE ends within seconds once its parent is killed', async () => {
-  const child = [...FROM_SOURCE, '-e', 'setInterval(() => {}, 1000)'];
-  // The parent starts the child (its stderr inherited, as the tests' children have it), prints the child's pid,
-  // and lives on until killed.
+  const child = [...FROM_SOURCE, '-e', 'console.log("running"); setInterval(() => {}, 1000)'];
+  // The parent starts the child (its stderr inherited, as the tests' children have it), prints the child's pid once
+  // the child runs (its preloaded guard in place: on a loaded machine a start can outlast the wait below), and lives
+  // on until killed.
   const parentScript = `
     const { spawn } = require('node:child_process');
-    const child = spawn(process.execPath, ${JSON.stringify(child)}, { stdio: ['ignore', 'ignore', 'inherit'] });
-    console.log(child.pid);
+    const child = spawn(process.execPath, ${JSON.stringify(child)}, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', () => console.log(child.pid));
     setInterval(() => {}, 1000);
   `;
   const parent = spawn(process.execPath, ['-e', parentScript], {

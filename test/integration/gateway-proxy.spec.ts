@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import { configurationId, userStatusId } from '../../emulator';
 import { startEmulator } from '../../emulator/server';
 import { AUTH, GET_QUERY, TOKEN, UPDATE_MUTATION, startHarness } from '../helpers/harness';
@@ -91,7 +91,7 @@ describe('an https proxy', () => {
         GRAPH_PROXY_URL: withCredentials(tlsProxy.origin),
         NODE_EXTRA_CA_CERTS: caFile,
       },
-      { fromSource: true },
+      gatewayStartOptions(),
     );
     try {
       const before = (await tlsProxy.recordsSoFar()).length;

@@ -1,5 +1,5 @@
 import { gql } from '@apollo/client';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
@@ -39,7 +39,7 @@ beforeAll(async () => {
       GRAPHQL_TRUSTED_DOCUMENTS: MANIFEST,
       GRAPHQL_TRUSTED_DOCUMENTS_ONLY: 'true',
     },
-    { fromSource: true },
+    gatewayStartOptions(),
   );
 }, 30_000);
 afterAll(async () => {

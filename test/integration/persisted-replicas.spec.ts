@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { gql } from '@apollo/client';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   inspect = new Redis(redis.url);
   const env = { GRAPH_BASE_URL: emulator.baseUrl, REDIS_URL: redis.url, GRAPH_QUOTAS: 'off' };
   const replicas = await Promise.all(
-    [0, 1].map(() => startBuiltGateway(env, { fromSource: true })),
+    [0, 1].map(() => startBuiltGateway(env, gatewayStartOptions())),
   );
   [a, b] = [replicas[0]!, replicas[1]!];
 }, 60_000);

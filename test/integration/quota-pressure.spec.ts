@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { configurationId, createEmulatorToken, startEmulator } from '../../emulator';
 import type { Emulator, QuotaCall } from '../../emulator';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { isThrottled, overLimit, windowFreesAt } from '../helpers/intune-count';
 import { startRedis } from '../helpers/redis';
@@ -150,7 +150,7 @@ beforeAll(async () => {
     // The request log line: how long the gateway took to answer each request.
     LOG_LEVEL: 'info',
   };
-  replicas = await Promise.all([0, 1, 2].map(() => startBuiltGateway(env, { fromSource: true })));
+  replicas = await Promise.all([0, 1, 2].map(() => startBuiltGateway(env, gatewayStartOptions())));
 }, 60_000);
 afterAll(async () => {
   redisClient?.disconnect();

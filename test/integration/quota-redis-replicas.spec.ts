@@ -1,8 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { configurationId, createEmulatorToken, startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
-import { ROOT, startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { BULK_MUTATION } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';
@@ -38,28 +36,6 @@ const UPDATE = /* GraphQL */ `
   }
 `;
 
-/** Newest modification time of the files under `dir`, in ms. */
-function newest(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? newest(full) : statSync(full).mtimeMs;
-    }),
-  );
-}
-
-/**
- * The build (`npm run build`) when it is newer than every source file: it starts in a fraction of the CPU, which
- * matters with the rest of the suite running beside. Otherwise from source, so a stale build is never what is tested.
- */
-function freshBuild(): boolean {
-  try {
-    return statSync(path.join(ROOT, 'dist', 'index.js')).mtimeMs > newest(path.join(ROOT, 'src'));
-  } catch {
-    return false;
-  }
-}
-
 let redis: TestRedis;
 let emulator: Emulator;
 let replicas: StartedGateway[];
@@ -80,7 +56,8 @@ beforeAll(async () => {
     GRAPH_QUOTA_TENANT_CALLS: String(LIMITS.tenantCalls),
     LOG_LEVEL: 'info',
   };
-  const options = freshBuild() ? {} : { fromSource: true };
+  // The build when it is fresh (it loads no compiler, which matters with the rest of the suite running beside).
+  const options = gatewayStartOptions();
   // One after another: three starting at once, beside the rest of the suite, can miss the 15 s start limit.
   replicas = [];
   for (let index = 0; index < 3; index += 1) replicas.push(await startBuiltGateway(env, options));

@@ -2,7 +2,7 @@ import { createEmulatorToken, startEmulator } from '../../emulator';
 import type { Emulator } from '../../emulator';
 import { configurationId } from '../../emulator';
 import Redis from 'ioredis';
-import { startBuiltGateway } from '../../bench/lib';
+import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
 import { BULK_MUTATION } from '../helpers/harness';
 import { startRedis } from '../helpers/redis';
@@ -87,7 +87,7 @@ beforeAll(async () => {
     GRAPH_DEADLINE_MS: '20000',
     ...QUOTAS,
   };
-  replicas = await Promise.all([0, 1, 2].map(() => startBuiltGateway(env, { fromSource: true })));
+  replicas = await Promise.all([0, 1, 2].map(() => startBuiltGateway(env, gatewayStartOptions())));
 }, 60_000);
 afterAll(async () => {
   await Promise.all((replicas ?? []).map((replica) => replica.stop()));
