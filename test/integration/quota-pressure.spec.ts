@@ -286,22 +286,22 @@ it('400 forged writes with the victim’s tid and appid: the victim’s writes g
       await waitFor(() => answeredOne(index).length > earlier[index]!, 5_000, 20);
       expect(answeredOne(index).at(-1)?.durationMs).toBeLessThan(3_000);
     }
-    // Not queued behind the forged calls, which all reached the gateways first: when the victim's last write
-    // reached Graph, most of them had not.
-    const patches = emulator.requests.filter(
-      (request) => request.method === 'PATCH' && request.url.includes('/f-'),
-    );
-    let lastVictim = -1;
-    patches.forEach((request, index) => {
-      if (!request.url.includes('f-5')) lastVictim = index;
-    });
-    const forgedBefore = patches
-      .slice(0, lastVictim)
-      .filter((request) => request.url.includes('f-5'));
-    expect(forgedBefore.length).toBeLessThan(200);
   } finally {
     await Promise.allSettled(forgedAnswers);
   }
+  // Not queued behind the forged calls, which reached the gateways first: forged calls still reached Graph after
+  // the victim's last write. How many went before it depends on how fast the gateways turn forged calls round while
+  // the victim is on its way (25 to 36 of 400 here when quiet, 334 once in a full suite run at load 6), not on the
+  // order of the queue: before the gate, the victim waited behind all of them.
+  const patches = emulator.requests.filter(
+    (request) => request.method === 'PATCH' && request.url.includes('/f-'),
+  );
+  const isForged = (request: (typeof patches)[number]) => request.url.includes('f-5');
+  const lastVictim = patches.length - 1 - [...patches].reverse().findIndex((r) => !isForged(r));
+  const forgedCalls = patches.filter(isForged);
+  const forgedBefore = patches.slice(0, lastVictim).filter(isForged);
+  expect(forgedCalls).toHaveLength(400);
+  expect(forgedBefore.length).toBeLessThan(forgedCalls.length);
   const refused = await Promise.all(forgedAnswers);
   expect(
     refused.every((answer) => answer.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED'),
