@@ -57,7 +57,8 @@ describe('a refused call counts against the window', () => {
     ['free (friendly mode)', { mode: 'friendly' }, 200],
   ])('%s', async (_name, settings, atOneSecond) => {
     emulator.configure(settings);
-    for (const ms of [0, 100, 200]) expect((await patchAt(ms))[0]).toBeLessThan(300);
+    // Accepted (Intune mode answers 204, friendly 200) at these times of the injected clock, not wall time.
+    for (const ms of [0, 100, 200]) expect([200, 204]).toContain((await patchAt(ms))[0]);
     expect((await patchAt(250))[0]).toBe(429);
     expect((await patchAt(1000))[0]).toBe(atOneSecond);
     // As Intune counts (refused calls included), the call at 1000 is over the limit either way.
@@ -100,7 +101,8 @@ describe('calls made while throttled extend the throttle', () => {
     ],
   ])('%s', async (_name, settings, steps) => {
     emulator.configure(settings);
-    for (const ms of [0, 100, 200]) expect((await patchAt(ms))[0]).toBeLessThan(300);
+    // Accepted (Intune mode answers 204, friendly 200) at these times of the injected clock, not wall time.
+    for (const ms of [0, 100, 200]) expect([200, 204]).toContain((await patchAt(ms))[0]);
     const answers: Array<[number, [number, string | null]]> = [];
     for (const [ms] of steps) answers.push([ms, await patchAt(ms)]);
     expect(answers).toEqual(steps);
