@@ -146,7 +146,6 @@ export async function createGatewayServer(
     listSupport: createListSupport(),
     metrics,
     deadlineMs: config.graphDeadlineMs,
-    maxBulkInputs: config.maxBulkInputs,
   });
   return createHttpServer({
     config,

@@ -31,11 +31,6 @@ export interface GatewayContext {
   readonly graphBase: URL;
   readonly listSupport: ListSupport;
   readonly loaders: { readonly userStatus: UserStatusLoader };
-  /**
-   * MAX_BULK_INPUTS: the most inputs one bulk mutation may carry. The whole operation's count (every alias, and
-   * `_entities`) is checked before it runs (bulk-inputs.ts); the resolver checks its own field again.
-   */
-  readonly maxBulkInputs: number;
   readonly log: FastifyBaseLogger;
   readonly summary: RequestSummary;
   /** `performance.now()` when the operation's context was built: its duration metric counts from here. */
@@ -50,7 +45,6 @@ export interface ContextFactoryOptions {
   readonly metrics: GatewayMetrics;
   /** GRAPH_DEADLINE_MS: the budget of the whole operation, from its start. */
   readonly deadlineMs: number;
-  readonly maxBulkInputs: number;
 }
 
 /** What the factory needs from one request. */
@@ -129,7 +123,6 @@ export function createContextFactory(options: ContextFactoryOptions) {
       graphBase: options.graph.base,
       listSupport: options.listSupport,
       loaders: new RequestLoaders(graph),
-      maxBulkInputs: options.maxBulkInputs,
       log,
       summary,
       startedAt: performance.now(),

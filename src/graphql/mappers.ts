@@ -179,17 +179,12 @@ function prepareUpdate(input: UpdateDeviceConfigurationUserStatusInput, index: n
 /**
  * Validates every input of a bulk update before anything is sent. The first bad one fails the whole field, its
  * index in the message and in `extensions.index`; a user status named twice is refused, since Graph runs the
- * items of a batch in no set order. Ids are GUIDs, so the comparison ignores case.
+ * items of a batch in no set order. Ids are GUIDs, so the comparison ignores case. How many inputs an operation may
+ * carry (MAX_BULK_INPUTS, all its bulk fields together) is checked before it runs: bulk-inputs.ts.
  */
 export function toPreparedUpdates(
   inputs: readonly UpdateDeviceConfigurationUserStatusInput[],
-  maxInputs: number,
 ): PreparedUpdate[] {
-  if (inputs.length > maxInputs)
-    throw badUserInput(
-      `inputs has ${inputs.length} items; at most ${maxInputs} are allowed.`,
-      'inputs',
-    );
   const firstIndexByPath = new Map<string, number>();
   return inputs.map((input, index) => {
     const prepared = prepareUpdate(input, index);

@@ -61,9 +61,9 @@ export const resolvers: Resolvers = {
         variant: input.path,
       }),
 
-    updateDeviceConfigurationUserStatuses: (_root, { inputs }, { graph, maxBulkInputs }) =>
+    updateDeviceConfigurationUserStatuses: (_root, { inputs }, { graph }) =>
       upstream(async () => {
-        const updates = toPreparedUpdates(inputs, maxBulkInputs);
+        const updates = toPreparedUpdates(inputs);
         const outcomes = await updateUserStatuses(graph, updates);
         return outcomes.map((outcome, index) =>
           toBulkResult(outcome, updates[index]!.path.variant),

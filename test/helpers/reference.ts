@@ -84,7 +84,6 @@ export function createReference(config: Config): Reference {
     listSupport: createListSupport(),
     metrics,
     deadlineMs: config.graphDeadlineMs,
-    maxBulkInputs: config.maxBulkInputs,
   });
   const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
 
