@@ -82,6 +82,19 @@ describe('shared through a real Redis', () => {
     await redis.stop();
   });
 
+  /** A cache on its own connection that records the values it refuses and the outages it reports. */
+  async function refusingCache() {
+    const events: RefusedValueEvent[] = [];
+    const outages: SharedStoreEvent[] = [];
+    const cache = createApqCache({
+      ...BASE,
+      shared: await connect(),
+      onRefusedValue: (e) => events.push(e),
+      onSharedStore: (e) => outages.push(e),
+    });
+    return { cache, events, outages };
+  }
+
   it('a document registered through one replica’s cache is found through another’s', async () => {
     const [one, two] = [await shared(), await shared()];
     await one.set(key(doc('Shared')), doc('Shared'), { ttl: 60 });
@@ -109,12 +122,7 @@ describe('shared through a real Redis', () => {
   });
 
   it('a document planted under another document’s hash is not run: a miss, reported without its text', async () => {
-    const events: RefusedValueEvent[] = [];
-    const cache = createApqCache({
-      ...BASE,
-      shared: await connect(),
-      onRefusedValue: (e) => events.push(e),
-    });
+    const { cache, events } = await refusingCache();
     const asked = doc('Asked');
     const planted = 'mutation Planted { deleteEverything }';
     const stored = DEFAULT_KEY_PREFIX + sha(key(asked));
@@ -129,14 +137,7 @@ describe('shared through a real Redis', () => {
   });
 
   it('a list under a valid-looking key is a refused value, not a Redis outage', async () => {
-    const events: RefusedValueEvent[] = [];
-    const outages: SharedStoreEvent[] = [];
-    const cache = createApqCache({
-      ...BASE,
-      shared: await connect(),
-      onRefusedValue: (e) => events.push(e),
-      onSharedStore: (e) => outages.push(e),
-    });
+    const { cache, events, outages } = await refusingCache();
     const asked = doc('Listed');
     const stored = DEFAULT_KEY_PREFIX + sha(key(asked));
     await inspect.rpush(stored, asked);
@@ -146,12 +147,7 @@ describe('shared through a real Redis', () => {
   });
 
   it('a multi-MB value under a valid-looking key is never read whole: a miss, at most the bound crosses the wire', async () => {
-    const events: RefusedValueEvent[] = [];
-    const cache = createApqCache({
-      ...BASE,
-      shared: await connect(),
-      onRefusedValue: (e) => events.push(e),
-    });
+    const { cache, events } = await refusingCache();
     const huge = `query Huge { ${'a '.repeat(2_500_000)}}`; // 5 MB
     const stored = DEFAULT_KEY_PREFIX + sha(key(huge));
     await inspect.set(stored, huge);
