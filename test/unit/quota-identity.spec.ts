@@ -5,6 +5,7 @@ import {
   hashedQuotaKey,
   provesToken,
   quotaIdentity,
+  tokenKey,
 } from '../../src/graph/quota';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -134,6 +135,16 @@ describe('createIdentityCache', () => {
     expect(identityOf(headers[0]!) === first).toBe(kept);
   });
 
+  it('a key given with the header (tokenKey, worked out once per operation) finds what the header alone finds', () => {
+    const identityOf = createIdentityCache(10);
+    const header = bearer(TENANT);
+    const first = identityOf(header);
+    expect(identityOf(header, tokenKey(header))).toBe(first);
+    const other = bearer('22222222-2222-2222-2222-222222222222');
+    expect(identityOf(other, tokenKey(other))).toBe(identityOf(other));
+    expect(tokenKey(header)).not.toContain(header.slice(7, 40));
+  });
+
   it('each cache is its own: what one service remembered, another has not', () => {
     const header = bearer(TENANT);
     const first = createIdentityCache(10);
@@ -172,6 +183,15 @@ describe('createTokenProofs', () => {
     proofs.prove(bearer(1));
     expect(proofs.isProven(bearer(1))).toBe(true);
     expect(proofs.isProven(bearer(2))).toBe(false);
+  });
+
+  it('a key given with the header (tokenKey) proves and finds the same token as the header alone', () => {
+    const proofs = createTokenProofs(10);
+    proofs.prove(bearer(1), tokenKey(bearer(1)));
+    expect(proofs.isProven(bearer(1))).toBe(true);
+    proofs.prove(bearer(2));
+    expect(proofs.isProven(bearer(2), tokenKey(bearer(2)))).toBe(true);
+    expect(proofs.isProven(bearer(3), tokenKey(bearer(3)))).toBe(false);
   });
 
   it.each([

@@ -30,8 +30,13 @@ export interface CallContext {
   readonly authorization: string;
   /** The operation's cancellation, deadline and the one timer of its attempts. */
   readonly operation: OperationScope;
+  /**
+   * `tokenKey(authorization)`, worked out once per operation for the quota step's two lookups below; '' when the
+   * service paces no quotas (nothing looks it up).
+   */
+  readonly tokenKey: string;
   /** The service's token → tenant/app cache, for the quota step (`quota/identity.ts`). */
-  readonly identities: (authorization: string) => QuotaIdentity;
+  readonly identities: (authorization: string, key?: string) => QuotaIdentity;
   /** The service's tokens Graph has accepted, for the quota step's gate (`quota/identity.ts`). */
   readonly proofs: TokenProofs;
 }

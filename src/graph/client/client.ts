@@ -4,7 +4,7 @@ import { requestWithRetries } from './single';
 import type { CallContext } from './attempt';
 import { createOperationScope } from './operation';
 import { systemClock } from './retry-loop';
-import { createIdentityCache, createTokenProofs } from '../quota/identity';
+import { createIdentityCache, createTokenProofs, tokenKey } from '../quota/identity';
 import type { GraphClient, GraphService, GraphServiceOptions } from '../types';
 
 /** One per gateway: the Graph root, the HTTP transport and the policies. Per request it hands out clients. */
@@ -27,7 +27,9 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
  * One operation's client. Its calls share one context, and with it one scope (deadline, cancellation, one timer),
  * both built on the first call: an operation that never reaches Graph allocates neither.
  */
-function createGraphClient(context: Omit<CallContext, 'authorization' | 'operation'>): GraphClient {
+function createGraphClient(
+  context: Omit<CallContext, 'authorization' | 'tokenKey' | 'operation'>,
+): GraphClient {
   // The one missing-token check: without a bearer token nothing is ever sent.
   const { authorization } = context.call;
   let shared: CallContext | undefined;
@@ -40,7 +42,8 @@ function createGraphClient(context: Omit<CallContext, 'authorization' | 'operati
       clock: context.clock,
     });
     if (ended) operation.end();
-    return (shared = { ...context, authorization, operation });
+    const key = context.service.quota ? tokenKey(authorization) : '';
+    return (shared = { ...context, authorization, tokenKey: key, operation });
   };
   return {
     request: async (request) => requestWithRetries(withToken(), request),

@@ -15,7 +15,7 @@ import type { QuotaGrant } from '../quota/types';
 
 /** The caller's tenant and app, read from the token (never verified, never trusted beyond this). */
 function identityOf(context: CallContext): QuotaIdentity {
-  return context.identities(context.authorization);
+  return context.identities(context.authorization, context.tokenKey);
 }
 
 export const kindOf = (method: string): QuotaKind => (method === 'GET' ? 'read' : 'write');
@@ -37,7 +37,7 @@ export async function takeBudget(
     max,
     deadline: context.operation.deadline,
     cancellation: context.operation,
-    proven: context.proofs.isProven(context.authorization),
+    proven: context.proofs.isProven(context.authorization, context.tokenKey),
   });
   if ('cancelled' in outcome) throw cancelledError();
   if ('refused' in outcome) throw quotaError(Math.ceil(outcome.retryAfterMs) / 1000);
@@ -71,7 +71,7 @@ export function settleBudget(
     }
     if (provesToken(answer.status)) proves = true;
   }
-  if (proves) context.proofs.prove(context.authorization);
+  if (proves) context.proofs.prove(context.authorization, context.tokenKey);
   for (const grant of grants) {
     if (unauthorised <= 0) break;
     const count = Math.min(unauthorised, grant.granted);

@@ -65,8 +65,12 @@ export function quotaIdentity(authorization: string): QuotaIdentity {
 /** Identities of the tokens seen last, FIFO; a caller's token is the same on each request for about an hour. */
 export const IDENTITY_CACHE_SIZE = 1_000;
 
-/** What the identity of one `Authorization` value is remembered under: its SHA-256, never the value. */
-function cacheKey(authorization: string): string {
+/**
+ * What the identity and the proof of one `Authorization` value are remembered under: its SHA-256, never the value.
+ * The Graph client works it out once per operation (`CallContext.tokenKey`) and hands it to both; each SHA-256 was
+ * a share of the gateway's CPU per request when each lookup made its own.
+ */
+export function tokenKey(authorization: string): string {
   return createHash('sha256').update(authorization).digest('base64');
 }
 
@@ -79,8 +83,7 @@ function cacheKey(authorization: string): string {
  */
 export function createIdentityCache(size = IDENTITY_CACHE_SIZE) {
   const known = new Map<string, QuotaIdentity>();
-  return (authorization: string): QuotaIdentity => {
-    const key = cacheKey(authorization);
+  return (authorization: string, key = tokenKey(authorization)): QuotaIdentity => {
     let identity = known.get(key);
     if (identity) return identity;
     identity = Object.freeze(quotaIdentity(authorization));
@@ -95,9 +98,10 @@ export const TOKEN_PROOFS_SIZE = 10_000;
 
 /** Whether Graph has accepted a caller's token (issue 23, point 5): see `createTokenProofs`. */
 export interface TokenProofs {
-  isProven(authorization: string): boolean;
+  /** `key`: `tokenKey(authorization)`, when the caller has it already. */
+  isProven(authorization: string, key?: string): boolean;
   /** Graph answered a call of this token with a status that only a genuine token gets (`provesToken`). */
-  prove(authorization: string): void;
+  prove(authorization: string, key?: string): void;
 }
 
 /**
@@ -118,9 +122,8 @@ export function provesToken(status: number | null): boolean {
 export function createTokenProofs(size = TOKEN_PROOFS_SIZE): TokenProofs {
   const proven = new Set<string>();
   return {
-    isProven: (authorization) => proven.has(cacheKey(authorization)),
-    prove(authorization) {
-      const key = cacheKey(authorization);
+    isProven: (authorization, key = tokenKey(authorization)) => proven.has(key),
+    prove(authorization, key = tokenKey(authorization)) {
       proven.delete(key);
       proven.add(key);
       if (proven.size > size) proven.delete(proven.values().next().value!);

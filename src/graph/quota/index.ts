@@ -17,6 +17,7 @@ export {
   hashedQuotaKey,
   provesToken,
   quotaIdentity,
+  tokenKey,
 } from './identity';
 export type { TokenProofs } from './identity';
 export { createQuotaPacer } from './pacer';
