@@ -35,9 +35,14 @@ interface ExportedValue {
   exemplar?: null;
 }
 
-/** The series of one metric by key, each created with its labels checked. */
+/**
+ * The series of one metric, each created with its labels checked. They are found through one `Map` per label, by
+ * the label's value: no key is built per update (a key of every value behind its length, built on each of the five
+ * updates per request, was most of an update's 1-2 µs).
+ */
 class SeriesMap<L extends string, S extends { readonly labels: Labels<L> }> {
-  private readonly byKey = new Map<string, S>();
+  private root = new Map<string, unknown>();
+  private readonly all: S[] = [];
 
   constructor(
     private readonly metric: string,
@@ -46,25 +51,31 @@ class SeriesMap<L extends string, S extends { readonly labels: Labels<L> }> {
   ) {}
 
   get(labels: Labels<L>): S {
-    // Each value behind its length: no two label sets share a key, whatever characters their values hold.
-    let key = '';
-    for (const name of this.labelNames) {
-      const value = String(labels[name]);
-      key += `${value.length}:${value}`;
+    const names = this.labelNames;
+    let level = this.root;
+    // Every level but the last holds the next level's map; the last holds the series. No labels: one series, ''.
+    for (let index = 0; index < names.length - 1; index += 1) {
+      const value = String(labels[names[index]!]);
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (!next) level.set(value, (next = new Map<string, unknown>()));
+      level = next;
     }
-    const known = this.byKey.get(key);
+    const last = names.length > 0 ? String(labels[names[names.length - 1]!]) : '';
+    const known = level.get(last) as S | undefined;
     if (known) return known;
     const series = this.create(this.checked(labels));
-    this.byKey.set(key, series);
+    level.set(last, series);
+    this.all.push(series);
     return series;
   }
 
   values(): IterableIterator<S> {
-    return this.byKey.values();
+    return this.all.values();
   }
 
   clear(): void {
-    this.byKey.clear();
+    this.root = new Map<string, unknown>();
+    this.all.length = 0;
   }
 
   /** A copy with exactly the metric's label names, as prom-client would refuse anything else. */
