@@ -10,9 +10,6 @@
 // by a real leak (a server, a socket, a timer) is still reported.
 const { TestEnvironment } = require('jest-environment-node');
 
-// V8's code cache for the modules jest compiles (test/code-cache.js).
-require('./code-cache');
-
 if (process.env.JEST_WORKER_ID !== undefined && process.send !== undefined)
   process.once('beforeExit', (code) => process.exit(code));
 
