@@ -31,10 +31,10 @@ export interface CallContext {
   /** The operation's cancellation, deadline and the one timer of its attempts. */
   readonly operation: OperationScope;
   /**
-   * `tokenKey(authorization)`, worked out once per operation for the quota step's two lookups below; '' when the
-   * service paces no quotas (nothing looks it up).
+   * `tokenKey(authorization)`, worked out once per operation for the quota step's two lookups below; undefined when
+   * the service paces no quotas (nothing looks it up, and a lookup without it hashes the token itself).
    */
-  readonly tokenKey: string;
+  readonly tokenKey: string | undefined;
   /** The service's token → tenant/app cache, for the quota step (`quota/identity.ts`). */
   readonly identities: (authorization: string, key?: string) => QuotaIdentity;
   /** The service's tokens Graph has accepted, for the quota step's gate (`quota/identity.ts`). */

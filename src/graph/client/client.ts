@@ -42,7 +42,7 @@ function createGraphClient(
       clock: context.clock,
     });
     if (ended) operation.end();
-    const key = context.service.quota ? tokenKey(authorization) : '';
+    const key = context.service.quota ? tokenKey(authorization) : undefined;
     return (shared = { ...context, authorization, tokenKey: key, operation });
   };
   return {
