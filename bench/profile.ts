@@ -2,9 +2,12 @@
  * `npm run bench:profile`: runs the built gateway under `node --cpu-prof`, loads it with the benchmark's mutation
  * at concurrency 64 against the upstream stand-in (0 ms, or `-- --latency 20`), and prints where its CPU time went: by package and by
  * function (self time). The .cpuprofile is kept in bench/results/ for a flame graph (Chrome DevTools, speedscope).
+ * `-- --compare REF` profiles this build and REF's side by side instead, per request (bench/profile-compare.ts).
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { compareRef } from './compare';
+import { compareProfiles } from './profile-compare';
 import {
   argument,
   benchGatewayEnv,
@@ -29,6 +32,11 @@ function packageOf(url: string): string {
 }
 
 async function main(): Promise<void> {
+  const ref = compareRef(process.argv);
+  if (ref) {
+    console.log(await compareProfiles(ref, argument('rounds', 4), argument('seconds', 8)));
+    return;
+  }
   const seconds = argument('seconds', 10);
   const folder = path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
