@@ -1,10 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { spawnTied } from './tied-process';
 
 /**
  * The Redis deployments teams run, started from Debian's `redis-server` on free loopback ports: a Redis Cluster
@@ -53,7 +54,7 @@ async function startProcess(
   args: string[],
   tls = false,
 ): Promise<RedisProcess> {
-  const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
   const alive = async () => {

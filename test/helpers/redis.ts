@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnTied } from './tied-process';
 
 /**
  * A real `redis-server` (Debian's, on PATH; `.ci/run` installs it) on a free loopback port, without persistence.
@@ -92,7 +92,7 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
       'no',
     ];
     args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning');
-    const started = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spawnTied(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     started.stderr?.on(
       'data',
       (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)),

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { FROM_SOURCE } from '../../bench/lib';
 import { waitFor } from '../helpers/wait';
 
@@ -39,6 +40,40 @@ it('a process started with FROM_SOURCE ends within seconds once its parent is ki
     // Alive while its parent is, past the guard's first check (every 500 ms): a guard that ended it for nothing
     // would show here.
     await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(hasEnded(pid)).toBe(false);
+    parent.kill('SIGKILL');
+    await waitFor(() => hasEnded(pid), 3_000);
+  } finally {
+    parent.kill('SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ended, as it should
+    }
+  }
+});
+
+/**
+ * The same for the redis-server the tests start (test/helpers/redis.ts, through tied-process.ts): a runner killed,
+ * or failed before its teardown, used to leave its servers running. The parent starts one, prints its port and
+ * lives on until killed; the server's pid is its own answer to INFO.
+ */
+it('a redis-server started by the test helpers ends once the process that started it is killed', async () => {
+  const helper = path.join(__dirname, '..', 'helpers', 'redis.ts');
+  const parentScript = `
+    require(${JSON.stringify(helper)}).startRedis().then((redis) => console.log(redis.port));
+    setInterval(() => {}, 1000);
+  `;
+  const parent = spawn(process.execPath, [...FROM_SOURCE, '-e', parentScript], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+  );
+  const info = execFileSync('redis-cli', ['-p', String(port), 'INFO', 'server']).toString();
+  const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+  try {
+    expect(pid).toBeGreaterThan(0);
     expect(hasEnded(pid)).toBe(false);
     parent.kill('SIGKILL');
     await waitFor(() => hasEnded(pid), 3_000);
