@@ -9,7 +9,14 @@
 // content: a process whose files were all compiled before loads neither esbuild nor its service process (a tenth
 // of a from-source start's CPU).
 const { createHash } = require('node:crypto');
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const { tmpdir } = require('node:os');
 const path = require('node:path');
 
@@ -20,17 +27,19 @@ const COMPILER = createHash('sha1')
   .update(readFileSync(require.resolve('./compile-ts')))
   .digest('hex');
 
+const sha1 = (...parts) => {
+  const hash = createHash('sha1');
+  for (const part of parts) hash.update(part).update('\0');
+  return hash.digest('hex');
+};
+
+// An entry is named `<file's path>-<compiler and content>` (each a SHA-1): a file compiled anew replaces every
+// earlier entry of its path, so the cache holds one entry per file, not one per edit of it forever. Names without
+// the `-` are from before this scheme and go at the first new entry.
 function compiled(source, filename) {
-  const file = path.join(
-    DIR,
-    createHash('sha1')
-      .update(COMPILER)
-      .update('\0')
-      .update(filename)
-      .update('\0')
-      .update(source)
-      .digest('hex'),
-  );
+  const place = sha1(filename).slice(0, 20);
+  const name = `${place}-${sha1(COMPILER, source)}`;
+  const file = path.join(DIR, name);
   try {
     return readFileSync(file, 'utf8');
   } catch {
@@ -42,8 +51,11 @@ function compiled(source, filename) {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(`${file}.${process.pid}`, code);
     renameSync(`${file}.${process.pid}`, file);
+    for (const entry of readdirSync(DIR))
+      if ((entry.startsWith(`${place}-`) && entry !== name) || /^[0-9a-f]{40}$/.test(entry))
+        rmSync(path.join(DIR, entry), { force: true });
   } catch {
-    // a cache that cannot be written is only slower
+    // a cache that cannot be written (or pruned) is only slower
   }
   return code;
 }
