@@ -4,7 +4,8 @@
  * one load point. Prints, per round, each build's req/s and CPU µs per request, and the medians of the per-round
  * ratios: on a shared 2-core machine a single round moves by ±10–20%, the median of 30 paired ratios by a few %.
  * `--node-args "…"` adds Node flags to the working tree's gateway only (to measure a runtime flag against REF,
- * which may be HEAD itself).
+ * which may be HEAD itself); `--env "NAME=value …"` sets its environment the same way (what a setting costs, e.g.
+ * `--compare HEAD --env GRAPH_QUOTAS=off`).
  */
 import { buildRef, compareRef } from './compare';
 import {
@@ -57,11 +58,16 @@ async function main(): Promise<void> {
   const connections = number('connections', 64);
   const latencyMs = number('latency', 0);
   const nodeArgs = option('node-args')?.split(' ').filter(Boolean) ?? [];
+  const settings = (option('env')?.split(' ').filter(Boolean) ?? []).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env takes NAME=value pairs, got "${pair}"`);
+    return [pair.slice(0, at), pair.slice(at + 1)] as const;
+  });
   const build = buildRef(ref);
   const upstream = await startScript('upstream.ts');
   await setUpstreamLatency(upstream.url, latencyMs);
   const env = benchGatewayEnv(upstream.url);
-  const a = await startBuiltGateway(env, { nodeArgs });
+  const a = await startBuiltGateway({ ...env, ...Object.fromEntries(settings) }, { nodeArgs });
   const b = await startBuiltGateway(env, { root: build.root });
   try {
     for (const gateway of [a, b, a, b]) await round(gateway, 16, 2); // warm-up, not recorded
@@ -86,7 +92,8 @@ async function main(): Promise<void> {
     const percent = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
     const cheaper = cpuRatios.filter((ratio) => ratio < 1).length;
     console.log(
-      `\nworking tree${nodeArgs.length ? ` (node ${nodeArgs.join(' ')})` : ''} vs ${build.label}, ` +
+      `\nworking tree${nodeArgs.length ? ` (node ${nodeArgs.join(' ')})` : ''}` +
+        `${settings.length ? ` (${settings.map((pair) => pair.join('=')).join(' ')})` : ''} vs ${build.label}, ` +
         `c=${connections}, ${latencyMs} ms upstream, ${rounds} paired rounds of ${seconds} s:\n` +
         `  CPU per request: ${percent(median(cpuRatios))} (median of per-round ratios; cheaper in ${cheaper} of ${rounds})\n` +
         `  req/s:           ${percent(median(rateRatios))}\n` +
