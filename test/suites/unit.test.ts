@@ -51,6 +51,7 @@ describeSpecs('unit', [
   'quota-throttle',
   'quota-unproven',
   'quota-window',
+  'readme',
   'redis-settings',
   'request-checks',
   'response-type',
