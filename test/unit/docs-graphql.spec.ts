@@ -1,9 +1,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kind, buildASTSchema, isObjectType, parse, print } from 'graphql';
+import { Kind, buildASTSchema, isObjectType, parse, print, validate } from 'graphql';
 import type { FieldDefinitionNode, GraphQLField, ObjectTypeDefinitionNode } from 'graphql';
 
 /**
+ * The GraphQL the README and docs/ show, checked against schema/. docs/federation.md has its own audit (its
+ * examples compose with a neighbour's SDL: federation-docs.spec.ts).
+ *
  * README.md's "The API in one screen" is the schema abridged: it may leave fields out, but what it shows must be
  * what schema/ says, argument for argument. It drifted once (issue 22 made `path` non-null with a default; the
  * README kept the old, nullable `path`).
@@ -58,5 +61,40 @@ describe("README.md's API in one screen", () => {
     if (!actual) throw new Error(`schema/ has no field ${type.name.value}.${field.name.value}`);
     expect(print(field.type)).toBe(String(actual.type));
     expect(shownArguments(field)).toEqual(schemaArguments(actual));
+  });
+});
+
+const DOCS = path.join(ROOT, 'docs');
+const pages = [
+  ['README.md', README] as const,
+  ...readdirSync(DOCS)
+    .filter((file) => file.endsWith('.md') && file !== 'federation.md')
+    .map((file) => [file, readFileSync(path.join(DOCS, file), 'utf8')] as const),
+];
+
+/**
+ * Every operation a page shows: its executable ```graphql blocks (the README's schema is audited above), the
+ * documents inside its JavaScript examples (`query: ` and gql template literals) and in curl's JSON bodies.
+ */
+const operations = pages.flatMap(([file, text]) => {
+  const blocks = [...text.matchAll(/```graphql\n([\s\S]*?)```/g)]
+    .map((match) => match[1]!)
+    .filter((block) => !/^\s*type /m.test(block));
+  const embedded = [...text.matchAll(/(?:query: |gql)`([^`]*)`/g)].map((match) => match[1]!);
+  const bodies = [...text.matchAll(/"query":("(?:[^"\\]|\\.)*")/g)].map(
+    (match) => JSON.parse(match[1]!) as string,
+  );
+  return [...blocks, ...embedded, ...bodies].map(
+    (document, index) => [`${file} #${index + 1}`, document] as const,
+  );
+});
+
+describe('the operations the README and docs/ show', () => {
+  it('are found (the extraction still matches the pages)', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(operations)('%s is valid against the schema', (_name, document) => {
+    expect(validate(schema, parse(document)).map((error) => error.message)).toEqual([]);
   });
 });
