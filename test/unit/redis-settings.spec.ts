@@ -1,3 +1,4 @@
+import { clusterOptions } from '../../src/redis/connection';
 import { describeRedis, parseNode, readRedisSettings } from '../../src/redis/settings';
 import type { RedisEnv } from '../../src/redis/settings';
 
@@ -167,5 +168,29 @@ describe('parseNode', () => {
     ['ho st:1', null],
   ])('%s', (text, node) => {
     expect(parseNode(text)).toEqual(node);
+  });
+});
+
+describe('clusterOptions: a TLS cluster seed keeps its name, for its certificate', () => {
+  const seedOf = (url: string) => {
+    const result = readRedisSettings({ REDIS_CLUSTER: 'true', REDIS_URL: url });
+    if (!result.ok || result.settings?.mode !== 'cluster') throw new Error('not a cluster');
+    return clusterOptions(result.settings, { commandTimeoutMs: 1_000 });
+  };
+
+  it('rediss://: the lookup hands the hostname back as it is (Node resolves it, and checks the certificate)', () => {
+    const options = seedOf('rediss://:pw@clustercfg.example.cache.amazonaws.com:6379');
+    expect(options.redisOptions?.tls).toEqual({});
+    const found: unknown[] = [];
+    options.dnsLookup!('clustercfg.example.cache.amazonaws.com', (error, address) =>
+      found.push(error, address),
+    );
+    expect(found).toEqual([null, 'clustercfg.example.cache.amazonaws.com']);
+  });
+
+  it("redis://: ioredis's own lookup (the address is as good as the name)", () => {
+    const options = seedOf('redis://10.0.0.5:6379');
+    expect(options.dnsLookup).toBeUndefined();
+    expect(options.redisOptions?.tls).toBeUndefined();
   });
 });
