@@ -80,8 +80,7 @@ async function startPair(env: Record<string, string>): Promise<StartedGateway[]>
 }
 
 // The deployments start together, each followed by its gateways: their waits (a cluster agreeing on its slots, the
-// sentinels finding the replica, openssl, the gateways' start-up) overlap instead of adding up. Each deployment and
-// its gateways stop once its tests are done.
+// sentinels finding the replica, openssl, the gateways' start-up) overlap instead of adding up.
 beforeAll(async () => {
   emulator = await startEmulator({
     mode: 'intune',
@@ -173,7 +172,7 @@ async function write(replica: StartedGateway, tid: string, id: string): Promise<
  * for the shared window (two replicas pacing alone, to 3 each, would have sent all four at once, one over).
  */
 async function shareOneWindow(pair: readonly StartedGateway[], tid: string): Promise<void> {
-  const ids = [0, 1, 2, 3].map((index) => `${tid.slice(0, 4)}-${index}`);
+  const ids = [0, 1, 2, 3].map((index) => `${tid.slice(-4)}-${index}`);
   for (const id of ids) emulator.store.put(c, { id, status: 'error' });
   const outcomes = await Promise.all(ids.map((id, index) => write(pair[index % 2]!, tid, id)));
   expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ok']);
@@ -204,14 +203,6 @@ async function scrape(replica: StartedGateway): Promise<string> {
   return (await fetch(replica.url.replace(/\/graphql$/, '/metrics'))).text();
 }
 
-/** A deployment's pair, then the deployment, stop once its tests are done. */
-function stopAfterAll(pair: keyof typeof pairs, deployment: () => { stop(): Promise<void> }) {
-  afterAll(async () => {
-    await Promise.all(pairs[pair].map((replica) => replica.stop()));
-    await deployment()?.stop();
-  });
-}
-
 /**
  * Five tenants at once (their windows are their own) through a cluster's pair: their hash tags fall in slots of
  * different masters, so the scripts run on several of them. Which master holds a tenant's windows is read as soon as
@@ -223,7 +214,6 @@ async function shareThroughCluster(
   tenants: readonly number[],
   host: string,
 ): Promise<void> {
-  emulator.reset();
   const holding = new Set<number>();
   await Promise.all(
     tenants.map(async (n) => {
@@ -248,7 +238,6 @@ async function shareThroughFailover(
   deployment: TestSentinels,
   [before, after]: readonly [number, number],
 ): Promise<void> {
-  emulator.reset();
   const master = `127.0.0.1:${deployment.masterPort}`;
   expect(nodesInUse(pair)).toEqual([master, master]);
   await shareOneWindow(pair, tenant(before));
@@ -276,77 +265,78 @@ async function shareThroughFailover(
   expect(keys).not.toBe('');
 }
 
-describe('a 3-master Redis Cluster (REDIS_CLUSTER=true, REDIS_URL a seed node)', () => {
-  stopAfterAll('cluster', () => cluster);
+// The checks run at once (jest runs the concurrent tests of a block together, 5 at a time): they mostly wait, for a
+// window or a failover, and each reads only its own tenants' calls from the shared emulator. The longest go first.
+describe('each deployment behind its gateways', () => {
+  it.concurrent(
+    'Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME): two replicas share one window through the master, and through the promoted one after it is SIGKILLed',
+    () => shareThroughFailover(pairs.sentinels, sentinels, [6, 7]),
+    50_000,
+  );
 
-  it('two replicas share one window through the cluster; tenants spread over the masters', async () => {
-    await shareThroughCluster(pairs.cluster, cluster, [1, 2, 3, 4, 5], '127.0.0.1');
-  }, 40_000);
-});
+  it.concurrent(
+    'Sentinel on TLS only (REDIS_TLS=true: the sentinels, the master, its replica): the same, over TLS',
+    () => shareThroughFailover(pairs.tlsSentinels, tlsSentinels, [17, 18]),
+    50_000,
+  );
 
-describe('Sentinel: a master, a replica and three sentinels (REDIS_SENTINELS, REDIS_SENTINEL_NAME)', () => {
-  stopAfterAll('sentinels', () => sentinels);
+  it.concurrent(
+    'a 3-master Redis Cluster (REDIS_CLUSTER=true, REDIS_URL a seed node): two replicas share one window; tenants spread over the masters',
+    () => shareThroughCluster(pairs.cluster, cluster, [1, 2, 3, 4, 5], '127.0.0.1'),
+    40_000,
+  );
 
-  it('two replicas share one window through the master, and through the promoted one after it is SIGKILLed', async () => {
-    await shareThroughFailover(pairs.sentinels, sentinels, [6, 7]);
-  }, 50_000);
-});
+  it.concurrent(
+    'a Redis Cluster on TLS only (rediss://localhost, --tls-cluster yes, a password): the same through its TLS nodes, the discovered ones included',
+    () => shareThroughCluster(pairs.tlsCluster, tlsCluster, [11, 12, 13, 14, 15], 'localhost'),
+    40_000,
+  );
 
-describe('TLS with a private CA (rediss://, NODE_EXTRA_CA_CERTS)', () => {
-  stopAfterAll('tls', () => tls);
+  it.concurrent(
+    'TLS with a private CA (rediss://, NODE_EXTRA_CA_CERTS): two replicas share one window over TLS',
+    async () => {
+      await shareOneWindow(pairs.tls, tenant(8));
+      expect(fallbackWarnings(pairs.tls)).toEqual([]);
+      const [, port] = /:(\d+)$/.exec(tls.url)!;
+      expect(nodesInUse(pairs.tls)).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`]);
+    },
+    30_000,
+  );
 
-  it('two replicas share one window over TLS', async () => {
-    emulator.reset();
-    await shareOneWindow(pairs.tls, tenant(8));
-    expect(fallbackWarnings(pairs.tls)).toEqual([]);
-    const [, port] = /:(\d+)$/.exec(tls.url)!;
-    expect(nodesInUse(pairs.tls)).toEqual([`127.0.0.1:${port}`, `127.0.0.1:${port}`]);
-  }, 30_000);
-});
+  it.concurrent(
+    'the TLS cluster, through a replica that does not trust its CA: in-process at its share, says why, shows no secret',
+    async () => {
+      const logs = () =>
+        [distrustful, ...pairs.tlsCluster]
+          .flatMap((each) => each.logs.map((line) => JSON.stringify(line)))
+          .join('\n');
+      const notYet = distrustful.logs.find((line) =>
+        String(line.msg).startsWith('Redis for the quota windows is not answering yet'),
+      );
+      expect(notYet?.cause).toMatch(
+        `TLS certificate of localhost:${tlsCluster.ports[0]} not trusted (`,
+      );
+      expect(fallbackWarnings([distrustful])).toHaveLength(1);
+      expect((await fetch(distrustful.url.replace(/\/graphql$/, '/readyz'))).status).toBe(200);
+      const metrics = await scrape(distrustful);
+      expect(metrics).toContain('intune_gateway_quota_store_state{state="fallback"} 1');
+      expect(metrics).toContain('intune_gateway_quota_fallback_active 1');
 
-describe('a Redis Cluster on TLS only (rediss://localhost, --tls-cluster yes, a password)', () => {
-  stopAfterAll('tlsCluster', () => tlsCluster);
-
-  it('two replicas share one window through its TLS nodes, the ones they discover included', async () => {
-    await shareThroughCluster(pairs.tlsCluster, tlsCluster, [11, 12, 13, 14, 15], 'localhost');
-  }, 40_000);
-
-  it('a replica that does not trust its CA serves in-process at its share, says why, and shows no secret', async () => {
-    emulator.reset();
-    const logs = () => distrustful.logs.map((line) => JSON.stringify(line)).join('\n');
-    const notYet = distrustful.logs.find((line) =>
-      String(line.msg).startsWith('Redis for the quota windows is not answering yet'),
-    );
-    expect(notYet?.cause).toMatch(
-      `TLS certificate of localhost:${tlsCluster.ports[0]} not trusted (`,
-    );
-    expect(fallbackWarnings([distrustful])).toHaveLength(1);
-    expect((await fetch(distrustful.url.replace(/\/graphql$/, '/readyz'))).status).toBe(200);
-    const metrics = await scrape(distrustful);
-    expect(metrics).toContain('intune_gateway_quota_store_state{state="fallback"} 1');
-    expect(metrics).toContain('intune_gateway_quota_fallback_active 1');
-
-    // Its share of 3 writes per window, with two replicas, is 1: the second write waits for the first to leave it.
-    const tid = tenant(16);
-    for (const id of ['d-0', 'd-1']) emulator.store.put(c, { id, status: 'error' });
-    const outcomes = await Promise.all(['d-0', 'd-1'].map((id) => write(distrustful, tid, id)));
-    expect(outcomes).toEqual(['ok', 'ok']);
-    const times = emulator.calls
-      .filter((call) => call.tenant === tid && call.kind === 'write')
-      .map((call) => call.at);
-    expect(times).toHaveLength(2);
-    expect(Math.abs(times[1]! - times[0]!)).toBeGreaterThanOrEqual(WINDOW_MS);
-    expect(emulator.overLimit({ tenant: tid }).over).toBe(0);
-    expect(distrustful.process.exitCode).toBeNull();
-    expect(logs()).not.toContain(PASSWORD);
-    for (const token of tokens) expect(logs()).not.toContain(token);
-  }, 30_000);
-});
-
-describe('Sentinel on TLS only (REDIS_TLS=true: the sentinels, the master and its replica)', () => {
-  stopAfterAll('tlsSentinels', () => tlsSentinels);
-
-  it('two replicas share one window through the master over TLS, and through the promoted one after it is SIGKILLed', async () => {
-    await shareThroughFailover(pairs.tlsSentinels, tlsSentinels, [17, 18]);
-  }, 50_000);
+      // Its share of 3 writes per window, with two replicas, is 1: the second write waits for the first to leave it.
+      const tid = tenant(16);
+      for (const id of ['d-0', 'd-1']) emulator.store.put(c, { id, status: 'error' });
+      const outcomes = await Promise.all(['d-0', 'd-1'].map((id) => write(distrustful, tid, id)));
+      expect(outcomes).toEqual(['ok', 'ok']);
+      const times = emulator.calls
+        .filter((call) => call.tenant === tid && call.kind === 'write')
+        .map((call) => call.at);
+      expect(times).toHaveLength(2);
+      expect(Math.abs(times[1]! - times[0]!)).toBeGreaterThanOrEqual(WINDOW_MS);
+      expect(emulator.overLimit({ tenant: tid }).over).toBe(0);
+      expect(distrustful.process.exitCode).toBeNull();
+      expect(logs()).not.toContain(PASSWORD);
+      for (const token of tokens) expect(logs()).not.toContain(token);
+    },
+    30_000,
+  );
 });
