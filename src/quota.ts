@@ -7,6 +7,7 @@ import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
+import { redisTlsProblem } from './redis/tls-check';
 
 /** Redis's own bound on a command, well past the pacer's: it only frees commands a Redis never answers. */
 const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
@@ -62,11 +63,14 @@ export async function createQuotaPacing(
   const { maxHoldMs } = config;
   if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs });
   const store = createSharedStore(config, redis, registry, log);
-  if (!(await store.ready(1000)))
+  if (!(await store.ready(1000))) {
+    // ioredis does not say why a TLS connection fails (src/redis/tls-check.ts): a CA not trusted is named here.
+    const cause = await redisTlsProblem(redis, 1000);
     log.warn(
-      { replicas: config.replicas, redis: describeRedis(redis) },
+      { replicas: config.replicas, redis: describeRedis(redis), ...(cause ? { cause } : {}) },
       'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
     );
+  }
   return createQuotaPacer({
     limits,
     store,

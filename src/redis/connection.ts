@@ -44,12 +44,19 @@ function authOptions(auth: RedisAuth): Pick<RedisOptions, 'username' | 'password
   };
 }
 
-function connectCluster(
-  ioredis: typeof IoRedis,
+/**
+ * A Cluster's options. Over TLS, the seed keeps its name: ioredis looks a seed's hostname up and connects to the
+ * address it finds (cluster/index.js, `resolveStartupNodeHostnames`), so the certificate is checked against an IP
+ * address where it names the host (ElastiCache's and Memorystore's do), and every connection fails. Its README's
+ * remedy is a lookup that returns the name as it is ("Special Note: Aws Elasticache Clusters with TLS",
+ * https://github.com/redis/ioredis#special-note-aws-elasticache-clusters-with-tls); Node resolves the name when it
+ * connects, and checks the certificate against it. Without TLS the address is as good as the name.
+ */
+export function clusterOptions(
   settings: Extract<RedisSettings, { mode: 'cluster' }>,
   options: RedisConnectionOptions,
-): Cluster {
-  const clusterOptions: ClusterOptions = {
+): ClusterOptions {
+  return {
     enableOfflineQueue: false,
     // The slots must be known before the first command, or it would fail with "Cluster isn't ready".
     enableReadyCheck: true,
@@ -57,9 +64,20 @@ function connectCluster(
     slotsRefreshTimeout: options.connectTimeoutMs ?? 1_000,
     // MOVED and ASK are followed (ioredis refreshes its slot table on MOVED); a bound keeps a loop finite.
     maxRedirections: 16,
+    ...(settings.auth.tls ? { dnsLookup: keepHostname } : {}),
     redisOptions: { ...commonOptions(options), ...authOptions(settings.auth) },
   };
-  return new ioredis.Cluster([settings.seed], clusterOptions);
+}
+
+const keepHostname: NonNullable<ClusterOptions['dnsLookup']> = (hostname, callback) =>
+  callback(null, hostname);
+
+function connectCluster(
+  ioredis: typeof IoRedis,
+  settings: Extract<RedisSettings, { mode: 'cluster' }>,
+  options: RedisConnectionOptions,
+): Cluster {
+  return new ioredis.Cluster([settings.seed], clusterOptions(settings, options));
 }
 
 function connectSentinel(

@@ -1,36 +1,37 @@
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../bench/lib';
 import { spawnTied } from './tied-process';
 
 /**
  * The Redis deployments teams run, started from Debian's `redis-server` on free loopback ports: a Redis Cluster
  * (`redis-cli --cluster create`), a master with a replica and three sentinels, and Redis over TLS with a private CA
- * (certificates made with `openssl`). Each process can be killed as a node dies (SIGKILL).
+ * (certificates made with `openssl`); the cluster and the sentinels over TLS only too. Each process can be killed
+ * as a node dies (SIGKILL).
  */
 
 const run = promisify(execFile);
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `redis-cli` against one node; its answer as text. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
   return stdout.trim();
 }
+
+/** `redis-cli` against one node of a deployment, over TLS and with its password when it has them. */
+export type RedisCli = (port: number, ...args: string[]) => Promise<string>;
+const cliArgs = (tls?: TestCertificates, password?: string) => [
+  ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
+  ...(password ? ['-a', password, '--no-auth-warning'] : []),
+];
+const cliFor =
+  (tls?: TestCertificates, password?: string): RedisCli =>
+  (port, ...args) =>
+    redisCli(port, ...cliArgs(tls, password), ...args);
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
   const until = Date.now() + timeoutMs;
@@ -41,30 +42,60 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
+interface TestCertificates {
+  /** The private CA's certificate (PEM file): for NODE_EXTRA_CA_CERTS, and the servers' own check of each other. */
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/**
+ * A private CA made here with openssl, and one certificate it signs for `altNames` (`IP:127.0.0.1`,
+ * `DNS:localhost`), for every server of a deployment (and, with TLS between them, as their client certificate).
+ * P-256 keys: about 4 ms each for openssl on this project's machine, where an RSA 2048 key took about 0.2 s.
+ */
+async function makeCertificates(dir: string, altNames = 'IP:127.0.0.1'): Promise<TestCertificates> {
+  const openssl = (args: string) => run('openssl', args.split(' '), { cwd: dir });
+  const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
+  await openssl(`req -x509 ${newKey} -days 1 -subj /CN=igg-test-CA -keyout ca.key -out ca.pem`);
+  await openssl(`req ${newKey} -subj /CN=igg-test-redis -keyout redis.key -out redis.csr`);
+  writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${altNames}\n`);
+  await openssl(
+    'x509 -req -in redis.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out redis.pem',
+  );
+  const file = (name: string) => path.join(dir, name);
+  return { caFile: file('ca.pem'), certFile: file('redis.pem'), keyFile: file('redis.key') };
+}
+
+/** Where a server listens: its port, or with certificates its TLS port alone (`--port 0`); no client certificates. */
+function listenArgs(port: number, tls?: TestCertificates): string[] {
+  if (!tls) return ['--port', String(port)];
+  return [
+    ...['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no'],
+    ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile],
+    ...['--tls-ca-cert-file', tls.caFile],
+  ];
+}
+
 interface RedisProcess {
   readonly port: number;
   readonly child: ChildProcess;
   kill(): Promise<void>;
 }
 
-/** One redis-server (or sentinel) with these arguments, answering PING (or, with TLS, listening). */
+/** One redis-server (or sentinel) with these arguments, answering PING (through `cli`: over TLS if it listens so). */
 async function startProcess(
   dir: string,
   port: number,
   args: string[],
-  tls = false,
+  cli: RedisCli = redisCli,
 ): Promise<RedisProcess> {
   const child = spawnTied('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
   const alive = async () => {
     if (child.exitCode !== null) throw new Error(`redis-server exited: ${stderr}`);
-    if (tls)
-      return new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-        socket.once('error', () => resolve(false));
-      });
-    return (await redisCli(port, 'PING')) === 'PONG';
+    return (await cli(port, 'PING')) === 'PONG';
   };
   await waitUntil(alive, `redis-server on ${port}`);
   return {
@@ -83,29 +114,54 @@ async function startProcess(
 const BASE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
 
 export interface TestCluster {
-  /** `redis://127.0.0.1:<first master>`: the seed node REDIS_URL names. */
+  /** `redis://127.0.0.1:<first master>` (`rediss://`, the hostname, the password as given): the seed REDIS_URL names. */
   readonly seedUrl: string;
   readonly ports: readonly number[];
+  /** The private CA's certificate (PEM file), with `tls`. */
+  readonly caFile?: string;
+  readonly cli: RedisCli;
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** TLS only, between the nodes too (`--tls-cluster yes`), with a certificate for these names (`DNS:localhost`). */
+  readonly tls?: string;
+  /**
+   * The name the nodes announce (CLUSTER SLOTS gives it, not their address), as managed clusters do whose
+   * certificates name their hosts (ElastiCache, Memorystore); the seed URL names it too.
+   */
+  readonly hostname?: string;
+  /** `--requirepass` on every node. */
+  readonly password?: string;
+}
+
 /** Three masters, no replicas, every slot assigned: `redis-cli --cluster create`. */
-export async function startRedisCluster(masters = 3): Promise<TestCluster> {
+export async function startRedisCluster(
+  masters = 3,
+  options: ClusterOptions = {},
+): Promise<TestCluster> {
+  const { hostname, password } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'igg-cluster-'));
+  const tls = options.tls ? await makeCertificates(dir, options.tls) : undefined;
+  const cli = cliFor(tls, password);
   const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
   const nodes = await Promise.all(
     ports.map((port) =>
-      startProcess(dir, port, [
-        '--port',
-        String(port),
-        ...BASE,
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `nodes-${port}.conf`,
-        '--cluster-node-timeout',
-        '2000',
-      ]),
+      startProcess(
+        dir,
+        port,
+        [
+          ...listenArgs(port, tls),
+          ...BASE,
+          ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+          ...['--cluster-node-timeout', '2000'],
+          ...(tls ? ['--tls-cluster', 'yes'] : []),
+          ...(hostname ? ['--cluster-announce-hostname', hostname] : []),
+          ...(hostname ? ['--cluster-preferred-endpoint-type', 'hostname'] : []),
+          ...(password ? ['--requirepass', password] : []),
+        ],
+        cli,
+      ),
     ),
   );
   const stop = async () => {
@@ -114,23 +170,22 @@ export async function startRedisCluster(masters = 3): Promise<TestCluster> {
   };
   try {
     await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...ports.map((port) => `127.0.0.1:${port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
+      ...cliArgs(tls, password),
+      ...['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`)],
+      ...['--cluster-replicas', '0', '--cluster-yes'],
     ]);
     for (const port of ports)
       await waitUntil(
-        async () => (await redisCli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+        async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
         `cluster state on ${port}`,
       );
   } catch (error) {
     await stop();
     throw error;
   }
-  return { seedUrl: `redis://127.0.0.1:${ports[0]}`, ports, stop };
+  const auth = password ? `:${encodeURIComponent(password)}@` : '';
+  const seedUrl = `${tls ? 'rediss' : 'redis'}://${auth}${hostname ?? '127.0.0.1'}:${ports[0]}`;
+  return { seedUrl, ports, ...(tls ? { caFile: tls.caFile } : {}), cli, stop };
 }
 
 export interface TestSentinels {
@@ -139,6 +194,9 @@ export interface TestSentinels {
   readonly sentinels: string;
   readonly masterPort: number;
   readonly replicaPort: number;
+  /** The private CA's certificate (PEM file), with `tls`. */
+  readonly caFile?: string;
+  readonly cli: RedisCli;
   /** SIGKILL the master: the sentinels promote the replica. */
   killMaster(): Promise<void>;
   /** The port the sentinels name as master now. */
@@ -146,9 +204,18 @@ export interface TestSentinels {
   stop(): Promise<void>;
 }
 
-/** A master, its replica and three sentinels that fail over after one second without the master. */
-export async function startRedisSentinels(name = 'igg-master'): Promise<TestSentinels> {
+/**
+ * A master, its replica and three sentinels that fail over after one second without the master. With `altNames`
+ * (`IP:127.0.0.1`), each listens on TLS only with a certificate for them, and the replica and the sentinels reach
+ * the master over TLS (`--tls-replication yes`).
+ */
+export async function startRedisSentinels(
+  name = 'igg-master',
+  altNames?: string,
+): Promise<TestSentinels> {
   const dir = mkdtempSync(path.join(tmpdir(), 'igg-sentinel-'));
+  const tls = altNames ? await makeCertificates(dir, altNames) : undefined;
+  const cli = cliFor(tls);
   const [masterPort, replicaPort, ...sentinelPorts] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   );
@@ -157,40 +224,33 @@ export async function startRedisSentinels(name = 'igg-master'): Promise<TestSent
     await Promise.all(processes.map((each) => each.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
+  const tlsReplication = tls ? ['--tls-replication', 'yes'] : [];
+  // No 5 s wait for more replicas before the master sends its data to the replica (Redis 7's default).
+  const replication = [...tlsReplication, '--repl-diskless-sync-delay', '0'];
+  const server = (port: number, ...args: string[]) =>
+    startProcess(dir, port, [...listenArgs(port, tls), ...BASE, ...replication, ...args], cli);
   try {
-    processes.push(await startProcess(dir, masterPort!, ['--port', String(masterPort), ...BASE]));
-    processes.push(
-      await startProcess(dir, replicaPort!, [
-        '--port',
-        String(replicaPort),
-        ...BASE,
-        '--replicaof',
-        '127.0.0.1',
-        String(masterPort),
-      ]),
+    processes.push(await server(masterPort!));
+    processes.push(await server(replicaPort!, '--replicaof', '127.0.0.1', String(masterPort)));
+    // Sentinels learn the replicas from the master's INFO when they start, then every 10 s: start them once it has one.
+    await waitUntil(
+      async () => (await cli(masterPort!, 'INFO', 'replication')).includes('slave0:'),
+      'master sees its replica',
     );
     for (const port of sentinelPorts) {
       const file = path.join(dir, `sentinel-${port}.conf`);
       writeFileSync(
         file,
-        [
-          `port ${port}`,
-          'bind 127.0.0.1',
-          `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
-          `sentinel down-after-milliseconds ${name} 1000`,
-          `sentinel failover-timeout ${name} 3000`,
-          `sentinel parallel-syncs ${name} 1`,
-          '',
-        ].join('\n'),
+        `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2\nsentinel down-after-milliseconds ${name} 1000\n` +
+          `sentinel failover-timeout ${name} 3000\nsentinel parallel-syncs ${name} 1\n`,
       );
-      processes.push(await startProcess(dir, port, [file, '--sentinel']));
+      const args = [file, '--sentinel', ...listenArgs(port, tls), '--bind', '127.0.0.1'];
+      processes.push(await startProcess(dir, port, [...args, ...tlsReplication], cli));
     }
     // The sentinels know the replica (and each other) before a failover can promote it.
     await waitUntil(
       async () =>
-        (await redisCli(sentinelPorts[0]!, 'SENTINEL', 'REPLICAS', name)).includes(
-          String(replicaPort),
-        ),
+        (await cli(sentinelPorts[0]!, 'SENTINEL', 'REPLICAS', name)).includes(String(replicaPort)),
       'sentinels see the replica',
     );
   } catch (error) {
@@ -199,15 +259,15 @@ export async function startRedisSentinels(name = 'igg-master'): Promise<TestSent
   }
   const currentMasterPort = async () =>
     Number(
-      (await redisCli(sentinelPorts[0]!, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).split(
-        '\n',
-      )[1],
+      (await cli(sentinelPorts[0]!, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name)).split('\n')[1],
     );
   return {
     name,
     sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
     masterPort: masterPort!,
     replicaPort: replicaPort!,
+    ...(tls ? { caFile: tls.caFile } : {}),
+    cli,
     killMaster: () => processes[0]!.kill(),
     currentMasterPort,
     stop,
@@ -225,77 +285,12 @@ export interface TestTlsRedis {
 /** Redis over TLS only, its certificate (for 127.0.0.1) signed by a private CA made here with openssl. */
 export async function startTlsRedis(): Promise<TestTlsRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'igg-redis-tls-'));
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => run('openssl', args, { cwd: dir });
-  await openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=igg test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  await openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    'redis.key',
-    '-out',
-    'redis.csr',
-  );
-  writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    'redis.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'redis.pem',
-  );
+  const tls = await makeCertificates(dir);
   const port = await freePort();
-  const server = await startProcess(
-    dir,
-    port,
-    [
-      '--port',
-      '0',
-      '--tls-port',
-      String(port),
-      ...BASE,
-      '--tls-cert-file',
-      file('redis.pem'),
-      '--tls-key-file',
-      file('redis.key'),
-      '--tls-ca-cert-file',
-      file('ca.pem'),
-      '--tls-auth-clients',
-      'no',
-    ],
-    true,
-  );
+  const server = await startProcess(dir, port, [...listenArgs(port, tls), ...BASE], cliFor(tls));
   return {
     url: `rediss://127.0.0.1:${port}`,
-    caFile: file('ca.pem'),
+    caFile: tls.caFile,
     stop: async () => {
       await server.kill();
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,6 @@
+import { clusterOptions } from '../../src/redis/connection';
 import { describeRedis, parseNode, readRedisSettings } from '../../src/redis/settings';
+import { firstTlsNode, handshakeProblem } from '../../src/redis/tls-check';
 import type { RedisEnv } from '../../src/redis/settings';
 
 const SECRET = 's3cr3t-pw';
@@ -167,5 +169,80 @@ describe('parseNode', () => {
     ['ho st:1', null],
   ])('%s', (text, node) => {
     expect(parseNode(text)).toEqual(node);
+  });
+});
+
+describe('clusterOptions: a TLS cluster seed keeps its name, for its certificate', () => {
+  const seedOf = (url: string) => {
+    const result = readRedisSettings({ REDIS_CLUSTER: 'true', REDIS_URL: url });
+    if (!result.ok || result.settings?.mode !== 'cluster') throw new Error('not a cluster');
+    return clusterOptions(result.settings, { commandTimeoutMs: 1_000 });
+  };
+
+  it('rediss://: the lookup hands the hostname back as it is (Node resolves it, and checks the certificate)', () => {
+    const options = seedOf('rediss://:pw@clustercfg.example.cache.amazonaws.com:6379');
+    expect(options.redisOptions?.tls).toEqual({});
+    const found: unknown[] = [];
+    options.dnsLookup!('clustercfg.example.cache.amazonaws.com', (error, address) =>
+      found.push(error, address),
+    );
+    expect(found).toEqual([null, 'clustercfg.example.cache.amazonaws.com']);
+  });
+
+  it("redis://: ioredis's own lookup (the address is as good as the name)", () => {
+    const options = seedOf('redis://10.0.0.5:6379');
+    expect(options.dnsLookup).toBeUndefined();
+    expect(options.redisOptions?.tls).toBeUndefined();
+  });
+});
+
+describe('firstTlsNode and handshakeProblem: why a TLS connection fails, which ioredis does not say', () => {
+  it.each<[string, RedisEnv, unknown]>([
+    ['rediss://', { REDIS_URL: `rediss://:${SECRET}@[::1]:6380/2` }, { host: '::1', port: 6380 }],
+    ['redis://', { REDIS_URL: 'redis://redis:6379' }, undefined],
+    [
+      'a TLS cluster: its seed',
+      { REDIS_CLUSTER: 'true', REDIS_URL: 'rediss://node-0.example:7000' },
+      { host: 'node-0.example', port: 7000 },
+    ],
+    ['a cluster', { REDIS_CLUSTER: 'true', REDIS_URL: 'redis://node-0:7000' }, undefined],
+    [
+      'Sentinel with REDIS_TLS: the first sentinel',
+      { REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'm', REDIS_TLS: 'true' },
+      { host: 's1', port: 26379 },
+    ],
+    ['Sentinel', { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' }, undefined],
+  ])('%s', (_, env, node) => {
+    const result = readRedisSettings(env);
+    if (!result.ok || !result.settings) throw new Error('no settings');
+    expect(firstTlsNode(result.settings)).toEqual(node);
+  });
+
+  const failure = (code: string | undefined, message: string) =>
+    Object.assign(new Error(message), code ? { code } : {});
+
+  it.each([
+    [
+      failure('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'),
+      'TLS certificate of r:6380 not trusted (SELF_SIGNED_CERT_IN_CHAIN: self-signed certificate in certificate chain): is its CA in NODE_EXTRA_CA_CERTS?',
+    ],
+    [
+      failure('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'),
+      'TLS certificate of r:6380 not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE: unable to verify the first certificate): is its CA in NODE_EXTRA_CA_CERTS?',
+    ],
+    [
+      failure('CERT_HAS_EXPIRED', 'certificate has expired'),
+      'TLS certificate of r:6380 refused (CERT_HAS_EXPIRED: certificate has expired)',
+    ],
+    [
+      failure('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
+      "TLS certificate of r:6380 refused (ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames)",
+    ],
+    [
+      failure(undefined, 'socket hang up'),
+      'TLS handshake with r:6380 failed (no code: socket hang up)',
+    ],
+  ])('%s', (error, words) => {
+    expect(handshakeProblem(error, 'r:6380')).toBe(words);
   });
 });
