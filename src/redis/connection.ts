@@ -130,7 +130,41 @@ export function createRedisConnection(
           });
   // Without a listener ioredis prints every connection error to the console.
   connection.on('error', (error: unknown) => options.onConnectionError?.(error));
+  keepConnected(connection, options);
   return connection;
+}
+
+/**
+ * The gateway's connection lives as long as the gateway: an end it did not ask for is followed by a new connect,
+ * REDIS_RECONNECT_MAX_MS later. ioredis can end one on its own: when a Sentinel failover's `+switch-master` reaches
+ * its failover detector while the connection is reconnecting, the detector's disconnect makes the connect under way
+ * fail with "Connection is closed." and the connection ends for good (connectors/SentinelConnector/index.js,
+ * `connectToNext`; Redis.js, `_connect`: `setStatus("end")`), the replica pacing in-process until restarted
+ * (https://github.com/redis/ioredis/issues/1683). Seen here under load in the TLS Sentinel failover test. The ends
+ * the gateway asks for go through `disconnect()` or `quit()`, marked here.
+ */
+export function keepConnected(
+  connection: Pick<RedisConnection, 'on' | 'connect' | 'disconnect' | 'quit' | 'status'>,
+  options: Pick<RedisConnectionOptions, 'onConnectionError'>,
+): void {
+  let closing = false;
+  const disconnect = connection.disconnect.bind(connection);
+  const quit = connection.quit.bind(connection);
+  connection.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  connection.quit = () => {
+    closing = true;
+    return quit();
+  };
+  connection.on('end', () => {
+    if (closing) return;
+    options.onConnectionError?.(new Error('the connection ended on its own; connecting again'));
+    setTimeout(() => {
+      if (!closing && connection.status === 'end') connection.connect().catch(() => undefined);
+    }, REDIS_RECONNECT_MAX_MS).unref();
+  });
 }
 
 /**

@@ -52,6 +52,7 @@ describeSpecs('unit', [
   'quota-throttle',
   'quota-unproven',
   'quota-window',
+  'redis-connection',
   'redis-settings',
   'request-checks',
   'response-type',
