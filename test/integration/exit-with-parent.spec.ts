@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FROM_SOURCE } from '../../bench/lib';
@@ -12,6 +13,23 @@ function hasEnded(pid: number): boolean {
     return readFileSync(stat, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
   } catch {
     return true;
+  }
+}
+
+/** `pid` runs while `parent` does, and ends within seconds once `parent` is SIGKILLed. */
+async function endsWithItsParent(parent: ChildProcess, pid: number): Promise<void> {
+  expect(hasEnded(pid)).toBe(false);
+  parent.kill('SIGKILL');
+  await waitFor(() => hasEnded(pid), 3_000);
+}
+
+/** Whatever the test found, neither process outlives it. */
+function killBoth(parent: ChildProcess, pid: number): void {
+  parent.kill('SIGKILL');
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ended, as it should
   }
 }
 
@@ -40,16 +58,9 @@ it('a process started with FROM_SOURCE ends within seconds once its parent is ki
     // Alive while its parent is, past the guard's first check (every 500 ms): a guard that ended it for nothing
     // would show here.
     await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(hasEnded(pid)).toBe(false);
-    parent.kill('SIGKILL');
-    await waitFor(() => hasEnded(pid), 3_000);
+    await endsWithItsParent(parent, pid);
   } finally {
-    parent.kill('SIGKILL');
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // ended, as it should
-    }
+    killBoth(parent, pid);
   }
 });
 
@@ -74,15 +85,8 @@ it('a redis-server started by the test helpers ends once the process that starte
   const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
   try {
     expect(pid).toBeGreaterThan(0);
-    expect(hasEnded(pid)).toBe(false);
-    parent.kill('SIGKILL');
-    await waitFor(() => hasEnded(pid), 3_000);
+    await endsWithItsParent(parent, pid);
   } finally {
-    parent.kill('SIGKILL');
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // ended, as it should
-    }
+    killBoth(parent, pid);
   }
 });
