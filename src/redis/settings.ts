@@ -165,7 +165,8 @@ export function readRedisSettings(env: RedisEnv): RedisSettingsResult {
   return { ok: true, settings: { mode: 'cluster', seed, auth: authOf(url) } };
 }
 
-const nodeText = ({ host, port }: RedisNode) =>
+/** `host:port`, an IPv6 host in brackets. */
+export const nodeText = ({ host, port }: RedisNode) =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 /**

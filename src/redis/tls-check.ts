@@ -1,4 +1,5 @@
 import tls from 'node:tls';
+import { nodeText } from './settings';
 import type { RedisNode, RedisSettings } from './settings';
 
 /**
@@ -48,9 +49,7 @@ export function redisTlsProblem(
 ): Promise<string | undefined> {
   const node = firstTlsNode(settings);
   if (!node) return Promise.resolve(undefined);
-  const where = node.host.includes(':')
-    ? `[${node.host}]:${node.port}`
-    : `${node.host}:${node.port}`;
+  const where = nodeText(node);
   return new Promise((resolve) => {
     let connected = false;
     const socket = tls.connect({ host: node.host, port: node.port });
