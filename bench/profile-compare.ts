@@ -38,13 +38,9 @@ function whereOf(url: string): string {
 
 /** A package's name from `whereOf` (`@apollo/server`, `graphql`), `dist` for the gateway's own code. */
 function packageOf(where: string): string {
-  if (where.startsWith('dist/') || where.startsWith('node:') || where.startsWith('(')) {
-    return where.startsWith('dist/')
-      ? 'gateway (dist)'
-      : where.startsWith('node:')
-        ? 'node core'
-        : where;
-  }
+  if (where.startsWith('dist/')) return 'gateway (dist)';
+  if (where.startsWith('node:')) return 'node core';
+  if (where.startsWith('(')) return where;
   const parts = where.split('/');
   return where.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
