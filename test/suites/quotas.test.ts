@@ -9,4 +9,5 @@ describeSpecs('integration', [
   'quota-redis',
   'quota-redis-fallback',
   'quota-redis-share',
+  'redis-startup',
 ]);

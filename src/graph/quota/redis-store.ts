@@ -18,7 +18,11 @@ export interface RedisQuotaStoreOptions {
 }
 
 export interface RedisQuotaStore extends QuotaStore {
-  /** Resolves `true` once connected, `false` after `timeoutMs`: await it at start-up to avoid a first fallback. */
+  /**
+   * Resolves `true` once connected, `false` after `timeoutMs`: await it at start-up to avoid a first fallback. On
+   * `false` the store counts as unreachable until it connects: its watchers hear it, now or when they start
+   * watching (see `watch`).
+   */
   ready(timeoutMs: number): Promise<boolean>;
 }
 
@@ -120,6 +124,68 @@ function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[
 }
 
 /**
+ * What the store knows of its connection, in words safe to log: the last connection error, whether it is known to be
+ * unreachable, and who listens (the pacer's fallback). `unreachable` is set when the start-up wait gave up, until the
+ * connection is ready; a watcher that starts later hears it at once. Without it nobody said so before a first call
+ * failed: a Sentinel connection whose sentinels never answer says 'error' only, never 'close' (ioredis's
+ * SentinelConnector retries inside one connect), and the 'close' of each refused attempt came before the pacer,
+ * built after the wait, watched (the metrics said `shared` meanwhile).
+ */
+function watchConnection(redis: Redis | Cluster, address: string) {
+  let lastError: unknown;
+  let unreachable: QuotaStoreError | undefined;
+  let closing = false;
+  const watchers: Array<(error: QuotaStoreError) => void> = [];
+  const tell = (error: QuotaStoreError) => {
+    for (const watcher of watchers) watcher(error);
+  };
+  const describe = () => describeConnectionError(lastError, address);
+  redis.on('error', (error: unknown) => (lastError = error));
+  redis.on('ready', () => {
+    lastError = undefined;
+    unreachable = undefined;
+  });
+  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
+  redis.on('close', () => {
+    if (!closing) tell(new QuotaStoreError(describe(), 'unreachable'));
+  });
+  return {
+    describe,
+    watch: (listener: (error: QuotaStoreError) => void) => {
+      watchers.push(listener);
+      if (unreachable && redis.status !== 'ready') listener(unreachable);
+    },
+    gaveUp: (timeoutMs: number) => {
+      if (closing) return;
+      const code = (lastError as { code?: unknown } | undefined)?.code;
+      const words =
+        typeof code === 'string'
+          ? describe()
+          : `not connected to ${address} within ${timeoutMs} ms`;
+      unreachable = new QuotaStoreError(words, 'unreachable');
+      tell(unreachable);
+    },
+    close: () => void (closing = true),
+  };
+}
+
+/** Resolves `true` once the connection is ready, `false` after `timeoutMs` (and `gaveUp` is called first). */
+function readyWithin(redis: Redis | Cluster, timeoutMs: number, gaveUp: () => void) {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      if (!value) gaveUp();
+      resolve(value);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', onReady);
+  });
+}
+
+/**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
  * after this store instance and its take, so a release removes exactly what its take added, and a grant written
@@ -129,30 +195,13 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   const { connection: redis, address } = options;
   defineCommands(redis);
   const commands = redis as unknown as QuotaCommands;
-  let lastConnectionError: unknown;
-  redis.on('error', (error: unknown) => (lastConnectionError = error));
-  redis.on('ready', () => (lastConnectionError = undefined));
-  let closing = false;
-  const watchers: Array<(error: QuotaStoreError) => void> = [];
-  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
-  redis.on('close', () => {
-    if (closing) return;
-    const error = new QuotaStoreError(
-      describeConnectionError(lastConnectionError, address),
-      'unreachable',
-    );
-    for (const watcher of watchers) watcher(error);
-  });
+  const connection = watchConnection(redis, address);
 
   /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
   const failure = (error: unknown): QuotaStoreError => {
     if (error instanceof QuotaStoreError) return error;
     if (redis.status !== 'ready')
-      return new QuotaStoreError(
-        describeConnectionError(lastConnectionError, address),
-        'unreachable',
-        { cause: error },
-      );
+      return new QuotaStoreError(connection.describe(), 'unreachable', { cause: error });
     const message = error instanceof Error ? error.message : '';
     if (/timed out/i.test(message))
       return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
@@ -234,22 +283,10 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         );
         return added.reduce((sum, value) => sum + Number(value), 0);
       }),
-    watch: (listener) => void watchers.push(listener),
-    ready(timeoutMs) {
-      if (redis.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (value: boolean) => {
-          clearTimeout(timer);
-          redis.off('ready', onReady);
-          resolve(value);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        redis.on('ready', onReady);
-      });
-    },
+    watch: connection.watch,
+    ready: (timeoutMs) => readyWithin(redis, timeoutMs, () => connection.gaveUp(timeoutMs)),
     close() {
-      closing = true;
+      connection.close();
       redis.disconnect();
       return Promise.resolve();
     },
