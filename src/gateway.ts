@@ -128,6 +128,23 @@ async function createPersistedOperations(
 }
 
 /**
+ * The two parts that may use Redis, built at once: each waits up to a second for its connection at start (the quota
+ * windows, automatic persisted queries), and one after the other a Redis that is down cost two seconds of start-up.
+ * If one part fails, the other is closed: its connection would keep the process alive.
+ */
+async function createRedisUsers(config: Config, metrics: GatewayMetrics, logger: Logger) {
+  const [graph, persisted] = await Promise.allSettled([
+    createGraph(config, metrics, logger),
+    createPersistedOperations(config, metrics, logger),
+  ]);
+  if (graph.status === 'fulfilled' && persisted.status === 'fulfilled')
+    return { graph: graph.value, persisted: persisted.value };
+  if (persisted.status === 'fulfilled') persisted.value.close();
+  if (graph.status === 'fulfilled') await graph.value.close();
+  throw graph.status === 'rejected' ? graph.reason : (persisted as PromiseRejectedResult).reason;
+}
+
+/**
  * The composition root: builds every part of the gateway from a `Config` (logger, metrics, the Graph service with
  * its quota pacing, Apollo and the per-request context factory) and hands them to the HTTP server. Never listens:
  * src/index.ts, the demo and the tests do.
@@ -138,8 +155,7 @@ export async function createGatewayServer(
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const graph = await createGraph(config, metrics, logger);
-  const persisted = await createPersistedOperations(config, metrics, logger);
+  const { graph, persisted } = await createRedisUsers(config, metrics, logger);
   const apollo = await createApollo(config, metrics, logger, persisted.apollo);
   const createContext = createContextFactory({
     graph,

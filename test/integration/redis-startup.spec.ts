@@ -1,5 +1,9 @@
+import type { FastifyInstance } from 'fastify';
 import { freePort } from '../../bench/lib';
-import { startGateway } from '../helpers/harness';
+import { loadConfig } from '../../src/config';
+import { createGatewayServer } from '../../src/gateway';
+import { createLogger } from '../../src/observability/logging';
+import { memoryLog, startGateway } from '../helpers/harness';
 import type { Gateway } from '../helpers/harness';
 
 /**
@@ -49,5 +53,50 @@ describe('quota pacing started while Redis does not answer', () => {
     const metrics = await scrape(gateway);
     expect(metrics).toContain('intune_gateway_quota_store_state{state="fallback"} 1');
     expect(metrics).toContain('intune_gateway_quota_fallback_active 1');
+  });
+});
+
+/**
+ * Builds the gateway on fake timers (real sockets: its connections are refused at once), advancing the clock 100 ms
+ * at a time and letting I/O run in between, until it is built. Resolves the log lines it wrote meanwhile, each
+ * line's `time` being the fake clock's, and the app.
+ */
+async function buildOnFakeTimers(env: Record<string, string>) {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  try {
+    const logs: string[] = [];
+    const config = loadConfig({ ...env, LOG_LEVEL: 'info' });
+    const started = Date.now();
+    let app: FastifyInstance | undefined;
+    const building = createGatewayServer(config, {
+      logger: createLogger(config.logLevel, memoryLog(logs)),
+    }).then((built) => (app = built));
+    for (let step = 0; !app && step < 100; step += 1) {
+      await jest.advanceTimersByTimeAsync(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const lines = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const at = (line: Record<string, unknown>) => Number(line.time) - started;
+    return { lines, at, app: await building };
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+describe('start-up with Redis down for both its users (quota windows, automatic persisted queries)', () => {
+  it('waits for them at once: one second of start-up, not two (fake clock)', async () => {
+    const port = await freePort();
+    const { lines, at, app } = await buildOnFakeTimers({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      GRAPH_QUOTA_REPLICAS: '2',
+    });
+    await app.close();
+    const waits = lines
+      .filter((line) => String(line.msg).includes('is not answering yet'))
+      .map((line) => [String(line.msg).split(' is not')[0], at(line)]);
+    expect(waits.sort()).toEqual([
+      ['Redis for automatic persisted queries', 1_000],
+      ['Redis for the quota windows', 1_000],
+    ]);
   });
 });
