@@ -53,6 +53,7 @@ describeSpecs('unit', [
   'quota-unproven',
   'quota-window',
   'redis-connection',
+  'redis-errors',
   'redis-settings',
   'request-checks',
   'response-type',
