@@ -11,6 +11,7 @@ import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
+import { redisTlsProblem } from './redis/tls-check';
 
 export interface PersistedOperations {
   readonly policy: PersistedPolicy;
@@ -118,7 +119,7 @@ export async function createPersistedOperations(
     ...(redis ? { shared: redis.connection } : {}),
     ...sharedStoreReports(metrics, logger, reports),
   });
-  if (redis) await waitAtStart(redis.connection, logger);
+  if (settings && redis) await waitAtStart(redis.connection, settings, logger);
   return {
     policy,
     apollo: { cache, ttl: apq.ttlSeconds },
@@ -126,10 +127,20 @@ export async function createPersistedOperations(
   };
 }
 
-/** Start-up waits a second for the APQ Redis at most, then serves anyway (in-process until it answers). */
-async function waitAtStart(connection: RedisConnection, logger: Logger): Promise<void> {
+/**
+ * Start-up waits a second for the APQ Redis at most, then serves anyway (in-process until it answers). ioredis does
+ * not say why a TLS connection fails (src/redis/tls-check.ts): the warning names a certificate not trusted, as the
+ * quota windows' does, also when APQ is Redis's only user (GRAPH_QUOTAS=off).
+ */
+async function waitAtStart(
+  connection: RedisConnection,
+  settings: RedisSettings,
+  logger: Logger,
+): Promise<void> {
   if (await redisReady(connection, 1_000)) return;
+  const cause = await redisTlsProblem(settings, 1_000);
   logger.warn(
+    { redis: describeRedis(settings), ...(cause ? { cause } : {}) },
     'Redis for automatic persisted queries is not answering yet: in-process until it does',
   );
 }

@@ -5,6 +5,7 @@ import { createGatewayServer } from '../../src/gateway';
 import { createLogger } from '../../src/observability/logging';
 import { memoryLog, startGateway } from '../helpers/harness';
 import type { Gateway } from '../helpers/harness';
+import { startTlsRedis } from '../helpers/redis-topologies';
 
 /**
  * The gateway started while its Redis does not answer: what its metrics and its warnings say from the start, before
@@ -98,5 +99,30 @@ describe('start-up with Redis down for both its users (quota windows, automatic 
       ['Redis for automatic persisted queries', 1_000],
       ['Redis for the quota windows', 1_000],
     ]);
+  });
+});
+
+describe('automatic persisted queries alone on a Redis over TLS whose CA this process does not trust', () => {
+  it('GRAPH_QUOTAS=off: the start-up warning says why, from the same handshake of its own as the quota windows get', async () => {
+    const tls = await startTlsRedis();
+    try {
+      const gateway = await started({
+        REDIS_URL: tls.url,
+        GRAPH_QUOTAS: 'off',
+        GRAPHQL_APQ: 'true',
+      });
+      const warning = lines(gateway).find((line) =>
+        String(line.msg).startsWith('Redis for automatic persisted queries is not answering yet'),
+      );
+      const port = new URL(tls.url).port;
+      expect(warning).toMatchObject({
+        redis: `rediss://127.0.0.1:${port}`,
+        cause: expect.stringMatching(
+          new RegExp(`^TLS certificate of 127\\.0\\.0\\.1:${port} not trusted \\(`),
+        ) as unknown,
+      });
+    } finally {
+      await tls.stop();
+    }
   });
 });
