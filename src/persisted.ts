@@ -11,7 +11,7 @@ import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
-import { redisTlsProblem } from './redis/tls-check';
+import { tlsStart, watchTlsOutages } from './redis/tls-watch';
 
 export interface PersistedOperations {
   readonly policy: PersistedPolicy;
@@ -130,17 +130,27 @@ export async function createPersistedOperations(
 /**
  * Start-up waits a second for the APQ Redis at most, then serves anyway (in-process until it answers). ioredis does
  * not say why a TLS connection fails (src/redis/tls-check.ts): the warning names a certificate not trusted, as the
- * quota windows' does, also when APQ is Redis's only user (GRAPH_QUOTAS=off).
+ * quota windows' does, also when APQ is Redis's only user (GRAPH_QUOTAS=off); later outages too, once each
+ * (src/redis/tls-watch.ts).
  */
 async function waitAtStart(
   connection: RedisConnection,
   settings: RedisSettings,
   logger: Logger,
 ): Promise<void> {
-  if (await redisReady(connection, 1_000)) return;
-  const cause = await redisTlsProblem(settings, 1_000);
-  logger.warn(
-    { redis: describeRedis(settings), ...(cause ? { cause } : {}) },
-    'Redis for automatic persisted queries is not answering yet: in-process until it does',
-  );
+  const start = await tlsStart(await redisReady(connection, 1_000), settings);
+  const redis = describeRedis(settings);
+  if (!start.ready)
+    logger.warn(
+      { redis, ...(start.cause ? { cause: start.cause } : {}) },
+      'Redis for automatic persisted queries is not answering yet: in-process until it does',
+    );
+  watchTlsOutages(connection, settings, {
+    atStart: start,
+    report: (cause) =>
+      logger.warn(
+        { redis, cause },
+        'Redis for automatic persisted queries is still not answering: in-process until it does',
+      ),
+  });
 }

@@ -10,4 +10,5 @@ describeSpecs('integration', [
   'quota-redis-fallback',
   'quota-redis-share',
   'redis-startup',
+  'redis-tls-outage',
 ]);

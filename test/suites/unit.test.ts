@@ -54,6 +54,7 @@ describeSpecs('unit', [
   'quota-window',
   'redis-connection',
   'redis-errors',
+  'redis-tls-watch',
   'redis-settings',
   'request-checks',
   'response-type',
