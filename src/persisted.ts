@@ -6,7 +6,8 @@ import type { ApqCacheOptions, RefusedValueEvent } from './graphql/persisted/apq
 import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { serializeError } from './observability/logging';
 import type { GatewayMetrics } from './observability/metrics';
-import { createRedisConnection, redisReady } from './redis/connection';
+import { redisAnswering } from './redis/answering';
+import { createRedisConnection } from './redis/connection';
 import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
 import { describeRedis } from './redis/settings';
@@ -138,7 +139,7 @@ async function waitAtStart(
   settings: RedisSettings,
   logger: Logger,
 ): Promise<void> {
-  const start = await tlsStart(await redisReady(connection, 1_000), settings);
+  const start = await tlsStart(await redisAnswering(connection, 1_000), settings);
   const redis = describeRedis(settings);
   if (!start.ready)
     logger.warn(

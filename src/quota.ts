@@ -4,6 +4,7 @@ import type { QuotaConfig } from './config';
 import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
 import type { QuotaLimits, QuotaPacer } from './graph';
 import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota-metrics';
+import { REDIS_ANSWERING } from './redis/answering';
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
@@ -14,8 +15,9 @@ const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /**
  * The Redis store of the quota windows, on a connection from the gateway's one factory (one Redis, a Cluster or
- * Sentinel's master). Each time the connection is ready (at start, after a restart, after a failover) one line and
- * a metric say which node or master is in use.
+ * Sentinel's master). Each time Redis answers on it again (at start, after a restart, after a failover; not at a
+ * 'ready' that AUTH or the server's TLS then refuses: src/redis/answering.ts) one line and a metric say which node
+ * or master is in use.
  */
 function createSharedStore(
   config: QuotaConfig,
@@ -27,7 +29,7 @@ function createSharedStore(
     commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
   });
   const showNode = createStoreNodeMetric(registry);
-  connection.on('ready', () => {
+  connection.on(REDIS_ANSWERING, () => {
     const node = redisNodeInUse(settings, connection);
     showNode(node);
     log.info({ redis: describeRedis(settings), node }, 'Redis for the quota windows is ready');

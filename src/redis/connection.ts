@@ -1,5 +1,6 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type * as IoRedis from 'ioredis';
+import { trackAnswering } from './answering';
 import { redisEndpoint } from './settings';
 import type { RedisAuth, RedisSettings } from './settings';
 
@@ -23,8 +24,14 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT
 
 /**
  * What every connection shares: never let a request wait on Redis. No offline queue (commands fail at once while
- * disconnected), no resending after a reconnect, a command timeout, no ready check (the first command tells).
- * https://github.com/redis/ioredis#auto-reconnect
+ * disconnected), no resending after a reconnect, a command timeout, no ready check (the first command tells; see
+ * src/redis/answering.ts for when Redis answers). https://github.com/redis/ioredis#auto-reconnect
+ *
+ * No CLIENT SETINFO: without a ready check, ioredis 5.11 says 'ready' once those two commands settle, even when the
+ * connection closed meanwhile (a server refusing the client's certificate, or AUTH), after its reconnect was
+ * scheduled; that reconnect then finds the status 'ready' and gives up, and the connection never comes back
+ * (https://github.com/redis/ioredis/issues/2099, fixed by https://github.com/redis/ioredis/pull/2123). Without them
+ * 'ready' comes before the close, and the reconnects go on.
  */
 function commonOptions(options: RedisConnectionOptions) {
   return {
@@ -32,6 +39,7 @@ function commonOptions(options: RedisConnectionOptions) {
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.connectTimeoutMs ?? 1_000,
+    disableClientInfo: true,
   } satisfies RedisOptions;
 }
 
@@ -131,6 +139,7 @@ export function createRedisConnection(
   // Without a listener ioredis prints every connection error to the console.
   connection.on('error', (error: unknown) => options.onConnectionError?.(error));
   keepConnected(connection, options);
+  trackAnswering(connection);
   return connection;
 }
 
@@ -184,23 +193,4 @@ export function redisNodeInUse(settings: RedisSettings, connection: RedisConnect
     ? `[${stream.remoteAddress}]`
     : stream.remoteAddress;
   return `${host}:${stream.remotePort ?? ''}`;
-}
-
-/**
- * Resolves true once the connection is ready for commands, false if it is not within `withinMs`: start-up waits
- * that long at most, then serves anyway (every Redis user degrades while it is away).
- */
-export function redisReady(connection: RedisConnection, withinMs: number): Promise<boolean> {
-  if (connection.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const ready = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      connection.off('ready', ready);
-      resolve(false);
-    }, withinMs);
-    connection.once('ready', ready);
-  });
 }

@@ -1,3 +1,4 @@
+import { REDIS_ANSWERING } from './answering';
 import type { RedisConnection } from './connection';
 import type { RedisSettings } from './settings';
 import { firstTlsNode, redisTlsProblem } from './tls-check';
@@ -59,6 +60,8 @@ class TlsOutageWatch {
   private reported = false;
   private diagnosing = false;
   private stopped = false;
+  /** Redis answered since the last lost connection (REDIS_ANSWERING): the outage is over. */
+  private answering: boolean;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -68,8 +71,10 @@ class TlsOutageWatch {
     this.first = options.firstDelayMs ?? TLS_DIAGNOSIS_FIRST_MS;
     this.max = options.maxDelayMs ?? TLS_DIAGNOSIS_MAX_MS;
     this.delay = this.first;
+    this.answering = options.atStart.ready;
     for (const event of ['close', 'error', 'end']) connection.on(event, () => this.trouble());
-    connection.on('ready', () => this.back());
+    // Not 'ready': ioredis says it before a server refuses the client's certificate (src/redis/answering.ts).
+    connection.on(REDIS_ANSWERING, () => this.back());
     this.startWith(options.atStart);
   }
 
@@ -91,12 +96,13 @@ class TlsOutageWatch {
 
   /** ioredis says 'close' and 'error' at every failed attempt: only the first of an outage starts the clock. */
   private trouble() {
+    this.answering = false;
     if (this.stopped || this.reported || this.timer || this.diagnosing) return;
-    if (this.connection.status === 'ready') return;
     this.schedule();
   }
 
   private back() {
+    this.answering = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.reported = false;
@@ -111,14 +117,13 @@ class TlsOutageWatch {
   private async check() {
     this.timer = undefined;
     // 'end': the gateway closed it (or ioredis did, and connects again: its next 'close' schedules anew).
-    const { status } = this.connection;
-    if (this.stopped || status === 'ready' || status === 'end') return;
+    if (this.stopped || this.answering || this.connection.status === 'end') return;
     this.diagnosing = true;
     const cause = await this.options
       .diagnose()
       .catch(() => undefined)
       .finally(() => (this.diagnosing = false));
-    if (this.stopped || this.connection.status === 'ready') return;
+    if (this.stopped || this.answering) return;
     if (cause) {
       this.reported = true;
       return this.options.report(cause);

@@ -5,7 +5,8 @@ import { createGatewayServer } from '../../src/gateway';
 import { createLogger } from '../../src/observability/logging';
 import { memoryLog, startGateway } from '../helpers/harness';
 import type { Gateway } from '../helpers/harness';
-import { startTlsRedis } from '../helpers/redis-topologies';
+import { startRedis } from '../helpers/redis';
+import { redisCli, startTlsRedis } from '../helpers/redis-topologies';
 
 /**
  * The gateway started while its Redis does not answer: what its metrics and its warnings say from the start, before
@@ -46,6 +47,29 @@ describe('quota pacing started while Redis does not answer', () => {
       reason: 'unreachable',
       cause: 'not connected to sentinel master "igg-nobody" within 1000 ms',
     });
+  });
+
+  it('a password Redis refuses (WRONGPASS): not answering, in fallback, and never said ready', async () => {
+    const redis = await startRedis();
+    try {
+      await redisCli(redis.port, 'CONFIG', 'SET', 'requirepass', 'the-right-one-77c2');
+      const gateway = await started({
+        REDIS_URL: `redis://:a-wrong-one-0a1f@127.0.0.1:${redis.port}`,
+      });
+      // ioredis says 'ready' before AUTH is answered, at every reconnect (every 500 ms): none of them is true.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const said = lines(gateway).map((line) => String(line.msg));
+      expect(said).toContain(
+        'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
+      );
+      expect(said).not.toContain('Redis for the quota windows is ready');
+      expect(await scrape(gateway)).toContain(
+        'intune_gateway_quota_store_state{state="fallback"} 1',
+      );
+      expect(gateway.logs.join('\n')).not.toContain('a-wrong-one-0a1f');
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('one Redis refusing connections: the same (its refused attempts came before the pacer listened)', async () => {

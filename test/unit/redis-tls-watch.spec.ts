@@ -24,9 +24,19 @@ class StandIn extends EventEmitter {
     this.status = 'reconnecting';
     this.emit('close');
   }
+  /** Ready, and Redis answered on it (src/redis/answering.ts). */
   ready() {
     this.status = 'ready';
     this.emit('ready');
+    this.emit('answering');
+  }
+  /** What ioredis does when the server refuses the client's certificate after the handshake (TLS 1.3). */
+  readyThenRefused() {
+    this.status = 'ready';
+    this.emit('ready');
+    this.emit('error', new Error('tlsv13 alert certificate required'));
+    this.status = 'reconnecting';
+    this.emit('close');
   }
 }
 
@@ -94,6 +104,17 @@ describe('watchTlsOutages', () => {
     connection.lose();
     await retriesFor(connection, 5_000);
     expect(reports.map(([at]) => at)).toEqual([11_999, 16_999]);
+  });
+
+  it("a 'ready' that the server then refuses (no answer came) does not end the outage", async () => {
+    const { connection, diagnosedAt, reports } = watched([UNTRUSTED]);
+    connection.lose();
+    for (let t = 0; t < 5_000; t += 500) {
+      connection.readyThenRefused();
+      await jest.advanceTimersByTimeAsync(500);
+    }
+    expect(diagnosedAt).toEqual([1_000]);
+    expect(reports).toEqual([[1_000, UNTRUSTED]]);
   });
 
   it('start-up named the cause: not again for that outage; the next one is', async () => {

@@ -58,14 +58,20 @@ function whereOf(error: unknown, fallback: string): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** Redis's own words in a reply error (OOM, READONLY, WRONGPASS…): never a command's arguments. */
+const isReplyError = (error: unknown): error is Error =>
+  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+const replyWords = (error: Error) => error.message.split('\n')[0]!.slice(0, 120);
+
 /**
  * A connection error in a few safe words: its code and where (the node it names, for a Cluster or a Sentinel's
- * master), never its message (it may quote a command).
+ * master), never its message (it may quote a command), but for Redis's own reply (AUTH's refusal: WRONGPASS).
  */
 function describeConnectionError(error: unknown, fallback: string): string {
   const cause = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   const address = whereOf(cause, fallback);
+  if (isReplyError(cause)) return `Redis at ${address}: ${replyWords(cause)}`;
   switch (code) {
     case 'ECONNREFUSED':
       return `connection refused to ${address}`;
@@ -158,10 +164,8 @@ function watchConnection(redis: Redis | Cluster, address: string) {
     gaveUp: (timeoutMs: number) => {
       if (closing) return;
       const code = (lastError as { code?: unknown } | undefined)?.code;
-      const words =
-        typeof code === 'string'
-          ? describe()
-          : `not connected to ${address} within ${timeoutMs} ms`;
+      const named = typeof code === 'string' || isReplyError(lastError);
+      const words = named ? describe() : `not connected to ${address} within ${timeoutMs} ms`;
       unreachable = new QuotaStoreError(words, 'unreachable');
       tell(unreachable);
     },
@@ -169,19 +173,30 @@ function watchConnection(redis: Redis | Cluster, address: string) {
   };
 }
 
-/** Resolves `true` once the connection is ready, `false` after `timeoutMs` (and `gaveUp` is called first). */
+/**
+ * Resolves `true` once Redis answers a PING on the connection, `false` after `timeoutMs` (and `gaveUp` is called
+ * first). 'ready' alone is not enough: without a ready check ioredis says it before AUTH is answered, and before a
+ * server refuses the client's TLS certificate (TLS 1.3 refuses after the client's handshake).
+ */
 function readyWithin(redis: Redis | Cluster, timeoutMs: number, gaveUp: () => void) {
-  if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise<boolean>((resolve) => {
+    let settled = false;
     const done = (value: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      redis.off('ready', onReady);
+      redis.off('ready', tryPing);
       if (!value) gaveUp();
       resolve(value);
     };
-    const onReady = () => done(true);
+    const tryPing = () =>
+      void redis.ping().then(
+        () => done(true),
+        () => undefined,
+      );
     const timer = setTimeout(() => done(false), timeoutMs);
-    redis.on('ready', onReady);
+    redis.on('ready', tryPing);
+    if (redis.status === 'ready') tryPing();
   });
 }
 
@@ -206,8 +221,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     if (/timed out/i.test(message))
       return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
     // A reply error is Redis's own words (OOM, READONLY, NOSCRIPT…), never the command's arguments.
-    const reply = error instanceof Error && error.name === 'ReplyError';
-    const words = reply ? message.split('\n')[0]!.slice(0, 120) : 'failed';
+    const words = isReplyError(error) ? replyWords(error) : 'failed';
     return new QuotaStoreError(`Redis at ${address}: ${words}`, 'error', { cause: error });
   };
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
