@@ -1,7 +1,9 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type * as IoRedis from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import { trackAnswering } from './answering';
-import { redisEndpoint } from './settings';
+import { tlsOptions } from './client-certificate';
+import { redisEndpoint, usesTls } from './settings';
 import type { RedisAuth, RedisSettings } from './settings';
 
 /** One connection, whatever the deployment: a Redis, a Redis Cluster or a Sentinel-managed master. */
@@ -43,12 +45,14 @@ function commonOptions(options: RedisConnectionOptions) {
   } satisfies RedisOptions;
 }
 
-/** `tls: {}` trusts Node's store, NODE_EXTRA_CA_CERTS included (a private CA is trusted that way, at start). */
-function authOptions(auth: RedisAuth): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+function authOptions(
+  auth: RedisAuth,
+  tls: ConnectionOptions,
+): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
   return {
     ...(auth.username !== undefined ? { username: auth.username } : {}),
     ...(auth.password !== undefined ? { password: auth.password } : {}),
-    ...(auth.tls ? { tls: {} } : {}),
+    ...(auth.tls ? { tls } : {}),
   };
 }
 
@@ -73,7 +77,10 @@ export function clusterOptions(
     // MOVED and ASK are followed (ioredis refreshes its slot table on MOVED); a bound keeps a loop finite.
     maxRedirections: 16,
     ...(settings.auth.tls ? { dnsLookup: keepHostname } : {}),
-    redisOptions: { ...commonOptions(options), ...authOptions(settings.auth) },
+    redisOptions: {
+      ...commonOptions(options),
+      ...authOptions(settings.auth, tlsOptions(settings)),
+    },
   };
 }
 
@@ -88,14 +95,15 @@ function connectCluster(
   return new ioredis.Cluster([settings.seed], clusterOptions(settings, options));
 }
 
-function connectSentinel(
-  ioredis: typeof IoRedis,
+/** Sentinel's options: the master's, and the sentinels' (their password, TLS with the same client certificate). */
+export function sentinelOptions(
   settings: Extract<RedisSettings, { mode: 'sentinel' }>,
   options: RedisConnectionOptions,
-): Redis {
-  return new ioredis.Redis({
+): RedisOptions {
+  const tls = tlsOptions(settings);
+  return {
     ...commonOptions(options),
-    ...authOptions(settings.auth),
+    ...authOptions(settings.auth, tls),
     enableOfflineQueue: false,
     enableReadyCheck: false,
     retryStrategy: backoff,
@@ -106,13 +114,27 @@ function connectSentinel(
     ...(settings.sentinelPassword !== undefined
       ? { sentinelPassword: settings.sentinelPassword }
       : {}),
-    ...(settings.auth.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    ...(settings.auth.tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
     sentinelRetryStrategy: backoff,
     sentinelCommandTimeout: options.commandTimeoutMs,
     // Listens for the sentinels' +switch-master: after a failover the promoted master is used at once, not after
     // the old one's connection times out.
     failoverDetector: true,
-  });
+  };
+}
+
+/** One Redis by its URL; over TLS (rediss://) with the client certificate when there is one. */
+export function singleOptions(
+  settings: Extract<RedisSettings, { mode: 'single' }>,
+  options: RedisConnectionOptions,
+): RedisOptions {
+  return {
+    ...commonOptions(options),
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    retryStrategy: backoff,
+    ...(usesTls(settings) ? { tls: tlsOptions(settings) } : {}),
+  };
 }
 
 /**
@@ -129,13 +151,8 @@ export function createRedisConnection(
     settings.mode === 'cluster'
       ? connectCluster(ioredis, settings, options)
       : settings.mode === 'sentinel'
-        ? connectSentinel(ioredis, settings, options)
-        : new ioredis.Redis(settings.url, {
-            ...commonOptions(options),
-            enableOfflineQueue: false,
-            enableReadyCheck: false,
-            retryStrategy: backoff,
-          });
+        ? new ioredis.Redis(sentinelOptions(settings, options))
+        : new ioredis.Redis(settings.url, singleOptions(settings, options));
   // Without a listener ioredis prints every connection error to the console.
   connection.on('error', (error: unknown) => options.onConnectionError?.(error));
   keepConnected(connection, options);
