@@ -4,17 +4,13 @@ import type { Config } from './config';
 import { createGraphService, createHttpTransport, createListSupport } from './graph';
 import type { GraphService } from './graph';
 import { createApollo } from './graphql/apollo';
-import type { PersistedQueriesOption } from './graphql/apollo';
 import { createContextFactory } from './graphql/context';
-import { createApqCache } from './graphql/persisted/apq-cache';
-import type { ApqCacheOptions, RefusedValueEvent } from './graphql/persisted/apq-cache';
-import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { createLogger } from './observability/logging';
 import { createMetrics } from './observability/metrics';
 import type { GatewayMetrics } from './observability/metrics';
 import { traceGraphCall } from './observability/tracing';
+import { createPersistedOperations } from './persisted';
 import { createQuotaPacing } from './quota';
-import { createRedisConnection, redisReady } from './redis/connection';
 import { createHttpServer } from './server/app';
 import type { ExplorerOptions } from './server/explorer';
 import { createLifecycle } from './server/health';
@@ -56,75 +52,21 @@ async function createGraph(
   });
 }
 
-interface PersistedOperations {
-  readonly policy: PersistedPolicy;
-  readonly apollo: PersistedQueriesOption;
-  close(): void;
-}
-
-/** What the APQ cache reports about its Redis, as log lines (never a document's text) and a metric. */
-/** The warning for each value an APQ key in Redis holds that is not used. */
-const REFUSED_VALUE_MESSAGES: Readonly<Record<RefusedValueEvent['reason'], string>> = {
-  'too-long':
-    'Redis holds a value longer than GRAPHQL_MAX_DOCUMENT_LENGTH under an automatic persisted query key: not used',
-  'hash-mismatch':
-    'Redis holds a value under an automatic persisted query key that is not the document of its hash: not used',
-  'wrong-type':
-    'Redis holds a key of another type than a string under an automatic persisted query key: not used',
-};
-
-function sharedStoreReports(
-  metrics: GatewayMetrics,
-  logger: Logger,
-): Pick<ApqCacheOptions, 'onSharedStore' | 'onRefusedValue'> {
-  return {
-    onSharedStore(event) {
-      if (event.available) return logger.info('Redis answers automatic persisted queries again');
-      metrics.observeApqStoreError(event.operation);
-      logger.warn(
-        { err: event.error },
-        'Redis for automatic persisted queries failed: hashes it does not answer are not found (clients resend the document) until it does',
-      );
-    },
-    // Someone else wrote to the key, or the value is corrupted: the hash is not found, and the client resends it.
-    onRefusedValue({ reason, key }) {
-      logger.warn({ apq: { reason, key } }, REFUSED_VALUE_MESSAGES[reason]);
-    },
-  };
-}
-
 /**
- * Automatic persisted queries (a bounded in-process cache, shared by the replicas through Redis when there is one)
- * and the trusted documents. Redis never fails a request: see src/graphql/persisted/apq-cache.ts.
+ * The two parts that may use Redis, built at once: each waits up to a second for its connection at start (the quota
+ * windows, automatic persisted queries), and one after the other a Redis that is down cost two seconds of start-up.
+ * If one part fails, the other is closed: its connection would keep the process alive.
  */
-async function createPersistedOperations(
-  config: Config,
-  metrics: GatewayMetrics,
-  logger: Logger,
-): Promise<PersistedOperations> {
-  const { apq, trusted, trustedOnly } = config.persisted;
-  const policy: PersistedPolicy = { trusted, trustedOnly, apq: apq !== null };
-  if (trusted) logger.info({ documents: trusted.size, trustedOnly }, 'trusted documents loaded');
-  if (!apq) return { policy, apollo: false, close: () => undefined };
-  const redis = config.redis
-    ? createRedisConnection(config.redis, { commandTimeoutMs: apq.redisTimeoutMs })
-    : null;
-  const cache = createApqCache({
-    maxCharacters: apq.cacheCharacters,
-    maxDocumentLength: config.queryLimits.maxDocumentLength,
-    ttlSeconds: apq.ttlSeconds,
-    ...(redis ? { shared: redis } : {}),
-    ...sharedStoreReports(metrics, logger),
-  });
-  if (redis && !(await redisReady(redis, 1_000)))
-    logger.warn(
-      'Redis for automatic persisted queries is not answering yet: in-process until it does',
-    );
-  return {
-    policy,
-    apollo: { cache, ttl: apq.ttlSeconds },
-    close: () => redis?.disconnect(),
-  };
+async function createRedisUsers(config: Config, metrics: GatewayMetrics, logger: Logger) {
+  const [graph, persisted] = await Promise.allSettled([
+    createGraph(config, metrics, logger),
+    createPersistedOperations(config, metrics, logger),
+  ]);
+  if (graph.status === 'fulfilled' && persisted.status === 'fulfilled')
+    return { graph: graph.value, persisted: persisted.value };
+  if (persisted.status === 'fulfilled') persisted.value.close();
+  if (graph.status === 'fulfilled') await graph.value.close();
+  throw graph.status === 'rejected' ? graph.reason : (persisted as PromiseRejectedResult).reason;
 }
 
 /**
@@ -138,8 +80,7 @@ export async function createGatewayServer(
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const graph = await createGraph(config, metrics, logger);
-  const persisted = await createPersistedOperations(config, metrics, logger);
+  const { graph, persisted } = await createRedisUsers(config, metrics, logger);
   const apollo = await createApollo(config, metrics, logger, persisted.apollo);
   const createContext = createContextFactory({
     graph,

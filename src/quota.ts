@@ -4,18 +4,20 @@ import type { QuotaConfig } from './config';
 import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
 import type { QuotaLimits, QuotaPacer } from './graph';
 import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota-metrics';
+import { REDIS_ANSWERING } from './redis/answering';
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
-import { redisTlsProblem } from './redis/tls-check';
+import { tlsStart, watchTlsOutages } from './redis/tls-watch';
 
 /** Redis's own bound on a command, well past the pacer's: it only frees commands a Redis never answers. */
 const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /**
  * The Redis store of the quota windows, on a connection from the gateway's one factory (one Redis, a Cluster or
- * Sentinel's master). Each time the connection is ready (at start, after a restart, after a failover) one line and
- * a metric say which node or master is in use.
+ * Sentinel's master). Each time Redis answers on it again (at start, after a restart, after a failover; not at a
+ * 'ready' that AUTH or the server's TLS then refuses: src/redis/answering.ts) one line and a metric say which node
+ * or master is in use.
  */
 function createSharedStore(
   config: QuotaConfig,
@@ -27,12 +29,43 @@ function createSharedStore(
     commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
   });
   const showNode = createStoreNodeMetric(registry);
-  connection.on('ready', () => {
+  connection.on(REDIS_ANSWERING, () => {
     const node = redisNodeInUse(settings, connection);
     showNode(node);
     log.info({ redis: describeRedis(settings), node }, 'Redis for the quota windows is ready');
   });
-  return createRedisQuotaStore({ connection, address: redisEndpoint(settings) });
+  return {
+    connection,
+    store: createRedisQuotaStore({ connection, address: redisEndpoint(settings) }),
+  };
+}
+
+/**
+ * Start-up waits a second for Redis at most; then the pacer serves in-process until it answers, and the warning
+ * says why when ioredis does not (a TLS certificate not trusted: src/redis/tls-check.ts). Later outages get the
+ * same diagnosis, once each (src/redis/tls-watch.ts).
+ */
+async function waitAtStart(
+  shared: ReturnType<typeof createSharedStore>,
+  settings: RedisSettings,
+  replicas: number,
+  log: Logger,
+): Promise<void> {
+  const start = await tlsStart(await shared.store.ready(1000), settings);
+  const redis = describeRedis(settings);
+  if (!start.ready)
+    log.warn(
+      { replicas, redis, ...(start.cause ? { cause: start.cause } : {}) },
+      'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
+    );
+  watchTlsOutages(shared.connection, settings, {
+    atStart: start,
+    report: (cause) =>
+      log.warn(
+        { replicas, redis, cause },
+        'Redis for the quota windows is still not answering: pacing in-process, under the fallback rule, until it does',
+      ),
+  });
 }
 
 /**
@@ -62,18 +95,11 @@ export async function createQuotaPacing(
   );
   const { maxHoldMs } = config;
   if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs });
-  const store = createSharedStore(config, redis, registry, log);
-  if (!(await store.ready(1000))) {
-    // ioredis does not say why a TLS connection fails (src/redis/tls-check.ts): a CA not trusted is named here.
-    const cause = await redisTlsProblem(redis, 1000);
-    log.warn(
-      { replicas: config.replicas, redis: describeRedis(redis), ...(cause ? { cause } : {}) },
-      'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
-    );
-  }
+  const shared = createSharedStore(config, redis, registry, log);
+  await waitAtStart(shared, redis, config.replicas, log);
   return createQuotaPacer({
     limits,
-    store,
+    store: shared.store,
     hooks,
     replicas: config.replicas,
     storeTimeoutMs: config.redisTimeoutMs,

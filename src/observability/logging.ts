@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config';
@@ -22,10 +23,12 @@ interface SerializedError {
 
 /**
  * Errors are serialized by hand: pino's default error serializer copies every enumerable property, and an
- * axios error carries the request config with the caller's `Authorization` header.
+ * axios error carries the request config with the caller's `Authorization` header. An error made in another realm
+ * (Node's own, seen from a vm context such as jest's) is an error too: `instanceof Error` alone says it is not.
  */
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  if (!(error instanceof Error) && !types.isNativeError(error))
+    return { type: typeof error, message: String(error) };
   const code = (error as { code?: unknown }).code;
   const serialized: SerializedError = { type: error.name, message: error.message };
   if (typeof code === 'string' || typeof code === 'number') serialized.code = code;

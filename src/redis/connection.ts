@@ -1,6 +1,9 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type * as IoRedis from 'ioredis';
-import { redisEndpoint } from './settings';
+import type { ConnectionOptions } from 'node:tls';
+import { trackAnswering } from './answering';
+import { tlsOptions } from './client-certificate';
+import { redisEndpoint, usesTls } from './settings';
 import type { RedisAuth, RedisSettings } from './settings';
 
 /** One connection, whatever the deployment: a Redis, a Redis Cluster or a Sentinel-managed master. */
@@ -23,8 +26,14 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, REDIS_RECONNECT
 
 /**
  * What every connection shares: never let a request wait on Redis. No offline queue (commands fail at once while
- * disconnected), no resending after a reconnect, a command timeout, no ready check (the first command tells).
- * https://github.com/redis/ioredis#auto-reconnect
+ * disconnected), no resending after a reconnect, a command timeout, no ready check (the first command tells; see
+ * src/redis/answering.ts for when Redis answers). https://github.com/redis/ioredis#auto-reconnect
+ *
+ * No CLIENT SETINFO: without a ready check, ioredis 5.11 says 'ready' once those two commands settle, even when the
+ * connection closed meanwhile (a server refusing the client's certificate, or AUTH), after its reconnect was
+ * scheduled; that reconnect then finds the status 'ready' and gives up, and the connection never comes back
+ * (https://github.com/redis/ioredis/issues/2099, fixed by https://github.com/redis/ioredis/pull/2123). Without them
+ * 'ready' comes before the close, and the reconnects go on.
  */
 function commonOptions(options: RedisConnectionOptions) {
   return {
@@ -32,15 +41,18 @@ function commonOptions(options: RedisConnectionOptions) {
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.connectTimeoutMs ?? 1_000,
+    disableClientInfo: true,
   } satisfies RedisOptions;
 }
 
-/** `tls: {}` trusts Node's store, NODE_EXTRA_CA_CERTS included (a private CA is trusted that way, at start). */
-function authOptions(auth: RedisAuth): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+function authOptions(
+  auth: RedisAuth,
+  tls: ConnectionOptions,
+): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
   return {
     ...(auth.username !== undefined ? { username: auth.username } : {}),
     ...(auth.password !== undefined ? { password: auth.password } : {}),
-    ...(auth.tls ? { tls: {} } : {}),
+    ...(auth.tls ? { tls } : {}),
   };
 }
 
@@ -65,7 +77,10 @@ export function clusterOptions(
     // MOVED and ASK are followed (ioredis refreshes its slot table on MOVED); a bound keeps a loop finite.
     maxRedirections: 16,
     ...(settings.auth.tls ? { dnsLookup: keepHostname } : {}),
-    redisOptions: { ...commonOptions(options), ...authOptions(settings.auth) },
+    redisOptions: {
+      ...commonOptions(options),
+      ...authOptions(settings.auth, tlsOptions(settings)),
+    },
   };
 }
 
@@ -80,14 +95,15 @@ function connectCluster(
   return new ioredis.Cluster([settings.seed], clusterOptions(settings, options));
 }
 
-function connectSentinel(
-  ioredis: typeof IoRedis,
+/** Sentinel's options: the master's, and the sentinels' (their password, TLS with the same client certificate). */
+export function sentinelOptions(
   settings: Extract<RedisSettings, { mode: 'sentinel' }>,
   options: RedisConnectionOptions,
-): Redis {
-  return new ioredis.Redis({
+): RedisOptions {
+  const tls = tlsOptions(settings);
+  return {
     ...commonOptions(options),
-    ...authOptions(settings.auth),
+    ...authOptions(settings.auth, tls),
     enableOfflineQueue: false,
     enableReadyCheck: false,
     retryStrategy: backoff,
@@ -98,13 +114,27 @@ function connectSentinel(
     ...(settings.sentinelPassword !== undefined
       ? { sentinelPassword: settings.sentinelPassword }
       : {}),
-    ...(settings.auth.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    ...(settings.auth.tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
     sentinelRetryStrategy: backoff,
     sentinelCommandTimeout: options.commandTimeoutMs,
     // Listens for the sentinels' +switch-master: after a failover the promoted master is used at once, not after
     // the old one's connection times out.
     failoverDetector: true,
-  });
+  };
+}
+
+/** One Redis by its URL; over TLS (rediss://) with the client certificate when there is one. */
+export function singleOptions(
+  settings: Extract<RedisSettings, { mode: 'single' }>,
+  options: RedisConnectionOptions,
+): RedisOptions {
+  return {
+    ...commonOptions(options),
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    retryStrategy: backoff,
+    ...(usesTls(settings) ? { tls: tlsOptions(settings) } : {}),
+  };
 }
 
 /**
@@ -121,16 +151,12 @@ export function createRedisConnection(
     settings.mode === 'cluster'
       ? connectCluster(ioredis, settings, options)
       : settings.mode === 'sentinel'
-        ? connectSentinel(ioredis, settings, options)
-        : new ioredis.Redis(settings.url, {
-            ...commonOptions(options),
-            enableOfflineQueue: false,
-            enableReadyCheck: false,
-            retryStrategy: backoff,
-          });
+        ? new ioredis.Redis(sentinelOptions(settings, options))
+        : new ioredis.Redis(settings.url, singleOptions(settings, options));
   // Without a listener ioredis prints every connection error to the console.
   connection.on('error', (error: unknown) => options.onConnectionError?.(error));
   keepConnected(connection, options);
+  trackAnswering(connection);
   return connection;
 }
 
@@ -184,23 +210,4 @@ export function redisNodeInUse(settings: RedisSettings, connection: RedisConnect
     ? `[${stream.remoteAddress}]`
     : stream.remoteAddress;
   return `${host}:${stream.remotePort ?? ''}`;
-}
-
-/**
- * Resolves true once the connection is ready for commands, false if it is not within `withinMs`: start-up waits
- * that long at most, then serves anyway (every Redis user degrades while it is away).
- */
-export function redisReady(connection: RedisConnection, withinMs: number): Promise<boolean> {
-  if (connection.status === 'ready') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const ready = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      connection.off('ready', ready);
-      resolve(false);
-    }, withinMs);
-    connection.once('ready', ready);
-  });
 }

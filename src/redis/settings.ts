@@ -1,3 +1,6 @@
+import { readClientCertificate } from './client-certificate';
+import type { RedisClientCertificate } from './client-certificate';
+
 /**
  * Where the gateway's Redis is and how to reach it, read once from the environment and checked: one Redis
  * (REDIS_URL), a Redis Cluster through a seed node (REDIS_CLUSTER=true), or a master found through Sentinel
@@ -19,7 +22,7 @@ export interface RedisAuth {
   readonly tls: boolean;
 }
 
-export type RedisSettings =
+export type RedisSettings = (
   | { readonly mode: 'single'; readonly url: string }
   | { readonly mode: 'cluster'; readonly seed: RedisNode; readonly auth: RedisAuth }
   | {
@@ -30,7 +33,11 @@ export type RedisSettings =
       readonly db: number;
       /** The sentinels' own password (REDIS_SENTINEL_PASSWORD), when they require one. */
       readonly sentinelPassword?: string;
-    };
+    }
+) & {
+  /** Presented on every TLS connection, to the sentinels too (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE). */
+  readonly clientCertificate?: RedisClientCertificate;
+};
 
 export type RedisSettingsResult =
   | { readonly ok: true; readonly settings: RedisSettings | null }
@@ -133,8 +140,28 @@ function sentinelSettings(env: RedisEnv, list: string): RedisSettingsResult {
   };
 }
 
-/** Reads and checks the Redis variables once, at start; a bad one or a bad combination is named. */
+/** Whether the connections to the data nodes (and, with Sentinel, to the sentinels) use TLS. */
+export function usesTls(settings: RedisSettings): boolean {
+  if (settings.mode === 'single') return settings.url.trim().toLowerCase().startsWith('rediss:');
+  return settings.auth.tls;
+}
+
+/**
+ * Reads and checks the Redis variables once, at start; a bad one or a bad combination is named. A client
+ * certificate's files are read now too (src/redis/client-certificate.ts).
+ */
 export function readRedisSettings(env: RedisEnv): RedisSettingsResult {
+  const result = readDeployment(env);
+  if (!result.ok) return result;
+  const { settings } = result;
+  const certificate = readClientCertificate(env, settings !== null && usesTls(settings));
+  if (!certificate.ok) return certificate;
+  if (!settings || !certificate.certificate) return result;
+  return { ok: true, settings: { ...settings, clientCertificate: certificate.certificate } };
+}
+
+/** Where Redis is: one Redis, a Cluster's seed, or the sentinels; with credentials and TLS. */
+function readDeployment(env: RedisEnv): RedisSettingsResult {
   const cluster = env.REDIS_CLUSTER?.trim().toLowerCase() ?? 'false';
   if (cluster !== 'true' && cluster !== 'false')
     return refuse('REDIS_CLUSTER', `must be true or false, got "${env.REDIS_CLUSTER}"`);

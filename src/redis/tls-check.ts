@@ -1,4 +1,5 @@
 import tls from 'node:tls';
+import { tlsOptions } from './client-certificate';
 import { nodeText } from './settings';
 import type { RedisNode, RedisSettings } from './settings';
 
@@ -24,12 +25,28 @@ export function firstTlsNode(settings: RedisSettings): RedisNode | undefined {
 const UNTRUSTED =
   /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED)$/;
 
+/** The alerts of a server that refused the client's certificate (OpenSSL's names, as Node's codes give them). */
+const CLIENT_REFUSED =
+  /^ERR_SSL_(SSLV3|TLSV1)_ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_\w+|ACCESS_DENIED)$/;
+
+/** What the server said of the client's certificate, in words; undefined for other failures. */
+function clientCertificateProblem(code: string, where: string): string | undefined {
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')
+    return `TLS client certificate required by ${where} (${code}): set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE`;
+  if (CLIENT_REFUSED.test(code))
+    return `TLS client certificate refused by ${where} (${code}): is it valid, and signed by a CA the server trusts (its tls-ca-cert-file)?`;
+  return undefined;
+}
+
 /**
  * A failed handshake in words safe to log: its code and Node's or OpenSSL's message, which speak of the certificate
- * and the names in it (the handshake comes before AUTH: no password is sent yet, nor can be quoted).
+ * and the names in it (the handshake comes before AUTH: no password is sent yet, nor can be quoted). A server's
+ * alert about the client's certificate is named by its code alone (OpenSSL's message for it is a source path).
  */
 export function handshakeProblem(error: unknown, where: string): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const client = typeof code === 'string' ? clientCertificateProblem(code, where) : undefined;
+  if (client) return client;
   const text = typeof message === 'string' ? message.slice(0, 200) : '';
   const words = `${typeof code === 'string' ? code : 'no code'}: ${text}`;
   if (typeof code === 'string' && UNTRUSTED.test(code))
@@ -40,8 +57,11 @@ export function handshakeProblem(error: unknown, where: string): string {
 }
 
 /**
- * Resolves the handshake's problem with the first node, in words, or undefined when the handshake succeeds, when no
- * connection is made at all (refused, not found: the store says those) or when nothing is answered in `timeoutMs`.
+ * Resolves the handshake's problem with the first node, in words, or undefined when the handshake succeeds and the
+ * node answers, when no connection is made at all (refused, not found: the store says those) or when nothing is
+ * answered in `timeoutMs`. The handshake presents the client certificate when there is one, as the connections do.
+ * With TLS 1.3 a server refuses a client's certificate after the client has finished its handshake, so the check
+ * waits for the node's first answer (to PING, or NOAUTH's) or that refusal.
  */
 export function redisTlsProblem(
   settings: RedisSettings,
@@ -52,7 +72,7 @@ export function redisTlsProblem(
   const where = nodeText(node);
   return new Promise((resolve) => {
     let connected = false;
-    const socket = tls.connect({ host: node.host, port: node.port });
+    const socket = tls.connect({ host: node.host, port: node.port, ...tlsOptions(settings) });
     const done = (problem?: string) => {
       clearTimeout(timer);
       socket.destroy();
@@ -60,7 +80,9 @@ export function redisTlsProblem(
     };
     const timer = setTimeout(() => done(), timeoutMs);
     socket.once('connect', () => (connected = true));
-    socket.once('secureConnect', () => done());
+    socket.once('secureConnect', () => socket.write('PING\r\n'));
+    socket.once('data', () => done());
+    socket.once('close', () => done());
     socket.once('error', (error) => done(connected ? handshakeProblem(error, where) : undefined));
   });
 }

@@ -6,7 +6,8 @@ import type {
   RefusedValueEvent,
   SharedStoreEvent,
 } from '../../src/graphql/persisted/apq-cache';
-import { createRedisConnection, redisReady } from '../../src/redis/connection';
+import { redisAnswering } from '../../src/redis/answering';
+import { createRedisConnection } from '../../src/redis/connection';
 import type { RedisConnection } from '../../src/redis/connection';
 import { configurationId, userStatusId } from '../../emulator/store';
 import { AUTH, GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
@@ -66,7 +67,7 @@ describe('shared through a real Redis', () => {
       { commandTimeoutMs: 200 },
     );
     connections.push(connection);
-    await redisReady(connection, 2_000);
+    await redisAnswering(connection, 2_000);
     return connection;
   };
   const shared = async (events: SharedStoreEvent[] = []) =>
@@ -204,7 +205,7 @@ describe('shared through a real Redis', () => {
     ]);
 
     await redis.restart();
-    for (const connection of connections.slice(-2)) await redisReady(connection, 5_000);
+    for (const connection of connections.slice(-2)) await redisAnswering(connection, 5_000);
     const after = doc('After');
     await cache.set(key(after), after, { ttl: 60 });
     expect(events.map((event) => event.available)).toEqual([false, true]);

@@ -6,6 +6,7 @@ import { describeSpecs } from '../helpers/suite';
 describeSpecs('integration', [
   'persisted-apq',
   'persisted-apq-cache',
+  'persisted-apq-redis-logs',
   'persisted-replicas',
   'persisted-trusted',
 ]);

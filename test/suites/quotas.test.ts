@@ -9,4 +9,7 @@ describeSpecs('integration', [
   'quota-redis',
   'quota-redis-fallback',
   'quota-redis-share',
+  'redis-client-certificates',
+  'redis-startup',
+  'redis-tls-outage',
 ]);

@@ -53,6 +53,8 @@ describeSpecs('unit', [
   'quota-unproven',
   'quota-window',
   'redis-connection',
+  'redis-errors',
+  'redis-tls-watch',
   'redis-settings',
   'request-checks',
   'response-type',

@@ -1,4 +1,4 @@
-import { clusterOptions } from '../../src/redis/connection';
+import { clusterOptions, sentinelOptions, singleOptions } from '../../src/redis/connection';
 import { describeRedis, parseNode, readRedisSettings } from '../../src/redis/settings';
 import { firstTlsNode, handshakeProblem } from '../../src/redis/tls-check';
 import type { RedisEnv } from '../../src/redis/settings';
@@ -242,7 +242,71 @@ describe('firstTlsNode and handshakeProblem: why a TLS connection fails, which i
       failure(undefined, 'socket hang up'),
       'TLS handshake with r:6380 failed (no code: socket hang up)',
     ],
+    [
+      failure('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', '80:error:0A00045C:SSL routines:…'),
+      'TLS client certificate required by r:6380 (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED): set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE',
+    ],
+    [
+      failure('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', '80:error:0A000418:SSL routines:…'),
+      'TLS client certificate refused by r:6380 (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA): is it valid, and signed by a CA the server trusts (its tls-ca-cert-file)?',
+    ],
+    [
+      failure('ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', '80:error:0A000415:SSL routines:…'),
+      'TLS client certificate refused by r:6380 (ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED): is it valid, and signed by a CA the server trusts (its tls-ca-cert-file)?',
+    ],
   ])('%s', (error, words) => {
     expect(handshakeProblem(error, 'r:6380')).toBe(words);
+  });
+});
+
+describe('a client certificate (REDIS_TLS_CERT_FILE, REDIS_TLS_KEY_FILE): on every TLS connection', () => {
+  const clientCertificate = { cert: 'CERT PEM', key: 'KEY PEM' };
+  const settingsOf = (env: RedisEnv) => {
+    const result = readRedisSettings(env);
+    if (!result.ok || !result.settings) throw new Error('no settings');
+    return { ...result.settings, clientCertificate };
+  };
+  const options = { commandTimeoutMs: 1_000 };
+
+  it('one Redis over rediss://: presented; over redis://, no TLS at all', () => {
+    const tls = settingsOf({ REDIS_URL: 'rediss://r:6380' });
+    if (tls.mode !== 'single') throw new Error('not single');
+    expect(singleOptions(tls, options).tls).toEqual({ cert: 'CERT PEM', key: 'KEY PEM' });
+    expect(singleOptions({ mode: 'single', url: 'redis://r:6379' }, options).tls).toBeUndefined();
+  });
+
+  it("a Cluster's nodes, every one of them", () => {
+    const settings = settingsOf({ REDIS_CLUSTER: 'true', REDIS_URL: 'rediss://node-0:7000' });
+    if (settings.mode !== 'cluster') throw new Error('not a cluster');
+    expect(clusterOptions(settings, options).redisOptions?.tls).toEqual(clientCertificate);
+  });
+
+  it('Sentinel with REDIS_TLS: the master and the sentinels', () => {
+    const settings = settingsOf({
+      REDIS_SENTINELS: 's1:26379',
+      REDIS_SENTINEL_NAME: 'm',
+      REDIS_TLS: 'true',
+    });
+    if (settings.mode !== 'sentinel') throw new Error('not sentinel');
+    const sentinel = sentinelOptions(settings, options);
+    expect([sentinel.tls, sentinel.sentinelTLS]).toEqual([clientCertificate, clientCertificate]);
+  });
+
+  it.each<[string, RedisEnv]>([
+    ['Sentinel without REDIS_TLS', { REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' }],
+    ['redis://', { REDIS_URL: 'redis://r:6379' }],
+    ['no Redis at all', {}],
+  ])('%s: refused before any file is read, naming REDIS_TLS_CERT_FILE', (_name, env) => {
+    const result = readRedisSettings({
+      ...env,
+      REDIS_TLS_CERT_FILE: '/does/not/matter.pem',
+      REDIS_TLS_KEY_FILE: '/does/not/matter.key',
+    });
+    expect(result).toEqual({
+      ok: false,
+      variable: 'REDIS_TLS_CERT_FILE',
+      problem:
+        'is only read with TLS to Redis: a rediss:// REDIS_URL, or REDIS_TLS=true with REDIS_SENTINELS',
+    });
   });
 });

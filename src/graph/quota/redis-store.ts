@@ -18,7 +18,11 @@ export interface RedisQuotaStoreOptions {
 }
 
 export interface RedisQuotaStore extends QuotaStore {
-  /** Resolves `true` once connected, `false` after `timeoutMs`: await it at start-up to avoid a first fallback. */
+  /**
+   * Resolves `true` once connected, `false` after `timeoutMs`: await it at start-up to avoid a first fallback. On
+   * `false` the store counts as unreachable until it connects: its watchers hear it, now or when they start
+   * watching (see `watch`).
+   */
   ready(timeoutMs: number): Promise<boolean>;
 }
 
@@ -54,14 +58,20 @@ function whereOf(error: unknown, fallback: string): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** Redis's own words in a reply error (OOM, READONLY, WRONGPASS…): never a command's arguments. */
+const isReplyError = (error: unknown): error is Error =>
+  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+const replyWords = (error: Error) => error.message.split('\n')[0]!.slice(0, 120);
+
 /**
  * A connection error in a few safe words: its code and where (the node it names, for a Cluster or a Sentinel's
- * master), never its message (it may quote a command).
+ * master), never its message (it may quote a command), but for Redis's own reply (AUTH's refusal: WRONGPASS).
  */
 function describeConnectionError(error: unknown, fallback: string): string {
   const cause = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? error;
   const code = (cause as { code?: unknown } | undefined)?.code;
   const address = whereOf(cause, fallback);
+  if (isReplyError(cause)) return `Redis at ${address}: ${replyWords(cause)}`;
   switch (code) {
     case 'ECONNREFUSED':
       return `connection refused to ${address}`;
@@ -120,6 +130,77 @@ function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[
 }
 
 /**
+ * What the store knows of its connection, in words safe to log: the last connection error, whether it is known to be
+ * unreachable, and who listens (the pacer's fallback). `unreachable` is set when the start-up wait gave up, until the
+ * connection is ready; a watcher that starts later hears it at once. Without it nobody said so before a first call
+ * failed: a Sentinel connection whose sentinels never answer says 'error' only, never 'close' (ioredis's
+ * SentinelConnector retries inside one connect), and the 'close' of each refused attempt came before the pacer,
+ * built after the wait, watched (the metrics said `shared` meanwhile).
+ */
+function watchConnection(redis: Redis | Cluster, address: string) {
+  let lastError: unknown;
+  let unreachable: QuotaStoreError | undefined;
+  let closing = false;
+  const watchers: Array<(error: QuotaStoreError) => void> = [];
+  const tell = (error: QuotaStoreError) => {
+    for (const watcher of watchers) watcher(error);
+  };
+  const describe = () => describeConnectionError(lastError, address);
+  redis.on('error', (error: unknown) => (lastError = error));
+  redis.on('ready', () => {
+    lastError = undefined;
+    unreachable = undefined;
+  });
+  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
+  redis.on('close', () => {
+    if (!closing) tell(new QuotaStoreError(describe(), 'unreachable'));
+  });
+  return {
+    describe,
+    watch: (listener: (error: QuotaStoreError) => void) => {
+      watchers.push(listener);
+      if (unreachable && redis.status !== 'ready') listener(unreachable);
+    },
+    gaveUp: (timeoutMs: number) => {
+      if (closing) return;
+      const code = (lastError as { code?: unknown } | undefined)?.code;
+      const named = typeof code === 'string' || isReplyError(lastError);
+      const words = named ? describe() : `not connected to ${address} within ${timeoutMs} ms`;
+      unreachable = new QuotaStoreError(words, 'unreachable');
+      tell(unreachable);
+    },
+    close: () => void (closing = true),
+  };
+}
+
+/**
+ * Resolves `true` once Redis answers a PING on the connection, `false` after `timeoutMs` (and `gaveUp` is called
+ * first). 'ready' alone is not enough: without a ready check ioredis says it before AUTH is answered, and before a
+ * server refuses the client's TLS certificate (TLS 1.3 refuses after the client's handshake).
+ */
+function readyWithin(redis: Redis | Cluster, timeoutMs: number, gaveUp: () => void) {
+  return new Promise<boolean>((resolve) => {
+    let settled = false;
+    const done = (value: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      redis.off('ready', tryPing);
+      if (!value) gaveUp();
+      resolve(value);
+    };
+    const tryPing = () =>
+      void redis.ping().then(
+        () => done(true),
+        () => undefined,
+      );
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.on('ready', tryPing);
+    if (redis.status === 'ready') tryPing();
+  });
+}
+
+/**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
  * after this store instance and its take, so a release removes exactly what its take added, and a grant written
@@ -129,36 +210,18 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   const { connection: redis, address } = options;
   defineCommands(redis);
   const commands = redis as unknown as QuotaCommands;
-  let lastConnectionError: unknown;
-  redis.on('error', (error: unknown) => (lastConnectionError = error));
-  redis.on('ready', () => (lastConnectionError = undefined));
-  let closing = false;
-  const watchers: Array<(error: QuotaStoreError) => void> = [];
-  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
-  redis.on('close', () => {
-    if (closing) return;
-    const error = new QuotaStoreError(
-      describeConnectionError(lastConnectionError, address),
-      'unreachable',
-    );
-    for (const watcher of watchers) watcher(error);
-  });
+  const connection = watchConnection(redis, address);
 
   /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
   const failure = (error: unknown): QuotaStoreError => {
     if (error instanceof QuotaStoreError) return error;
     if (redis.status !== 'ready')
-      return new QuotaStoreError(
-        describeConnectionError(lastConnectionError, address),
-        'unreachable',
-        { cause: error },
-      );
+      return new QuotaStoreError(connection.describe(), 'unreachable', { cause: error });
     const message = error instanceof Error ? error.message : '';
     if (/timed out/i.test(message))
       return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
     // A reply error is Redis's own words (OOM, READONLY, NOSCRIPT…), never the command's arguments.
-    const reply = error instanceof Error && error.name === 'ReplyError';
-    const words = reply ? message.split('\n')[0]!.slice(0, 120) : 'failed';
+    const words = isReplyError(error) ? replyWords(error) : 'failed';
     return new QuotaStoreError(`Redis at ${address}: ${words}`, 'error', { cause: error });
   };
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -234,22 +297,10 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         );
         return added.reduce((sum, value) => sum + Number(value), 0);
       }),
-    watch: (listener) => void watchers.push(listener),
-    ready(timeoutMs) {
-      if (redis.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (value: boolean) => {
-          clearTimeout(timer);
-          redis.off('ready', onReady);
-          resolve(value);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        redis.on('ready', onReady);
-      });
-    },
+    watch: connection.watch,
+    ready: (timeoutMs) => readyWithin(redis, timeoutMs, () => connection.gaveUp(timeoutMs)),
     close() {
-      closing = true;
+      connection.close();
       redis.disconnect();
       return Promise.resolve();
     },

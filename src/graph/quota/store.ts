@@ -82,7 +82,8 @@ export interface QuotaStore {
   restore?(records: readonly QuotaRecord[]): Promise<number>;
   /**
    * Calls `listener` whenever the store knows it cannot be reached (its connection dropped), before any take fails:
-   * a replica whose calls were all waiting then still learns that a Redis restarted, and empty.
+   * a replica whose calls were all waiting then still learns that a Redis restarted, and empty. At once if it knows
+   * so already (nothing answered its start-up wait), so that the pacer's state is true from its first moment.
    */
   watch?(listener: (error: QuotaStoreError) => void): void;
   close(): Promise<void>;
