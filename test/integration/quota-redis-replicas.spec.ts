@@ -2,7 +2,7 @@ import { configurationId, createEmulatorToken, startEmulator } from '../../emula
 import type { Emulator } from '../../emulator';
 import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
-import { BULK_MUTATION } from '../helpers/harness';
+import { BULK_MUTATION } from '../helpers/documents';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';

@@ -4,7 +4,7 @@ import { configurationId } from '../../emulator';
 import Redis from 'ioredis';
 import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
-import { BULK_MUTATION } from '../helpers/harness';
+import { BULK_MUTATION } from '../helpers/documents';
 import { startRedis } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 import type { TestRedis } from '../helpers/redis';
