@@ -7,6 +7,10 @@ import { startEmulator } from '../../emulator/server';
 import type { Emulator, EmulatorOptions } from '../../emulator/server';
 import { createLogger } from '../../src/observability/logging';
 import { createGatewayServer } from '../../src/gateway';
+import { checkTokenHygiene, unwatchTokens, watchTokens } from './token-hygiene';
+
+export { BULK_MUTATION } from './documents';
+export { checkTokenHygiene } from './token-hygiene';
 
 export { waitFor } from './wait';
 
@@ -49,25 +53,6 @@ export function memoryLog(lines: string[]): Writable {
   });
 }
 
-/** Every running test gateway, with the tokens sent to it and how many of its log lines were already checked. */
-const running = new Set<{ logs: string[]; tokens: Set<string>; checked: number }>();
-
-/**
- * Token hygiene, run after every test (test/helpers/setup.ts): no log line written during the test, at any level,
- * holds a token sent to any running gateway. Throwing in `afterEach` fails the very test that leaked.
- */
-export function checkTokenHygiene(): void {
-  for (const gateway of running) {
-    const fresh = gateway.logs.slice(gateway.checked);
-    gateway.checked = gateway.logs.length;
-    const leaked = [...gateway.tokens].filter((token) =>
-      fresh.some((line) => line.includes(token)),
-    );
-    if (leaked.length > 0)
-      throw new Error(`A bearer token was written to the logs: ${leaked.length} token(s)`);
-  }
-}
-
 /** The real gateway, listening on a free loopback port, with the given environment. Logs at trace, always. */
 export async function startGateway(env: Record<string, string>): Promise<Gateway> {
   const logs: string[] = [];
@@ -80,7 +65,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   const url = `${address}/graphql`;
   const tokensSent = new Set<string>();
   const entry = { logs, tokens: tokensSent, checked: 0 };
-  running.add(entry);
+  watchTokens(entry);
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const token = /^\S+\s+(\S{8,})/.exec(headers.authorization ?? '')?.[1];
     if (token) tokensSent.add(token);
@@ -100,7 +85,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
     async close() {
       await app.close();
       checkTokenHygiene();
-      running.delete(entry);
+      unwatchTokens(entry);
     },
   };
 }
@@ -135,25 +120,6 @@ export const UPDATE_MUTATION = readFileSync(
   path.join(__dirname, '..', '..', 'examples', 'operations', 'update.graphql'),
   'utf8',
 );
-
-/** A bulk update selecting every field of a result, for tests of what each item gets. */
-export const BULK_MUTATION = /* GraphQL */ `
-  mutation Bulk($inputs: [UpdateDeviceConfigurationUserStatusInput!]!) {
-    updateDeviceConfigurationUserStatuses(inputs: $inputs) {
-      userStatus {
-        id
-        status
-      }
-      error {
-        code
-        message
-        status
-        requestId
-        retryAfterSeconds
-      }
-    }
-  }
-`;
 
 export const GET_QUERY = /* GraphQL */ `
   query Get($path: UserStatusPath, $c: ID!, $s: ID!) {

@@ -4,7 +4,7 @@ import { configurationId } from '../../emulator';
 import Redis from 'ioredis';
 import { gatewayStartOptions, startBuiltGateway } from '../../bench/lib';
 import type { StartedGateway } from '../../bench/lib';
-import { BULK_MUTATION } from '../helpers/harness';
+import { BULK_MUTATION } from '../helpers/documents';
 import { startRedis } from '../helpers/redis';
 import { waitFor } from '../helpers/wait';
 import type { TestRedis } from '../helpers/redis';
@@ -25,6 +25,8 @@ const QUOTAS = {
 };
 const TENANT_A = '0a0a0a0a-0000-4000-8000-00000000000a';
 const TENANT_B = '0b0b0b0b-0000-4000-8000-00000000000b';
+const TENANT_C = '1c1c1c1c-0000-4000-8000-00000000001c';
+const TENANT_D = '1d1d1d1d-0000-4000-8000-00000000001d';
 const APP = '0c0c0c0c-0000-4000-8000-00000000000c';
 const token = (tid: string) =>
   createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], { tid, appid: APP });
@@ -58,7 +60,7 @@ async function gql(gateway: StartedGateway, query: string, variables: object, ti
 /** A fresh emulator: windows, log and faults cleared, the statuses these tests update seeded. */
 function reset(): void {
   emulator.reset();
-  for (const prefix of ['r0', 'r1', 'r2', 'b'])
+  for (const prefix of ['r0', 'r1', 'r2', 'b', 's', 'o'])
     for (let index = 0; index < 10; index += 1)
       emulator.store.put(c, { id: `${prefix}-${index}`, status: 'error' });
 }
@@ -95,69 +97,89 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-it('a bulk load spread over three replicas: every item succeeds, no 429, the window never exceeded', async () => {
-  reset();
-  const results = await Promise.all(
-    replicas.map((replica, index) =>
-      gql(replica, BULK_MUTATION, { inputs: inputs(`r${index}`, 5) }, TENANT_A),
-    ),
-  );
-  const items = results.flatMap(
-    (result) => result.data?.updateDeviceConfigurationUserStatuses as Array<{ error: unknown }>,
-  );
-  expect(items).toHaveLength(15);
-  expect(items.filter((item) => item.error !== null)).toEqual([]);
-  expect(emulator.calls.filter((call) => call.refused)).toEqual([]);
-  expect(emulator.calls.filter((call) => call.kind === 'write' && !call.refused)).toHaveLength(15);
-  expect(emulator.maxInWindow({ kind: 'write', tenant: TENANT_A, app: APP })).toBeLessThanOrEqual(
-    APP_WRITES,
-  );
-}, 30_000);
+beforeAll(reset);
 
-it('a second tenant is served while the first is saturated', async () => {
-  reset();
-  const finished: string[] = [];
-  const saturating = gql(replicas[0]!, BULK_MUTATION, { inputs: inputs('r0', 10) }, TENANT_A).then(
-    (answer) => (finished.push('tenant A bulk'), answer),
-  );
-  // The bulk has taken tenant A's whole window and waits for the next one when tenant B's write arrives.
-  await waitFor(() => emulator.calls.filter((call) => call.tenant === TENANT_A).length > 0);
-  const other = await gql(
-    replicas[1]!,
-    UPDATE,
-    { input: { deviceConfigurationId: c, userStatusId: 'b-0', status: 'ERROR' } },
-    TENANT_B,
-  );
-  finished.push('tenant B write');
-  expect(other.errors).toBeUndefined();
-  await saturating;
-  expect(finished).toEqual(['tenant B write', 'tenant A bulk']);
-}, 30_000);
+/** Tenant `tid`'s calls Graph saw. */
+const callsOf = (tid: string) => emulator.calls.filter((call) => call.tenant === tid);
 
-it('a 429 seen by one replica holds the tenant on the others until its Retry-After', async () => {
-  reset();
-  emulator.faults.add({ method: 'PATCH', path: 'b-1', status: 429, retryAfter: '1.5', times: 1 });
-  const first = gql(
-    replicas[0]!,
-    UPDATE,
-    { input: { deviceConfigurationId: c, userStatusId: 'b-1', status: 'ERROR' } },
-    TENANT_B,
-  );
-  // Let the 429 arrive and be recorded in Redis, then call through another replica.
-  while (!emulator.requests.some((request) => request.url.includes('b-1')))
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const throttledAt = emulator.requests.find((request) => request.url.includes('b-1'))!.receivedAt;
-  await gql(
-    replicas[1]!,
-    UPDATE,
-    { input: { deviceConfigurationId: c, userStatusId: 'b-2', status: 'ERROR' } },
-    TENANT_B,
-  );
-  await first;
-  const next = emulator.requests.find((request) => request.url.includes('b-2'))!;
-  expect(next.receivedAt - throttledAt).toBeGreaterThanOrEqual(1500);
-}, 30_000);
+// The first three run at once: they mostly wait for windows (1 s each), and each has tenants, statuses and a fault of
+// its own, so each reads only its own calls. Jest runs a block's concurrent tests together, after its beforeAll.
+it.concurrent(
+  'a bulk load spread over three replicas: every item succeeds, no 429, the window never exceeded',
+  async () => {
+    const results = await Promise.all(
+      replicas.map((replica, index) =>
+        gql(replica, BULK_MUTATION, { inputs: inputs(`r${index}`, 5) }, TENANT_A),
+      ),
+    );
+    const items = results.flatMap(
+      (result) => result.data?.updateDeviceConfigurationUserStatuses as Array<{ error: unknown }>,
+    );
+    expect(items).toHaveLength(15);
+    expect(items.filter((item) => item.error !== null)).toEqual([]);
+    expect(callsOf(TENANT_A).filter((call) => call.refused)).toEqual([]);
+    expect(callsOf(TENANT_A).filter((call) => call.kind === 'write' && !call.refused)).toHaveLength(
+      15,
+    );
+    expect(emulator.maxInWindow({ kind: 'write', tenant: TENANT_A, app: APP })).toBeLessThanOrEqual(
+      APP_WRITES,
+    );
+  },
+  30_000,
+);
+
+it.concurrent(
+  'a second tenant is served while the first is saturated',
+  async () => {
+    const finished: string[] = [];
+    const saturating = gql(replicas[0]!, BULK_MUTATION, { inputs: inputs('s', 10) }, TENANT_C).then(
+      (answer) => (finished.push('tenant C bulk'), answer),
+    );
+    // The bulk has taken tenant C's whole window and waits for the next one when tenant D's write arrives.
+    await waitFor(() => callsOf(TENANT_C).length > 0);
+    const other = await gql(
+      replicas[1]!,
+      UPDATE,
+      { input: { deviceConfigurationId: c, userStatusId: 'o-0', status: 'ERROR' } },
+      TENANT_D,
+    );
+    finished.push('tenant D write');
+    expect(other.errors).toBeUndefined();
+    await saturating;
+    expect(finished).toEqual(['tenant D write', 'tenant C bulk']);
+  },
+  30_000,
+);
+
+it.concurrent(
+  'a 429 seen by one replica holds the tenant on the others until its Retry-After',
+  async () => {
+    emulator.faults.add({ method: 'PATCH', path: 'b-1', status: 429, retryAfter: '1.5', times: 1 });
+    const first = gql(
+      replicas[0]!,
+      UPDATE,
+      { input: { deviceConfigurationId: c, userStatusId: 'b-1', status: 'ERROR' } },
+      TENANT_B,
+    );
+    // Let the 429 arrive and be recorded in Redis, then call through another replica.
+    while (!emulator.requests.some((request) => request.url.includes('b-1')))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const throttledAt = emulator.requests.find((request) =>
+      request.url.includes('b-1'),
+    )!.receivedAt;
+    await gql(
+      replicas[1]!,
+      UPDATE,
+      { input: { deviceConfigurationId: c, userStatusId: 'b-2', status: 'ERROR' } },
+      TENANT_B,
+    );
+    await first;
+    const next = emulator.requests.find((request) => request.url.includes('b-2'))!;
+    expect(next.receivedAt - throttledAt).toBeGreaterThanOrEqual(1500);
+  },
+  30_000,
+);
 
 it('no token text in any Redis key or member', async () => {
   const client = new Redis(redis.url);
@@ -172,7 +194,7 @@ it('no token text in any Redis key or member', async () => {
       )
     ).flat();
     const stored = [...keys, ...members].join('\n');
-    for (const tid of [TENANT_A, TENANT_B])
+    for (const tid of [TENANT_A, TENANT_B, TENANT_C, TENANT_D])
       for (const part of token(tid).split('.')) expect(stored).not.toContain(part.slice(0, 16));
   } finally {
     client.disconnect();

@@ -4,7 +4,7 @@ import { REDIS_RECONNECT_MAX_MS, keepConnected } from '../../src/redis/connectio
 /**
  * What keepConnected does with an end, on a stand-in with ioredis's surface (its status, `connect`, `disconnect`,
  * `quit`, the `end` event). The race that ends a real connection on its own (a Sentinel failover seen while
- * reconnecting) is timing-bound; the loaded failover runs of test/integration/quota-redis-topologies.spec.ts are
+ * reconnecting) is timing-bound; the loaded failover runs of test/integration/quota-redis-sentinels.spec.ts are
  * where it showed.
  */
 class StandIn extends EventEmitter {
