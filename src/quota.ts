@@ -4,7 +4,7 @@ import type { QuotaConfig } from './config';
 import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
 import type { QuotaLimits, QuotaPacer } from './graph';
 import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota-metrics';
-import { REDIS_ANSWERING } from './redis/answering';
+import { REDIS_ANSWERING, redisAnswering } from './redis/answering';
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
@@ -36,7 +36,11 @@ function createSharedStore(
   });
   return {
     connection,
-    store: createRedisQuotaStore({ connection, address: redisEndpoint(settings) }),
+    store: createRedisQuotaStore({
+      connection,
+      address: redisEndpoint(settings),
+      answering: (withinMs) => redisAnswering(connection, withinMs),
+    }),
   };
 }
 

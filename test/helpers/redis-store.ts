@@ -1,5 +1,6 @@
 import { createRedisQuotaStore } from '../../src/graph/quota';
 import type { RedisQuotaStore } from '../../src/graph/quota';
+import { redisAnswering } from '../../src/redis/answering';
 import { createRedisConnection } from '../../src/redis/connection';
 import { redisEndpoint } from '../../src/redis/settings';
 import type { RedisSettings } from '../../src/redis/settings';
@@ -14,8 +15,10 @@ export function redisQuotaStore(
 ): RedisQuotaStore {
   const settings: RedisSettings =
     typeof target === 'string' ? { mode: 'single', url: target } : target;
+  const connection = createRedisConnection(settings, { commandTimeoutMs });
   return createRedisQuotaStore({
-    connection: createRedisConnection(settings, { commandTimeoutMs }),
+    connection,
     address: redisEndpoint(settings),
+    answering: (withinMs) => redisAnswering(connection, withinMs),
   });
 }

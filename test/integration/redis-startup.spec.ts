@@ -72,6 +72,35 @@ describe('quota pacing started while Redis does not answer', () => {
     }
   });
 
+  it('an ACL user that may not PING: Redis answers (NOPERM), so the windows are shared from the start', async () => {
+    const redis = await startRedis();
+    try {
+      await redisCli(
+        redis.port,
+        'ACL',
+        'SETUSER',
+        'igg-quota',
+        'on',
+        '>pw-5e1d',
+        '~*',
+        '&*',
+        '+@all',
+        '-ping',
+      );
+      const gateway = await started({
+        REDIS_URL: `redis://igg-quota:pw-5e1d@127.0.0.1:${redis.port}`,
+      });
+      const said = lines(gateway).map((line) => String(line.msg));
+      expect(said).toContain('Redis for the quota windows is ready');
+      expect(said.filter((msg) => /not answering|unreachable/.test(msg))).toEqual([]);
+      const metrics = await scrape(gateway);
+      expect(metrics).toContain('intune_gateway_quota_store_state{state="shared"} 1');
+      expect(metrics).toContain('intune_gateway_quota_fallback_active 0');
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('one Redis refusing connections: the same (its refused attempts came before the pacer listened)', async () => {
     const port = await freePort();
     const gateway = await started({ REDIS_URL: `redis://127.0.0.1:${port}` });

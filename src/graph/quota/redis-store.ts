@@ -15,11 +15,17 @@ export interface RedisQuotaStoreOptions {
   readonly connection: Redis | Cluster;
   /** Where Redis is, for error words when an error does not say (`host:port`, never credentials). */
   readonly address: string;
+  /**
+   * Resolves `true` once Redis answers on the connection, `false` if it does not within `withinMs`: the factory's
+   * own wait (`redisAnswering`, src/redis/answering.ts), where a 'ready' that AUTH or the server's TLS then refuses
+   * is not an answer and an ACL user without PING is. One rule for every Redis user, not a second copy here.
+   */
+  readonly answering: (withinMs: number) => Promise<boolean>;
 }
 
 export interface RedisQuotaStore extends QuotaStore {
   /**
-   * Resolves `true` once connected, `false` after `timeoutMs`: await it at start-up to avoid a first fallback. On
+   * Resolves `true` once Redis answers (`answering`), `false` after `timeoutMs`: await it at start-up to avoid a first fallback. On
    * `false` the store counts as unreachable until it connects: its watchers hear it, now or when they start
    * watching (see `watch`).
    */
@@ -174,33 +180,6 @@ function watchConnection(redis: Redis | Cluster, address: string) {
 }
 
 /**
- * Resolves `true` once Redis answers a PING on the connection, `false` after `timeoutMs` (and `gaveUp` is called
- * first). 'ready' alone is not enough: without a ready check ioredis says it before AUTH is answered, and before a
- * server refuses the client's TLS certificate (TLS 1.3 refuses after the client's handshake).
- */
-function readyWithin(redis: Redis | Cluster, timeoutMs: number, gaveUp: () => void) {
-  return new Promise<boolean>((resolve) => {
-    let settled = false;
-    const done = (value: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      redis.off('ready', tryPing);
-      if (!value) gaveUp();
-      resolve(value);
-    };
-    const tryPing = () =>
-      void redis.ping().then(
-        () => done(true),
-        () => undefined,
-      );
-    const timer = setTimeout(() => done(false), timeoutMs);
-    redis.on('ready', tryPing);
-    if (redis.status === 'ready') tryPing();
-  });
-}
-
-/**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
  * after this store instance and its take, so a release removes exactly what its take added, and a grant written
@@ -298,7 +277,11 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         return added.reduce((sum, value) => sum + Number(value), 0);
       }),
     watch: connection.watch,
-    ready: (timeoutMs) => readyWithin(redis, timeoutMs, () => connection.gaveUp(timeoutMs)),
+    async ready(timeoutMs) {
+      const answered = await options.answering(timeoutMs);
+      if (!answered) connection.gaveUp(timeoutMs);
+      return answered;
+    },
     close() {
       connection.close();
       redis.disconnect();
