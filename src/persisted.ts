@@ -12,7 +12,7 @@ import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
-import { tlsStart, watchTlsOutages } from './redis/tls-watch';
+import { warnAndWatchOutages } from './redis/tls-watch';
 
 export interface PersistedOperations {
   readonly policy: PersistedPolicy;
@@ -139,16 +139,14 @@ async function waitAtStart(
   settings: RedisSettings,
   logger: Logger,
 ): Promise<void> {
-  const start = await tlsStart(await redisAnswering(connection, 1_000), settings);
   const redis = describeRedis(settings);
-  if (!start.ready)
-    logger.warn(
-      { redis, ...(start.cause ? { cause: start.cause } : {}) },
-      'Redis for automatic persisted queries is not answering yet: in-process until it does',
-    );
-  watchTlsOutages(connection, settings, {
-    atStart: start,
-    report: (cause) =>
+  await warnAndWatchOutages(connection, settings, await redisAnswering(connection, 1_000), {
+    notYet: (cause) =>
+      logger.warn(
+        { redis, ...(cause ? { cause } : {}) },
+        'Redis for automatic persisted queries is not answering yet: in-process until it does',
+      ),
+    stillNot: (cause) =>
       logger.warn(
         { redis, cause },
         'Redis for automatic persisted queries is still not answering: in-process until it does',

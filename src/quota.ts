@@ -8,7 +8,7 @@ import { REDIS_ANSWERING, redisAnswering } from './redis/answering';
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
-import { tlsStart, watchTlsOutages } from './redis/tls-watch';
+import { warnAndWatchOutages } from './redis/tls-watch';
 
 /** Redis's own bound on a command, well past the pacer's: it only frees commands a Redis never answers. */
 const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
@@ -45,9 +45,8 @@ function createSharedStore(
 }
 
 /**
- * Start-up waits a second for Redis at most; then the pacer serves in-process until it answers, and the warning
- * says why when ioredis does not (a TLS certificate not trusted: src/redis/tls-check.ts). Later outages get the
- * same diagnosis, once each (src/redis/tls-watch.ts).
+ * Start-up waits a second for Redis at most; then the pacer serves in-process until it answers, and the warnings
+ * say why when ioredis does not (src/redis/tls-watch.ts).
  */
 async function waitAtStart(
   shared: ReturnType<typeof createSharedStore>,
@@ -55,18 +54,16 @@ async function waitAtStart(
   replicas: number,
   log: Logger,
 ): Promise<void> {
-  const start = await tlsStart(await shared.store.ready(1000), settings);
-  const redis = describeRedis(settings);
-  if (!start.ready)
-    log.warn(
-      { replicas, redis, ...(start.cause ? { cause: start.cause } : {}) },
-      'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
-    );
-  watchTlsOutages(shared.connection, settings, {
-    atStart: start,
-    report: (cause) =>
+  const fields = { replicas, redis: describeRedis(settings) };
+  await warnAndWatchOutages(shared.connection, settings, await shared.store.ready(1000), {
+    notYet: (cause) =>
       log.warn(
-        { replicas, redis, cause },
+        { ...fields, ...(cause ? { cause } : {}) },
+        'Redis for the quota windows is not answering yet: pacing in-process, under the fallback rule, until it does',
+      ),
+    stillNot: (cause) =>
+      log.warn(
+        { ...fields, cause },
         'Redis for the quota windows is still not answering: pacing in-process, under the fallback rule, until it does',
       ),
   });

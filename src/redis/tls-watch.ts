@@ -24,10 +24,32 @@ export const TLS_DIAGNOSIS_MAX_MS = 60_000;
 type Watched = Pick<RedisConnection, 'on' | 'status'>;
 
 /** The start-up wait's outcome, with the TLS diagnosis when Redis did not answer it (`redisTlsProblem`). */
-export async function tlsStart(ready: boolean, settings: RedisSettings): Promise<TlsStart> {
+async function tlsStart(ready: boolean, settings: RedisSettings): Promise<TlsStart> {
   if (ready) return { ready: true };
   const cause = await redisTlsProblem(settings, 1_000);
   return cause ? { ready: false, cause } : { ready: false };
+}
+
+/** A Redis user's two warnings: Redis did not answer the start-up wait; a later outage's cause is known. */
+export interface RedisOutageWarnings {
+  notYet(cause: string | undefined): void;
+  stillNot(cause: string): void;
+}
+
+/**
+ * What every Redis user (the quota windows, APQ) does after its start-up wait: warn if Redis did not answer it,
+ * with the cause ioredis does not give (a certificate not trusted or refused: src/redis/tls-check.ts), then watch
+ * for later outages' causes, one warning each (`watchTlsOutages`). The start-up diagnosis is the first outage's.
+ */
+export async function warnAndWatchOutages(
+  connection: Watched,
+  settings: RedisSettings,
+  answered: boolean,
+  warnings: RedisOutageWarnings,
+): Promise<void> {
+  const start = await tlsStart(answered, settings);
+  if (!start.ready) warnings.notYet(start.cause);
+  watchTlsOutages(connection, settings, { atStart: start, report: warnings.stillNot });
 }
 
 /**
