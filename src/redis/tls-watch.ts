@@ -32,8 +32,8 @@ async function tlsStart(ready: boolean, settings: RedisSettings): Promise<TlsSta
 
 /** A Redis user's two warnings: Redis did not answer the start-up wait; a later outage's cause is known. */
 export interface RedisOutageWarnings {
-  notYet(cause: string | undefined): void;
-  stillNot(cause: string): void;
+  readonly notYet: (cause: string | undefined) => void;
+  readonly stillNot: (cause: string) => void;
 }
 
 /**
