@@ -9,5 +9,6 @@ describeSpecs('integration', [
   'http-compression',
   'http-transport',
   'intune-fidelity',
+  'list-filters',
   'resilience',
 ]);

@@ -5,7 +5,11 @@ import {
   pageParamsOf,
 } from '../../src/graph/user-statuses/cursor';
 import { GraphError, GraphInputError } from '../../src/graph/errors';
-import { positionAfter } from '../../src/graph/user-statuses/lists';
+import {
+  FILTER_RETRY_MS,
+  createListSupport,
+  positionAfter,
+} from '../../src/graph/user-statuses/lists';
 
 const GUID = '6c2b5c4e-1c8f-4ef0-9a5a-0a1f2e3d4c5b';
 const LIST = `/deviceManagement/deviceConfigurations/${GUID}/userStatuses`;
@@ -66,8 +70,29 @@ describe('cursors', () => {
     [{ params: {}, offset: 3 }],
     [{ params: { skiptoken: 'skipCount=100' }, offset: 0 }],
     [{ params: { skip: 200 }, offset: 7 }],
+    [{ params: { skiptoken: 'skipCount=3' }, offset: 1, filter: 'nonCompliant' }],
   ])('round-trips %j', (position) => {
     expect(decodeCursor(encodeCursor(LIST, position), LIST)).toEqual(position);
+  });
+
+  it('a cursor without a filter is written as before it could carry one', () => {
+    const cursor = encodeCursor(LIST, { params: { skip: 3 }, offset: 1 });
+    expect(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).toEqual({
+      l: LIST.toLowerCase(),
+      s: 3,
+      o: 1,
+    });
+  });
+
+  it.each([
+    ['a number', 7],
+    ['an empty string', ''],
+    ['a quote, which would break out of $filter', "x' or status eq 'y"],
+    ['a very long string', 'a'.repeat(65)],
+  ])('a forged filter (%s) is refused', (_name, filter) => {
+    const payload = { l: LIST.toLowerCase(), t: 'a', o: 0, f: filter };
+    const cursor = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    expect(() => decodeCursor(cursor, LIST)).toThrow(GraphInputError);
   });
 
   it('a cursor of one list is refused on another', () => {
@@ -107,5 +132,38 @@ describe('positionAfter: where an edge cursor goes on', () => {
   ])('%s', (_name, nextParams, lastMatch, position, expected) => {
     const page = { items, next: nextParams };
     expect(positionAfter(page, here, lastMatch, position)).toEqual(expected);
+    // A page asked for with $filter hands its filter on to both kinds of position.
+    const filtered = { items, next: nextParams, filter: 'compliant' };
+    expect(positionAfter(filtered, here, lastMatch, position)).toEqual({
+      ...expected,
+      filter: 'compliant',
+    });
+  });
+});
+
+describe('ListSupport: what one 400 to $filter teaches, for how long', () => {
+  const HOUR = FILTER_RETRY_MS;
+  it.each([
+    ['the variant that refused, at once', 'DEVICE_CONFIGURATION', 0, false],
+    ['the variant that refused, a moment before the hour', 'DEVICE_CONFIGURATION', HOUR - 1, false],
+    ['the variant that refused, once the hour is up', 'DEVICE_CONFIGURATION', HOUR, true],
+    ['another variant, at once', 'IOS_SCEP_ROOT_CERTIFICATE', 0, true],
+  ] as const)('%s (%s): filters → %s', (_name, variant, later, expected) => {
+    let now = 1_000;
+    const support = createListSupport({ now: () => now });
+    support.rejectFilter('DEVICE_CONFIGURATION');
+    now += later;
+    expect(support.filters(variant)).toBe(expected);
+  });
+
+  it('a variant tried again and refused again waits another hour', () => {
+    let now = 0;
+    const support = createListSupport({ now: () => now });
+    support.rejectFilter('DEVICE_CONFIGURATION');
+    now = HOUR;
+    expect(support.filters('DEVICE_CONFIGURATION')).toBe(true);
+    support.rejectFilter('DEVICE_CONFIGURATION');
+    now = 2 * HOUR - 1;
+    expect(support.filters('DEVICE_CONFIGURATION')).toBe(false);
   });
 });

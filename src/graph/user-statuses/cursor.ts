@@ -6,10 +6,15 @@ export interface PageParams {
   readonly skip?: number;
 }
 
-/** Where the next page starts: a Graph page (by its paging token) and how many of its items were served. */
+/**
+ * Where the next page starts: a Graph page (by its paging token), how many of its items were served, and the
+ * status value that page was asked for with `$filter` (absent when Graph was asked for the whole list). A paging
+ * token only means something with the filter it was issued under, so the next page is asked for the same way.
+ */
 export interface CursorPosition {
   readonly params: PageParams;
   readonly offset: number;
+  readonly filter?: string;
 }
 
 const MAX_TOKEN_LENGTH = 2048;
@@ -79,6 +84,7 @@ export function encodeCursor(collectionPath: string, position: CursorPosition): 
     t: position.params.skiptoken,
     s: position.params.skip,
     o: position.offset,
+    f: position.filter,
   };
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
@@ -98,7 +104,7 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
   if (payload.l !== normaliseListPath(collectionPath))
     throw badCursor('is not a cursor for this list');
   // Each field is what this gateway writes or absent: anything else is forged.
-  const { t: token, s: skip, o: offset } = payload;
+  const { t: token, s: skip, o: offset, f: filter } = payload;
   if (token !== undefined && typeof token !== 'string')
     throw badCursor('is not a cursor this gateway gave out');
   if (skip !== undefined && !Number.isInteger(skip))
@@ -111,5 +117,8 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
     (offset as number) > MAX_OFFSET
   )
     throw badCursor('is not a cursor this gateway gave out');
-  return { params, offset: offset as number };
+  // A status value is a Graph enum name: letters only, as pageUrl puts it in `$filter` without escaping.
+  if (filter !== undefined && (typeof filter !== 'string' || !/^[A-Za-z]{1,64}$/.test(filter)))
+    throw badCursor('is not a cursor this gateway gave out');
+  return { params, offset: offset as number, ...(filter !== undefined ? { filter } : {}) };
 }

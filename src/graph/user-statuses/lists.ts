@@ -2,7 +2,7 @@ import { GraphInputError, isGraphError, malformedError } from '../errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus } from './model';
 import { userStatusesCollectionPath } from './paths';
-import type { GraphPath, UserStatusOrigin } from './paths';
+import type { GraphPath, PathVariant, UserStatusOrigin } from './paths';
 import type { JsonObject } from '../client/response';
 import { selectQuery } from './select';
 import type { GraphClient } from '../types';
@@ -17,14 +17,39 @@ export const MAX_PAGE_SIZE = 999;
  */
 export const MAX_GRAPH_PAGE_ITEMS = 5_000;
 
-/** Process-wide knowledge of how this Graph deployment treats list queries. */
+/** How long a list variant that refused `$filter` is filtered by the gateway alone before `$filter` is tried again. */
+export const FILTER_RETRY_MS = 60 * 60 * 1000;
+
+/**
+ * What this process has learnt of how Graph treats `$filter` on each list variant. One 400 is evidence about one
+ * variant, at one time: the others keep their filter, and the variant tries it again after `FILTER_RETRY_MS`
+ * (a refusal that was Graph's passing mood must not cost every later list its whole data until a restart). Cursors
+ * carry the filter their page was fetched with, so what is learnt here never changes a list being paged through.
+ */
 export interface ListSupport {
-  /** Set once Graph answered 400 to `$filter` on userStatuses: from then on the gateway filters alone. */
-  statusFilterRejected: boolean;
+  /** Whether a first page of `variant` is asked for with `$filter`. */
+  readonly filters: (variant: PathVariant) => boolean;
+  /** Graph answered 400 to `$filter` on `variant` and the same page without it: the gateway filters alone. */
+  readonly rejectFilter: (variant: PathVariant) => void;
 }
 
-export function createListSupport(): ListSupport {
-  return { statusFilterRejected: false };
+export interface ListSupportOptions {
+  readonly now?: () => number;
+}
+
+export function createListSupport(options: ListSupportOptions = {}): ListSupport {
+  const now = options.now ?? Date.now;
+  const rejectedAt = new Map<PathVariant, number>();
+  return {
+    filters: (variant) => {
+      const at = rejectedAt.get(variant);
+      if (at === undefined) return true;
+      if (now() - at < FILTER_RETRY_MS) return false;
+      rejectedAt.delete(variant);
+      return true;
+    },
+    rejectFilter: (variant) => void rejectedAt.set(variant, now()),
+  };
 }
 
 export interface ListRequest {
@@ -61,6 +86,8 @@ interface PageRequest extends ListRequest {
 export interface GraphPage {
   readonly items: JsonObject[];
   readonly next: PageParams | null;
+  /** The status value the page was asked for with `$filter`, when it was. */
+  readonly filter?: string;
 }
 
 function pageSize(first: number | null | undefined): number {
@@ -74,12 +101,16 @@ function pageSize(first: number | null | undefined): number {
  * The Graph URL of one page: the gateway sets `$top`, `$select` and `$filter` itself; only Graph's own paging
  * token (`$skiptoken` or `$skip`) comes from a cursor.
  */
-function pageUrl(request: PageRequest, size: number, params: PageParams, filter: boolean): string {
+function pageUrl(
+  request: PageRequest,
+  size: number,
+  params: PageParams,
+  filter: string | undefined,
+): string {
   const fields = request.status ? ['status', ...request.fields] : request.fields;
   const query = [`$top=${size}`, selectQuery(fields)];
   // Status values are Graph enum names (letters only), so the literal needs no escaping beyond the URL's.
-  if (filter && request.status)
-    query.push(`$filter=${encodeURIComponent(`status eq '${request.status}'`)}`);
+  if (filter !== undefined) query.push(`$filter=${encodeURIComponent(`status eq '${filter}'`)}`);
   if (params.skiptoken !== undefined)
     query.push(`$skiptoken=${encodeURIComponent(params.skiptoken)}`);
   if (params.skip !== undefined) query.push(`$skip=${params.skip}`);
@@ -107,8 +138,9 @@ async function fetchPage(
 }
 
 /**
- * One Graph page, with `$filter` when Graph takes it. A 400 to the filtered request is Graph refusing `$filter`
- * on this list: the page is fetched again without it, and the gateway filters alone from then on.
+ * One Graph page. A continuation is asked for as its cursor's page was (`at.filter`): its paging token was issued
+ * under that filter. A first page has `$filter` unless Graph refused it on this variant lately; a 400 to it is
+ * Graph refusing `$filter`: the page is fetched again without it and the variant is filtered by the gateway.
  */
 async function fetchFiltered(
   client: GraphClient,
@@ -116,15 +148,27 @@ async function fetchFiltered(
   support: ListSupport,
   request: PageRequest,
   size: number,
-  params: PageParams,
+  at: CursorPosition,
 ): Promise<GraphPage> {
-  const filter = Boolean(request.status) && !support.statusFilterRejected;
+  const status = request.status ?? undefined;
+  if (at.filter !== undefined && at.filter !== status)
+    throw new GraphInputError('after is a cursor for a list with another status.', 'after');
+  const continued = at.offset > 0 || Object.keys(at.params).length > 0;
+  const filter = continued
+    ? at.filter
+    : status && support.filters(request.origin.path)
+      ? status
+      : undefined;
+  const unfiltered = () =>
+    fetchPage(client, base, request, pageUrl(request, size, at.params, undefined));
+  if (filter === undefined) return unfiltered();
   try {
-    return await fetchPage(client, base, request, pageUrl(request, size, params, filter));
+    const page = await fetchPage(client, base, request, pageUrl(request, size, at.params, filter));
+    return { ...page, filter };
   } catch (error) {
-    if (!filter || !isGraphError(error) || error.status !== 400) throw error;
-    const page = await fetchPage(client, base, request, pageUrl(request, size, params, false));
-    support.statusFilterRejected = true;
+    if (continued || !isGraphError(error) || error.status !== 400) throw error;
+    const page = await unfiltered();
+    support.rejectFilter(request.origin.path);
     return page;
   }
 }
@@ -144,8 +188,9 @@ export function positionAfter(
   lastMatch: number,
   position: number,
 ): CursorPosition {
-  if (lastMatch >= position || !page.next) return { params, offset: position };
-  return { params: page.next, offset: 0 };
+  const filter = page.filter !== undefined ? { filter: page.filter } : {};
+  if (lastMatch >= position || !page.next) return { params, offset: position, ...filter };
+  return { params: page.next, offset: 0, ...filter };
 }
 
 function lastMatchingIndex(items: readonly JsonObject[], status: string | null | undefined) {
@@ -175,7 +220,7 @@ export async function listUserStatuses(
   const at = request.after
     ? decodeCursor(request.after, collection.path)
     : { params: {}, offset: 0 };
-  const page = await fetchFiltered(client, base, support, request, size, at.params);
+  const page = await fetchFiltered(client, base, support, request, size, at);
   const taken: number[] = [];
   let index = at.offset;
   for (; index < page.items.length && taken.length < size; index += 1)

@@ -1,0 +1,153 @@
+import { configurationId } from '../../emulator';
+import { AUTH, startGateway, startHarness } from '../helpers/harness';
+import type { Gateway, Harness } from '../helpers/harness';
+
+/**
+ * What the gateway learns from a 400 to `$filter` is per process, per list variant, and never changes a list
+ * being paged through: a cursor carries the filter its page was asked for with. Two replicas that learnt
+ * differently (one saw Graph refuse `$filter`, one did not) must still page a list exactly, whichever of them
+ * each page comes from: the emulator's paging token is an offset into the list it was asked for (filtered or
+ * whole), as Graph's are, so a token continued under the other filter skips or repeats statuses.
+ */
+const LIST = /* GraphQL */ `
+  query List(
+    $path: UserStatusPath
+    $c: ID!
+    $first: Int
+    $after: String
+    $status: ComplianceStatus
+  ) {
+    deviceConfigurationUserStatuses(
+      path: $path
+      deviceConfigurationId: $c
+      first: $first
+      after: $after
+      status: $status
+    ) {
+      nodes {
+        id
+        status
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+const c = configurationId('windows10-general');
+const STATUSES = ['compliant', 'nonCompliant', 'error'] as const;
+
+interface Page {
+  nodes: Array<{ id: string; status: string }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+let harness: Harness;
+let replica: Gateway;
+const nonCompliant: string[] = [];
+
+beforeAll(async () => {
+  harness = await startHarness({ emulator: { mode: 'friendly', quotas: { enabled: false } } });
+  replica = await startGateway({ GRAPH_BASE_URL: harness.emulator.baseUrl });
+});
+afterAll(async () => {
+  await replica.close();
+  await harness.close();
+});
+beforeEach(() => {
+  harness.emulator.reset();
+  harness.emulator.store.userStatuses.get(c)?.clear();
+  nonCompliant.length = 0;
+  for (let index = 0; index < 11; index += 1) {
+    const id = `user-${String(index).padStart(2, '0')}`;
+    harness.emulator.store.put(c, { id, status: STATUSES[index % 3]! });
+    if (index % 3 === 1) nonCompliant.push(id);
+  }
+});
+
+async function listPage(gateway: Gateway, variables: Record<string, unknown>) {
+  const { status, body } = await gateway.gql(LIST, { c, ...variables }, AUTH);
+  return { status, body, page: body.data?.deviceConfigurationUserStatuses as Page | undefined };
+}
+
+/** Graph's `$filter` on each list request the emulator received from now on. */
+function filtersSentSince(start: number): Array<string | null> {
+  return harness.emulator.requests
+    .slice(start)
+    .map((request) => new URL(request.url, 'http://x').searchParams.get('$filter'));
+}
+
+/** The harness's gateway sees Graph refuse `$filter` once; the replica never does. */
+async function teachHarnessGatewayThatFilterIsRefused() {
+  harness.emulator.configure({ filter: 'reject' });
+  const taught = await listPage(harness.gateway, { first: 2, status: 'NON_COMPLIANT' });
+  expect(taught.body.errors).toBeUndefined();
+  harness.emulator.configure({ filter: 'apply' });
+}
+
+it('pages alternating between a replica that filters alone and one that sends $filter: each status once', async () => {
+  await teachHarnessGatewayThatFilterIsRefused();
+  const start = harness.emulator.requests.length;
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (let turn = 0; turn < 20; turn += 1) {
+    const gateway = turn % 2 === 0 ? harness.gateway : replica;
+    const { body, page } = await listPage(gateway, { first: 2, status: 'NON_COMPLIANT', after });
+    expect(body.errors).toBeUndefined();
+    ids.push(...page!.nodes.map((node) => node.id));
+    if (!page!.pageInfo.hasNextPage) break;
+    after = page!.pageInfo.endCursor;
+  }
+  expect(ids).toEqual(nonCompliant);
+  // Every page was asked for as the list's first page was: without $filter (the first replica had learnt).
+  const filters = filtersSentSince(start);
+  expect(filters.length).toBeGreaterThan(2);
+  expect(filters.every((filter) => filter === null)).toBe(true);
+});
+
+it('a list begun on the replica with $filter keeps it on the gateway that filters alone', async () => {
+  await teachHarnessGatewayThatFilterIsRefused();
+  const start = harness.emulator.requests.length;
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (let turn = 0; turn < 20; turn += 1) {
+    const gateway = turn % 2 === 0 ? replica : harness.gateway;
+    const { body, page } = await listPage(gateway, { first: 1, status: 'NON_COMPLIANT', after });
+    expect(body.errors).toBeUndefined();
+    ids.push(...page!.nodes.map((node) => node.id));
+    if (!page!.pageInfo.hasNextPage) break;
+    after = page!.pageInfo.endCursor;
+  }
+  expect(ids).toEqual(nonCompliant);
+  const filters = filtersSentSince(start);
+  expect(filters).toHaveLength(nonCompliant.length);
+  expect(filters.every((filter) => filter === "status eq 'nonCompliant'")).toBe(true);
+});
+
+it('a filtered cursor given with another status is a client mistake, and Graph is not called', async () => {
+  const first = await listPage(replica, { first: 1, status: 'NON_COMPLIANT' });
+  const after = first.page!.pageInfo.endCursor;
+  const start = harness.emulator.requests.length;
+  const { status, body } = await listPage(replica, { first: 1, status: 'COMPLIANT', after });
+  expect(status).toBe(200);
+  expect(body.data ?? null).toBeNull();
+  expect(body.errors?.[0]).toMatchObject({
+    message: 'after is a cursor for a list with another status.',
+    extensions: { code: 'BAD_USER_INPUT', argument: 'after' },
+  });
+  expect(harness.emulator.requests.length).toBe(start);
+});
+
+it('a refusal of $filter on one list variant leaves the others filtered by Graph', async () => {
+  await teachHarnessGatewayThatFilterIsRefused();
+  const start = harness.emulator.requests.length;
+  const other = await listPage(harness.gateway, {
+    path: 'ROOT_CERTIFICATE',
+    c: configurationId('ios-scep'),
+    first: 2,
+    status: 'NON_COMPLIANT',
+  });
+  expect(other.body.errors).toBeUndefined();
+  expect(filtersSentSince(start)).toEqual(["status eq 'nonCompliant'"]);
+});
