@@ -122,9 +122,18 @@ export const REFERENCE_ID_NAMES: IdNames = {
   userStatusId: 'id',
 };
 
-/** A value for a message: short, whatever the caller sent. */
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+/**
+ * A value for a message: short, whatever the caller sent. A representation is `_Any`, which nothing coerces or
+ * bounds: a string is cut before it is quoted, and a value nested past what `JSON.stringify` can recurse through
+ * (a `RangeError`, which would answer an untyped INTERNAL_SERVER_ERROR for the caller's mistake) is only named.
+ */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(typeof value === 'string' ? value.slice(0, 61) : value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? 'a list nested too deeply to show' : 'a value too deep to show';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -8,6 +8,14 @@ import {
 
 const ids = { deviceConfigurationId: 'c', userStatusId: 's' };
 
+/** A list or object `depth` levels deep, as a hostile `_Any` representation can be. */
+function nested(depth: number, start: unknown[] | object): unknown {
+  let value: unknown = start;
+  for (let level = 0; level < depth; level += 1)
+    value = Array.isArray(start) ? [value] : { a: value };
+  return value;
+}
+
 describe('toUserStatusChanges', () => {
   it('keeps only given fields, with Graph values', () => {
     expect(
@@ -97,7 +105,10 @@ describe('toReferenceLocation: a federation reference, checked like arguments', 
     ],
     [{ ...key, id: ['s'] }, 'id', `The reference's id must be a string (an ID); got ["s"]`],
     [{ ...key, id: undefined }, 'id', 'got undefined'],
-  ])('%j → BAD_USER_INPUT on %s', (reference, argument, message) => {
+    // Deeper than JSON.stringify recurses: named, not a RangeError (an untyped INTERNAL_SERVER_ERROR before).
+    [{ ...key, path: nested(20_000, []) }, 'path', 'got a list nested too deeply to show.'],
+    [{ ...key, id: nested(20_000, {}) }, 'id', 'got a value too deep to show.'],
+  ])('%# %s → BAD_USER_INPUT', (reference, argument, message) => {
     let thrown: unknown;
     try {
       toReferenceLocation(reference);
