@@ -1,9 +1,13 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context';
 import { recordOperation } from './request-summary';
 import type { RequestSummary } from './request-summary';
 import type { GatewayMetrics } from './metrics';
 import { loggableOperationName } from './operation-names';
+import { isMaskedError } from '../graphql/errors/gateway-error';
+import { serializeError } from './logging';
 
 const REFUSED_TOKEN_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
@@ -26,6 +30,30 @@ function errorCodes(errors: ReadonlyArray<{ readonly extensions?: Record<string,
 const DONE = Promise.resolve();
 
 /**
+ * The errors the client sees only as `Internal server error` (errors/gateway-error.ts masks them): the operator
+ * must still learn of them. Each is logged once with its type, message, code and stack frames (file positions),
+ * never the error object: it may hold an upstream response, and with it the caller's token.
+ */
+function logMaskedErrors(
+  log: GatewayContext['log'] | undefined,
+  errors: readonly GraphQLError[],
+): void {
+  for (const error of errors) {
+    if (!isMaskedError(error, error.extensions.code)) continue;
+    const original = unwrapResolverError(error);
+    const frames = original instanceof Error ? (original.stack ?? '').split('\n').slice(1, 9) : [];
+    log?.error(
+      {
+        err: serializeError(original),
+        path: error.path ?? null,
+        frames: frames.map((f) => f.trim()),
+      },
+      'error answered as INTERNAL_SERVER_ERROR',
+    );
+  }
+}
+
+/**
  * Per operation: fills the request summary (operation name, error codes) for the request's log line, counts the
  * operation in the metrics and names its span. Runs after the response is built, off the resolvers' path.
  *
@@ -37,6 +65,10 @@ export function createObservabilityPlugin(
   metrics: GatewayMetrics,
 ): ApolloServerPlugin<GatewayContext> {
   const listener: GraphQLRequestListener<GatewayContext> = {
+    didEncounterErrors({ contextValue, errors }) {
+      logMaskedErrors(contextValue?.log, errors);
+      return DONE;
+    },
     willSendResponse({ contextValue, operationName, operation, response }) {
       const body = response.body;
       const codes = errorCodes(body.kind === 'single' ? (body.singleResult.errors ?? []) : []);

@@ -36,6 +36,7 @@ describeSpecs('unit', [
   'listen-failure',
   'logging',
   'mappers',
+  'masked-errors',
   'operation-deadline',
   'operation-names',
   'paths',

@@ -78,18 +78,27 @@ const REQUEST_ERROR_CODES: ReadonlySet<unknown> = new Set([
 ]);
 
 /**
+ * Whether an error is one the client is not shown (a bug, a thrown TypeError): neither the gateway's own nor one
+ * Apollo Server or graphql-js raised about the request. `code` is the code of the error as formatted.
+ */
+export function isMaskedError(error: unknown, code: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (isGatewayError(original)) return false;
+  return !(original instanceof GraphQLError && REQUEST_ERROR_CODES.has(code));
+}
+
+/**
  * Apollo's `formatError`: gateway errors and request errors pass; anything else (a bug, a thrown TypeError)
- * is masked so that no internal detail, stack or upstream body reaches the client.
+ * is masked so that no internal detail, stack or upstream body reaches the client (it is logged instead:
+ * observability/operation-plugin.ts).
  */
 export function formatGatewayError(
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  if (isGatewayError(original)) return withoutStacktrace(formatted);
-  const isRequestError =
-    original instanceof GraphQLError && REQUEST_ERROR_CODES.has(formatted.extensions?.code);
-  return isRequestError ? withoutStacktrace(formatted) : masked(formatted);
+  return isMaskedError(error, formatted.extensions?.code)
+    ? masked(formatted)
+    : withoutStacktrace(formatted);
 }
 
 function withoutStacktrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
