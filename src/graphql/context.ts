@@ -69,11 +69,36 @@ export function clientRequestIdFrom(header: string | string[] | undefined): stri
   return typeof header === 'string' && GUID.test(header) ? header : randomUUID();
 }
 
+/** What the request state is read from: Node's request (its headers as parsed, and as they came). */
+export interface RequestHeaders {
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders?: readonly string[];
+}
+
+/**
+ * The `Authorization` header, or both when it came twice. Node keeps the first of two and drops the other, yet a
+ * proxy in front may have read the last: which token the caller meant is ambiguous, so such a request has no token
+ * (RFC 9110 §5.3: a field that is not a list must not be repeated). Scanned only when there is one (a loop over
+ * the raw pairs; Node's `headersDistinct` would build an object of every header on every request).
+ */
+export function authorizationOf(request: RequestHeaders): string | string[] | undefined {
+  const first = request.headers.authorization;
+  const raw = request.rawHeaders;
+  if (first === undefined || !raw) return first;
+  let seen = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization' && ++seen > 1)
+      return [first, raw[index + 1]!];
+  }
+  return first;
+}
+
 /** The request's state: its summary, and its bearer token read once. */
-export function createRequestState(headers: IncomingHttpHeaders, span?: Span): RequestState {
+export function createRequestState(request: RequestHeaders, span?: Span): RequestState {
   const state = {
-    summary: createRequestSummary(clientRequestIdFrom(headers['client-request-id'])),
-    authorization: bearerAuthorization(headers.authorization),
+    summary: createRequestSummary(clientRequestIdFrom(request.headers['client-request-id'])),
+    authorization: bearerAuthorization(authorizationOf(request)),
   };
   return span ? { ...state, span } : state;
 }

@@ -65,7 +65,7 @@ export async function registerGraphqlRoute(
   const { apollo, createContext } = options;
   const handler = createApolloHandler(apollo, {
     context: async (request, reply) => {
-      const state = request.gateway ?? createRequestState(request.headers);
+      const state = request.gateway ?? createRequestState(request.raw);
       const context = createContext({ state, log: request.log });
       // The operation ends with its response, or as soon as its client goes away: its upstream calls and waits
       // are cancelled and its deadline timer cleared.
@@ -93,14 +93,14 @@ export async function registerGraphqlRoute(
       handler(request, reply) {
         const named = request.persistedDocument;
         if (!isTracing()) {
-          request.gateway = createRequestState(request.headers);
+          request.gateway = createRequestState(request.raw);
           if (named) recordDocumentId(request.gateway.summary, named.id);
           return handler.call(this, request, reply);
         }
         // The request's span continues the caller's W3C trace; upstream calls become its children.
         const parent = callerContext(request.headers);
         const span = startOperationSpan(parent);
-        request.gateway = createRequestState(request.headers, span);
+        request.gateway = createRequestState(request.raw, span);
         if (named) recordDocumentId(request.gateway.summary, named.id);
         return otelContext.with(trace.setSpan(parent, span), () =>
           handler.call(this, request, reply),

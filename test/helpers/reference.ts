@@ -111,7 +111,7 @@ export function createReference(config: Config): Reference {
     document: DocumentNode,
     request: ReferenceRequest,
   ): Promise<ReferenceAnswer> {
-    const context = createContext({ state: createRequestState(request.headers), log });
+    const context = createContext({ state: createRequestState(request), log });
     let result: ExecutionResult;
     try {
       result = await execute({

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { createEmulatorToken } from '../../emulator/auth';
 import { configurationId, userStatusId } from '../../emulator/store';
 import { GET_QUERY, UPDATE_MUTATION, startHarness } from '../helpers/harness';
@@ -6,6 +7,21 @@ import type { Harness } from '../helpers/harness';
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
 const update = { input: { deviceConfigurationId: c, userStatusId: s, status: 'COMPLIANT' } };
+
+/** A POST with raw header lines, repeated ones included (fetch would join them into one). */
+function postWithHeaders(url: string, headers: ReadonlyArray<[string, string]>) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const call = request(url, { method: 'POST' }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    call.on('error', reject);
+    for (const [name, value] of headers) call.appendHeader(name, value);
+    call.end(JSON.stringify({ query: UPDATE_MUTATION, variables: update }));
+  });
+}
 
 let harness: Harness;
 beforeAll(async () => {
@@ -30,6 +46,20 @@ describe('the caller bearer token', () => {
     expect(body.errors?.[0]).toMatchObject({
       path: ['updateDeviceConfigurationUserStatus'],
       extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('sent twice (Node would keep the first, a proxy may have read the last) → UNAUTHENTICATED and nothing sent', async () => {
+    const { status, body } = await postWithHeaders(harness.gateway.url, [
+      ['content-type', 'application/json'],
+      ['authorization', 'Bearer first-token-0123456789'],
+      ['authorization', 'Bearer second-token-0123456789'],
+    ]);
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({
+      data: { updateDeviceConfigurationUserStatus: null },
+      errors: [{ extensions: { code: 'UNAUTHENTICATED' } }],
     });
     expect(harness.emulator.requests).toHaveLength(0);
   });

@@ -1,4 +1,8 @@
-import { bearerAuthorization, clientRequestIdFrom } from '../../src/graphql/context';
+import {
+  authorizationOf,
+  bearerAuthorization,
+  clientRequestIdFrom,
+} from '../../src/graphql/context';
 
 describe('bearerAuthorization', () => {
   it.each([
@@ -41,4 +45,33 @@ describe('clientRequestIdFrom', () => {
       expect(clientRequestIdFrom(header)).toMatch(guid);
     },
   );
+});
+
+describe('authorizationOf: one Authorization header, or both when it came twice', () => {
+  const headers = { authorization: 'Bearer a' };
+  it.each([
+    ['one header', ['Host', 'x', 'Authorization', 'Bearer a'], 'Bearer a'],
+    ['no raw headers at hand', undefined, 'Bearer a'],
+    [
+      'two, in any spelling',
+      ['authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer b'],
+      ['Bearer a', 'Bearer b'],
+    ],
+    [
+      'two, apart',
+      ['Authorization', 'Bearer a', 'Accept', '*/*', 'authorization', 'Bearer a'],
+      ['Bearer a', 'Bearer a'],
+    ],
+    [
+      'a longer name that starts the same',
+      ['Authorization', 'Bearer a', 'Authorization-X', 'b'],
+      'Bearer a',
+    ],
+  ])('%s', (_name, rawHeaders, expected) => {
+    expect(authorizationOf(rawHeaders ? { headers, rawHeaders } : { headers })).toEqual(expected);
+  });
+
+  it('none', () => {
+    expect(authorizationOf({ headers: {}, rawHeaders: ['Host', 'x'] })).toBeUndefined();
+  });
 });

@@ -65,7 +65,10 @@ describe('the same line as pino writes', () => {
     ],
     ['a custom document id', line({ summary: summary({ documentId: 'x-app:get"me' }) })],
     // The summary the gateway builds, whatever fields it gains: a field the template misses fails here.
-    ['the summary of a real request', line({ summary: createRequestState({}).summary })],
+    [
+      'the summary of a real request',
+      line({ summary: createRequestState({ headers: {} }).summary }),
+    ],
   ])('%s', (_name, request) => {
     const ours = requestLogger();
     const theirs = requestLogger();
