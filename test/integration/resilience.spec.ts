@@ -27,6 +27,9 @@ beforeAll(async () => {
       GRAPH_DEADLINE_MS: '3000',
       GRAPH_RETRY_BASE_DELAY_MS: '20',
       GRAPH_MAX_RETRY_DELAY_MS: '2500',
+      // Small, so the oversized answer is 100 KB rather than 6 MB: built and written within the 400-ms attempt
+      // even on a busy machine (a 6-MB body timed out under the full suite's load).
+      GRAPH_MAX_RESPONSE_BYTES: String(64 * 1024),
       // These tests are about the retry loop; a 429 would also hold the caller's tenant for later tests
       // (test/integration/quota-pacing.spec.ts covers that interplay).
       GRAPH_QUOTAS: 'off',
@@ -193,7 +196,7 @@ describe('upstream faults', () => {
     },
     {
       name: 'a body over GRAPH_MAX_RESPONSE_BYTES',
-      fault: { status: 200, body: 'oversized', size: 6 * 1024 * 1024 },
+      fault: { status: 200, body: 'oversized', size: 100 * 1024 },
       code: 'UPSTREAM_ERROR',
       calls: 1,
     },
