@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { once } from 'node:events';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
 
@@ -77,13 +78,45 @@ export interface GatewayProcessOptions {
   readonly root?: string;
 }
 
+/** A start that failed only because another process took the free port first: worth another port. */
+export class PortTakenMeanwhile extends Error {}
+
+/**
+ * Why a child exited before it served, from its log: its fatal or error lines. A bare exit code left a test that
+ * failed under load (a gateway of 11 started at once exited 1) with nothing to go on.
+ */
+export function exitReason(error: unknown, logs: ReadonlyArray<Record<string, unknown>>): Error {
+  const said = logs
+    .filter((line) => typeof line.level !== 'number' || line.level >= 50)
+    .map((line) => String(line.msg))
+    .slice(-3);
+  const message = `${error instanceof Error ? error.message : String(error)}${said.length ? `: ${said.join(' | ')}` : ''}`;
+  return said.some((line) => line.includes('is already in use'))
+    ? new PortTakenMeanwhile(message)
+    : new Error(message);
+}
+
 /**
  * The gateway as its own process, in production mode, on a free port; its JSON log lines are collected. Built
- * (`dist/index.js`) unless `fromSource`.
+ * (`dist/index.js`) unless `fromSource`. The port is free when chosen, but on a busy machine another process may
+ * take it before the gateway listens (a second or more from source): then it starts again on another one.
  */
 export async function startBuiltGateway(
   env: Record<string, string>,
   options: GatewayProcessOptions = {},
+): Promise<StartedGateway> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(env, options);
+    } catch (error) {
+      if (!(error instanceof PortTakenMeanwhile) || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startOnce(
+  env: Record<string, string>,
+  options: GatewayProcessOptions,
 ): Promise<StartedGateway> {
   const port = await freePort();
   const entry = options.fromSource
@@ -114,7 +147,9 @@ export async function startBuiltGateway(
   } catch (error) {
     // A gateway that did not come up in time is not left running behind the failed start (and its test or bench).
     child.kill('SIGKILL');
-    throw error;
+    // Its last lines are read before they are reported.
+    if (!child.stdout.closed) await once(child.stdout, 'close');
+    throw exitReason(error, logs);
   }
   return {
     process: child,

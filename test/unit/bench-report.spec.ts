@@ -1,3 +1,4 @@
+import { PortTakenMeanwhile, exitReason } from '../../bench/lib';
 import { renderReport } from '../../bench/report';
 import type { BenchResults, LoadResult } from '../../bench/report';
 
@@ -73,4 +74,38 @@ it.each<[string, Record<number, Array<[number, number]>>, string | null]>([
     report.split('\n').find((text) => text.startsWith('Gateway ÷ bare round by round')) ?? null;
 
   expect(line).toBe(expected);
+});
+
+describe('exitReason: why a gateway process exited before serving', () => {
+  const exited = new Error('process exited with 1 before serving');
+  const inUse =
+    'Gateway failed to start: port 41234 (PORT, the gateway) is already in use, perhaps by another gateway. Pick a free port with PORT, for example PORT=41334.';
+  it.each([
+    ['nothing logged', [], 'process exited with 1 before serving', false],
+    [
+      'its port taken meanwhile: started again elsewhere',
+      [
+        { level: 30, msg: 'draining' },
+        { level: 60, msg: inUse },
+      ],
+      `process exited with 1 before serving: ${inUse}`,
+      true,
+    ],
+    [
+      'another fatal line: reported, not retried',
+      [{ level: 60, msg: 'REDIS_TLS_KEY_FILE does not match REDIS_TLS_CERT_FILE' }],
+      'process exited with 1 before serving: REDIS_TLS_KEY_FILE does not match REDIS_TLS_CERT_FILE',
+      false,
+    ],
+    [
+      'a line that is not JSON',
+      [{ msg: 'Error: Cannot find module' }],
+      'process exited with 1 before serving: Error: Cannot find module',
+      false,
+    ],
+  ])('%s', (_name, logs, message, retried) => {
+    const reason = exitReason(exited, logs);
+    expect(reason.message).toBe(message);
+    expect(reason instanceof PortTakenMeanwhile).toBe(retried);
+  });
 });
