@@ -107,12 +107,27 @@ export interface TokenProofs {
 }
 
 /**
+ * Statuses an HTTP front end gives about a request's size or shape before anything reads the token: http.sys and
+ * IIS answer 400 "Request Header Too Long" to headers over 16 KB, and a caller chooses its token's size (up to the
+ * 16 KB decoded here) and the ids' length in the path. A forged token proven by one would skip the gate and its
+ * 429s would hold the tenant it claims.
+ */
+const BEFORE_THE_TOKEN: ReadonlySet<number> = new Set([400, 408, 411, 413, 414, 431]);
+
+/**
  * Whether an answer shows that Graph accepted the token: any status but 401 and 403 (Graph refused the token), 429
- * and 5xx (they can come before Graph has looked at the token), or none. A 400 or 404 comes after Graph
- * authenticated the caller. https://learn.microsoft.com/graph/errors
+ * and 5xx (they can come before Graph has looked at the token), those of `BEFORE_THE_TOKEN`, or none. A 404 or 409
+ * comes after Graph authenticated the caller. https://learn.microsoft.com/graph/errors
  */
 export function provesToken(status: number | null): boolean {
-  return status !== null && status < 500 && status !== 401 && status !== 403 && status !== 429;
+  return (
+    status !== null &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 403 &&
+    status !== 429 &&
+    !BEFORE_THE_TOKEN.has(status)
+  );
 }
 
 /**
