@@ -20,6 +20,13 @@ const UPDATE = /* GraphQL */ `
   }
 `;
 const input = (id: string) => ({ deviceConfigurationId: c, userStatusId: id, status: 'COMPLIANT' });
+const READ = /* GraphQL */ `
+  query Get($c: ID!, $s: ID!) {
+    deviceConfigurationUserStatus(deviceConfigurationId: $c, userStatusId: $s) {
+      id
+    }
+  }
+`;
 
 let harness: Harness;
 beforeAll(async () => {
@@ -109,11 +116,20 @@ it('calls Graph answers 403 give their budget back: a forged tenant claim cannot
 it('a 429 without Retry-After holds the tenant and app for a whole window; another app goes on', async () => {
   const tid = '66666666-0000-4000-8000-000000000006';
   const auth = { authorization: tokenFor(tid) };
+  // Proven first (Graph accepted the token): an unproven token's 429 would hold that token alone.
+  const read = await harness.gateway.gql(READ, { c, s: 'q-8' }, auth);
+  expect(read.body.errors).toBeUndefined();
   harness.emulator.faults.add({ method: 'PATCH', path: 'q-8', status: 429, times: 1 });
   const first = await harness.gateway.gql(UPDATE, { input: input('q-8') }, auth);
   expect(first.body.errors?.[0]?.extensions?.code).toBe('THROTTLED');
-  // Held for the 60 s window (60.5 s with its margin), far past this operation's deadline: not sent.
-  const { body } = await harness.gateway.gql(UPDATE, { input: input('q-9') }, auth);
+  // Held for the 60 s window (60.5 s with its margin), far past this operation's deadline: not sent, whatever
+  // the caller's token (another of the same tenant and app here).
+  const sameApp = `Bearer ${createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], { tid, appid: APP, jti: 'another' })}`;
+  const { body } = await harness.gateway.gql(
+    UPDATE,
+    { input: input('q-9') },
+    { authorization: sameApp },
+  );
   expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'THROTTLED' });
   const seconds = body.errors?.[0]?.extensions?.retryAfterSeconds as number;
   expect(seconds).toBeGreaterThan(59);

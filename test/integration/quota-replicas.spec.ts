@@ -41,6 +41,14 @@ const UPDATE = /* GraphQL */ `
   }
 `;
 
+const READ = /* GraphQL */ `
+  query Get($c: ID!, $s: ID!) {
+    deviceConfigurationUserStatus(deviceConfigurationId: $c, userStatusId: $s) {
+      id
+    }
+  }
+`;
+
 let redis: TestRedis;
 let emulator: Emulator;
 let replicas: StartedGateway[];
@@ -154,6 +162,9 @@ it.concurrent(
 it.concurrent(
   'a 429 seen by one replica holds the tenant on the others until its Retry-After',
   async () => {
+    // The token is proven first (Graph accepted it): an unproven token's 429 would hold that token alone.
+    const read = await gql(replicas[0]!, READ, { c, s: 'b-0' }, TENANT_B);
+    expect(read.errors).toBeUndefined();
     emulator.faults.add({ method: 'PATCH', path: 'b-1', status: 429, retryAfter: '1.5', times: 1 });
     const first = gql(
       replicas[0]!,

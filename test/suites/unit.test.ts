@@ -50,6 +50,7 @@ describeSpecs('unit', [
   'quota-metrics',
   'quota-pacer',
   'quota-pacer-pressure',
+  'quota-settle',
   'quota-throttle',
   'quota-unproven',
   'quota-window',

@@ -158,13 +158,19 @@ describe('provesToken: answers only a token Graph accepted gets', () => {
   it.each<[number | null, boolean]>([
     [200, true],
     [204, true],
-    [400, true],
     [404, true],
     [409, true],
     [401, false],
     [403, false],
     // Throttling and Graph's own failures can come before it has looked at the token.
     [429, false],
+    // So can a front end's answers about the request's size or shape (headers over 16 KB: http.sys's 400).
+    [400, false],
+    [408, false],
+    [411, false],
+    [413, false],
+    [414, false],
+    [431, false],
     [500, false],
     [503, false],
     // No answer at all (timeout, connection).

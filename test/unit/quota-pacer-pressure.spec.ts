@@ -27,6 +27,7 @@ interface TakeOptions {
   readonly proven?: boolean;
   readonly identity?: QuotaIdentity;
   readonly deadlineIn?: number;
+  readonly token?: string;
 }
 
 function setup(options: { randoms?: number[]; maxHoldMs?: number } = {}) {
@@ -43,7 +44,7 @@ function setup(options: { randoms?: number[]; maxHoldMs?: number } = {}) {
   const grants = new Map<string, QuotaGrant>();
   const take = (
     name: string,
-    { max = 1, proven, identity = A, deadlineIn = 30_000 }: TakeOptions = {},
+    { max = 1, proven, identity = A, deadlineIn = 30_000, token }: TakeOptions = {},
   ) => {
     const outcome = pacer.take({
       identity,
@@ -51,6 +52,7 @@ function setup(options: { randoms?: number[]; maxHoldMs?: number } = {}) {
       max,
       deadline: Date.now() + deadlineIn,
       ...(proven === undefined ? {} : { proven }),
+      ...(token === undefined ? {} : { token }),
     });
     void outcome.then((value) => {
       ended.push(`${name} ${show(value)} at ${Date.now() - T0}`);
@@ -198,5 +200,72 @@ describe('quota pacer: tokens Graph has not accepted', () => {
     expect(
       ended.filter((line) => line.startsWith('forged')).every((line) => line.includes('granted 1')),
     ).toBe(true);
+  });
+});
+
+describe('quota pacer: a 429 answered to a token Graph has not accepted', () => {
+  it.each<[string, number | undefined, number]>([
+    // name, Retry-After in ms, when the token's next take goes
+    ["Graph's Retry-After", 300, 300],
+    ['without one: a whole window', undefined, 1_000],
+    ['a day: capped at maxHoldMs', 86_400_000, 5_000],
+  ])(
+    '%s holds that token only: the tenant and app go on at once, at their limit',
+    async (_name, retryAfterMs, next) => {
+      const { take, grant, ended, at, changes } = setup({ maxHoldMs: 5_000 });
+      await take('forged', { proven: false, token: 'forged' });
+      // As settleBudget does for an unproven token's 429: its budget back, the token held, its gate place free.
+      grant('forged').release();
+      grant('forged').throttled(retryAfterMs);
+      grant('forged').done();
+      void take('forged again', { proven: false, token: 'forged' });
+      await take('proven', { max: 9, token: 'genuine' });
+      await take('other unproven', { proven: false, token: 'new' });
+      await at(next - 1);
+      expect(ended).toEqual([
+        'forged granted 1 at 0',
+        // The app's whole limit of 10 in the window, the forged call's given back: not halved, not held.
+        'proven granted 9 at 0',
+        'other unproven granted 1 at 0',
+      ]);
+      expect(changes).toEqual([]);
+      await at(Math.max(next, 1_000));
+      // Its hold over, the token waits for room like any take: the window is full until 1000.
+      expect(ended.at(-1)).toBe(`forged again granted 1 at ${Math.max(next, 1_000)}`);
+    },
+  );
+
+  it('a take of the held token whose deadline comes first is refused at once, told when the hold ends; others go', async () => {
+    const { take, grant, ended, at } = setup();
+    await take('forged', { proven: false, token: 'forged' });
+    grant('forged').throttled(2_000);
+    await at(500);
+    await take('too soon', { proven: false, token: 'forged', deadlineIn: 1_000 });
+    await take('proven', { token: 'genuine', deadlineIn: 1_000 });
+    expect(ended.slice(1)).toEqual([
+      'too soon refused (retry in 1500) at 500',
+      'proven granted 1 at 500',
+    ]);
+  });
+
+  it('proven by the time Graph answers (trusted): the tenant and app hold and their limit halves, as for any 429', async () => {
+    const { take, grant, ended, at, changes } = setup();
+    await take('new', { proven: false, token: 'new' });
+    grant('new').throttled(300, true);
+    void take('proven', { token: 'genuine' });
+    await at(299);
+    expect(ended).toEqual(['new granted 1 at 0']);
+    await at(300);
+    expect(ended.at(-1)).toBe('proven granted 1 at 300');
+    expect(changes.map(({ limit, cause }) => `${cause} ${limit}`)).toEqual(['throttled 5']);
+  });
+
+  it('a proven take told its token is not trusted (its proof forgotten) holds only its token', async () => {
+    const { take, grant, ended, changes } = setup();
+    await take('a', { token: 'a' });
+    grant('a').throttled(300, false);
+    await take('b', { token: 'b' });
+    expect(ended).toEqual(['a granted 1 at 0', 'b granted 1 at 0']);
+    expect(changes).toEqual([]);
   });
 });

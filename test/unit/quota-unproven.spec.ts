@@ -1,10 +1,12 @@
 import {
   abortableSleep,
   INTUNE_QUOTA_LIMITS,
+  throttleEffect,
+  TokenHolds,
   UnprovenGate,
   unprovenSlots,
 } from '../../src/graph/quota';
-import type { GateOutcome, QuotaKind, QuotaLimits } from '../../src/graph/quota';
+import type { GateOutcome, QuotaKind, QuotaLimits, ThrottleEffect } from '../../src/graph/quota';
 import { createOperationScope } from '../../src/graph/client/operation';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS } from '../helpers/quota';
@@ -149,5 +151,128 @@ describe('UnprovenGate', () => {
     expect(gate.stats().get(TENANT)).toEqual({ inUse: 1, waiting: 0 });
     free('a');
     expect(gate.stats().size).toBe(0);
+  });
+});
+
+describe('throttleEffect: what a 429 changes, by whether the token is proven', () => {
+  it.each<[string, boolean, number | undefined, ThrottleEffect]>([
+    // name, trusted (proven), Retry-After ms; window 20 s, cap 300 s
+    ['proven, Retry-After 5 s', true, 5_000, { holds: 'tenant', holdMs: 5_000, lowersLimit: true }],
+    [
+      'proven, none: a window',
+      true,
+      undefined,
+      { holds: 'tenant', holdMs: 20_000, lowersLimit: true },
+    ],
+    [
+      'unproven, 5 s: the token',
+      false,
+      5_000,
+      { holds: 'token', holdMs: 5_000, lowersLimit: false },
+    ],
+    ['unproven, none', false, undefined, { holds: 'token', holdMs: 20_000, lowersLimit: false }],
+    [
+      'unproven, a day: capped',
+      false,
+      86_400_000,
+      { holds: 'token', holdMs: 300_000, lowersLimit: false },
+    ],
+    ['unproven, unreadable', false, NaN, { holds: 'token', holdMs: 20_000, lowersLimit: false }],
+  ])('%s', (_name, trusted, retryAfterMs, effect) => {
+    expect(throttleEffect(trusted, retryAfterMs, 20_000, 300_000)).toEqual(effect);
+  });
+});
+
+describe('TokenHolds: an unproven 429 holds its token, bounded in number and time', () => {
+  const holds = (size?: number) => {
+    jest.useFakeTimers({ now: T0 });
+    return new TokenHolds({ now: Date.now, sleep: abortableSleep, ...(size ? { size } : {}) });
+  };
+
+  it.each<[string, Array<[string, number]>, number, Record<string, number>]>([
+    // name, holds set as (token, ms) at T0, ms later, when each token's hold ends (from T0; 0: none)
+    ['a hold ends at its time', [['a', 300]], 299, { a: 300, b: 0 }],
+    ['and is gone then', [['a', 300]], 300, { a: 0 }],
+    [
+      'a shorter one never cuts a longer one',
+      [
+        ['a', 500],
+        ['a', 100],
+      ],
+      200,
+      { a: 500 },
+    ],
+    [
+      'a longer one extends it',
+      [
+        ['a', 100],
+        ['a', 500],
+      ],
+      200,
+      { a: 500 },
+    ],
+    [
+      'none for nothing or a negative time',
+      [
+        ['a', 0],
+        ['b', -5],
+        ['c', NaN],
+      ],
+      0,
+      { a: 0, b: 0, c: 0 },
+    ],
+  ])('%s', (_name, set, later, expected) => {
+    const book = holds();
+    for (const [token, ms] of set) book.hold(token, ms);
+    jest.setSystemTime(T0 + later);
+    const ends = Object.fromEntries(
+      Object.keys(expected).map((token) => [
+        token,
+        book.heldUntil(token) && book.heldUntil(token) - T0,
+      ]),
+    );
+    expect(ends).toEqual(expected);
+  });
+
+  it('at most `size` tokens: a new hold pushes the oldest out, and passed holds are swept as holds are set', () => {
+    const book = holds(3);
+    for (const token of ['a', 'b', 'c', 'd']) book.hold(token, 1_000);
+    expect([book.count, book.heldUntil('a'), book.heldUntil('d') - T0]).toEqual([3, 0, 1_000]);
+    book.hold('short', 10);
+    jest.setSystemTime(T0 + 1_000);
+    book.hold('e', 1_000);
+    // b went for short; c, d and short have passed: only e is left.
+    expect(book.count).toBe(1);
+  });
+
+  it.each<[string, number, number | null, number]>([
+    // name, the take's deadline (from T0), what wait answers, when (from T0)
+    ['waits out the hold', 5_000, 0, 700],
+    ['refused when the hold ends at its deadline', 700, 700, 0],
+    ['refused when it ends past it', 300, 700, 0],
+  ])('wait: %s', async (_name, deadline, answer, at) => {
+    const book = holds();
+    book.hold('a', 700);
+    let answered: [number | null, number] | undefined;
+    void book.wait({ token: 'a', deadline: T0 + deadline }).then((left) => {
+      answered = [left, Date.now() - T0];
+    });
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(answered).toEqual([answer, at]);
+  });
+
+  it('wait: a token held again meanwhile waits that hold too; a cancelled take stops at once', async () => {
+    const book = holds();
+    book.hold('a', 100);
+    const first = book.wait({ token: 'a', deadline: T0 + 5_000 });
+    await jest.advanceTimersByTimeAsync(50);
+    book.hold('a', 400);
+    await jest.advanceTimersByTimeAsync(450);
+    expect([await first, Date.now() - T0]).toEqual([0, 500]);
+    book.hold('a', 1_000);
+    const operation = newOperation();
+    const cancelled = book.wait({ token: 'a', deadline: T0 + 5_000, cancellation: operation });
+    operation.end();
+    expect(await cancelled).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ import type { QuotaGrant } from '../quota/types';
  * and a 429 holds the caller's tenant and app for every caller and replica until its `Retry-After` (a whole window
  * without one) and lowers their limit for a while. A token Graph has not accepted yet takes its budget through its
  * tenant's gate for unproven tokens (`quota/unproven.ts`); its first answer that only a genuine token gets proves it.
+ * Until then its claims are only claims: a 429 answered to it holds that token alone and gives its budget back
+ * (`throttleEffect` in `quota/identity.ts`).
  * https://learn.microsoft.com/graph/throttling-limits#intune-service-limits
  */
 
@@ -38,6 +40,7 @@ export async function takeBudget(
     deadline: context.operation.deadline,
     cancellation: context.operation,
     proven: context.proofs.isProven(context.authorization, context.tokenKey),
+    token: context.tokenKey,
   });
   if ('cancelled' in outcome) throw cancelledError();
   if ('refused' in outcome) throw quotaError(Math.ceil(outcome.retryAfterMs) / 1000);
@@ -47,8 +50,10 @@ export async function takeBudget(
 /**
  * What Graph's answers to one attempt mean for its budget: 401/403 answers give theirs back; a 429 holds the
  * tenant and app for its `Retry-After` (for the longest, and for a whole window if one had none) and lowers their
- * limit (`quota/throttle.ts`); an answer only a genuine token gets proves the token (`provesToken`). Then the
- * attempt is over for the gate (`done`).
+ * limit (`quota/throttle.ts`); an answer only a genuine token gets proves the token (`provesToken`). A 429 to a
+ * token still unproven (no earlier answer and none of these proved it) names no tenant: it holds the token only,
+ * and its budget goes back as a 401's does, so that forged 429s spend nothing of the tenant the token claims. Then
+ * the attempt is over for the gate (`done`).
  */
 export function settleBudget(
   context: CallContext,
@@ -57,31 +62,35 @@ export function settleBudget(
 ): void {
   if (!context.service.quota) return;
   // One pass, no arrays: nearly every answer is a 2xx, which settles nothing but the proof.
-  let unauthorised = 0;
+  let giveBack = 0;
   let proves = false;
-  let throttled = false;
+  let throttled = 0;
   let withoutRetryAfter = false;
   let longestMs = -1;
   for (const answer of answers) {
-    if (answer.status === 401 || answer.status === 403) unauthorised += 1;
+    if (answer.status === 401 || answer.status === 403) giveBack += 1;
     else if (answer.status === 429) {
-      throttled = true;
+      throttled += 1;
       if (answer.retryAfterSeconds === undefined) withoutRetryAfter = true;
       else longestMs = Math.max(longestMs, answer.retryAfterSeconds * 1000);
     }
     if (provesToken(answer.status)) proves = true;
   }
   if (proves) context.proofs.prove(context.authorization, context.tokenKey);
+  // Looked up only after a 429: the hot path (2xx) stays one pass.
+  const trusted =
+    throttled === 0 || proves || context.proofs.isProven(context.authorization, context.tokenKey);
+  if (!trusted) giveBack += throttled;
   for (const grant of grants) {
-    if (unauthorised <= 0) break;
-    const count = Math.min(unauthorised, grant.granted);
+    if (giveBack <= 0) break;
+    const count = Math.min(giveBack, grant.granted);
     grant.release(count);
-    unauthorised -= count;
+    giveBack -= count;
   }
   const first = grants[0];
-  if (throttled && first) {
-    if (withoutRetryAfter) first.throttled(undefined);
-    if (longestMs >= 0) first.throttled(longestMs);
+  if (throttled > 0 && first) {
+    if (withoutRetryAfter) first.throttled(undefined, trusted);
+    if (longestMs >= 0) first.throttled(longestMs, trusted);
   }
   for (const grant of grants) grant.done();
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { QuotaIdentity } from './limits';
+import { holdFor } from './throttle';
+import type { QuotaTake } from './types';
 
 /**
  * Entra ID puts the tenant in `tid` and the client app in `appid` (v1 tokens) or `azp` (v2 tokens); Intune's
@@ -105,12 +107,27 @@ export interface TokenProofs {
 }
 
 /**
+ * Statuses an HTTP front end gives about a request's size or shape before anything reads the token: http.sys and
+ * IIS answer 400 "Request Header Too Long" to headers over 16 KB, and a caller chooses its token's size (up to the
+ * 16 KB decoded here) and the ids' length in the path. A forged token proven by one would skip the gate and its
+ * 429s would hold the tenant it claims.
+ */
+const BEFORE_THE_TOKEN: ReadonlySet<number> = new Set([400, 408, 411, 413, 414, 431]);
+
+/**
  * Whether an answer shows that Graph accepted the token: any status but 401 and 403 (Graph refused the token), 429
- * and 5xx (they can come before Graph has looked at the token), or none. A 400 or 404 comes after Graph
- * authenticated the caller. https://learn.microsoft.com/graph/errors
+ * and 5xx (they can come before Graph has looked at the token), those of `BEFORE_THE_TOKEN`, or none. A 404 or 409
+ * comes after Graph authenticated the caller. https://learn.microsoft.com/graph/errors
  */
 export function provesToken(status: number | null): boolean {
-  return status !== null && status < 500 && status !== 401 && status !== 403 && status !== 429;
+  return (
+    status !== null &&
+    status < 500 &&
+    status !== 401 &&
+    status !== 403 &&
+    status !== 429 &&
+    !BEFORE_THE_TOKEN.has(status)
+  );
 }
 
 /**
@@ -129,4 +146,96 @@ export function createTokenProofs(size = TOKEN_PROOFS_SIZE): TokenProofs {
       if (proven.size > size) proven.delete(proven.values().next().value!);
     },
   };
+}
+
+/**
+ * What a 429 changes. Only a token Graph has accepted (`trusted`: proven before the call, or by another answer to
+ * it) says anything of the tenant and app its claims name: its 429 holds them on every replica and may lower their
+ * limit (`throttle.ts`). An unproven token's claims may be forged, and Graph (or its front door) can answer 429
+ * before it looks at the token, so its 429 holds that token alone, in this replica, for the same time: a genuine
+ * caller still backs off as Graph asked, and a forger cannot stall the tenant it names.
+ * https://learn.microsoft.com/graph/throttling
+ */
+export interface ThrottleEffect {
+  readonly holds: 'tenant' | 'token';
+  readonly holdMs: number;
+  readonly lowersLimit: boolean;
+}
+
+export function throttleEffect(
+  trusted: boolean,
+  retryAfterMs: number | undefined,
+  windowMs: number,
+  maxHoldMs: number,
+): ThrottleEffect {
+  const holdMs = holdFor(retryAfterMs, windowMs, maxHoldMs);
+  return { holds: trusted ? 'tenant' : 'token', holdMs, lowersLimit: trusted };
+}
+
+/** Tokens held at once: a forger can mint any number of tokens, so beyond this the oldest hold goes first. */
+export const TOKEN_HOLDS_SIZE = 10_000;
+
+type TokenWait = Pick<QuotaTake, 'token' | 'deadline' | 'cancellation'>;
+
+/**
+ * The tokens an unproven 429 holds, by `tokenKey` (a SHA-256, never the token), in this replica only: nothing per
+ * token goes to the shared store. At most `size` of them; an entry goes once its hold has passed (swept from the
+ * oldest as holds are set) or once `size` later holds came after it.
+ */
+export class TokenHolds {
+  private readonly until = new Map<string, number>();
+
+  private readonly now: () => number;
+
+  constructor(
+    private readonly options: {
+      readonly now: () => number;
+      /** Resolves `true` after `ms`, `false` as soon as `signal` aborts. */
+      readonly sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>;
+      readonly size?: number;
+    },
+  ) {
+    this.now = options.now;
+  }
+
+  get count(): number {
+    return this.until.size;
+  }
+
+  /** When this token's hold ends, 0 when it has none: one lookup, none at all while no token is held. */
+  heldUntil(token: string | undefined): number {
+    if (token === undefined || this.until.size === 0) return 0;
+    const until = this.until.get(token);
+    if (until === undefined) return 0;
+    if (until > this.now()) return until;
+    this.until.delete(token);
+    return 0;
+  }
+
+  /** Holds a token for `ms` from now, unless it is held longer already. */
+  hold(token: string | undefined, ms: number): void {
+    if (token === undefined || !(ms > 0)) return;
+    const now = this.now();
+    const until = now + ms;
+    if ((this.until.get(token) ?? 0) >= until) return;
+    // Set last, out last: the map's order is the order holds were set.
+    this.until.delete(token);
+    this.until.set(token, until);
+    for (const [key, end] of this.until) {
+      if (end > now && this.until.size <= (this.options.size ?? TOKEN_HOLDS_SIZE)) break;
+      this.until.delete(key);
+    }
+  }
+
+  /**
+   * Waits out a take's token hold (and a later one set meanwhile): 0 once none is left; when one ends at or past
+   * the take's deadline, the ms until it ends (the take is refused); `null` when the take was cancelled.
+   */
+  async wait(take: TokenWait): Promise<number | null> {
+    for (let end = this.heldUntil(take.token); end > 0; end = this.heldUntil(take.token)) {
+      if (end >= take.deadline) return end - this.now();
+      if (!(await this.options.sleep(end - this.now(), take.cancellation?.signal()))) return null;
+    }
+    return take.cancellation?.stopped ? null : 0;
+  }
 }

@@ -17,9 +17,12 @@ export {
   hashedQuotaKey,
   provesToken,
   quotaIdentity,
+  throttleEffect,
+  TOKEN_HOLDS_SIZE,
+  TokenHolds,
   tokenKey,
 } from './identity';
-export type { TokenProofs } from './identity';
+export type { ThrottleEffect, TokenProofs } from './identity';
 export { createQuotaPacer } from './pacer';
 export { abortableSleep, isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
 export type {

@@ -9,7 +9,7 @@ import {
 import type { ResilientResult, ResilientStore } from './resilient-store';
 import { createReleaseCounter, quotaKeys } from './store';
 import type { QuotaKeys } from './store';
-import { DEFAULT_MAX_HOLD_MS, holdFor, ThrottleBook } from './throttle';
+import { DEFAULT_MAX_HOLD_MS, ThrottleBook } from './throttle';
 import { abortableSleep, isQuotaGrant } from './types';
 import type {
   QuotaGrant,
@@ -19,6 +19,7 @@ import type {
   QuotaPacerOptions,
   QuotaTake,
 } from './types';
+import { throttleEffect, TokenHolds } from './identity';
 import { UNPROVEN_RETRY_AFTER_MS, UnprovenGate, unprovenSlots } from './unproven';
 import type { GatePass } from './unproven';
 import { NOT_TRIED, shortAfter, WaitQueues } from './wait-queue';
@@ -91,6 +92,7 @@ class Pacer implements QuotaPacer {
   private readonly queues: WaitQueues<Waiter>;
   private readonly book: ThrottleBook;
   private readonly gate: UnprovenGate;
+  private readonly tokens: TokenHolds;
   private readonly maxHoldMs: number;
   private arrivals = 0;
 
@@ -125,12 +127,13 @@ class Pacer implements QuotaPacer {
       hooks: this.hooks,
     });
     this.gate = new UnprovenGate({ now: this.now, sleep });
+    this.tokens = new TokenHolds({ now: this.now, sleep });
   }
 
   take = (request: QuotaTake): Promise<QuotaOutcome> => {
     if (!this.limits) return Promise.resolve(unlimited(request, this.now()));
-    if (request.proven === false) return this.takeUnproven(request);
-    return this.takeWithin(request, this.now());
+    if (this.tokens.heldUntil(request.token) > 0) return this.afterTokenHold(request);
+    return this.takeFrom(request, this.now());
   };
 
   block = (identity: QuotaIdentity, untilEpochMs: number): void => {
@@ -151,9 +154,21 @@ class Pacer implements QuotaPacer {
     this.store.block(identity, durationMs);
   }
 
-  /** Through the tenant's gate first; what the grant does not use goes back at once, the rest when it is done. */
-  private async takeUnproven(request: QuotaTake): Promise<QuotaOutcome> {
+  private takeFrom(request: QuotaTake, started: number): Promise<QuotaOutcome> {
+    if (request.proven === false) return this.takeUnproven(request, started);
+    return this.takeWithin(request, started);
+  }
+
+  /** The token is held (an unproven 429): its takes wait before the gate, taking no place there meanwhile. */
+  private async afterTokenHold(request: QuotaTake): Promise<QuotaOutcome> {
     const started = this.now();
+    const left = await this.tokens.wait(request);
+    if (left === null) return CANCELLED;
+    return left > 0 ? this.refused(request, left, started) : this.takeFrom(request, started);
+  }
+
+  /** Through the tenant's gate first; what the grant does not use goes back at once, the rest when it is done. */
+  private async takeUnproven(request: QuotaTake, started: number): Promise<QuotaOutcome> {
     const { identity, kind, deadline, cancellation } = request;
     const gate = `${identity.tenant}\n${kind}`;
     const slots = unprovenSlots(this.limits!, kind);
@@ -265,11 +280,12 @@ class Pacer implements QuotaPacer {
    */
   private granted(pending: Pending, result: ResilientResult): QuotaGrant {
     const { request, pass } = pending;
+    const { identity } = request;
     const waitedMs = this.now() - pending.started;
     this.hooks.waited?.(waitedMs, request.kind);
     const grantedSeq = this.book.sequence;
     const releasable = createReleaseCounter(result.granted);
-    const wake = () => this.queues.wake(request.identity.tenant);
+    const wake = () => this.queues.wake(identity.tenant);
     return {
       granted: result.granted,
       waitedMs,
@@ -279,10 +295,14 @@ class Pacer implements QuotaPacer {
         const n = releasable.take(count);
         if (n > 0) void result.release(n).then(wake, wake);
       },
-      // Graph answered 429: hold (its Retry-After, or a whole window), and lower the limit if earned.
-      throttled: (retryAfterMs) => {
-        this.book.throttled(request.identity, request.kind, this.limits!, grantedSeq);
-        this.hold(request.identity, holdFor(retryAfterMs, this.limits!.windowMs, this.maxHoldMs));
+      // Graph answered 429: hold (its Retry-After, or a whole window), and lower the limit if earned; for an
+      // unproven token, hold that token only.
+      throttled: (retryAfterMs, trusted = request.proven !== false) => {
+        const effect = throttleEffect(trusted, retryAfterMs, this.limits!.windowMs, this.maxHoldMs);
+        if (effect.holds === 'token') return this.tokens.hold(request.token, effect.holdMs);
+        if (effect.lowersLimit)
+          this.book.throttled(identity, request.kind, this.limits!, grantedSeq);
+        this.hold(identity, effect.holdMs);
       },
       done: () => pass?.free(),
     };

@@ -16,6 +16,11 @@ export interface QuotaTake {
    * part of the tenant's budget be held by such calls at once. `true` (the default) skips the gate.
    */
   readonly proven?: boolean;
+  /**
+   * The caller's `tokenKey` (a SHA-256 of its `Authorization` value, never the token): while a 429 answered to this
+   * token while it was unproven holds it (`QuotaGrant.throttled`), its takes wait for that hold first.
+   */
+  readonly token?: string;
 }
 
 /** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */
@@ -40,9 +45,11 @@ export interface QuotaGrant {
   /**
    * Graph answered 429: the tenant and app hold, on every replica sharing the store, for `retryAfterMs` (Graph's
    * `Retry-After`) or, without one, a whole window; never longer than the pacer's `maxHoldMs`. The app's limit of
-   * this kind is lowered, unless it already was since this grant (`throttle.ts`).
+   * this kind is lowered, unless it already was since this grant (`throttle.ts`). Unless `trusted` is false (the
+   * token is unproven: by default, as it was at the take): then only the take's `token` holds, in this replica, and
+   * no limit changes (`unproven.ts`, `throttleEffect`).
    */
-  throttled(retryAfterMs?: number): void;
+  throttled(retryAfterMs?: number, trusted?: boolean): void;
   /** The attempt is over, answered or not: an unproven token's place in its tenant's gate is free again. Idempotent. */
   done(): void;
 }
