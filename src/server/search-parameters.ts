@@ -4,10 +4,13 @@
  * repeated parameter as an array, which the checks before Apollo (the persisted documents, the document's length
  * and nesting) would each have to treat apart; Apollo itself (runHttpQuery's `searchParamIfSpecifiedOnce`) refuses
  * one only after those ran. A bracketed name (`variables[c]=…`, as `qs`-style clients write objects) Apollo ignores,
- * running the operation without what the client meant to send. Both are refused here, naming the parameter.
+ * running the operation without what the client meant to send. Both are refused here, naming the parameter, and so
+ * is `variables` or `extensions` nesting JSON deeper than the body may (src/server/json-nesting.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import { graphqlErrorReply } from './http-errors';
+import { searchOf } from './apollo-handler';
+import { graphqlErrorReply, jsonNestingProblem } from './http-errors';
+import { jsonNestingExceeds } from './json-nesting';
 
 /** What a GET to /graphql may carry: Apollo's four parameters and the persisted documents' id. */
 export const GET_PARAMETERS: readonly string[] = [
@@ -34,11 +37,34 @@ export function searchParameterProblem(params: unknown): string | null {
   return null;
 }
 
-/** The first hook of `/graphql`'s scope: a GET whose parameters are ambiguous is answered 400 here. */
+/** The parameters a GET carries as JSON text, which Apollo (both) and the persisted documents (`extensions`) parse. */
+const JSON_PARAMETERS = ['variables', 'extensions'] as const;
+
+/**
+ * Which JSON parameter of a GET nests deeper than MAX_JSON_NESTING, as Fastify decoded it (`params`, what the
+ * persisted documents parse) or as Apollo will (`URLSearchParams` over `search`); null when none does. The two
+ * decoders differ on malformed escapes (Fastify keeps the whole value encoded, `URLSearchParams` decodes the rest),
+ * and so may the strings that hide brackets from one and not the other: both are scanned.
+ */
+export function jsonParameterProblem(params: unknown, search: string): string | null {
+  const fastify =
+    typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+  const apollo = new URLSearchParams(search);
+  for (const name of JSON_PARAMETERS) {
+    const values = [fastify[name], ...apollo.getAll(name)];
+    if (values.some((value) => typeof value === 'string' && jsonNestingExceeds(value)))
+      return jsonNestingProblem(`The '${name}' parameter`);
+  }
+  return null;
+}
+
+/** The first hook of `/graphql`'s scope: a GET whose parameters are ambiguous, or nested too deep, is answered 400. */
 export function registerSearchParameterCheck(scope: FastifyInstance): void {
   scope.addHook('preHandler', (request, reply, done) => {
     if (request.method !== 'GET') return done();
-    const problem = searchParameterProblem(request.query);
+    const problem =
+      searchParameterProblem(request.query) ??
+      jsonParameterProblem(request.query, searchOf(request.url));
     if (!problem) return done();
     // Answered here: Fastify goes no further when a callback hook sends without calling `done`.
     graphqlErrorReply(reply, 400, 'BAD_REQUEST', problem);

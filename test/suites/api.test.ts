@@ -13,6 +13,7 @@ describeSpecs('integration', [
   'get-parameters',
   'http-spec',
   'input',
+  'json-body-nesting',
   'locations',
   'paths',
   'relay-edges',
