@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_JSON_NESTING, jsonNestingExceeds } from './json-nesting';
+import { jsonBoundsProblem } from './json-bounds';
+import type { JsonBounds } from './json-bounds';
 
 /** A GraphQL-shaped error answer, for requests refused before Apollo reads them. */
 export function graphqlErrorReply(
@@ -25,21 +26,17 @@ export function mediaType(header: string | undefined): string | null {
 interface RequestError {
   readonly statusCode?: number;
   readonly code?: string;
+  readonly message?: string;
 }
 
-/** What the JSON body parser refuses a body nested deeper than MAX_JSON_NESTING with (`describe` words it). */
-const JSON_TOO_DEEP = 'GATEWAY_JSON_TOO_DEEP';
-
-/** The refusal's words, shared with a GET's JSON parameters (src/server/search-parameters.ts). */
-export function jsonNestingProblem(what: string): string {
-  return `${what} nests JSON arrays and objects more than ${MAX_JSON_NESTING} levels deep.`;
-}
+/** The code of the JSON body parser's refusal of a body over its bounds; the error's message says which. */
+const JSON_OVER_BOUNDS = 'GATEWAY_JSON_OVER_BOUNDS';
 
 /** What a client sent wrong, in words that name it; null when Fastify's status alone must do. */
 function describe(error: RequestError, maxBodyBytes: number): [number, string, string] | null {
   if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return [413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`];
-  if (error.code === JSON_TOO_DEEP) return [400, 'BAD_REQUEST', jsonNestingProblem('The body')];
+  if (error.code === JSON_OVER_BOUNDS) return [400, 'BAD_REQUEST', error.message ?? ''];
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return [400, 'BAD_REQUEST', 'The body is not valid JSON (or it holds a "__proto__" key).'];
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
@@ -51,12 +48,12 @@ function describe(error: RequestError, maxBodyBytes: number): [number, string, s
 
 /**
  * Fastify's JSON parser (the same `secure-json-parse`, the same refusals of empty bodies and `__proto__` keys),
- * behind one pass over the body's text that refuses nesting deeper than MAX_JSON_NESTING: `JSON.parse` costs far
- * more per level than per flat value, and it runs before any hook of the route could look at the body. Registered
- * on the root, so every route's JSON bodies pass it. The body of a request to no route is not parsed at all: Fastify
- * would, before answering 404, and nothing reads it.
+ * behind one pass over the body's text that refuses JSON nested too deep or holding too many values
+ * (src/server/json-bounds.ts): `JSON.parse` runs before any hook of the route could look at the body, and its cost
+ * follows what it builds, not the bytes. Registered on the root, so every route's JSON bodies pass it. The body of a
+ * request to no route is not parsed at all: Fastify would, before answering 404, and nothing reads it.
  */
-function registerJsonBodyParser(app: FastifyInstance): void {
+function registerJsonBodyParser(app: FastifyInstance, bounds: JsonBounds): void {
   const parse = app.getDefaultJsonParser(
     app.initialConfig.onProtoPoisoning ?? 'error',
     app.initialConfig.onConstructorPoisoning ?? 'error',
@@ -65,17 +62,16 @@ function registerJsonBodyParser(app: FastifyInstance): void {
     if (request.is404) return done(null, undefined);
     // `parseAs: 'string'`: Fastify's types still say string or Buffer.
     const text = body as string;
-    if (!jsonNestingExceeds(text)) return parse(request, text, done);
-    const error = Object.assign(new Error('JSON body nested too deep'), {
-      statusCode: 400,
-      code: JSON_TOO_DEEP,
-    });
-    done(error, undefined);
+    const problem = jsonBoundsProblem('The body', text, bounds);
+    if (!problem) return parse(request, text, done);
+    done(Object.assign(new Error(problem), { statusCode: 400, code: JSON_OVER_BOUNDS }), undefined);
   });
 }
 
 export interface HttpErrorOptions {
   readonly maxBodyBytes: number;
+  /** What a JSON body may hold (src/server/json-bounds.ts). */
+  readonly jsonBounds: JsonBounds;
 }
 
 /**
@@ -85,7 +81,7 @@ export interface HttpErrorOptions {
  * https://graphql.github.io/graphql-over-http/draft/#sec-POST
  */
 export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptions): void {
-  registerJsonBodyParser(app);
+  registerJsonBodyParser(app, options.jsonBounds);
   // Callback style: an async hook costs a promise and a microtask turn on every request. Sending without calling
   // `done` answers here.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -13,7 +13,7 @@ describeSpecs('integration', [
   'get-parameters',
   'http-spec',
   'input',
-  'json-body-nesting',
+  'json-bounds-http',
   'locations',
   'paths',
   'relay-edges',

@@ -31,7 +31,7 @@ describeSpecs('unit', [
   'http-decoding',
   'http-failures',
   'http-hardening',
-  'json-nesting',
+  'json-bounds',
   'kubernetes',
   'limits',
   'listen-failure',

@@ -1,13 +1,14 @@
+import { HOSTILE_BODIES } from '../../bench/hostile-documents';
 import { configurationId, userStatusId } from '../../emulator/store';
-import { MAX_JSON_NESTING } from '../../src/server/json-nesting';
-import { AUTH, BULK_MUTATION, GET_QUERY, startHarness } from '../helpers/harness';
+import { MAX_JSON_NESTING, MIN_JSON_VALUES } from '../../src/server/json-bounds';
+import { AUTH, BULK_MUTATION, GET_QUERY, startGateway, startHarness } from '../helpers/harness';
 import type { GraphQLResponse, Harness } from '../helpers/harness';
 
 /**
- * A request's JSON nests arrays and objects at most MAX_JSON_NESTING levels deep (the body counting as one), checked
- * over its text before anything parses it: JSON.parse took about 200 ms of CPU for a 900 KB body nested 450,000
- * levels, and four clients sending such bodies without a token held `/healthz` at 324 ms. Every request here carries
- * a token that would otherwise have reached Graph.
+ * A request's JSON nests arrays and objects at most MAX_JSON_NESTING levels deep (the body counting as one) and holds
+ * at most MIN_JSON_VALUES values (with MAX_BULK_INPUTS' default), checked over its text before anything parses it:
+ * JSON.parse took about 290 ms of the gateway's CPU for a 900 KB body nested 450,000 levels, and 35–245 ms for flat
+ * or shallow bodies of the same size. Every request here carries a token that would otherwise have reached Graph.
  */
 const c = configurationId('windows10-general');
 const s = userStatusId('windows10-general', 0);
@@ -35,17 +36,13 @@ async function post(body: string, headers: Record<string, string> = {}): Promise
   return { status: response.status, body: (await response.json()) as GraphQLResponse['body'] };
 }
 
-const refused = (what: string) => ({
+const refusal = (message: string) => ({
   status: 400,
-  body: {
-    errors: [
-      {
-        message: `${what} nests JSON arrays and objects more than ${MAX_JSON_NESTING} levels deep.`,
-        extensions: { code: 'BAD_REQUEST' },
-      },
-    ],
-  },
+  body: { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] },
 });
+const refused = (what: string) =>
+  refusal(`${what} nests JSON arrays and objects more than ${MAX_JSON_NESTING} levels deep.`);
+const VALUES_REFUSAL = `The body holds more than ${MIN_JSON_VALUES} JSON values (arrays, objects and commas counted; the bound is 20 per MAX_BULK_INPUTS, at least ${MIN_JSON_VALUES}).`;
 
 describe('a POST body nested deeper than MAX_JSON_NESTING → 400 BAD_REQUEST, nothing sent to Graph', () => {
   it.each([
@@ -96,6 +93,77 @@ describe('a POST body nested deeper than MAX_JSON_NESTING → 400 BAD_REQUEST, n
     ]);
     expect(JSON.stringify(lines)).not.toContain('[[');
   });
+});
+
+describe('a POST body holding more than MIN_JSON_VALUES values → 400 BAD_REQUEST, nothing sent to Graph', () => {
+  it.each([
+    ['10,001 numbers', readWith(`[${'1,'.repeat(MIN_JSON_VALUES - 4)}1]`)],
+    ['5,000 empty objects', readWith(`[${'{},'.repeat(5_000)}{}]`)],
+  ])('%s', async (_name, body) => {
+    expect(await post(body)).toEqual(refusal(VALUES_REFUSAL));
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('exactly MIN_JSON_VALUES runs', async () => {
+    // Counted before the list's items: the body's object, a comma, the variables' object, 2 commas and the list.
+    const { status, body } = await post(readWith(`[${'1,'.repeat(MIN_JSON_VALUES - 6)}1]`));
+    expect([status, body.errors]).toEqual([200, undefined]);
+    expect(harness.emulator.requests).toHaveLength(1);
+  });
+});
+
+describe('the bound on values follows MAX_BULK_INPUTS (20 values per bulk item)', () => {
+  const inputs = Array.from({ length: 1_501 }, (_, index) => ({
+    deviceConfigurationId: c,
+    userStatusId: `user-${index}`,
+    status: 'ERROR',
+    userDisplayName: 'A',
+    devicesCount: 1,
+  }));
+
+  it('1,501 inputs (about 9,000 values): within the default bound, refused by MAX_BULK_INPUTS', async () => {
+    const { status, body } = await harness.gateway.gql(BULK_MUTATION, { inputs }, AUTH);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      limit: 'MAX_BULK_INPUTS',
+    });
+  });
+
+  it('2,001 inputs with MAX_BULK_INPUTS=2000 (about 12,000 values): past the body, refused by MAX_BULK_INPUTS alone', async () => {
+    const raised = await startGateway({
+      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      MAX_BULK_INPUTS: '2000',
+    });
+    try {
+      const many = [...inputs, ...inputs.slice(0, 500)];
+      const atDefault = await harness.gateway.gql(BULK_MUTATION, { inputs: many }, AUTH);
+      expect(atDefault.body.errors?.[0]?.message).toMatch(
+        /^The body holds more than 10000 JSON values/,
+      );
+      const { status, body } = await raised.gql(BULK_MUTATION, { inputs: many }, AUTH);
+      expect(status).toBe(400);
+      expect(body.errors?.[0]?.message).toMatch(/^The operation sends 2001 items to Graph in bulk/);
+    } finally {
+      await raised.close();
+    }
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('the JSON bodies of npm run bench:hostile (900 KB each, `{ __typename }` beside them)', () => {
+  it.each(HOSTILE_BODIES.map((hostile) => [hostile.name, hostile]))(
+    '%s: refused before parsing, or within the bounds and answered',
+    async (_name, hostile) => {
+      const { status, body } = await post(hostile.body);
+      if (hostile.message === null) expect([status, body.errors]).toEqual([200, undefined]);
+      else {
+        expect(status).toBe(400);
+        expect(body.errors?.[0]?.message.startsWith(hostile.message)).toBe(true);
+      }
+      expect(harness.emulator.requests).toHaveLength(0);
+    },
+  );
 });
 
 describe('legitimate nesting still runs', () => {

@@ -1,4 +1,18 @@
-import { MAX_JSON_NESTING, jsonNestingExceeds } from '../../src/server/json-nesting';
+import {
+  MAX_JSON_NESTING,
+  MIN_JSON_VALUES,
+  jsonBoundExceeded,
+  jsonBounds,
+  jsonBoundsProblem,
+} from '../../src/server/json-bounds';
+
+/** The nesting bound alone. */
+const jsonNestingExceeds = (text: string, limit = MAX_JSON_NESTING) =>
+  jsonBoundExceeded(text, { nesting: limit, values: Infinity }) === 'nesting';
+
+/** The values bound alone. */
+const jsonValuesExceed = (text: string, limit: number) =>
+  jsonBoundExceeded(text, { nesting: Infinity, values: limit }) === 'values';
 
 /** A small seeded generator (mulberry32): the same values on every run. */
 function random(seed: number): () => number {
@@ -37,7 +51,7 @@ function value(next: () => number, budget: number): [unknown, number] {
 const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const objects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
-describe('jsonNestingExceeds', () => {
+describe('jsonBoundExceeded: nesting', () => {
   it.each([
     ['{}', 1, false],
     ['{}', 0, true],
@@ -115,5 +129,77 @@ describe('jsonNestingExceeds', () => {
     ['100,000 backslash pairs, then nesting', `["${'\\\\'.repeat(100_000)}",${arrays(100)}]`, true],
   ])('large input: %s', (_name, text, expected) => {
     expect(jsonNestingExceeds(text)).toBe(expected);
+  });
+});
+
+describe('jsonBoundExceeded: values (arrays, objects and commas outside strings)', () => {
+  it.each([
+    ['[1,2,3]', 3, false],
+    ['[1,2,3]', 2, true],
+    ['{"a":1,"b":[1,2]}', 4, false],
+    ['{"a":1,"b":[1,2]}', 3, true],
+    ['["a,b,c,d,e"]', 1, false],
+    ['["\\",",",","]', 3, false],
+    ['["\\",",",","]', 2, true],
+    ['{"k,k,k,k":"v,v,v,v"}', 1, false],
+    ['1', 0, false],
+    ['[]', 0, true],
+    [`[${'1,'.repeat(9_999)}1]`, MIN_JSON_VALUES, false],
+    [`[${'1,'.repeat(10_000)}1]`, MIN_JSON_VALUES, true],
+    [`[${'{},'.repeat(4_999)}{}]`, MIN_JSON_VALUES, false],
+    [`[${'{},'.repeat(5_000)}{}]`, MIN_JSON_VALUES, true],
+  ])('%j, bound %i: %s', (text, limit, expected) => {
+    expect(jsonValuesExceed(text, limit)).toBe(expected);
+  });
+
+  it('a bulk update of MAX_BULK_INPUTS inputs with every field passes, at any MAX_BULK_INPUTS', () => {
+    const input = {
+      path: 'DEVICE_CONFIGURATION',
+      deviceConfigurationId: 'c',
+      userStatusId: 's',
+      status: 'ERROR',
+      lastReportedDateTime: '2026-01-01T00:00:00Z',
+      userDisplayName: 'A, B',
+      userPrincipalName: 'a@b',
+      devicesCount: 1,
+    };
+    for (const maxBulkInputs of [1, 100, 2_000, 10_000]) {
+      const inputs = Array.from({ length: maxBulkInputs }, () => input);
+      const body = JSON.stringify({ query: 'mutation…', variables: { inputs } });
+      expect([maxBulkInputs, jsonBoundExceeded(body, jsonBounds(maxBulkInputs))]).toEqual([
+        maxBulkInputs,
+        null,
+      ]);
+    }
+  });
+
+  it.each([
+    [1, MIN_JSON_VALUES],
+    [100, MIN_JSON_VALUES],
+    [500, MIN_JSON_VALUES],
+    [501, 10_020],
+    [10_000, 200_000],
+  ])('MAX_BULK_INPUTS %i: %i values', (maxBulkInputs, values) => {
+    expect(jsonBounds(maxBulkInputs)).toEqual({ nesting: MAX_JSON_NESTING, values });
+  });
+
+  it('whichever bound is passed first is named', () => {
+    const bounds = { nesting: 3, values: 5 };
+    expect(jsonBoundExceeded('[[[[1]]]]', bounds)).toBe('nesting');
+    expect(jsonBoundExceeded('[1,2,3,4,5,[[[1]]]]', bounds)).toBe('values');
+    expect(jsonBoundExceeded('[1,2,[3]]', bounds)).toBeNull();
+  });
+});
+
+describe('jsonBoundsProblem', () => {
+  it.each([
+    ['[[1]]', null],
+    ['[[[1]]]', 'The body nests JSON arrays and objects more than 2 levels deep.'],
+    [
+      '[1,2,3,4]',
+      `The body holds more than 3 JSON values (arrays, objects and commas counted; the bound is 20 per MAX_BULK_INPUTS, at least ${MIN_JSON_VALUES}).`,
+    ],
+  ])('%j', (text, expected) => {
+    expect(jsonBoundsProblem('The body', text, { nesting: 2, values: 3 })).toBe(expected);
   });
 });
