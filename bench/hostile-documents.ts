@@ -160,3 +160,58 @@ export const NORMAL_DOCUMENTS: ReadonlyArray<{ readonly name: string; readonly q
   { name: 'typename', query: '{ __typename }' },
   { name: 'read', query: `{ ${READ} { id status lastReportedDateTime userDisplayName } }` },
 ];
+
+/** About the size of the reported attack's bodies (900 KB), under the 1 MB body limit. */
+export const HOSTILE_BODY_LENGTH = 900_000;
+
+/** A JSON body of about 900 KB, refused before it is parsed (src/server/json-bounds.ts), or within the bounds. */
+export interface HostileBody {
+  readonly name: string;
+  readonly body: string;
+  /** The start of the refusal's message; null for a body within the bounds, answered 200 (`{ __typename }`). */
+  readonly message: string | null;
+}
+
+const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+/** `{ __typename }` with `value` as an unused variable: the value sits 3 levels deep in the body. */
+const withVariable = (value: string) => `{"query":"{__typename}","variables":{"a":${value}}}`;
+
+/** `[unit,unit,…,1]` in an unused variable, the body about HOSTILE_BODY_LENGTH characters long. */
+const listOf = (unit: string) =>
+  withVariable(`[${unit.repeat(Math.floor((HOSTILE_BODY_LENGTH - 60) / unit.length))}1]`);
+
+const TOO_DEEP = 'The body nests JSON arrays and objects more than 64 levels deep.';
+const TOO_MANY = 'The body holds more than 10000 JSON values';
+
+/**
+ * The reported attack (JSON nested 450,000 levels deep in `variables`), and what an attacker tries once nesting is
+ * bounded: the nesting after most of the body, nesting just under the bound many times, and flat bodies of the
+ * values JSON.parse is slowest to build (empty objects, members of one object) or that are the most of them (tiny
+ * strings). Without the bound on values, those four cost 35–245 ms of CPU each (docs/hardening.md). The last is
+ * within the bounds, the costliest such body found: one string of 450,000 escaped quotes, which JSON.parse
+ * unescapes one by one; its cost follows the body's size, which the 1 MB body limit bounds.
+ */
+export const HOSTILE_BODIES: readonly HostileBody[] = [
+  { name: 'json-deep', body: withVariable(arrays(450_000)), message: TOO_DEEP },
+  {
+    name: 'json-deep-after-string',
+    body: withVariable(`["${'x'.repeat(HOSTILE_BODY_LENGTH - 3_000)}",${arrays(1_000)}]`),
+    message: TOO_DEEP,
+  },
+  { name: 'json-nested-60-many', body: listOf(`${arrays(60)},`), message: TOO_MANY },
+  { name: 'json-empty-objects', body: listOf('{},'), message: TOO_MANY },
+  { name: 'json-tiny-strings', body: listOf('"",'), message: TOO_MANY },
+  {
+    name: 'json-many-keys',
+    body: withVariable(
+      `{${Array.from({ length: 80_000 }, (_, index) => `"k${index}":1`).join(',')}}`,
+    ),
+    message: TOO_MANY,
+  },
+  {
+    name: 'json-escaped-quotes',
+    body: withVariable(`"${'\\"'.repeat((HOSTILE_BODY_LENGTH - 60) / 2)}"`),
+    message: null,
+  },
+];

@@ -10,6 +10,7 @@ import type { GraphqlRouteOptions } from './graphql-route';
 import { registerHealthRoutes } from './health';
 import type { Lifecycle } from './health';
 import { registerExplorerOffHint, registerHttpErrors, registerNotFound } from './http-errors';
+import { jsonBounds } from './json-bounds';
 import { registerMetricsEndpoint } from './metrics-endpoint';
 import { fastifyTimeouts } from './timeouts';
 import { logRequestCompleted } from '../observability/logging';
@@ -24,7 +25,7 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly lifecycle: Lifecycle;
-  readonly graphql: Omit<GraphqlRouteOptions, 'maxDocumentLength'>;
+  readonly graphql: Omit<GraphqlRouteOptions, 'maxDocumentLength' | 'jsonBounds'>;
   /** Closed with the server, after the requests in flight (the Graph service's pools and quota store). */
   readonly onClose: () => Promise<void>;
   readonly explorer?: ExplorerOptions;
@@ -63,6 +64,8 @@ function registerRequestLog(app: FastifyInstance) {
 /** The Fastify app: health, metrics, CORS, the explorer, the HTTP-level refusals and `/graphql`. Never listens. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const { config, lifecycle } = options;
+  // A JSON body may hold more values the more bulk items one operation may carry.
+  const bounds = jsonBounds(config.maxBulkInputs);
   const app: FastifyInstance = Fastify({
     // pino's Logger and Fastify's base logger type differ only in generics.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it the app's type changes
@@ -78,12 +81,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   else registerExplorerOffHint(app);
   registerMetricsEndpoint(app, options.metrics, { port: config.metricsPort, host: config.host });
   await registerCors(app, config);
-  registerHttpErrors(app, { maxBodyBytes: MAX_BODY_BYTES });
+  registerHttpErrors(app, { maxBodyBytes: MAX_BODY_BYTES, jsonBounds: bounds });
   registerNotFound(app);
   registerRequestLog(app);
   await registerGraphqlRoute(app, {
     ...options.graphql,
     maxDocumentLength: config.queryLimits.maxDocumentLength,
+    jsonBounds: bounds,
   });
   return app;
 }

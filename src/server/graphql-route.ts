@@ -2,6 +2,7 @@ import { context as otelContext, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApolloServer } from '@apollo/server';
 import { createApolloHandler } from './apollo-handler';
+import type { JsonBounds } from './json-bounds';
 import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
 import { graphqlErrorReply } from './http-errors';
 import { registerPersistedDocuments } from './persisted-documents';
@@ -24,6 +25,8 @@ export interface GraphqlRouteOptions {
   readonly createContext: (input: ContextInput) => GatewayContext;
   /** Documents longer than this are refused before they are parsed. */
   readonly maxDocumentLength: number;
+  /** What a GET's `variables` and `extensions` may hold, as a POST body (src/server/json-bounds.ts). */
+  readonly jsonBounds: JsonBounds;
   /** Automatic persisted queries and trusted documents, resolved before the guards and Apollo. */
   readonly persisted: PersistedRouteOptions;
 }
@@ -77,7 +80,7 @@ export async function registerGraphqlRoute(
   await app.register((scope, _options, done) => {
     scope.decorateRequest('gateway', null);
     // Hooks run in this order: what a GET names is unambiguous before anything reads it.
-    registerSearchParameterCheck(scope);
+    registerSearchParameterCheck(scope, options.jsonBounds);
     registerPersistedDocuments(scope, options.persisted);
     registerDocumentGuards(scope, options.maxDocumentLength);
     // Callback-style: an async hook costs a promise and a microtask turn on every request.

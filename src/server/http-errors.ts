@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { jsonBoundsProblem } from './json-bounds';
+import type { JsonBounds } from './json-bounds';
 
 /** A GraphQL-shaped error answer, for requests refused before Apollo reads them. */
 export function graphqlErrorReply(
@@ -24,12 +26,17 @@ export function mediaType(header: string | undefined): string | null {
 interface RequestError {
   readonly statusCode?: number;
   readonly code?: string;
+  readonly message?: string;
 }
+
+/** The code of the JSON body parser's refusal of a body over its bounds; the error's message says which. */
+const JSON_OVER_BOUNDS = 'GATEWAY_JSON_OVER_BOUNDS';
 
 /** What a client sent wrong, in words that name it; null when Fastify's status alone must do. */
 function describe(error: RequestError, maxBodyBytes: number): [number, string, string] | null {
   if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return [413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${maxBodyBytes} bytes.`];
+  if (error.code === JSON_OVER_BOUNDS) return [400, 'BAD_REQUEST', error.message ?? ''];
   if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return [400, 'BAD_REQUEST', 'The body is not valid JSON (or it holds a "__proto__" key).'];
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
@@ -39,8 +46,32 @@ function describe(error: RequestError, maxBodyBytes: number): [number, string, s
   return null;
 }
 
+/**
+ * Fastify's JSON parser (the same `secure-json-parse`, the same refusals of empty bodies and `__proto__` keys),
+ * behind one pass over the body's text that refuses JSON nested too deep or holding too many values
+ * (src/server/json-bounds.ts): `JSON.parse` runs before any hook of the route could look at the body, and its cost
+ * follows what it builds, not the bytes. Registered on the root, so every route's JSON bodies pass it. The body of a
+ * request to no route is not parsed at all: Fastify would, before answering 404, and nothing reads it.
+ */
+function registerJsonBodyParser(app: FastifyInstance, bounds: JsonBounds): void {
+  const parse = app.getDefaultJsonParser(
+    app.initialConfig.onProtoPoisoning ?? 'error',
+    app.initialConfig.onConstructorPoisoning ?? 'error',
+  );
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (request.is404) return done(null, undefined);
+    // `parseAs: 'string'`: Fastify's types still say string or Buffer.
+    const text = body as string;
+    const problem = jsonBoundsProblem('The body', text, bounds);
+    if (!problem) return parse(request, text, done);
+    done(Object.assign(new Error(problem), { statusCode: 400, code: JSON_OVER_BOUNDS }), undefined);
+  });
+}
+
 export interface HttpErrorOptions {
   readonly maxBodyBytes: number;
+  /** What a JSON body may hold (src/server/json-bounds.ts). */
+  readonly jsonBounds: JsonBounds;
 }
 
 /**
@@ -50,6 +81,7 @@ export interface HttpErrorOptions {
  * https://graphql.github.io/graphql-over-http/draft/#sec-POST
  */
 export function registerHttpErrors(app: FastifyInstance, options: HttpErrorOptions): void {
+  registerJsonBodyParser(app, options.jsonBounds);
   // Callback style: an async hook costs a promise and a microtask turn on every request. Sending without calling
   // `done` answers here.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -13,6 +13,7 @@ describeSpecs('integration', [
   'get-parameters',
   'http-spec',
   'input',
+  'json-bounds-http',
   'locations',
   'paths',
   'relay-edges',

@@ -31,6 +31,7 @@ describeSpecs('unit', [
   'http-decoding',
   'http-failures',
   'http-hardening',
+  'json-bounds',
   'kubernetes',
   'limits',
   'listen-failure',
