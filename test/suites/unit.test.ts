@@ -64,4 +64,7 @@ describeSpecs('unit', [
   'series-metrics',
   'suites',
   'telemetry',
+  'tenant-cap-lanes',
+  'tenant-cap-policy',
+  'tenant-cap-step',
 ]);
