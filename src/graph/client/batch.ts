@@ -1,11 +1,10 @@
-import { malformedError } from '../errors';
 import type { GraphError } from '../errors';
 import { sendAttempt } from './attempt';
 import type { CallContext } from './attempt';
 import { requestWithRetries } from './single';
 import { BATCH_PATH } from '../user-statuses/paths';
-import { statusError } from './response';
-import type { JsonObject } from './response';
+import { answersById, answerStatus, itemAnswer, RETRYABLE_STATUSES } from './batch-answers';
+import type { Answer } from './batch-answers';
 import type { AttemptFailure } from './retry';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
@@ -23,11 +22,6 @@ import type { BatchItem, ItemOutcome } from '../types';
 export const MAX_BATCH_SIZE = 20;
 /** Batches in flight at once for one operation, so a large read finishes in a few round trips. */
 export const BATCH_CONCURRENCY = 5;
-
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
-/** HTTP statuses are three digits; anything else in an item is a broken answer, not a status. */
-const isHttpStatus = (value: unknown): value is number =>
-  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
 
 /** Write batches in flight at once when quotas pace them: budget, not parallelism, sets the pace. */
 export const PACED_WRITE_CONCURRENCY = 2;
@@ -93,11 +87,6 @@ interface Pending {
   readonly index: number;
   readonly item: BatchItem;
 }
-
-/** An item's answer: final, or sent again with the rest of the throttled ones. */
-type Answer =
-  | { readonly final: ItemOutcome }
-  | { readonly again: GraphError; readonly failure: AttemptFailure & { kind: 'status' } };
 
 /**
  * One chunk through the retry loop. Each attempt sends the items still pending; finished items are kept,
@@ -252,68 +241,4 @@ async function sendChunk(
   settleTurn(context, turn.place, grants, answers.map(answerStatus));
   report(result.status, result.requestId, null)(null);
   return { answers, settle: {} };
-}
-
-function answerStatus(answer: Answer): { status: number | null; retryAfterSeconds?: number } {
-  if ('again' in answer)
-    return { status: answer.failure.status, retryAfterSeconds: answer.failure.retryAfterSeconds };
-  if (answer.final.ok) return { status: answer.final.status };
-  return { status: answer.final.error.status };
-}
-
-function answersById(body: JsonObject | undefined): Map<string, Record<string, unknown>> {
-  const byId = new Map<string, Record<string, unknown>>();
-  const responses = body?.responses;
-  if (!Array.isArray(responses)) return byId;
-  for (const response of responses as unknown[]) {
-    if (typeof response !== 'object' || response === null) continue;
-    const id = (response as { id?: unknown }).id;
-    if (typeof id === 'string') byId.set(id, response as Record<string, unknown>);
-  }
-  return byId;
-}
-
-function itemAnswer(
-  response: Record<string, unknown> | undefined,
-  envelopeHeaders: Readonly<Record<string, string | undefined>>,
-  nowMs: number,
-): Answer {
-  if (!response || !isHttpStatus(response.status))
-    return {
-      final: {
-        ok: false,
-        error: malformedError('a batch item had no answer or no valid status', {
-          requestId: envelopeHeaders['request-id'] ?? null,
-        }),
-      },
-    };
-  const status = response.status;
-  const headers = lowerCaseRecord(response.headers);
-  const body =
-    typeof response.body === 'object' && response.body !== null && !Array.isArray(response.body)
-      ? (response.body as JsonObject)
-      : undefined;
-  // An item's own request id (its headers, then its innerError) is the one Microsoft support can trace.
-  const requestId = headers['request-id'] ?? envelopeHeaders['request-id'] ?? null;
-  if (status >= 200 && status < 300) return { final: { ok: true, status, body, requestId } };
-  const error = statusError(status, headers, body, nowMs, envelopeHeaders);
-  if (!RETRYABLE_STATUSES.has(status)) return { final: { ok: false, error } };
-  return {
-    again: error,
-    failure: {
-      kind: 'status',
-      status,
-      ...(error.retryAfterSeconds !== undefined
-        ? { retryAfterSeconds: error.retryAfterSeconds }
-        : {}),
-    },
-  };
-}
-
-function lowerCaseRecord(value: unknown): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = {};
-  if (typeof value !== 'object' || value === null) return result;
-  for (const [name, header] of Object.entries(value))
-    if (typeof header === 'string') result[name.toLowerCase()] = header;
-  return result;
 }
