@@ -38,12 +38,24 @@ export interface Place {
   leave(): void;
 }
 
-/** Places in the caller's lanes, waiting in turn for them; throws `quota` at the deadline, `cancelled` on a disconnect. */
-export async function takePlace(context: CallContext): Promise<Place> {
-  const { tenantCap, operation, authorization, tokenKey } = context;
+/**
+ * Places in the caller's lanes: at once when there is room (no promise: every call of a tenant under its cap), else
+ * after waiting in turn for them; rejects with `quota` at the deadline, `cancelled` on a disconnect.
+ */
+export function takePlace(context: CallContext): Place | Promise<Place> {
+  const { tenantCap, authorization, tokenKey } = context;
   const proven = context.proofs.isProven(authorization, tokenKey);
   const lanes = lanesFor(context.identities(authorization, tokenKey), proven, tenantCap.limits);
   if (tenantCap.lanes.tryEnter(lanes)) return placeIn(tenantCap.lanes, lanes);
+  return waitForPlace(context, lanes, proven);
+}
+
+async function waitForPlace(
+  context: CallContext,
+  lanes: readonly Lane[],
+  proven: boolean,
+): Promise<Place> {
+  const { tenantCap, operation, authorization, tokenKey } = context;
   const outcome = await tenantCap.lanes.enter(lanes, operation.deadline, operation);
   if (outcome === 'cancelled') throw cancelledError();
   if (outcome === 'deadline') throw tenantCapError(!proven);
@@ -75,7 +87,8 @@ export interface Turn {
 
 /** `takePlace`, then `takeBudget`; a budget that cannot be had gives the place back. */
 export async function takeTurn(context: CallContext, kind: QuotaKind, max: number): Promise<Turn> {
-  const place = await takePlace(context);
+  const taken = takePlace(context);
+  const place = taken instanceof Promise ? await taken : taken;
   try {
     const { granted, grant } = await takeBudget(context, kind, max);
     return { place, granted, grant };
