@@ -157,6 +157,11 @@ export class TenantLanes {
   private leaveOne(key: string): void {
     const state = this.lanes.get(key);
     if (!state) return;
+    if (state.waiting.size === 0) {
+      // Nearly every leave: nobody waits, the place goes back to the lane.
+      if ((state.inUse -= 1) <= 0) this.lanes.delete(key);
+      return;
+    }
     const now = this.options.now();
     for (const waiter of state.waiting) {
       if (waiter.deadline <= now) {
