@@ -5,7 +5,12 @@ import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
 import type { QueryLimits } from './graphql/limits';
 import { readPersistedSettings } from './graphql/persisted/settings';
 import type { PersistedSettings } from './graphql/persisted/settings';
-import { INTUNE_QUOTA_LIMITS, readProxyConfig } from './graph';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_TENANT_CAP,
+  INTUNE_QUOTA_LIMITS,
+  readProxyConfig,
+} from './graph';
 import type { GraphProxyConfig, QuotaLimits } from './graph';
 
 /** Everything the gateway reads from the environment, validated once at start. */
@@ -21,6 +26,8 @@ export interface Config {
   readonly graphRetryBaseDelayMs: number;
   /** Budget of one GraphQL operation across all its Graph calls and retries. */
   readonly graphDeadlineMs: number;
+  /** Calls of one tenant in flight to Graph at once, of the pool's connections (src/graph/tenant-cap/policy.ts). */
+  readonly graphTenantMaxInFlight: number;
   /** Egress proxy for Graph: GRAPH_PROXY_URL, or HTTPS_PROXY / HTTP_PROXY / NO_PROXY (docs/proxy.md). */
   readonly graphProxy: GraphProxyConfig;
   readonly logLevel: LogLevel;
@@ -295,6 +302,14 @@ export function loadConfig(env: Env): Config {
     graphMaxRetryDelayMs: integer(env, 'GRAPH_MAX_RETRY_DELAY_MS', 30_000, 0, 600_000),
     graphRetryBaseDelayMs: integer(env, 'GRAPH_RETRY_BASE_DELAY_MS', 3_000, 1, 60_000),
     graphDeadlineMs: integer(env, 'GRAPH_DEADLINE_MS', 30_000, 1, 3_600_000),
+    // A quarter of the pool by default (the policy says why); at most the pool, where one tenant may hold all of it.
+    graphTenantMaxInFlight: integer(
+      env,
+      'GRAPH_TENANT_MAX_IN_FLIGHT',
+      DEFAULT_TENANT_CAP,
+      1,
+      DEFAULT_MAX_CONNECTIONS,
+    ),
     graphProxy: graphProxy(env),
     logLevel: logLevel(env),
     production,

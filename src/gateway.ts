@@ -48,6 +48,7 @@ async function createGraph(
       env: config.graphProxy.env,
     }),
     tracer: traceGraphCall,
+    tenantCap: { maxInFlight: config.graphTenantMaxInFlight, hooks: metrics.tenantCap },
     ...(quota ? { quota } : {}),
   });
 }

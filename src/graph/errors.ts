@@ -17,7 +17,10 @@ export type GraphErrorKind =
   | 'cancelled'
   /** The caller sent no bearer token: nothing was sent. */
   | 'unauthenticated'
-  /** The Intune quota has no budget before the deadline: nothing was sent. */
+  /**
+   * Nothing was sent: the Intune quota had no budget before the deadline, or the caller's tenant kept every
+   * connection it may hold (`tenant-cap/policy.ts`) until then. Both say: retry later.
+   */
   | 'quota';
 
 export interface GraphErrorOptions {
@@ -125,5 +128,24 @@ export function quotaError(retryAfterSeconds: number): GraphError {
     'quota',
     "Intune's request quota for this tenant and app has no room before this operation's deadline; retry later.",
     { retryAfterSeconds },
+  );
+}
+
+/** What a place freed, from now: places free as calls end, and nothing says when; a second, as for unproven takes. */
+export const TENANT_CAP_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The deadline passed while the call waited for a place in its lanes (`tenant-cap/`): nothing was sent. Typed as a
+ * quota refusal (THROTTLED to the client, with `retryAfterSeconds`): it is this gateway keeping a tenant to its
+ * share, as the quota step keeps it to Intune's, and the client's remedy is the same.
+ */
+export function tenantCapError(unproven: boolean): GraphError {
+  const whose = unproven
+    ? 'Calls of bearer tokens Microsoft Graph has not accepted yet'
+    : "This tenant's calls";
+  return new GraphError(
+    'quota',
+    `${whose} already hold every connection to Microsoft Graph they may use at once through this gateway, and none freed up before this operation's deadline; retry later.`,
+    { retryAfterSeconds: TENANT_CAP_RETRY_AFTER_SECONDS },
   );
 }

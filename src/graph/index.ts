@@ -5,6 +5,7 @@
  *   the quota step of every attempt, Graph's answers and errors;
  * - `http/`: the HTTP module (axios on undici), egress proxies, safe failure reasons;
  * - `quota/`: Intune's quota windows, in-process or shared through Redis, and the pacer with its wait queues;
+ * - `tenant-cap/`: each tenant's share of the connections to Graph (its lanes, and the policy that sizes them);
  * - `user-statuses/`: the six paths, the property table, reads (DataLoader), lists and cursors, bulk, writes.
  * Nothing here knows GraphQL or the server.
  */
@@ -17,12 +18,14 @@ export type {
   GraphHooks,
   GraphService,
   GraphServiceOptions,
+  TenantCapOptions,
 } from './types';
 export { isGraphError, isGraphInputError } from './errors';
 export type { GraphError } from './errors';
 
 // HTTP and egress.
 export { createHttpTransport } from './http/transport';
+export { DEFAULT_MAX_CONNECTIONS } from './http/types';
 export { readProxyConfig } from './http/proxy';
 export type { GraphProxyConfig } from './http/proxy';
 
@@ -34,6 +37,11 @@ export type { QuotaHooks, QuotaPacer } from './quota/types';
 export { createRedisQuotaStore } from './quota/redis-store';
 export type { RedisQuotaStore } from './quota/redis-store';
 export { isQuotaStoreError } from './quota/store';
+
+// Each tenant's share of the connections to Graph.
+export { DEFAULT_TENANT_CAP } from './tenant-cap/policy';
+export type { LaneKind } from './tenant-cap/policy';
+export type { TenantCapHooks } from './tenant-cap/lanes';
 
 // User statuses: where they live, what they hold, and the calls that read and write them.
 export {

@@ -4,6 +4,7 @@ import type { GraphError } from './errors';
 import type { PathLabel } from './user-statuses/paths';
 import type { JsonObject } from './client/response';
 import type { AttemptFailure, GraphMethod, RetryPolicyOptions } from './client/retry';
+import type { TenantCapHooks } from './tenant-cap/lanes';
 
 export interface GraphRequest extends PathLabel {
   readonly method: GraphMethod;
@@ -99,6 +100,14 @@ export interface GraphServiceOptions {
   readonly tracer?: GraphTracer;
   /** Intune quota pacing (GRAPH_QUOTAS); absent: calls leave unpaced. */
   readonly quota?: QuotaPacer;
+  /** Each tenant's share of the connections to Graph (`tenant-cap/policy.ts`); always on. */
+  readonly tenantCap?: TenantCapOptions;
+}
+
+export interface TenantCapOptions {
+  /** Calls of one tenant in flight at once (GRAPH_TENANT_MAX_IN_FLIGHT); a quarter of the pool by default. */
+  readonly maxInFlight?: number;
+  readonly hooks?: TenantCapHooks;
 }
 
 /** Per GraphQL request. */

@@ -1,7 +1,7 @@
 import perfHooks from 'node:perf_hooks';
 import type { IntervalHistogram, PerformanceObserverCallback } from 'node:perf_hooks';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GraphAttemptEvent } from '../graph';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GraphAttemptEvent, TenantCapHooks } from '../graph';
 import { createOperationLabels } from './operation-names';
 import { SeriesCounter, SeriesHistogram } from './series-metrics';
 
@@ -37,6 +37,8 @@ export interface GatewayMetrics {
   observeDocument(document: string, outcome: string): void;
   /** The shared store of automatic persisted queries (Redis) failed a read or a write. */
   observeApqStoreError(operation: 'get' | 'set'): void;
+  /** The tenant cap's calls waiting for a place and refused at their deadline, by lane (`tenant`, `unproven`). */
+  readonly tenantCap: TenantCapHooks;
   /** Stops the samplers Node's default metrics started (the gateway is closing). */
   close(): void;
 }
@@ -146,6 +148,7 @@ export function createMetrics(): GatewayMetrics {
   return {
     registry,
     close: stopDefaultMetrics,
+    tenantCap: createTenantCapMetrics(registry),
     observeOperation(outcome) {
       const labels = {
         operation: operationLabels.label(outcome.operationName, outcome.served),
@@ -171,5 +174,34 @@ export function createMetrics(): GatewayMetrics {
     observeApqStoreError(operation) {
       apqStoreErrors.inc({ operation });
     },
+  };
+}
+
+/**
+ * The tenant cap (src/graph/tenant-cap/): calls waiting for a place, and those whose deadline passed first, by the
+ * kind of lane (`tenant`: a proven token's tenant; `unproven`: tokens Graph has not accepted yet), never by tenant:
+ * tenants are unbounded, and claimed by anyone.
+ */
+function createTenantCapMetrics(registry: Registry): TenantCapHooks {
+  const waiting = new Gauge({
+    name: `${PREFIX}graph_tenant_cap_waiting`,
+    help: 'Graph calls waiting for a place because their tenant (or all unproven tokens) has its most calls in flight.',
+    labelNames: ['lane'],
+    registers: [registry],
+  });
+  const refused = new SeriesCounter({
+    name: `${PREFIX}graph_tenant_cap_refused_total`,
+    help: 'Graph calls not sent because no place freed up before the deadline (THROTTLED).',
+    labelNames: ['lane'],
+    registers: [registry],
+  });
+  // Both lanes from the start, at 0: an alert on a rate or a level needs the series before its first change.
+  for (const lane of ['tenant', 'unproven']) {
+    waiting.set({ lane }, 0);
+    refused.inc({ lane }, 0);
+  }
+  return {
+    waiting: (lane, change) => waiting.inc({ lane }, change),
+    refused: (lane) => refused.inc({ lane }),
   };
 }

@@ -67,4 +67,7 @@ describeSpecs('unit', [
   'series-metrics',
   'suites',
   'telemetry',
+  'tenant-cap-lanes',
+  'tenant-cap-policy',
+  'tenant-cap-step',
 ]);

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       graphMaxRetryDelayMs: 30000,
       graphRetryBaseDelayMs: 3000,
       graphDeadlineMs: 30000,
+      graphTenantMaxInFlight: 64,
       graphProxy: { url: null, env: {} },
       logLevel: 'info',
       production: false,
@@ -244,6 +245,15 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    ['1', 1],
+    ['16', 16],
+    // The whole pool: one tenant may hold every connection again (the cap is then off).
+    ['256', 256],
+  ])('GRAPH_TENANT_MAX_IN_FLIGHT=%s: %d calls of a tenant in flight', (value, cap) => {
+    expect(loadConfig({ GRAPH_TENANT_MAX_IN_FLIGHT: value }).graphTenantMaxInFlight).toBe(cap);
+  });
+
+  it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['PORT', '-1'],
@@ -257,6 +267,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'verbose'],
     ['GRAPH_MAX_RETRIES', '11'],
     ['GRAPH_DEADLINE_MS', 'soon'],
+    ['GRAPH_TENANT_MAX_IN_FLIGHT', '0'],
+    ['GRAPH_TENANT_MAX_IN_FLIGHT', '257'],
+    ['GRAPH_TENANT_MAX_IN_FLIGHT', 'half'],
     ['INTROSPECTION', 'maybe'],
     ['CORS_ORIGINS', '*'],
     ['GRAPH_CLOUD', 'mars'],

@@ -8,6 +8,7 @@ import {
 import type { HttpOutcome } from '../http/transport';
 import type { OperationScope } from './operation';
 import type { TokenProofs } from '../quota/identity';
+import type { TenantCap } from '../tenant-cap/lanes';
 import type { QuotaIdentity } from '../quota/limits';
 import { graphUrl } from '../user-statuses/paths';
 import { readResponse } from './response';
@@ -31,14 +32,16 @@ export interface CallContext {
   /** The operation's cancellation, deadline and the one timer of its attempts. */
   readonly operation: OperationScope;
   /**
-   * `tokenKey(authorization)`, worked out once per operation for the quota step's two lookups below; undefined when
-   * the service paces no quotas (nothing looks it up, and a lookup without it hashes the token itself).
+   * `tokenKey(authorization)`, worked out once per operation for the lookups below (the tenant cap's and the quota
+   * step's); a lookup without it hashes the token itself.
    */
-  readonly tokenKey: string | undefined;
-  /** The service's token → tenant/app cache, for the quota step (`quota/identity.ts`). */
+  readonly tokenKey: string;
+  /** The service's token → tenant/app cache, for the tenant cap and the quota step (`quota/identity.ts`). */
   readonly identities: (authorization: string, key?: string) => QuotaIdentity;
-  /** The service's tokens Graph has accepted, for the quota step's gate (`quota/identity.ts`). */
+  /** The service's tokens Graph has accepted, for the tenant cap's lanes and the quota step's gate (`quota/identity.ts`). */
   readonly proofs: TokenProofs;
+  /** The service's lanes: each tenant's share of the connections to Graph (`client/tenant-cap.ts`). */
+  readonly tenantCap: TenantCap;
 }
 
 /**

@@ -1,15 +1,16 @@
-import { malformedError } from '../errors';
 import type { GraphError } from '../errors';
 import { sendAttempt } from './attempt';
 import type { CallContext } from './attempt';
 import { requestWithRetries } from './single';
 import { BATCH_PATH } from '../user-statuses/paths';
-import { statusError } from './response';
-import type { JsonObject } from './response';
+import { answersById, answerStatus, itemAnswer, RETRYABLE_STATUSES } from './batch-answers';
+import type { Answer } from './batch-answers';
 import type { AttemptFailure } from './retry';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
-import { kindOf, settleBudget, takeBudget } from './pacing';
+import { kindOf } from './pacing';
+import { settleTurn, takeTurn } from './tenant-cap';
+import type { Turn } from './tenant-cap';
 import type { QuotaGrant } from '../quota/types';
 import type { BatchItem, ItemOutcome } from '../types';
 
@@ -21,11 +22,6 @@ import type { BatchItem, ItemOutcome } from '../types';
 export const MAX_BATCH_SIZE = 20;
 /** Batches in flight at once for one operation, so a large read finishes in a few round trips. */
 export const BATCH_CONCURRENCY = 5;
-
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
-/** HTTP statuses are three digits; anything else in an item is a broken answer, not a status. */
-const isHttpStatus = (value: unknown): value is number =>
-  Number.isInteger(value) && (value as number) >= 100 && (value as number) <= 599;
 
 /** Write batches in flight at once when quotas pace them: budget, not parallelism, sets the pace. */
 export const PACED_WRITE_CONCURRENCY = 2;
@@ -51,9 +47,9 @@ export async function executeBatch(
   const worker = async () => {
     while (queue.length > 0) {
       const reserved = queue.splice(0, MAX_BATCH_SIZE);
-      let taken: Awaited<ReturnType<typeof takeBudget>>;
+      let taken: Turn;
       try {
-        taken = await takeBudget(context, kind, reserved.length);
+        taken = await takeTurn(context, kind, reserved.length);
       } catch (error) {
         for (const { index } of [...reserved, ...queue.splice(0)])
           outcomes[index] = { ok: false, error: error as GraphError };
@@ -61,11 +57,12 @@ export async function executeBatch(
       }
       const chunk = reserved.slice(0, taken.granted);
       queue.unshift(...reserved.slice(chunk.length));
+      // The chunk's first attempt leaves the place once Graph answered; this covers a chunk that never sent.
       const results = await executeChunk(
         context,
         chunk.map(({ item }) => item),
-        taken.grant,
-      );
+        taken,
+      ).finally(() => taken.place.leave());
       chunk.forEach(({ index }, position) => (outcomes[index] = results[position]!));
     }
   };
@@ -91,22 +88,18 @@ interface Pending {
   readonly item: BatchItem;
 }
 
-/** An item's answer: final, or sent again with the rest of the throttled ones. */
-type Answer =
-  | { readonly final: ItemOutcome }
-  | { readonly again: GraphError; readonly failure: AttemptFailure & { kind: 'status' } };
-
 /**
  * One chunk through the retry loop. Each attempt sends the items still pending; finished items are kept,
  * throttled ones make the attempt fail with the longest `Retry-After` among them, so the loop waits as Graph asked
- * (or gives up, and they keep their own errors). The first attempt was paid for by the caller; a re-send takes
- * what the budget allows now and sends that, then takes again for the rest: after a 429 the pacer lets calls out
- * one at a time (`quota/throttle.ts`), and waiting to send them all in one `$batch` would send them all at once.
+ * (or gives up, and they keep their own errors). The first attempt's place and budget were taken by the caller; a
+ * re-send takes a place and what the budget allows now and sends that, then takes again for the rest: after a 429
+ * the pacer lets calls out one at a time (`quota/throttle.ts`), and waiting to send them all in one `$batch` would
+ * send them all at once.
  */
 async function executeChunk(
   context: CallContext,
   chunk: readonly BatchItem[],
-  firstGrant: QuotaGrant | null,
+  first: Turn,
 ): Promise<ItemOutcome[]> {
   const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
   const outcomes = new Array<ItemOutcome>(chunk.length);
@@ -128,18 +121,17 @@ async function executeChunk(
         let unsent = pending;
         while (unsent.length > 0) {
           let part = unsent;
-          let grants: QuotaGrant[] = firstGrant ? [firstGrant] : [];
+          let turn = first;
           if (retries > 0) {
-            const taken = await takeBudget(context, kind, unsent.length).catch((error: unknown) => {
-              // No budget for the rest: the parts already sent report their attempts, not retried.
+            turn = await takeTurn(context, kind, unsent.length).catch((error: unknown) => {
+              // No place or budget for the rest: the parts already sent report their attempts, not retried.
               for (const settle of settles) settle(null);
               throw error;
             });
-            part = unsent.slice(0, taken.granted);
-            grants = taken.grant ? [taken.grant] : [];
+            part = unsent.slice(0, turn.granted);
           }
           unsent = unsent.slice(part.length);
-          const step = await sendChunk(context, part, retries, grants);
+          const step = await sendChunk(context, part, retries, turn);
           part.forEach((entry, position) => {
             const answer = step.answers[position]!;
             outcomes[entry.index] =
@@ -189,7 +181,7 @@ async function sendChunk(
   context: CallContext,
   pending: readonly Pending[],
   retries: number,
-  grants: readonly QuotaGrant[],
+  turn: Turn,
 ): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
   context.call.hooks?.batch?.(pending.length);
   const requests = pending.map(({ item }, position) => ({
@@ -201,6 +193,7 @@ async function sendChunk(
   const started = context.clock.now();
   const batch = { method: 'POST' as const, path: BATCH_PATH.path };
   const outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
+  const grants: readonly QuotaGrant[] = turn.grant ? [turn.grant] : [];
   const event = {
     method: 'POST' as const,
     variant: BATCH_PATH.variant,
@@ -217,7 +210,7 @@ async function sendChunk(
     (retryInMs: number | null) =>
       context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
   if (!outcome.ok) {
-    settleBudget(context, grants, [
+    settleTurn(context, turn.place, grants, [
       { status: outcome.error.status, retryAfterSeconds: outcome.error.retryAfterSeconds },
     ]);
     // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
@@ -245,71 +238,7 @@ async function sendChunk(
   const answers = requests.map((request) =>
     itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
   );
-  settleBudget(context, grants, answers.map(answerStatus));
+  settleTurn(context, turn.place, grants, answers.map(answerStatus));
   report(result.status, result.requestId, null)(null);
   return { answers, settle: {} };
-}
-
-function answerStatus(answer: Answer): { status: number | null; retryAfterSeconds?: number } {
-  if ('again' in answer)
-    return { status: answer.failure.status, retryAfterSeconds: answer.failure.retryAfterSeconds };
-  if (answer.final.ok) return { status: answer.final.status };
-  return { status: answer.final.error.status };
-}
-
-function answersById(body: JsonObject | undefined): Map<string, Record<string, unknown>> {
-  const byId = new Map<string, Record<string, unknown>>();
-  const responses = body?.responses;
-  if (!Array.isArray(responses)) return byId;
-  for (const response of responses as unknown[]) {
-    if (typeof response !== 'object' || response === null) continue;
-    const id = (response as { id?: unknown }).id;
-    if (typeof id === 'string') byId.set(id, response as Record<string, unknown>);
-  }
-  return byId;
-}
-
-function itemAnswer(
-  response: Record<string, unknown> | undefined,
-  envelopeHeaders: Readonly<Record<string, string | undefined>>,
-  nowMs: number,
-): Answer {
-  if (!response || !isHttpStatus(response.status))
-    return {
-      final: {
-        ok: false,
-        error: malformedError('a batch item had no answer or no valid status', {
-          requestId: envelopeHeaders['request-id'] ?? null,
-        }),
-      },
-    };
-  const status = response.status;
-  const headers = lowerCaseRecord(response.headers);
-  const body =
-    typeof response.body === 'object' && response.body !== null && !Array.isArray(response.body)
-      ? (response.body as JsonObject)
-      : undefined;
-  // An item's own request id (its headers, then its innerError) is the one Microsoft support can trace.
-  const requestId = headers['request-id'] ?? envelopeHeaders['request-id'] ?? null;
-  if (status >= 200 && status < 300) return { final: { ok: true, status, body, requestId } };
-  const error = statusError(status, headers, body, nowMs, envelopeHeaders);
-  if (!RETRYABLE_STATUSES.has(status)) return { final: { ok: false, error } };
-  return {
-    again: error,
-    failure: {
-      kind: 'status',
-      status,
-      ...(error.retryAfterSeconds !== undefined
-        ? { retryAfterSeconds: error.retryAfterSeconds }
-        : {}),
-    },
-  };
-}
-
-function lowerCaseRecord(value: unknown): Record<string, string | undefined> {
-  const result: Record<string, string | undefined> = {};
-  if (typeof value !== 'object' || value === null) return result;
-  for (const [name, header] of Object.entries(value))
-    if (typeof header === 'string') result[name.toLowerCase()] = header;
-  return result;
 }

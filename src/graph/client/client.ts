@@ -4,6 +4,7 @@ import { requestWithRetries } from './single';
 import type { CallContext } from './attempt';
 import { createOperationScope } from './operation';
 import { systemClock } from './retry-loop';
+import { createTenantCap } from './tenant-cap';
 import { createIdentityCache, createTokenProofs, tokenKey } from '../quota/identity';
 import type { GraphClient, GraphService, GraphServiceOptions } from '../types';
 
@@ -13,10 +14,11 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
   const clock = options.clock ?? systemClock;
   const identities = createIdentityCache();
   const proofs = createTokenProofs();
+  const tenantCap = createTenantCap(options, clock);
   return {
     base,
     client: (call) =>
-      createGraphClient({ service: options, base, clock, call, identities, proofs }),
+      createGraphClient({ service: options, base, clock, call, identities, proofs, tenantCap }),
     close: async () => {
       await Promise.all([options.transport.close(), options.quota?.close()]);
     },
@@ -42,8 +44,7 @@ function createGraphClient(
       clock: context.clock,
     });
     if (ended) operation.end();
-    const key = context.service.quota ? tokenKey(authorization) : undefined;
-    return (shared = { ...context, authorization, tokenKey: key, operation });
+    return (shared = { ...context, authorization, tokenKey: tokenKey(authorization), operation });
   };
   return {
     request: async (request) => requestWithRetries(withToken(), request),

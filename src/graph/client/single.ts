@@ -1,6 +1,7 @@
 import { sendAttempt } from './attempt';
 import type { CallContext } from './attempt';
-import { kindOf, settleBudget, takeBudget } from './pacing';
+import { kindOf } from './pacing';
+import { settleTurn, takeTurn } from './tenant-cap';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
 import type { QuotaGrant } from '../quota/types';
@@ -48,11 +49,11 @@ async function sendOnce(
   payload: string | undefined,
   retries: number,
 ): Promise<LoopStep<GraphResult>> {
-  const { grant } = await takeBudget(context, kindOf(request.method), 1);
+  const { place, grant } = await takeTurn(context, kindOf(request.method), 1);
   const started = context.clock.now();
   const outcome = await sendAttempt(context, request, payload, retries);
   const answered = outcome.ok ? outcome.result.status : outcome.error.status;
-  settleBudget(context, grant ? [grant] : NO_GRANTS, [
+  settleTurn(context, place, grant ? [grant] : NO_GRANTS, [
     {
       status: answered,
       retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,

@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { codeOf, isCertificateFailure } from './failures';
 import { describeProxy, hasProxy, proxyAuthorization, proxyFor, proxySettings } from './proxy';
 import type { ProxySettings } from './proxy';
+import { DEFAULT_MAX_CONNECTIONS } from './types';
 import type { HttpTransportOptions } from './types';
 
 /** Where one origin's requests go: the pool, and the proxy (described, without credentials) if any. */
@@ -91,7 +92,7 @@ function proxyDispatcher(proxyUrl: string, tls: TlsOptions, factory: PoolFactory
 }
 
 export function createRouter(options: HttpTransportOptions): Router {
-  const connections = options.maxConnections ?? 256;
+  const connections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const ca = options.ca as string | string[] | undefined;
   const tls: TlsOptions = ca ? { ca } : undefined;
   // pipelining 1: one request at a time per connection; undici's own timers off, each attempt has its budget.

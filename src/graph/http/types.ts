@@ -3,9 +3,15 @@ import type { HttpFailure } from './failures';
 
 export type { HttpFailure } from './failures';
 
+/**
+ * Connections per origin when `maxConnections` is not given: what one gateway process opens to Graph at most. Every
+ * tenant's calls share them; `src/graph/tenant-cap/` keeps one tenant to its share.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
 export interface HttpTransportOptions {
   readonly maxResponseBytes: number;
-  /** Upper bound of connections per origin. */
+  /** Upper bound of connections per origin (DEFAULT_MAX_CONNECTIONS when not given). */
   readonly maxConnections?: number;
   /** GRAPH_PROXY_URL: an explicit egress proxy (credentials allowed in the URL, never logged). */
   readonly proxyUrl?: string | null;
