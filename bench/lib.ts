@@ -88,7 +88,12 @@ export class PortTakenMeanwhile extends Error {}
 export function exitReason(error: unknown, logs: ReadonlyArray<Record<string, unknown>>): Error {
   const said = logs
     .filter((line) => typeof line.level !== 'number' || line.level >= 50)
-    .map((line) => String(line.msg))
+    .map((line) => {
+      const err = line.err as { type?: unknown; message?: unknown } | undefined;
+      return err
+        ? `${String(line.msg)} (${String(err.type)}: ${String(err.message)})`
+        : String(line.msg);
+    })
     .slice(-3);
   const message = `${error instanceof Error ? error.message : String(error)}${said.length ? `: ${said.join(' | ')}` : ''}`;
   return said.some((line) => line.includes('is already in use'))

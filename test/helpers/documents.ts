@@ -21,3 +21,37 @@ export const BULK_MUTATION = /* GraphQL */ `
     }
   }
 `;
+
+/** One page of a configuration's user statuses, every paging argument a variable, as the list specs send it. */
+export const LIST_QUERY = /* GraphQL */ `
+  query List(
+    $path: UserStatusPath
+    $c: ID!
+    $first: Int
+    $after: String
+    $status: ComplianceStatus
+  ) {
+    deviceConfigurationUserStatuses(
+      path: $path
+      deviceConfigurationId: $c
+      first: $first
+      after: $after
+      status: $status
+    ) {
+      nodes {
+        id
+        status
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`;
+
+/** What `LIST_QUERY` answers. */
+export interface ListPage {
+  nodes: Array<{ id: string; status: string }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { configurationId } from '../../emulator/store';
 import { AUTH, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
+import { LIST_QUERY as LIST } from '../helpers/documents';
+import type { ListPage as Page } from '../helpers/documents';
 
 const c = configurationId('windows10-general');
 const collection = `/beta/deviceManagement/deviceConfigurations/${c}/userStatuses`;
@@ -361,31 +363,6 @@ describe('bulk update', () => {
     expect(harness.emulator.requests).toHaveLength(0);
   });
 });
-
-const LIST = /* GraphQL */ `
-  query List($c: ID!, $first: Int, $after: String, $status: ComplianceStatus) {
-    deviceConfigurationUserStatuses(
-      deviceConfigurationId: $c
-      first: $first
-      after: $after
-      status: $status
-    ) {
-      nodes {
-        id
-        status
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`;
-
-interface Page {
-  nodes: Array<{ id: string; status: string }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
 
 describe('lists', () => {
   it('walks a 250-item list to its end with first: 100', async () => {

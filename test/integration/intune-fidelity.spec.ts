@@ -2,45 +2,16 @@ import { configurationId, createEmulatorToken, userStatusId } from '../../emulat
 import type { EmulatorMode } from '../../emulator';
 import { AUTH, UPDATE_MUTATION, startHarness, BULK_MUTATION } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
+import { LIST_QUERY as LIST } from '../helpers/documents';
+import type { ListPage as Page } from '../helpers/documents';
 
 /**
  * Issue 12: lists, errors and retries as real Intune answers them. Every list test runs against both of the
  * emulator's modes: friendly (Graph as documented) and intune ($top and $filter ignored, pages of 3, nextLinks
  * with ('ID') keys, upper-case GUIDs and $skiptoken=skipCount%3dN, JSON-in-message errors, 204 on PATCH).
  */
-const LIST = /* GraphQL */ `
-  query List(
-    $path: UserStatusPath
-    $c: ID!
-    $first: Int
-    $after: String
-    $status: ComplianceStatus
-  ) {
-    deviceConfigurationUserStatuses(
-      path: $path
-      deviceConfigurationId: $c
-      first: $first
-      after: $after
-      status: $status
-    ) {
-      nodes {
-        id
-        status
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`;
 const c = configurationId('windows10-general');
 const STATUSES = ['compliant', 'nonCompliant', 'error'] as const;
-
-interface Page {
-  nodes: Array<{ id: string; status: string }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
 
 async function allPages(harness: Harness, variables: Record<string, unknown>): Promise<Page[]> {
   const pages: Page[] = [];

@@ -1,6 +1,8 @@
 import { configurationId } from '../../emulator';
 import { AUTH, startGateway, startHarness } from '../helpers/harness';
 import type { Gateway, Harness } from '../helpers/harness';
+import { LIST_QUERY as LIST } from '../helpers/documents';
+import type { ListPage as Page } from '../helpers/documents';
 
 /**
  * What the gateway learns from a 400 to `$filter` is per process, per list variant, and never changes a list
@@ -9,39 +11,8 @@ import type { Gateway, Harness } from '../helpers/harness';
  * each page comes from: the emulator's paging token is an offset into the list it was asked for (filtered or
  * whole), as Graph's are, so a token continued under the other filter skips or repeats statuses.
  */
-const LIST = /* GraphQL */ `
-  query List(
-    $path: UserStatusPath
-    $c: ID!
-    $first: Int
-    $after: String
-    $status: ComplianceStatus
-  ) {
-    deviceConfigurationUserStatuses(
-      path: $path
-      deviceConfigurationId: $c
-      first: $first
-      after: $after
-      status: $status
-    ) {
-      nodes {
-        id
-        status
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`;
 const c = configurationId('windows10-general');
 const STATUSES = ['compliant', 'nonCompliant', 'error'] as const;
-
-interface Page {
-  nodes: Array<{ id: string; status: string }>;
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
 
 let harness: Harness;
 let replica: Gateway;
@@ -86,20 +57,28 @@ async function teachHarnessGatewayThatFilterIsRefused() {
   harness.emulator.configure({ filter: 'apply' });
 }
 
-it('pages alternating between a replica that filters alone and one that sends $filter: each status once', async () => {
-  await teachHarnessGatewayThatFilterIsRefused();
-  const start = harness.emulator.requests.length;
+/** The non-compliant statuses' ids, `first` at a time, each page from the other gateway of the two. */
+async function idsPagedAlternately(gateways: readonly [Gateway, Gateway], first: number) {
   const ids: string[] = [];
   let after: string | null = null;
   for (let turn = 0; turn < 20; turn += 1) {
-    const gateway = turn % 2 === 0 ? harness.gateway : replica;
-    const { body, page } = await listPage(gateway, { first: 2, status: 'NON_COMPLIANT', after });
+    const { body, page } = await listPage(gateways[turn % 2]!, {
+      first,
+      status: 'NON_COMPLIANT',
+      after,
+    });
     expect(body.errors).toBeUndefined();
     ids.push(...page!.nodes.map((node) => node.id));
     if (!page!.pageInfo.hasNextPage) break;
     after = page!.pageInfo.endCursor;
   }
-  expect(ids).toEqual(nonCompliant);
+  return ids;
+}
+
+it('pages alternating between a replica that filters alone and one that sends $filter: each status once', async () => {
+  await teachHarnessGatewayThatFilterIsRefused();
+  const start = harness.emulator.requests.length;
+  expect(await idsPagedAlternately([harness.gateway, replica], 2)).toEqual(nonCompliant);
   // Every page was asked for as the list's first page was: without $filter (the first replica had learnt).
   const filters = filtersSentSince(start);
   expect(filters.length).toBeGreaterThan(2);
@@ -109,17 +88,7 @@ it('pages alternating between a replica that filters alone and one that sends $f
 it('a list begun on the replica with $filter keeps it on the gateway that filters alone', async () => {
   await teachHarnessGatewayThatFilterIsRefused();
   const start = harness.emulator.requests.length;
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (let turn = 0; turn < 20; turn += 1) {
-    const gateway = turn % 2 === 0 ? replica : harness.gateway;
-    const { body, page } = await listPage(gateway, { first: 1, status: 'NON_COMPLIANT', after });
-    expect(body.errors).toBeUndefined();
-    ids.push(...page!.nodes.map((node) => node.id));
-    if (!page!.pageInfo.hasNextPage) break;
-    after = page!.pageInfo.endCursor;
-  }
-  expect(ids).toEqual(nonCompliant);
+  expect(await idsPagedAlternately([replica, harness.gateway], 1)).toEqual(nonCompliant);
   const filters = filtersSentSince(start);
   expect(filters).toHaveLength(nonCompliant.length);
   expect(filters.every((filter) => filter === "status eq 'nonCompliant'")).toBe(true);
