@@ -90,8 +90,9 @@ export function exitReason(error: unknown, logs: ReadonlyArray<Record<string, un
     .filter((line) => typeof line.level !== 'number' || line.level >= 50)
     .map((line) => {
       const err = line.err as { type?: unknown; message?: unknown } | undefined;
+      const frames = Array.isArray(line.frames) ? ` ${line.frames.slice(0, 4).join(' < ')}` : '';
       return err
-        ? `${String(line.msg)} (${String(err.type)}: ${String(err.message)})`
+        ? `${String(line.msg)} (${String(err.type)}: ${String(err.message)})${frames}`
         : String(line.msg);
     })
     .slice(-3);

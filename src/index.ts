@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config';
 import type { Config } from './config';
 import { createLifecycle } from './server/health';
 import { listenFailure } from './server/listen-failure';
-import { createLogger } from './observability/logging';
+import { createLogger, stackFrames } from './observability/logging';
 import type * as ServerModule from './gateway';
 import type * as TelemetryModule from './observability/tracing';
 import type { Tracing } from './observability/tracing';
@@ -29,7 +29,9 @@ async function main(): Promise<void> {
     logger.error({ err: reason }, 'unhandled rejection'),
   );
   process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
+    // With where it was thrown: a crash logged as one OpenSSL message (a TLS socket nobody listened to) said nothing
+    // of whose socket it was.
+    logger.fatal({ err: error, frames: stackFrames(error) }, 'uncaught exception');
     process.exit(1);
   });
   // Loaded once the configuration holds: a refused start-up (a crash-looping pod) answers without first compiling

@@ -35,6 +35,19 @@ export function serializeError(error: unknown): SerializedError {
   return serialized;
 }
 
+/**
+ * Where an error was thrown: up to `max` frames of its stack (file positions), without its message line, which
+ * `serializeError` gives. For errors the operator must chase (a bug, a crash), never for the caller's mistakes.
+ */
+export function stackFrames(error: unknown, max = 8): string[] {
+  if (!(error instanceof Error) && !types.isNativeError(error)) return [];
+  return (error.stack ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at '))
+    .slice(0, max);
+}
+
 function serializeRequest(request: { method?: string; url?: string; id?: unknown }) {
   return { method: request.method, url: request.url?.split('?')[0], id: request.id };
 }

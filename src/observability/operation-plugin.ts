@@ -7,7 +7,7 @@ import type { RequestSummary } from './request-summary';
 import type { GatewayMetrics } from './metrics';
 import { loggableOperationName } from './operation-names';
 import { isMaskedError } from '../graphql/errors/gateway-error';
-import { serializeError } from './logging';
+import { serializeError, stackFrames } from './logging';
 
 const REFUSED_TOKEN_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
@@ -41,12 +41,11 @@ function logMaskedErrors(
   for (const error of errors) {
     if (!isMaskedError(error, error.extensions.code)) continue;
     const original = unwrapResolverError(error);
-    const frames = original instanceof Error ? (original.stack ?? '').split('\n').slice(1, 9) : [];
     log?.error(
       {
         err: serializeError(original),
         path: error.path ?? null,
-        frames: frames.map((f) => f.trim()),
+        frames: stackFrames(original),
       },
       'error answered as INTERNAL_SERVER_ERROR',
     );

@@ -3,6 +3,7 @@ import type * as IoRedis from 'ioredis';
 import type { ConnectionOptions } from 'node:tls';
 import { trackAnswering } from './answering';
 import { tlsOptions } from './client-certificate';
+import { guardConnectorStreams } from './stream-errors';
 import { redisEndpoint, usesTls } from './settings';
 import type { RedisAuth, RedisSettings } from './settings';
 
@@ -147,6 +148,7 @@ export function createRedisConnection(
 ): RedisConnection {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ioredis = require('ioredis') as typeof IoRedis;
+  guardIoredisStreams(ioredis);
   const connection: RedisConnection =
     settings.mode === 'cluster'
       ? connectCluster(ioredis, settings, options)
@@ -158,6 +160,17 @@ export function createRedisConnection(
   keepConnected(connection, options);
   trackAnswering(connection);
   return connection;
+}
+
+/** Both of ioredis's connectors (a Cluster's nodes and its slot refreshes use the standalone one): stream-errors.ts. */
+export function guardIoredisStreams(ioredis: typeof IoRedis): void {
+  // Not among ioredis's exports; its package has no `exports` map, so the file is reachable (ioredis 5).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const standalone = require('ioredis/built/connectors/StandaloneConnector') as {
+    default: Parameters<typeof guardConnectorStreams>[0];
+  };
+  guardConnectorStreams(standalone.default);
+  guardConnectorStreams(ioredis.SentinelConnector);
 }
 
 /**

@@ -83,6 +83,9 @@ export function redisTlsProblem(
     socket.once('secureConnect', () => socket.write('PING\r\n'));
     socket.once('data', () => done());
     socket.once('close', () => done());
-    socket.once('error', (error) => done(connected ? handshakeProblem(error, where) : undefined));
+    // `on`, not `once`: a refused handshake can emit a second error (the node's alert read while the socket is torn
+    // down, e.g. "tlsv1 alert decode error" after the certificate was not trusted), and an 'error' with no listener
+    // is an uncaught exception: it ended gateways at start-up under load (test/integration/quota-redis-topologies).
+    socket.on('error', (error) => done(connected ? handshakeProblem(error, where) : undefined));
   });
 }

@@ -11,5 +11,6 @@ describeSpecs('integration', [
   'quota-redis-share',
   'redis-client-certificates',
   'redis-startup',
+  'redis-stream-errors',
   'redis-tls-outage',
 ]);
