@@ -71,6 +71,7 @@ describe('cursors', () => {
     [{ params: { skiptoken: 'skipCount=100' }, offset: 0 }],
     [{ params: { skip: 200 }, offset: 7 }],
     [{ params: { skiptoken: 'skipCount=3' }, offset: 1, filter: 'nonCompliant' }],
+    [{ params: { skip: 4 }, offset: 0, filter: null }],
   ])('round-trips %j', (position) => {
     expect(decodeCursor(encodeCursor(LIST, position), LIST)).toEqual(position);
   });

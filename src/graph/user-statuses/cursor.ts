@@ -8,13 +8,15 @@ export interface PageParams {
 
 /**
  * Where the next page starts: a Graph page (by its paging token), how many of its items were served, and the
- * status value that page was asked for with `$filter` (absent when Graph was asked for the whole list). A paging
- * token only means something with the filter it was issued under, so the next page is asked for the same way.
+ * status value that page was asked for with `$filter`: null when a status was listed but Graph was asked for the
+ * whole list, absent when no status was listed (and in cursors given out before cursors said: lists.ts then decides
+ * as it did). A paging token only means something with the filter it was issued under, so the next page is asked
+ * for the same way.
  */
 export interface CursorPosition {
   readonly params: PageParams;
   readonly offset: number;
-  readonly filter?: string;
+  readonly filter?: string | null;
 }
 
 const MAX_TOKEN_LENGTH = 2048;
@@ -118,7 +120,11 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
   )
     throw badCursor('is not a cursor this gateway gave out');
   // A status value is a Graph enum name: letters only, as pageUrl puts it in `$filter` without escaping.
-  if (filter !== undefined && (typeof filter !== 'string' || !/^[A-Za-z]{1,64}$/.test(filter)))
+  if (
+    filter !== undefined &&
+    filter !== null &&
+    (typeof filter !== 'string' || !/^[A-Za-z]{1,64}$/.test(filter))
+  )
     throw badCursor('is not a cursor this gateway gave out');
   return { params, offset: offset as number, ...(filter !== undefined ? { filter } : {}) };
 }

@@ -86,8 +86,8 @@ interface PageRequest extends ListRequest {
 export interface GraphPage {
   readonly items: JsonObject[];
   readonly next: PageParams | null;
-  /** The status value the page was asked for with `$filter`, when it was. */
-  readonly filter?: string;
+  /** The status value the page was asked for with `$filter`; null when a status was listed without it. */
+  readonly filter?: string | null;
 }
 
 function pageSize(first: number | null | undefined): number {
@@ -138,9 +138,29 @@ async function fetchPage(
 }
 
 /**
- * One Graph page. A continuation is asked for as its cursor's page was (`at.filter`): its paging token was issued
- * under that filter. A first page has `$filter` unless Graph refused it on this variant lately; a 400 to it is
- * Graph refusing `$filter`: the page is fetched again without it and the variant is filtered by the gateway.
+ * Whether a page is asked for with `$filter`. A continuation is asked for as its cursor's page was (`at.filter`):
+ * its paging token was issued under that filter. A first page, and a continuation of a cursor given out before
+ * cursors said (no `f`: it continues as those gateways did), have `$filter` unless Graph refused it on this variant
+ * lately. Null: a status is listed, without `$filter`.
+ */
+function filterFor(
+  support: ListSupport,
+  request: PageRequest,
+  at: CursorPosition,
+): { filter: string | null | undefined; pinned: boolean } {
+  const status = request.status ?? undefined;
+  if (typeof at.filter === 'string' && at.filter !== status)
+    throw new GraphInputError('after is a cursor for a list with another status.', 'after');
+  const continued = at.offset > 0 || Object.keys(at.params).length > 0;
+  if (continued && at.filter !== undefined && status !== undefined)
+    return { filter: at.filter, pinned: true };
+  if (status === undefined) return { filter: undefined, pinned: false };
+  return { filter: support.filters(request.origin.path) ? status : null, pinned: false };
+}
+
+/**
+ * One Graph page, asked for with or without `$filter` as `filterFor` says. A 400 to a first page's `$filter` is
+ * Graph refusing it: the page is fetched again without it and the variant is filtered by the gateway.
  */
 async function fetchFiltered(
   client: GraphClient,
@@ -150,23 +170,22 @@ async function fetchFiltered(
   size: number,
   at: CursorPosition,
 ): Promise<GraphPage> {
-  const status = request.status ?? undefined;
-  if (at.filter !== undefined && at.filter !== status)
-    throw new GraphInputError('after is a cursor for a list with another status.', 'after');
-  const continued = at.offset > 0 || Object.keys(at.params).length > 0;
-  const filter = continued
-    ? at.filter
-    : status && support.filters(request.origin.path)
-      ? status
-      : undefined;
-  const unfiltered = () =>
-    fetchPage(client, base, request, pageUrl(request, size, at.params, undefined));
-  if (filter === undefined) return unfiltered();
+  const { filter, pinned } = filterFor(support, request, at);
+  const unfiltered = async () => {
+    const page = await fetchPage(
+      client,
+      base,
+      request,
+      pageUrl(request, size, at.params, undefined),
+    );
+    return filter === undefined ? page : { ...page, filter: null };
+  };
+  if (typeof filter !== 'string') return unfiltered();
   try {
     const page = await fetchPage(client, base, request, pageUrl(request, size, at.params, filter));
     return { ...page, filter };
   } catch (error) {
-    if (continued || !isGraphError(error) || error.status !== 400) throw error;
+    if (pinned || !isGraphError(error) || error.status !== 400) throw error;
     const page = await unfiltered();
     support.rejectFilter(request.origin.path);
     return page;
