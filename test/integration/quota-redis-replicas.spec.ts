@@ -101,10 +101,13 @@ async function bulk(replica: StartedGateway, tid: string, prefix: string, count:
   });
   const body = (await response.json()) as {
     data?: { updateDeviceConfigurationUserStatuses?: Array<{ error: { code: string } | null }> };
+    errors?: Array<{ extensions?: { code?: string } }>;
   };
-  return (body.data?.updateDeviceConfigurationUserStatuses ?? []).map(
-    (item) => item.error?.code ?? 'ok',
-  );
+  const items = body.data?.updateDeviceConfigurationUserStatuses;
+  // A bulk refused whole has no items: each input's outcome is then the refusal (an empty list read as all 'ok').
+  if (!items)
+    return inputs.map(() => body.errors?.[0]?.extensions?.code ?? `HTTP ${response.status}`);
+  return items.map((item) => item.error?.code ?? 'ok');
 }
 
 const ids = (prefix: string, count: number) =>
