@@ -247,3 +247,83 @@ describe('tokens Graph has not accepted', () => {
     expect(await Promise.all(calls.map(settle))).toEqual(['ok', 'ok', 'ok']);
   });
 });
+
+describe('a place comes back when the transport fails', () => {
+  /** Cap 2, the proven tenant A; a transport that fails (throws, or rejects) while `failing` says so. */
+  function failingSetup(how: 'throws' | 'rejects') {
+    jest.useFakeTimers({ now: T0 });
+    let failing = false;
+    let unavailable = 0;
+    const sent: HttpRequest[] = [];
+    const transport: HttpTransport = {
+      send: (request) => {
+        sent.push(request);
+        if (unavailable > 0) {
+          unavailable -= 1;
+          return Promise.resolve(ok(503, {}));
+        }
+        if (failing && how === 'throws') throw new Error('boom');
+        if (failing) return Promise.reject(new Error('boom'));
+        return Promise.resolve(ok(200, answerBody(request, 200)));
+      },
+      close: () => Promise.resolve(),
+    };
+    const service = createGraphService({
+      baseUrl: 'https://graph.microsoft.com/beta',
+      timeoutMs: 10_000,
+      userAgent: 'test',
+      retry: { maxRetries: 1, maxDelayMs: 30_000, baseDelayMs: 10 },
+      transport,
+      tenantCap: { maxInFlight: 2 },
+    });
+    const graph = service.client({
+      authorization: bearer(TENANT_A, 1),
+      clientRequestId: 'c',
+      deadline: Date.now() + 30_000,
+    });
+    const fail = (on: boolean, first503 = 0) => {
+      failing = on;
+      unavailable = first503;
+    };
+    return { graph, sent, fail };
+  }
+
+  const twoItems: BatchItem[] = [GET, { ...GET, path: `${GET.path}2` }];
+
+  it.each(['throws', 'rejects'] as const)(
+    'a single call whose transport %s: both places free again',
+    async (how) => {
+      const { graph, sent, fail } = failingSetup(how);
+      await graph.request(GET);
+      fail(true);
+      await expect(graph.request(GET)).rejects.toThrow('boom');
+      await expect(graph.request(GET)).rejects.toThrow('boom');
+      fail(false);
+      const both = Promise.all([graph.request(GET), graph.request(GET)]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sent).toHaveLength(5);
+      await both;
+    },
+  );
+
+  it.each(['throws', 'rejects'] as const)(
+    'a `$batch` whose transport %s: both places free again',
+    async (how) => {
+      const { graph, sent, fail } = failingSetup(how);
+      await graph.request(GET);
+      fail(true);
+      // Each envelope is answered 503 first, so it is the retry's own turn whose transport fails.
+      for (const _ of [1, 2]) {
+        fail(true, 1);
+        const done = settle(graph.batch(twoItems));
+        await jest.advanceTimersByTimeAsync(1_000);
+        await done;
+      }
+      fail(false);
+      const both = Promise.all([graph.request(GET), graph.request(GET)]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sent).toHaveLength(7);
+      await both;
+    },
+  );
+});

@@ -183,7 +183,6 @@ async function sendChunk(
   retries: number,
   turn: Turn,
 ): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
-  context.call.hooks?.batch?.(pending.length);
   const requests = pending.map(({ item }, position) => ({
     id: String(position + 1),
     method: item.method,
@@ -192,8 +191,16 @@ async function sendChunk(
   }));
   const started = context.clock.now();
   const batch = { method: 'POST' as const, path: BATCH_PATH.path };
-  const outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
   const grants: readonly QuotaGrant[] = turn.grant ? [turn.grant] : [];
+  let outcome: Awaited<ReturnType<typeof sendAttempt>>;
+  try {
+    context.call.hooks?.batch?.(pending.length);
+    outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
+  } catch (error) {
+    // A throwing hook or transport: the turn's place comes back (a retry turn has no other way back).
+    settleTurn(context, turn.place, grants, [{ status: null }]);
+    throw error;
+  }
   const event = {
     method: 'POST' as const,
     variant: BATCH_PATH.variant,

@@ -50,10 +50,15 @@ async function sendOnce(
   retries: number,
 ): Promise<LoopStep<GraphResult>> {
   const { place, grant } = await takeTurn(context, kindOf(request.method), 1);
+  const grants = grant ? [grant] : NO_GRANTS;
   const started = context.clock.now();
-  const outcome = await sendAttempt(context, request, payload, retries);
+  const outcome = await sendAttempt(context, request, payload, retries).catch((error: unknown) => {
+    // Never with the real transport (it turns every failure into an outcome): the place must come back anyway.
+    settleTurn(context, place, grants, [{ status: null }]);
+    throw error;
+  });
   const answered = outcome.ok ? outcome.result.status : outcome.error.status;
-  settleTurn(context, place, grant ? [grant] : NO_GRANTS, [
+  settleTurn(context, place, grants, [
     {
       status: answered,
       retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,
