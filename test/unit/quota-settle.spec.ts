@@ -94,6 +94,30 @@ describe('settleBudget: an unproven token’s 429 gives its budget back and hold
       { released: 1, throttled: [[3_000, true]], provenAfter: true },
     ],
     [
+      'unproven 431 (a front end, before the token): back',
+      [[431]],
+      false,
+      { released: 1, throttled: [], provenAfter: false },
+    ],
+    [
+      'unproven 400, 408, 411, 413, 414: back, each',
+      [[400], [408], [411], [413], [414]],
+      false,
+      { released: 5, throttled: [], provenAfter: false },
+    ],
+    [
+      'proven 400: kept (Intune may have counted it)',
+      [[400]],
+      true,
+      { released: 0, throttled: [], provenAfter: true },
+    ],
+    [
+      'a $batch whose 404 proves the token: its 400 kept',
+      [[404], [400]],
+      false,
+      { released: 0, throttled: [], provenAfter: true },
+    ],
+    [
       'a 503 proves nothing, keeps its budget',
       [[503]],
       false,

@@ -1,6 +1,6 @@
 import { cancelledError, quotaError } from '../errors';
 import type { CallContext } from './attempt';
-import { provesToken } from '../quota/identity';
+import { answeredBeforeTheToken, provesToken } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
 import type { QuotaGrant } from '../quota/types';
 
@@ -65,6 +65,7 @@ export function settleBudget(
   let giveBack = 0;
   let proves = false;
   let throttled = 0;
+  let beforeTheToken = 0;
   let withoutRetryAfter = false;
   let longestMs = -1;
   for (const answer of answers) {
@@ -73,14 +74,18 @@ export function settleBudget(
       throttled += 1;
       if (answer.retryAfterSeconds === undefined) withoutRetryAfter = true;
       else longestMs = Math.max(longestMs, answer.retryAfterSeconds * 1000);
-    }
+    } else if (answeredBeforeTheToken(answer.status)) beforeTheToken += 1;
     if (provesToken(answer.status)) proves = true;
   }
   if (proves) context.proofs.prove(context.authorization, context.tokenKey);
-  // Looked up only after a 429: the hot path (2xx) stays one pass.
+  // Looked up only after a 429 or a front end's refusal: the hot path (2xx) stays one pass. Neither, answered to a
+  // token Graph has not accepted, says Intune counted the call: its budget goes back, so forged tokens that draw
+  // them (a 16-KB token is a 400 at http.sys) spend nothing of the tenant they claim.
   const trusted =
-    throttled === 0 || proves || context.proofs.isProven(context.authorization, context.tokenKey);
-  if (!trusted) giveBack += throttled;
+    (throttled === 0 && beforeTheToken === 0) ||
+    proves ||
+    context.proofs.isProven(context.authorization, context.tokenKey);
+  if (!trusted) giveBack += throttled + beforeTheToken;
   for (const grant of grants) {
     if (giveBack <= 0) break;
     const count = Math.min(giveBack, grant.granted);

@@ -16,8 +16,9 @@ import type { GraphClock, GraphServiceOptions } from '../types';
  * full, within the operation's deadline, cancelled when the caller goes away; it gives the place back once Graph
  * answered (or the attempt failed). The place is taken before the budget, not after: the quota counts a call when
  * it grants its budget, and a call that then waited for a place could reach Graph later than the quota's margin
- * allows (docs/quotas.md). So a call waiting for budget holds its place meanwhile; only its own tenant's calls can
- * queue behind it.
+ * allows (docs/quotas.md). So a call waiting for budget holds its place meanwhile: for a proven token only its own
+ * tenant's calls queue behind it; an unproven one holds a place in the lanes all unproven tokens share, also while
+ * its 429 hold runs (docs/hardening.md says what that allows).
  */
 
 export function createTenantCap(options: GraphServiceOptions, clock: GraphClock): TenantCap {

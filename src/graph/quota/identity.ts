@@ -114,6 +114,10 @@ export interface TokenProofs {
  */
 const BEFORE_THE_TOKEN: ReadonlySet<number> = new Set([400, 408, 411, 413, 414, 431]);
 
+/** Whether a front end may give this status before anything reads the token (`BEFORE_THE_TOKEN`). */
+export const answeredBeforeTheToken = (status: number | null): boolean =>
+  status !== null && BEFORE_THE_TOKEN.has(status);
+
 /**
  * Whether an answer shows that Graph accepted the token: any status but 401 and 403 (Graph refused the token), 429
  * and 5xx (they can come before Graph has looked at the token), those of `BEFORE_THE_TOKEN`, or none. A 404 or 409
