@@ -36,6 +36,22 @@ const GET: GraphRequest & BatchItem = {
   target: 'item',
 };
 
+/** The Graph client's service over `transport`, with a cap of 2 and no quota pacing. */
+function serviceOver(
+  transport: HttpTransport,
+  retry: { maxRetries: number; baseDelayMs: number },
+  hooks?: TenantCapHooks,
+) {
+  return createGraphService({
+    baseUrl: 'https://graph.microsoft.com/beta',
+    timeoutMs: 10_000,
+    userAgent: 'test',
+    retry: { ...retry, maxDelayMs: 30_000 },
+    transport,
+    tenantCap: { maxInFlight: 2, ...(hooks ? { hooks } : {}) },
+  });
+}
+
 /** Every request is held until `answer(index)`; `$batch` envelopes get a 200 for each of their items. */
 function setup(hooks?: TenantCapHooks) {
   jest.useFakeTimers({ now: T0 });
@@ -50,14 +66,7 @@ function setup(hooks?: TenantCapHooks) {
     },
     close: () => Promise.resolve(),
   };
-  const service = createGraphService({
-    baseUrl: 'https://graph.microsoft.com/beta',
-    timeoutMs: 10_000,
-    userAgent: 'test',
-    retry: { maxRetries: 0, maxDelayMs: 30_000, baseDelayMs: 3_000 },
-    transport,
-    tenantCap: { maxInFlight: 2, ...(hooks ? { hooks } : {}) },
-  });
+  const service = serviceOver(transport, { maxRetries: 0, baseDelayMs: 3_000 }, hooks);
   const client = (authorization: string, deadlineMs = 30_000) =>
     service.client({ authorization, clientRequestId: 'c', deadline: Date.now() + deadlineMs });
   /** Who each request sent so far was sent for, by the `n` and `tid` of its token. */
@@ -268,14 +277,7 @@ describe('a place comes back when the transport fails', () => {
       },
       close: () => Promise.resolve(),
     };
-    const service = createGraphService({
-      baseUrl: 'https://graph.microsoft.com/beta',
-      timeoutMs: 10_000,
-      userAgent: 'test',
-      retry: { maxRetries: 1, maxDelayMs: 30_000, baseDelayMs: 10 },
-      transport,
-      tenantCap: { maxInFlight: 2 },
-    });
+    const service = serviceOver(transport, { maxRetries: 1, baseDelayMs: 10 });
     const graph = service.client({
       authorization: bearer(TENANT_A, 1),
       clientRequestId: 'c',
