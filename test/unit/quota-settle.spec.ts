@@ -140,9 +140,9 @@ const CLAIMS = {
   tid: '11111111-1111-4111-8111-111111111111',
   appid: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
 };
-/** Tokens with the same tenant and app: they differ by `jti` only. */
-const bearer = (jti: string) =>
-  `Bearer ${encode({ alg: 'none' })}.${encode({ ...CLAIMS, jti })}.sig`;
+/** Tokens with the same tenant and app: they differ by `jti` only (or claim another tenant, `tid`). */
+const bearer = (jti: string, tid = CLAIMS.tid) =>
+  `Bearer ${encode({ alg: 'none' })}.${encode({ ...CLAIMS, tid, jti })}.sig`;
 const WRITE: GraphRequest = {
   method: 'PATCH',
   path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
@@ -155,7 +155,10 @@ const WRITE: GraphRequest = {
  * The Graph service with a pacer, on the fake clock; Graph answers each token from its own script (then 204).
  * `sent` is what reached Graph: `<token> at <ms from T0>`.
  */
-function gateway(scripts: Record<string, Array<[number, string?]>>) {
+function gateway(
+  scripts: Record<string, Array<[number, string?]>>,
+  options: { tids?: Record<string, string>; tenantCap?: number } = {},
+) {
   jest.useFakeTimers({ now: T0 });
   const sent: string[] = [];
   const transport: HttpTransport = {
@@ -179,11 +182,16 @@ function gateway(scripts: Record<string, Array<[number, string?]>>) {
     transport,
     clock: systemClock,
     quota: createQuotaPacer({ limits: LIMITS, random: () => 0 }),
+    ...(options.tenantCap ? { tenantCap: { maxInFlight: options.tenantCap } } : {}),
   });
   const ended: string[] = [];
   const write = (who: string) =>
     service
-      .client({ authorization: bearer(who), clientRequestId: 'c', deadline: Date.now() + 5_000 })
+      .client({
+        authorization: bearer(who, options.tids?.[who]),
+        clientRequestId: 'c',
+        deadline: Date.now() + 5_000,
+      })
       .request(WRITE)
       .then(
         () => ended.push(`${who} ok at ${Date.now() - T0}`),
@@ -248,6 +256,36 @@ describe('the Graph client and its pacer: 429s of unproven and proven tokens', (
       'genuine ok at 3010',
       'new ok at 3093',
     ]);
+    await close();
+  });
+});
+
+describe('a token held by its own 429 waits before the tenant cap, not in it', () => {
+  it('two forged tokens held 3 s, each calling again: a genuine new token of a third tenant goes at once', async () => {
+    // Cap 2: one place per claimed tenant for unproven tokens, two for all of them together.
+    const tids = {
+      f1: '21000000-0000-4000-8000-000000000001',
+      f2: '22000000-0000-4000-8000-000000000002',
+      n: '23000000-0000-4000-8000-000000000003',
+    };
+    const { write, sent, ended, close } = gateway(
+      { f1: [[429, '3'], [401], [401]], f2: [[429, '3'], [401], [401]] },
+      { tids, tenantCap: 2 },
+    );
+    const calls = [write('f1'), write('f2')];
+    await jest.advanceTimersByTimeAsync(0);
+    // Each forged token calls again while held: before, those calls took both unproven places and held them 3 s.
+    calls.push(write('f1'), write('f2'));
+    await jest.advanceTimersByTimeAsync(0);
+    calls.push(write('n'));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual(['f1 at 0', 'f2 at 0', 'n at 0']);
+    expect(ended).toEqual(['n ok at 0']);
+    await jest.advanceTimersByTimeAsync(10_000);
+    await Promise.all(calls);
+    // The held calls went once their holds were over, none before 3 s.
+    expect(ended).toHaveLength(5);
+    expect(sent.slice(3).every((line) => Number(line.split(' at ')[1]) >= 3_000)).toBe(true);
     await close();
   });
 });

@@ -1,4 +1,4 @@
-import { cancelledError, tenantCapError } from '../errors';
+import { cancelledError, quotaError, tenantCapError } from '../errors';
 import type { CallContext } from './attempt';
 import { settleBudget, takeBudget } from './pacing';
 import { provesToken } from '../quota/identity';
@@ -17,8 +17,8 @@ import type { GraphClock, GraphServiceOptions } from '../types';
  * answered (or the attempt failed). The place is taken before the budget, not after: the quota counts a call when
  * it grants its budget, and a call that then waited for a place could reach Graph later than the quota's margin
  * allows (docs/quotas.md). So a call waiting for budget holds its place meanwhile: for a proven token only its own
- * tenant's calls queue behind it; an unproven one holds a place in the lanes all unproven tokens share, also while
- * its 429 hold runs (docs/hardening.md says what that allows).
+ * tenant's calls queue behind it; an unproven one holds a place in the lanes all unproven tokens share (its 429
+ * hold, though, it waits out before: `waitOutTokenHold`; docs/hardening.md says what is left).
  */
 
 export function createTenantCap(options: GraphServiceOptions, clock: GraphClock): TenantCap {
@@ -79,6 +79,24 @@ function placeIn(lanes: TenantLanes, held: readonly Lane[]): Place {
   };
 }
 
+/**
+ * A token held by its own 429 (an unproven token's: quota/identity.ts) waits before it takes a place, not in one:
+ * holding a place in the lanes every unproven token shares while its hold ran let a few forged tokens, each held
+ * 25 s, keep every other tenant's new tokens waiting that long. One lookup when no token is held.
+ */
+async function waitOutTokenHold(context: CallContext): Promise<void> {
+  const pacer = context.service.quota;
+  if (!pacer || pacer.tokenHeldUntil(context.tokenKey) === 0) return;
+  const { operation } = context;
+  const left = await pacer.waitForToken({
+    token: context.tokenKey,
+    deadline: operation.deadline,
+    cancellation: operation,
+  });
+  if (left === null) throw cancelledError();
+  if (left > 0) throw quotaError(Math.ceil(left) / 1000);
+}
+
 /** An attempt's place and its quota budget, taken in that order (see above). */
 export interface Turn {
   readonly place: Place;
@@ -88,6 +106,7 @@ export interface Turn {
 
 /** `takePlace`, then `takeBudget`; a budget that cannot be had gives the place back. */
 export async function takeTurn(context: CallContext, kind: QuotaKind, max: number): Promise<Turn> {
+  await waitOutTokenHold(context);
   const taken = takePlace(context);
   const place = taken instanceof Promise ? await taken : taken;
   try {

@@ -136,6 +136,11 @@ class Pacer implements QuotaPacer {
     return this.takeFrom(request, this.now());
   };
 
+  tokenHeldUntil = (token: string | undefined): number => this.tokens.heldUntil(token);
+
+  waitForToken = (take: Pick<QuotaTake, 'token' | 'deadline' | 'cancellation'>) =>
+    this.tokens.wait(take);
+
   block = (identity: QuotaIdentity, untilEpochMs: number): void => {
     if (this.limits) this.hold(identity, untilEpochMs - this.now());
   };

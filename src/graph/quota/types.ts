@@ -82,6 +82,15 @@ export interface QuotaPacer {
    * is the same for a 429, with the adaptive limit on top.
    */
   block(identity: QuotaIdentity, untilEpochMs: number): void;
+  /** When the 429 hold of an unproven token (by its key) ends, epoch ms; 0 when it has none. One map lookup. */
+  tokenHeldUntil(token: string | undefined): number;
+  /**
+   * Waits out a token's hold (`tokenHeldUntil`): 0 once it is over; the ms left when it ends at or past the
+   * deadline (nothing waited); null when cancelled.
+   */
+  waitForToken(
+    take: Pick<QuotaTake, 'token' | 'deadline' | 'cancellation'>,
+  ): Promise<number | null>;
   /** Ends the takes still waiting (cancelled) and closes the store. */
   close(): Promise<void>;
 }
