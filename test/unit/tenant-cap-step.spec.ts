@@ -329,3 +329,35 @@ describe('a place comes back when the transport fails', () => {
     },
   );
 });
+
+describe('a `$batch` chunk that never sends gives its place back', () => {
+  it('its caller goes away once it has its place, before it sends: the place is free again', async () => {
+    // The moment a waiting call gets its place (the lanes report it), its caller goes away: the chunk's retry loop
+    // stops before sending anything, so only executeBatch's own `leave()` can give that place back.
+    let onPlace: (() => void) | undefined;
+    const setupResult = setup({ waiting: (_kind, change) => change === -1 && onPlace?.() });
+    const { client, sent, answer } = setupResult;
+    const a = await proven(setupResult, bearer(TENANT_A, 1));
+    const held = [a.request(GET), a.request(GET)];
+    const gone = client(bearer(TENANT_A, 1));
+    const batch = gone.batch([GET, { ...GET, path: `${GET.path}2` }]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(3);
+    onPlace = () => gone.end();
+    await answer(1);
+    const outcomes = await batch;
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.kind))).toEqual([
+      'cancelled',
+      'cancelled',
+    ]);
+    onPlace = undefined;
+    await answer(2);
+    await Promise.all(held);
+    expect(sent).toHaveLength(3);
+    // Both of A's places are free: two calls go at once.
+    void a.request(GET);
+    void a.request(GET);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(5);
+  });
+});
