@@ -100,6 +100,6 @@ export function jsonBoundsProblem(what: string, text: string, bounds: JsonBounds
   if (exceeded === 'nesting')
     return `${what} nests JSON arrays and objects more than ${bounds.nesting} levels deep.`;
   if (exceeded === 'values')
-    return `${what} holds more than ${bounds.values} JSON values (arrays, objects and commas counted; the bound is 20 per MAX_BULK_INPUTS, at least ${MIN_JSON_VALUES}).`;
+    return `${what} holds more than ${bounds.values} JSON values (arrays, objects and commas counted; the bound is ${VALUES_PER_BULK_INPUT} per MAX_BULK_INPUTS, at least ${MIN_JSON_VALUES}).`;
   return null;
 }
