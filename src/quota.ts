@@ -94,8 +94,8 @@ export async function createQuotaPacing(
     (level, message, fields) => log[level](fields ?? {}, message),
     share,
   );
-  const { maxHoldMs } = config;
-  if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs });
+  const { maxHoldMs, marginMs } = config;
+  if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs, marginMs });
   const shared = createSharedStore(config, redis, registry, log);
   await waitAtStart(shared, redis, config.replicas, log);
   return createQuotaPacer({
@@ -105,5 +105,6 @@ export async function createQuotaPacing(
     replicas: config.replicas,
     storeTimeoutMs: config.redisTimeoutMs,
     maxHoldMs,
+    marginMs,
   });
 }

@@ -62,6 +62,12 @@ export function createQuotaMetrics(
     labelNames: ['kind'],
     registers: [registry],
   });
+  const late = new SeriesCounter({
+    name: 'intune_gateway_quota_late_total',
+    help: 'Graph calls whose attempt ended later than GRAPH_QUOTA_MARGIN_MS after their budget was taken: their budget counts from the end instead (Graph may have received them that late). Many of them: raise the margin.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   return {
     ...createAdaptiveLimitHooks(registry, log),
     waited(ms, kind) {
@@ -71,6 +77,9 @@ export function createQuotaMetrics(
     },
     refused(kind) {
       refused.inc({ kind });
+    },
+    late(count, kind) {
+      late.inc({ kind }, count);
     },
     ...createStoreMetrics(registry, log, share),
   };

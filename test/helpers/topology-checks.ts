@@ -95,28 +95,42 @@ export async function startTopologyRig(): Promise<TopologyRig> {
   };
 }
 
-/** One write of tenant `tid` and the app through `replica`: `ok` or the error code. */
-export async function write(
-  rig: TopologyRig,
-  replica: StartedGateway,
-  tid: string,
-  id: string,
-): Promise<string> {
+/** A token of tenant `tid` and the app (a new one each time), kept to look for in the logs. */
+export function tokenOf(rig: TopologyRig, tid: string): string {
   const token = createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], {
     tid,
     appid: APP,
   });
   rig.tokens.push(token);
+  return token;
+}
+
+/** One operation through `replica` with this token: `ok` or the first error's code. */
+export async function operate(
+  replica: StartedGateway,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<string> {
   const response = await fetch(replica.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({
-      query: UPDATE,
-      variables: { input: { deviceConfigurationId: c, userStatusId: id, status: 'COMPLIANT' } },
-    }),
+    body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
   return body.errors?.[0]?.extensions?.code ?? 'ok';
+}
+
+/** One write of tenant `tid` and the app through `replica` (a new token unless given): `ok` or the error code. */
+export function write(
+  rig: TopologyRig,
+  replica: StartedGateway,
+  tid: string,
+  id: string,
+  token = tokenOf(rig, tid),
+): Promise<string> {
+  const input = { deviceConfigurationId: c, userStatusId: id, status: 'COMPLIANT' };
+  return operate(replica, token, UPDATE, { input });
 }
 
 /**

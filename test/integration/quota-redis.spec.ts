@@ -204,6 +204,46 @@ describe('Redis quota store shared by replicas', () => {
     }
   });
 
+  it('arrivedBy dates the entries not given back margin before Redis now, never earlier, and writes dropped ones again', async () => {
+    const store = redisQuotaStore(redis.url);
+    try {
+      expect(await store.ready(2_000)).toBe(true);
+      const grant = await store.take({
+        identity: APP_1,
+        kind: 'write',
+        max: 3,
+        limits: LONG_LIMITS,
+      });
+      expect(grant).toMatchObject({ granted: 3 });
+      const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+      const member = (n: number) => `${grant.id!}${n}`;
+      const scoreOf = async (k: string, n: number) => Number(await inspector.zscore(k, member(n)));
+      const granted = await scoreOf(key, 1);
+      await grant.release(1);
+      // Dropped meanwhile (as if it had expired): written again.
+      await inspector.zrem(`igg:q:{${TENANT}}:c`, member(2));
+      // A margin larger than the time since the grant: nothing moves.
+      await grant.arrivedBy!(60_000);
+      expect(await scoreOf(key, 1)).toBe(granted);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const before = await redisMicros();
+      await grant.arrivedBy!(10);
+      const after = await redisMicros();
+      for (const k of [key, `igg:q:{${TENANT}}:${APP_1.app}:c`, `igg:q:{${TENANT}}:w`]) {
+        for (const n of [1, 2]) {
+          expect(await scoreOf(k, n)).toBeGreaterThanOrEqual(before - 10_000);
+          expect(await scoreOf(k, n)).toBeLessThanOrEqual(after - 10_000);
+        }
+        // Given back: not written again.
+        expect(await inspector.zscore(k, member(3))).toBeNull();
+      }
+      expect(await scoreOf(`igg:q:{${TENANT}}:c`, 2)).toBeGreaterThanOrEqual(before - 10_000);
+      expect(await inspector.pttl(key)).toBeGreaterThan(LONG_LIMITS.windowMs - 1_000);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a 429 block set by one replica holds the identity on the other until it passes', async () => {
     const [one, two] = await Promise.all([replica({ skewMs: 2_000 }), replica()]);
     const blockedAt = Date.now();

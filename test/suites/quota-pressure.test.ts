@@ -1,4 +1,4 @@
 import { describeSpecs } from '../helpers/suite';
 
 // Three gateway processes through one Redis against a stricter Graph: 429 storms and forged tokens (issue 23).
-describeSpecs('integration', ['quota-pressure']);
+describeSpecs('integration', ['quota-late-arrival', 'quota-pressure']);

@@ -77,7 +77,7 @@ function createSwitchableStore(now: () => number) {
   return { store, state, restart, drop };
 }
 
-function setup(limits: QuotaLimits = UNIT_LIMITS, replicas?: number) {
+function setup(limits: QuotaLimits = UNIT_LIMITS, replicas?: number, marginMs?: number) {
   jest.useFakeTimers({ now: 50_000 });
   const shared = createSwitchableStore(Date.now);
   const events: string[] = [];
@@ -88,6 +88,7 @@ function setup(limits: QuotaLimits = UNIT_LIMITS, replicas?: number) {
     storeTimeoutMs: 200,
     probeIntervalMs: 1_000,
     ...(replicas === undefined ? {} : { replicas }),
+    ...(marginMs === undefined ? {} : { marginMs }),
     hooks: {
       storeError: (error) => errors.push(error),
       fallback: (active) => events.push(active ? 'fallback on' : 'fallback off'),
@@ -250,6 +251,42 @@ describe('coming back: what was granted meanwhile is written into the shared sto
     // The shared grant and the in-process one, both written back.
     expect(shared.state.restored.map((record) => record.count)).toEqual([4, 1]);
     expect(elsewhere(10)).toMatchObject({ granted: 5 });
+  });
+
+  it('an attempt that ends late dates its shared entries, their mirror and their record later', async () => {
+    const { shared, take, elsewhere } = setup(LIMITS, undefined, 200);
+    const grant = await take(4);
+    if (!('granted' in grant)) throw new Error('expected a grant');
+    // Answered 1 s after its take, with a margin of 200 ms: it may have reached Graph 800 ms after its grant.
+    await jest.advanceTimersByTimeAsync(1_000);
+    grant.done();
+    await jest.advanceTimersByTimeAsync(0);
+    // Another replica: 6 left, and the next frees at 50,800 + 5,000, not 55,000.
+    expect(elsewhere(10)).toMatchObject({ granted: 6 });
+    expect(elsewhere(1)).toMatchObject({ granted: 0, waitMs: 4_800 });
+    shared.state.mode = 'down';
+    expect(await take(1)).toMatchObject({ granted: 1, shared: false });
+    shared.restart();
+    shared.state.mode = 'up';
+    await jest.advanceTimersByTimeAsync(1_000);
+    // Written back 1.2 s old (from 50,800), not 2 s; the in-process grant as it was.
+    expect(shared.state.restored).toMatchObject([
+      { count: 4, ageMs: 1_200 },
+      { count: 1, ageMs: 1_000 },
+    ]);
+  });
+
+  it('in-process, the mirror of a grant that ended late frees its places late too', async () => {
+    const { shared, take } = setup(LIMITS, undefined, 200);
+    const grant = await take(4);
+    if (!('granted' in grant)) throw new Error('expected a grant');
+    await jest.advanceTimersByTimeAsync(1_000);
+    grant.done();
+    shared.state.mode = 'down';
+    expect(await take(6)).toMatchObject({ granted: 6, shared: false });
+    const next = take(1);
+    await jest.advanceTimersByTimeAsync(4_800);
+    expect(await next).toMatchObject({ granted: 1, waitedMs: 4_800, shared: false });
   });
 
   it('released budget is not written back', async () => {

@@ -139,7 +139,7 @@ describe('createMemoryQuotaStore', () => {
     const { clock, store, take } = setup();
     const key = quotaKeys(A).window({ id: 'appWrites' });
     const request = { identity: A, kind: 'write' as const, max: 1, limits: UNIT_LIMITS };
-    const release = store.recordNow(request, 5);
+    const { release } = store.recordNow(request, 5);
     expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(5);
     expect(take(A, 'write')).toMatchObject({ granted: 0, waitMs: 1_000 });
     release(4);
@@ -153,6 +153,22 @@ describe('createMemoryQuotaStore', () => {
     clock.now += 400;
     expect(store.live(key, UNIT_LIMITS.windowMs)).toBe(0);
     expect(store.live('igg:q:{nobody}:w', UNIT_LIMITS.windowMs)).toBe(0);
+  });
+
+  it.each<[string, number, number, object]>([
+    // name, ms from the grant to arrivedBy, margin, what a write by A gets right after it
+    ['a margin that covers the time since: nothing moves', 300, 500, { granted: 0, waitMs: 700 }],
+    ['later than the margin: counted until a window from then', 300, 100, { granted: 0, waitMs: 900 }],
+    ['after the window swept them away: recorded again', 1_200, 100, { granted: 0, waitMs: 900 }],
+  ])('arrivedBy: %s', async (_name, afterMs, marginMs, next) => {
+    const { clock, store, take } = setup();
+    const grant = take(A, 'write', 2);
+    clock.now += afterMs;
+    // Another identity's take runs the sweep, which drops A's log once every entry of it has expired.
+    take(B, 'read');
+    await grant.arrivedBy!(marginMs);
+    expect(take(A, 'write')).toMatchObject(next);
+    expect(store.stats().entries).toBeGreaterThanOrEqual(2);
   });
 
   it('a block holds the identity only, and a shorter block never cuts a longer one short', () => {

@@ -12,13 +12,14 @@ import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /** A fake clock that sleeps advance instantly; every sleep is recorded. */
-function setup(limits: QuotaLimits | null = UNIT_LIMITS) {
+function setup(limits: QuotaLimits | null = UNIT_LIMITS, marginMs?: number) {
   const clock = { now: 50_000 };
   const sleeps: number[] = [];
   const events: string[] = [];
   const hooks: QuotaHooks = {
     waited: (ms, kind) => events.push(`waited ${kind} ${ms}`),
     refused: (kind) => events.push(`refused ${kind}`),
+    late: (count, kind) => events.push(`late ${count} ${kind}`),
   };
   const pacer = createQuotaPacer({
     limits,
@@ -29,6 +30,7 @@ function setup(limits: QuotaLimits | null = UNIT_LIMITS) {
       return Promise.resolve(true);
     },
     hooks,
+    ...(marginMs === undefined ? {} : { marginMs }),
   });
   const take = (identity: QuotaIdentity, kind: QuotaKind, max = 1, deadlineIn = 30_000) =>
     pacer.take({ identity, kind, max, deadline: clock.now + deadlineIn });
@@ -303,5 +305,35 @@ describe('createQuotaPacer: cancellation and independence', () => {
     expect(pending).toHaveLength(1);
     pending.splice(0).forEach((wake) => wake());
     expect(granted(await queued[0]!)).toBe(1);
+  });
+});
+
+describe('createQuotaPacer: attempts that end late', () => {
+  // UNIT_LIMITS: a 1,000 ms window (margin included), 2 app writes. Two writes taken at 50,000 end `lastedMs` later,
+  // some of them given back first; then two more writes are taken, one after the other.
+  it.each<[string, number, number, number, string[], number[]]>([
+    // name, margin, lastedMs, given back, the late hook's calls, when the next two writes go (ms after 50,000)
+    ['within the margin: counted from the grant', 200, 200, 0, [], [1_000, 1_000]],
+    ['past it: counted from margin before the end', 200, 500, 0, ['late 2 write'], [1_300, 1_300]],
+    ['far past it: later still', 200, 900, 0, ['late 2 write'], [1_700, 1_700]],
+    ['no margin: any time after the grant counts', 0, 1, 0, ['late 2 write'], [1_001, 1_001]],
+    ['one given back: the other one moves', 200, 500, 1, ['late 1 write'], [500, 1_300]],
+    ['both given back: nothing left to move', 200, 500, 2, [], [500, 500]],
+  ])('%s', async (_name, marginMs, lastedMs, givenBack, late, times) => {
+    const { clock, events, take } = setup(UNIT_LIMITS, marginMs);
+    const grant = await take(A, 'write', 2);
+    if (!isQuotaGrant(grant)) throw new Error('expected a grant');
+    if (givenBack > 0) grant.release(givenBack);
+    clock.now += lastedMs;
+    grant.done();
+    grant.done();
+    expect(events.filter((event) => event.startsWith('late'))).toEqual(late);
+    await Promise.resolve();
+    const went: number[] = [];
+    for (const _ of [1, 2]) {
+      expect(granted(await take(A, 'write', 1))).toBe(1);
+      went.push(clock.now - 50_000);
+    }
+    expect(went).toEqual(times);
   });
 });

@@ -3,7 +3,7 @@ import { quotaWindows } from './limits';
 import type { QuotaIdentity, QuotaLimits, QuotaWindowId } from './limits';
 import type { MemoryQuotaStore } from './memory-store';
 import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaRecord, QuotaStoreResult, QuotaStoreTake } from './store';
+import type { QuotaRecord, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
 import { fallbackLimit } from './window';
 import type { WindowSighting } from './window';
 
@@ -25,8 +25,11 @@ export interface FallbackLedger {
   saw(request: QuotaStoreTake, result: QuotaStoreResult): void;
   /** The limits this replica applies in-process to this take, and until when (see `fallbackLimit`). */
   limitsFor(request: QuotaStoreTake, since: number): { limits: QuotaLimits; until: number };
-  /** Remembers a grant to write back; returns what forgets `count` of it (the last ones) when it is released. */
-  remember(request: QuotaStoreTake, id: string, count: number): (count?: number) => void;
+  /**
+   * Remembers a grant to write back; `release` forgets `count` of it (the last ones), `arrivedBy` dates what is left
+   * later (written back as that much younger).
+   */
+  remember(request: QuotaStoreTake, id: string, count: number): RecordedEntries;
   /** A name for the entries of an in-process grant, unique across replicas. */
   nextId(): string;
   /** The live grants remembered after sequence number `from`, and the number to pass next time. */
@@ -38,7 +41,7 @@ export interface FallbackLedger {
 
 interface Grant {
   readonly seq: number;
-  readonly at: number;
+  at: number;
   readonly request: QuotaStoreTake;
   readonly id: string;
   count: number;
@@ -117,8 +120,9 @@ export function createFallbackLedger(options: {
       const grant: Grant = { seq: (seq += 1), at, request, id, count };
       grants.push(grant);
       const releasable = createReleaseCounter(count);
-      return (wanted) => {
-        grant.count -= releasable.take(wanted);
+      return {
+        release: (wanted) => void (grant.count -= releasable.take(wanted)),
+        arrivedBy: (marginMs) => void (grant.at = Math.max(grant.at, now() - marginMs)),
       };
     },
     nextId: () => `${instance}.f${(ids += 1).toString(36)}:`,

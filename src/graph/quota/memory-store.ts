@@ -1,7 +1,7 @@
 import { quotaWindows } from './limits';
 import type { QuotaIdentity, QuotaObstacle, QuotaWindow } from './limits';
 import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
 import { firstLive, planTake, shortage } from './window';
 import type { WindowLog } from './window';
 
@@ -37,9 +37,9 @@ export interface MemoryQuotaStore extends QuotaStore {
   /**
    * Records `count` calls in every window of the kind whether or not they fit: the mirror of a grant the shared
    * store made, which this replica sent whatever its own windows say. `at` (now by default) dates them. Returns
-   * what takes them out again.
+   * what takes them out again, or dates them later.
    */
-  recordNow(request: QuotaStoreTake, count: number, at?: number): (count?: number) => void;
+  recordNow(request: QuotaStoreTake, count: number, at?: number): RecordedEntries;
   /** Live entries of one window key now (0 for a key it does not hold). */
   live(key: string, windowMs: number): number;
   blockNow(identity: QuotaIdentity, durationMs: number): void;
@@ -83,13 +83,37 @@ function unrecord(log: Log, at: number, count: number): void {
 /** Entries still counting (the log is pruned). */
 const liveIn = (log: Log) => log.stamps.length - log.start;
 
-/** Records `count` calls at `at` in each log; returns what takes them out again (never more than that). */
-function recordIn(logs: readonly Log[], at: number, count: number): (count?: number) => void {
-  for (const log of logs) record(log, at, count);
+/**
+ * Records `count` calls at `at` in each log. What it returns takes them out again (never more than that), or dates
+ * those left later, never earlier (`QuotaStoreResult.arrivedBy`); `logsNow` finds the logs again for that.
+ */
+function recordIn(
+  first: readonly Log[],
+  logsNow: () => readonly Log[],
+  at: number,
+  count: number,
+  now: () => number,
+): RecordedEntries {
   const releasable = createReleaseCounter(count);
-  return (wanted) => {
-    const n = releasable.take(wanted);
-    if (n > 0) for (const log of logs) unrecord(log, at, n);
+  let stamp = at;
+  let logs = first;
+  for (const log of logs) record(log, stamp, count);
+  return {
+    release: (wanted) => {
+      const n = releasable.take(wanted);
+      if (n > 0) for (const log of logs) unrecord(log, stamp, n);
+    },
+    arrivedBy: (marginMs) => {
+      const later = now() - marginMs;
+      const n = releasable.remaining;
+      if (n === 0 || later <= stamp) return;
+      // Entries already pruned are recorded again, in the logs the store holds now (a sweep may have dropped
+      // these): Graph counts the calls until a window after `later`.
+      for (const log of logs) unrecord(log, stamp, n);
+      logs = logsNow();
+      for (const log of logs) record(log, later, n);
+      stamp = later;
+    },
   };
 }
 
@@ -131,6 +155,14 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
     return log;
   };
 
+  /** The logs of the request's windows, made when missing. */
+  const logsOf = (request: QuotaStoreTake) => {
+    const keys = quotaKeys(request.identity);
+    return quotaWindows(request.limits, request.kind).map((window) =>
+      logFor(keys.window(window), window.limit),
+    );
+  };
+
   const takeNow = (request: QuotaStoreTake): QuotaStoreResult => {
     const at = now();
     const { windowMs } = request.limits;
@@ -147,13 +179,14 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
       const counts = windowLogs.map(liveIn);
       return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE, counts };
     }
-    const release = recordIn(windowLogs, at, plan.granted);
+    const entries = recordIn(windowLogs, () => logsOf(request), at, plan.granted, now);
     return {
       granted: plan.granted,
       waitMs: 0,
       at,
       shortOf: NOTHING_SHORT,
-      release: (count) => Promise.resolve(release(count)),
+      release: (count) => Promise.resolve(entries.release(count)),
+      arrivedBy: (marginMs) => Promise.resolve(entries.arrivedBy(marginMs)),
       counts: windowLogs.map(liveIn),
     };
   };
@@ -161,11 +194,10 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
   const recordNow = (request: QuotaStoreTake, count: number, at = now()) => {
     const { windowMs } = request.limits;
     sweep(now(), windowMs);
-    const keys = quotaKeys(request.identity);
-    const windows = quotaWindows(request.limits, request.kind);
-    const windowLogs = windows.map((window) => logFor(keys.window(window), window.limit));
+    const windowLogs = logsOf(request);
     for (const log of windowLogs) prune(log, now(), windowMs);
-    return recordIn(windowLogs, at, Math.max(0, Math.floor(count)));
+    const logsNow = () => logsOf(request);
+    return recordIn(windowLogs, logsNow, at, Math.max(0, Math.floor(count)), now);
   };
 
   const blockNow = (identity: QuotaIdentity, durationMs: number) => {

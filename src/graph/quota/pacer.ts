@@ -8,7 +8,7 @@ import {
 } from './resilient-store';
 import type { ResilientResult, ResilientStore } from './resilient-store';
 import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaKeys } from './store';
+import type { QuotaKeys, ReleaseCounter } from './store';
 import { DEFAULT_MAX_HOLD_MS, ThrottleBook } from './throttle';
 import { abortableSleep, isQuotaGrant } from './types';
 import type {
@@ -51,6 +51,8 @@ interface Pending {
   readonly started: number;
   /** Its places in the gate for unproven tokens, if it passed it. */
   readonly pass: GatePass | undefined;
+  /** When its last try was sent to the store (this replica's clock): a grant is dated no earlier. */
+  asked: number;
 }
 
 /** A take in its tenant's queue, with what the pacer needs to end it. */
@@ -94,6 +96,7 @@ class Pacer implements QuotaPacer {
   private readonly gate: UnprovenGate;
   private readonly tokens: TokenHolds;
   private readonly maxHoldMs: number;
+  private readonly marginMs: number;
   private arrivals = 0;
 
   constructor(
@@ -103,6 +106,7 @@ class Pacer implements QuotaPacer {
     this.now = options.now ?? Date.now;
     this.hooks = options.hooks ?? {};
     this.maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    this.marginMs = options.marginMs ?? 0;
     const sleep = options.sleep ?? abortableSleep;
     this.store = createResilientStore({
       shared: options.store,
@@ -195,7 +199,7 @@ class Pacer implements QuotaPacer {
     if (isCancelled(request)) return CANCELLED;
     const keys = quotaKeys(request.identity);
     const max = Math.max(1, Math.floor(request.max));
-    const pending: Pending = { request, max, keys, seq, started, pass };
+    const pending: Pending = { request, max, keys, seq, started, pass, asked: 0 };
     // Earlier takes wait for a key this one needs: it queues behind them without trying.
     if (this.queues.mustQueue(request.identity, request.kind))
       return this.enqueue(pending, NOT_TRIED);
@@ -223,6 +227,7 @@ class Pacer implements QuotaPacer {
     const release = this.book.release(identity, kind, limits);
     if (release.waitUntil > 0) return released(release.waitUntil - this.now(), this.now());
     const max = Math.min(pending.max, release.max);
+    pending.asked = this.now();
     const result = await this.store.take({ identity, kind, max, limits });
     this.book.unused(identity, release.max - result.granted);
     if (result.granted === 0 && result.shortOf.includes('block'))
@@ -291,6 +296,7 @@ class Pacer implements QuotaPacer {
     const grantedSeq = this.book.sequence;
     const releasable = createReleaseCounter(result.granted);
     const wake = () => this.queues.wake(identity.tenant);
+    let ended = false;
     return {
       granted: result.granted,
       waitedMs,
@@ -309,8 +315,25 @@ class Pacer implements QuotaPacer {
           this.book.throttled(identity, request.kind, this.limits!, grantedSeq);
         this.hold(identity, effect.holdMs);
       },
-      done: () => pass?.free(),
+      done: () => {
+        pass?.free();
+        if (ended) return;
+        ended = true;
+        if (this.now() - pending.asked > this.marginMs) this.arrivedLate(request, result, releasable);
+      },
     };
+  }
+
+  /**
+   * The attempt ended later than the margin after its take: Graph may have counted its calls from as late as now,
+   * so they count from now here too, and in every replica's windows (`QuotaStoreResult.arrivedBy`). Counted from
+   * the grant, they would free their place while Graph still counts them, and the next call would land over the
+   * limit. A failure here is the store's to report (the resilient store falls back).
+   */
+  private arrivedLate(request: QuotaTake, result: ResilientResult, left: ReleaseCounter): void {
+    if (left.remaining === 0 || !result.arrivedBy) return;
+    this.hooks.late?.(left.remaining, request.kind);
+    void result.arrivedBy(this.marginMs).catch(NOTHING);
   }
 
   private refused(request: QuotaTake, retryAfterMs: number, started: number): QuotaOutcome {

@@ -99,6 +99,30 @@ end
 return added
 `;
 
+/**
+ * Dates a grant's entries later: their calls reached Graph by now (`QuotaStoreResult.arrivedBy`). KEYS: its window
+ * keys; ARGV: window µs, margin µs, member prefix, count (the entries `<prefix>1` … `<prefix><count>`, those not given
+ * back). Each counts at least until one window (without the margin) from Redis's now: an earlier score is raised, an
+ * entry already dropped is written again. Raised with ZSCORE and ZADD, not `ZADD GT`, which needs Redis 6.2.
+ */
+export const ARRIVED_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local window = tonumber(ARGV[1])
+local score = now - tonumber(ARGV[2])
+local stamp = string.format('%.0f', score)
+local ttl = string.format('%.0f', math.ceil(window / 1000))
+for i = 1, #KEYS do
+  for n = 1, tonumber(ARGV[4]) do
+    local member = ARGV[3] .. n
+    local current = redis.call('ZSCORE', KEYS[i], member)
+    if not current or tonumber(current) < score then redis.call('ZADD', KEYS[i], stamp, member) end
+  end
+  redis.call('PEXPIRE', KEYS[i], ttl)
+end
+return 1
+`;
+
 /** Blocks an identity for ARGV[1] ms unless a longer block is already in force. KEYS[1]: its block key. */
 export const BLOCK_SCRIPT = `
 local ms = tonumber(ARGV[1])

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from './limits';
 import type { QuotaObstacle, QuotaWindow } from './limits';
-import { BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
+import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { createReleaseCounter, QuotaStoreError, quotaKeys } from './store';
 import type { QuotaRecord, QuotaStore, QuotaStoreResult } from './store';
 
@@ -38,6 +38,7 @@ interface QuotaCommands {
   iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<TakeReply>;
   iggQuotaBlock(key: string, ms: number): Promise<number>;
   iggQuotaRestore(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  iggQuotaArrived(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
 /** Grants written back per script call (three arguments each). */
@@ -105,6 +106,7 @@ function defineCommands(redis: Redis | Cluster): void {
   redis.defineCommand('iggQuotaTake', { lua: TAKE_SCRIPT });
   redis.defineCommand('iggQuotaBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand('iggQuotaRestore', { lua: RESTORE_SCRIPT });
+  redis.defineCommand('iggQuotaArrived', { lua: ARRIVED_SCRIPT });
 }
 
 /** The record's script arguments, grouped by identity and kind (one script call touches one tenant's keys). */
@@ -250,12 +252,20 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
           if (failed) throw failed;
         };
+        const arrivedBy = async (marginMs: number) => {
+          const n = releasable.remaining;
+          if (n === 0) return;
+          const window = request.limits.windowMs * 1000;
+          const margin = Math.round(marginMs * 1000);
+          await commands.iggQuotaArrived(windowKeys.length, ...windowKeys, window, margin, prefix, n);
+        };
         return {
           granted,
           waitMs: 0,
           at,
           shortOf: [],
           release: (count) => guarded(() => release(count)),
+          arrivedBy: (marginMs) => guarded(() => arrivedBy(marginMs)),
           counts,
           id: prefix,
         };

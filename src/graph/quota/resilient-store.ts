@@ -2,7 +2,7 @@ import { createFallbackLedger } from './fallback';
 import type { QuotaIdentity } from './limits';
 import type { MemoryQuotaStore } from './memory-store';
 import { QuotaStoreError } from './store';
-import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
 import type { QuotaHooks } from './types';
 
 /**
@@ -67,8 +67,8 @@ function asStoreError(error: unknown): QuotaStoreError {
 }
 
 function localResult(result: QuotaStoreResult): ResilientResult {
-  const { granted, waitMs, at, shortOf, release } = result;
-  return { granted, waitMs, at, shortOf, release, shared: false };
+  const { granted, waitMs, at, shortOf, release, arrivedBy } = result;
+  return { granted, waitMs, at, shortOf, release, arrivedBy, shared: false };
 }
 
 type State = 'shared' | 'fallback' | 'returning';
@@ -167,27 +167,30 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
         waitMs: left > 0 ? Math.min(result.waitMs, left) : result.waitMs,
       };
     }
-    const forget = ledger.remember(request, ledger.nextId(), result.granted);
+    const kept = ledger.remember(request, ledger.nextId(), result.granted);
     // A release after the grant was written into Redis leaves it there: counted, never undercounted.
-    const release = (count?: number) => (forget(count), result.release(count));
-    return { ...localResult(result), release };
+    const release = (count?: number) => (kept.release(count), result.release(count));
+    const arrivedBy = (marginMs: number) => (kept.arrivedBy(marginMs), result.arrivedBy!(marginMs));
+    return { ...localResult(result), release, arrivedBy };
   };
 
-  const sharedRelease =
-    (result: QuotaStoreResult, mirror: (count?: number) => void) => async (count?: number) => {
-      mirror(count);
+  /**
+   * The grant is mirrored in-process whatever the local windows say, and remembered to be written back: a release
+   * or a late arrival changes all three.
+   */
+  const keep = (request: QuotaStoreTake, result: QuotaStoreResult, mirror: RecordedEntries) => {
+    const kept = result.id ? ledger.remember(request, result.id, result.granted) : undefined;
+    const release = async (count?: number) => {
+      mirror.release(count);
+      kept?.release(count);
       await withTimeout(result.release(count), timeoutMs).catch(fail);
     };
-
-  /** The grant is mirrored in-process whatever the local windows say, and remembered to be written back. */
-  const keep = (
-    request: QuotaStoreTake,
-    result: QuotaStoreResult,
-    unmirror: (n?: number) => void,
-  ) => {
-    const forget = result.id ? ledger.remember(request, result.id, result.granted) : () => {};
-    const release = sharedRelease(result, (count) => (unmirror(count), forget(count)));
-    return { ...result, shared: true, release };
+    const arrivedBy = async (marginMs: number) => {
+      mirror.arrivedBy(marginMs);
+      kept?.arrivedBy(marginMs);
+      if (result.arrivedBy) await withTimeout(result.arrivedBy(marginMs), timeoutMs).catch(fail);
+    };
+    return { ...result, shared: true, release, arrivedBy };
   };
 
   const takeShared = async (store: QuotaStore, request: QuotaStoreTake) => {
@@ -202,9 +205,9 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
       ledger.saw(request, result);
       return { ...result, shared: true };
     }
-    const unmirror = local.recordNow(request, result.granted);
+    const mirror = local.recordNow(request, result.granted);
     ledger.saw(request, result);
-    return keep(request, result, unmirror);
+    return keep(request, result, mirror);
   };
 
   /**
@@ -225,7 +228,10 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     }
     if (result.granted < allowed.granted) await allowed.release(allowed.granted - result.granted);
     if (result.granted === 0) return { ...result, shared: true };
-    return keep(request, result, (count) => void allowed.release(count));
+    return keep(request, result, {
+      release: (count) => void allowed.release(count),
+      arrivedBy: (marginMs) => void allowed.arrivedBy?.(marginMs),
+    });
   };
 
   return {

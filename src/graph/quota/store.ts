@@ -22,12 +22,26 @@ export interface QuotaStoreResult {
   /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
   readonly release: (count?: number) => Promise<void>;
   /**
+   * The granted calls not given back reached Graph by now (their attempt is over) and count there until one
+   * window from now: each entry is dated no earlier than `marginMs` before the store's now (entries count for the
+   * window plus the margin), and one already dropped is written again. The pacer calls it only for an attempt that
+   * ended later than the margin after its take: Graph counts a call from its arrival, which the gateway knows only
+   * to lie between its grant and its answer.
+   */
+  readonly arrivedBy?: (marginMs: number) => Promise<void>;
+  /**
    * Each window's live entries after the take, every replica's (in `quotaWindows` order): what the replica last
    * saw of the shared windows, so that it knows what is left of them if the store goes away.
    */
   readonly counts?: readonly number[];
   /** The prefix of the grant's entries (`<id><n>`, n from 1 to `granted`), to write them again if lost. */
   readonly id?: string;
+}
+
+/** Calls recorded in-process: `release` takes `count` of them out again (the last ones); `arrivedBy` as a result's. */
+export interface RecordedEntries {
+  readonly release: (count?: number) => void;
+  readonly arrivedBy: (marginMs: number) => void;
 }
 
 /**

@@ -50,7 +50,11 @@ export interface QuotaGrant {
    * no limit changes (`unproven.ts`, `throttleEffect`).
    */
   throttled(retryAfterMs?: number, trusted?: boolean): void;
-  /** The attempt is over, answered or not: an unproven token's place in its tenant's gate is free again. Idempotent. */
+  /**
+   * The attempt is over, answered or not: an unproven token's place in its tenant's gate is free again. When it ended
+   * later than the pacer's `marginMs` after the take, its calls (those not given back) count from now: Graph counts a
+   * call from its arrival, which was no later than now (`QuotaStoreResult.arrivedBy`). Idempotent.
+   */
   done(): void;
 }
 
@@ -109,6 +113,8 @@ export interface QuotaHooks {
   fallback?(active: boolean): void;
   /** The adaptive limit of a tenant and app changed (`throttle.ts`): lowered after a 429, or raised back. */
   limitChanged?(change: QuotaLimitChange): void;
+  /** `count` calls ended later than the margin after their take: their budget now counts from their end. */
+  late?(count: number, kind: QuotaKind): void;
 }
 
 /** One change of an adaptive limit, and what is in force for this kind across identities afterwards. */
@@ -150,6 +156,12 @@ export interface QuotaPacerOptions {
   readonly maxHoldMs?: number;
   /** A number in [0, 1), for the jitter of the calls let out after a hold (`throttle.ts`); `Math.random` by default. */
   readonly random?: () => number;
+  /**
+   * The part of `limits.windowMs` that is margin (GRAPH_QUOTA_MARGIN_MS, 0 by default): the time a grant may take to
+   * reach Graph unchecked. An attempt that ends later than this after its take has its calls counted from its end
+   * (`QuotaGrant.done`).
+   */
+  readonly marginMs?: number;
 }
 
 /** `setTimeout` that ends early (resolving `false`) when the signal aborts: the pacer's default `sleep`. */
