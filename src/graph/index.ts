@@ -34,8 +34,8 @@ export { INTUNE_QUOTA_LIMITS, replicaShare } from './quota/limits';
 export type { QuotaLimits } from './quota/limits';
 export { createQuotaPacer } from './quota/pacer';
 export type { QuotaHooks, QuotaPacer } from './quota/types';
-export { createRedisQuotaStore } from './quota/redis-store';
-export type { RedisQuotaStore } from './quota/redis-store';
+export { createRedisQuotaStore } from './quota/stores/redis-store';
+export type { RedisQuotaStore } from './quota/stores/redis-store';
 export { isQuotaStoreError } from './quota/store';
 
 // Each tenant's share of the connections to Graph.

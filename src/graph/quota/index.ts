@@ -38,11 +38,11 @@ export type {
 } from './types';
 export { quotaKeys } from './store';
 export type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
-export { createMemoryQuotaStore } from './memory-store';
-export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './memory-store';
-export { createRedisQuotaStore } from './redis-store';
-export type { RedisQuotaStore, RedisQuotaStoreOptions } from './redis-store';
-export { QuotaStoreTimeoutError } from './resilient-store';
+export { createMemoryQuotaStore } from './stores/memory-store';
+export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './stores/memory-store';
+export { createRedisQuotaStore } from './stores/redis-store';
+export type { RedisQuotaStore, RedisQuotaStoreOptions } from './stores/redis-store';
+export { QuotaStoreTimeoutError } from './stores/resilient-store';
 export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';
 export {
   decreasedLimit,

@@ -1,25 +1,20 @@
 import { checkQuotaLimits } from './limits';
 import type { QuotaIdentity, QuotaLimits } from './limits';
-import { createMemoryQuotaStore } from './memory-store';
+import { createMemoryQuotaStore } from './stores/memory-store';
 import {
   createResilientStore,
   DEFAULT_PROBE_INTERVAL_MS,
   DEFAULT_STORE_TIMEOUT_MS,
-} from './resilient-store';
-import type { ResilientResult, ResilientStore } from './resilient-store';
-import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaKeys, ReleaseCounter } from './store';
+} from './stores/resilient-store';
+import type { ResilientResult, ResilientStore } from './stores/resilient-store';
+import { createGrant, unlimitedGrant } from './grant';
+import type { GrantContext } from './grant';
+import { quotaKeys } from './store';
+import type { QuotaKeys } from './store';
 import { DEFAULT_MAX_HOLD_MS, ThrottleBook } from './throttle';
 import { abortableSleep, isQuotaGrant } from './types';
-import type {
-  QuotaGrant,
-  QuotaHooks,
-  QuotaOutcome,
-  QuotaPacer,
-  QuotaPacerOptions,
-  QuotaTake,
-} from './types';
-import { throttleEffect, TokenHolds } from './identity';
+import type { QuotaHooks, QuotaOutcome, QuotaPacer, QuotaPacerOptions, QuotaTake } from './types';
+import { TokenHolds } from './identity';
 import { UNPROVEN_RETRY_AFTER_MS, UnprovenGate, unprovenSlots } from './unproven';
 import type { GatePass } from './unproven';
 import { NOT_TRIED, shortAfter, WaitQueues } from './wait-queue';
@@ -65,14 +60,6 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 
 const isCancelled = (request: QuotaTake) => (request.cancellation?.stopped ?? null) !== null;
 
-const NOTHING = () => {};
-const NO_EFFECT = { release: NOTHING, throttled: NOTHING, done: NOTHING };
-
-function unlimited(request: QuotaTake, now: number): QuotaOutcome {
-  const granted = Math.max(1, Math.floor(request.max));
-  return { granted, waitedMs: 0, at: now, shared: false, ...NO_EFFECT };
-}
-
 const HELD = { granted: 0, shortOf: ['block'] as const, release: async () => {}, shared: false };
 
 /** A try that did not reach the store: the release after a hold lets this take go at `waitMs` from now. */
@@ -96,7 +83,8 @@ class Pacer implements QuotaPacer {
   private readonly gate: UnprovenGate;
   private readonly tokens: TokenHolds;
   private readonly maxHoldMs: number;
-  private readonly marginMs: number;
+  /** What each grant acts on; set when quotas are on (only then is anything granted by the store). */
+  private readonly grants: GrantContext | undefined;
   private arrivals = 0;
 
   constructor(
@@ -106,7 +94,6 @@ class Pacer implements QuotaPacer {
     this.now = options.now ?? Date.now;
     this.hooks = options.hooks ?? {};
     this.maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
-    this.marginMs = options.marginMs ?? 0;
     const sleep = options.sleep ?? abortableSleep;
     this.store = createResilientStore({
       shared: options.store,
@@ -132,10 +119,11 @@ class Pacer implements QuotaPacer {
     });
     this.gate = new UnprovenGate({ now: this.now, sleep });
     this.tokens = new TokenHolds({ now: this.now, sleep });
+    if (limits) this.grants = this.grantContext(limits, options.marginMs ?? 0);
   }
 
   take = (request: QuotaTake): Promise<QuotaOutcome> => {
-    if (!this.limits) return Promise.resolve(unlimited(request, this.now()));
+    if (!this.limits) return Promise.resolve(unlimitedGrant(request, this.now()));
     if (this.tokens.heldUntil(request.token) > 0) return this.afterTokenHold(request);
     return this.takeFrom(request, this.now());
   };
@@ -154,6 +142,13 @@ class Pacer implements QuotaPacer {
     for (const waiter of this.queues.close()) this.finish(waiter, CANCELLED);
     return this.store.close();
   };
+
+  private grantContext(limits: QuotaLimits, marginMs: number): GrantContext {
+    const { now, hooks, book, tokens, maxHoldMs } = this;
+    const hold = (identity: QuotaIdentity, ms: number) => this.hold(identity, ms);
+    const wake = (tenant: string) => this.queues.wake(tenant);
+    return { now, hooks, limits, book, tokens, maxHoldMs, marginMs, hold, wake };
+  }
 
   /** Holds an identity here and in the store, at most `maxHoldMs`. */
   private hold(identity: QuotaIdentity, ms: number): void {
@@ -205,7 +200,7 @@ class Pacer implements QuotaPacer {
       return this.enqueue(pending, NOT_TRIED);
     const result = await this.tryStore(pending);
     if (result.granted > 0) {
-      if (!isCancelled(request)) return this.granted(pending, result);
+      if (!isCancelled(request)) return createGrant(this.grants!, pending, result);
       void result.release();
       return CANCELLED;
     }
@@ -270,7 +265,7 @@ class Pacer implements QuotaPacer {
     }
     // Cancelled while the store answered: the budget goes back.
     if (waiter.done) void result.release();
-    else this.finish(waiter, this.granted(waiter, result));
+    else this.finish(waiter, createGrant(this.grants!, waiter, result));
   }
 
   /** Ends a queued take, once; `early` (cancelled) lets the takes behind it be reconsidered at once. */
@@ -281,59 +276,6 @@ class Pacer implements QuotaPacer {
       waiter.request.cancellation?.signal().removeEventListener('abort', waiter.onAbort);
     this.queues.remove(waiter, early);
     waiter.settle(outcome);
-  }
-
-  /**
-   * The caller's grant. `release()` is synchronous, never gives back more than was granted, never throws, and
-   * wakes the tenant's queue once the store has the budget back: a 401/403 frees budget now, and the takes waiting
-   * for it should not sleep until the window would have freed it anyway.
-   */
-  private granted(pending: Pending, result: ResilientResult): QuotaGrant {
-    const { request, pass } = pending;
-    const { identity } = request;
-    const waitedMs = this.now() - pending.started;
-    this.hooks.waited?.(waitedMs, request.kind);
-    const grantedSeq = this.book.sequence;
-    const releasable = createReleaseCounter(result.granted);
-    const wake = () => this.queues.wake(identity.tenant);
-    let ended = false;
-    return {
-      granted: result.granted,
-      waitedMs,
-      at: result.at,
-      shared: result.shared,
-      release: (count) => {
-        const n = releasable.take(count);
-        if (n > 0) void result.release(n).then(wake, wake);
-      },
-      // Graph answered 429: hold (its Retry-After, or a whole window), and lower the limit if earned; for an
-      // unproven token, hold that token only.
-      throttled: (retryAfterMs, trusted = request.proven !== false) => {
-        const effect = throttleEffect(trusted, retryAfterMs, this.limits!.windowMs, this.maxHoldMs);
-        if (effect.holds === 'token') return this.tokens.hold(request.token, effect.holdMs);
-        if (effect.lowersLimit)
-          this.book.throttled(identity, request.kind, this.limits!, grantedSeq);
-        this.hold(identity, effect.holdMs);
-      },
-      done: () => {
-        pass?.free();
-        if (ended) return;
-        ended = true;
-        if (this.now() - pending.asked > this.marginMs) this.arrivedLate(request, result, releasable);
-      },
-    };
-  }
-
-  /**
-   * The attempt ended later than the margin after its take: Graph may have counted its calls from as late as now,
-   * so they count from now here too, and in every replica's windows (`QuotaStoreResult.arrivedBy`). Counted from
-   * the grant, they would free their place while Graph still counts them, and the next call would land over the
-   * limit. A failure here is the store's to report (the resilient store falls back).
-   */
-  private arrivedLate(request: QuotaTake, result: ResilientResult, left: ReleaseCounter): void {
-    if (left.remaining === 0 || !result.arrivedBy) return;
-    this.hooks.late?.(left.remaining, request.kind);
-    void result.arrivedBy(this.marginMs).catch(NOTHING);
   }
 
   private refused(request: QuotaTake, retryAfterMs: number, started: number): QuotaOutcome {

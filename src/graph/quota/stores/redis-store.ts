@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { quotaWindows } from './limits';
-import type { QuotaObstacle, QuotaWindow } from './limits';
+import { quotaWindows } from '../limits';
+import type { QuotaObstacle, QuotaWindow } from '../limits';
 import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
-import { createReleaseCounter, QuotaStoreError, quotaKeys } from './store';
-import type { QuotaRecord, QuotaStore, QuotaStoreResult } from './store';
+import { createReleaseCounter, QuotaStoreError, quotaKeys } from '../store';
+import type { QuotaRecord, QuotaStore, QuotaStoreResult } from '../store';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -257,7 +257,14 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           if (n === 0) return;
           const window = request.limits.windowMs * 1000;
           const margin = Math.round(marginMs * 1000);
-          await commands.iggQuotaArrived(windowKeys.length, ...windowKeys, window, margin, prefix, n);
+          await commands.iggQuotaArrived(
+            windowKeys.length,
+            ...windowKeys,
+            window,
+            margin,
+            prefix,
+            n,
+          );
         };
         return {
           granted,

@@ -1,9 +1,9 @@
-import { quotaWindows } from './limits';
-import type { QuotaIdentity, QuotaObstacle, QuotaWindow } from './limits';
-import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
-import { firstLive, planTake, shortage } from './window';
-import type { WindowLog } from './window';
+import { quotaWindows } from '../limits';
+import type { QuotaIdentity, QuotaObstacle, QuotaWindow } from '../limits';
+import { createReleaseCounter, quotaKeys } from '../store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from '../store';
+import { firstLive, planTake, shortage } from '../window';
+import type { WindowLog } from '../window';
 
 /** Pruned entries are cut off the front of a log once this many have piled up (and they are half of it). */
 const COMPACT_AFTER = 64;

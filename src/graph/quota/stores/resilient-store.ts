@@ -1,9 +1,9 @@
 import { createFallbackLedger } from './fallback';
-import type { QuotaIdentity } from './limits';
+import type { QuotaIdentity } from '../limits';
 import type { MemoryQuotaStore } from './memory-store';
-import { QuotaStoreError } from './store';
-import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
-import type { QuotaHooks } from './types';
+import { QuotaStoreError } from '../store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from '../store';
+import type { QuotaHooks } from '../types';
 
 /**
  * How long a take waits for Redis before this replica paces in-process. A busy Redis answers a take script in

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { quotaWindows } from './limits';
-import type { QuotaIdentity, QuotaLimits, QuotaWindowId } from './limits';
+import { quotaWindows } from '../limits';
+import type { QuotaIdentity, QuotaLimits, QuotaWindowId } from '../limits';
 import type { MemoryQuotaStore } from './memory-store';
-import { createReleaseCounter, quotaKeys } from './store';
-import type { QuotaRecord, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from './store';
-import { fallbackLimit } from './window';
-import type { WindowSighting } from './window';
+import { createReleaseCounter, quotaKeys } from '../store';
+import type { QuotaRecord, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from '../store';
+import { fallbackLimit } from '../window';
+import type { WindowSighting } from '../window';
 
 /**
  * What a replica must remember to fall back safely and to come back without losing anything
