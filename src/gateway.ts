@@ -32,7 +32,8 @@ async function createGraph(
   metrics: GatewayMetrics,
   logger: Logger,
 ): Promise<GraphService> {
-  const quota = await createQuotaPacing(config.quotas, config.redis, metrics.registry, logger);
+  const { quotas, redis, graphTimeoutMs } = config;
+  const quota = await createQuotaPacing(quotas, redis, metrics.registry, logger, graphTimeoutMs);
   return createGraphService({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,

@@ -73,12 +73,14 @@ async function waitAtStart(
  * Intune quota pacing for this process: in-process windows, or windows shared by every replica through Redis
  * (REDIS_URL, REDIS_CLUSTER or REDIS_SENTINELS). A Redis that is down at start does not stop the gateway: the
  * pacer serves in-process, under the fallback rule (docs/quotas.md, "Redis outages"), and says so once.
+ * `attemptTimeoutMs` (GRAPH_TIMEOUT_MS): how long a call sent and not answered may still reach Graph.
  */
 export async function createQuotaPacing(
   config: QuotaConfig,
   redis: RedisSettings | null,
   registry: Registry,
   log: Logger,
+  attemptTimeoutMs: number,
 ): Promise<QuotaPacer | undefined> {
   if (!config.limits) return undefined;
   const limits: QuotaLimits = {
@@ -95,7 +97,8 @@ export async function createQuotaPacing(
     share,
   );
   const { maxHoldMs, marginMs } = config;
-  if (!redis) return createQuotaPacer({ limits, hooks, maxHoldMs, marginMs });
+  const settings = { maxHoldMs, marginMs, attemptTimeoutMs };
+  if (!redis) return createQuotaPacer({ limits, hooks, ...settings });
   const shared = createSharedStore(config, redis, registry, log);
   await waitAtStart(shared, redis, config.replicas, log);
   return createQuotaPacer({
@@ -104,7 +107,6 @@ export async function createQuotaPacing(
     hooks,
     replicas: config.replicas,
     storeTimeoutMs: config.redisTimeoutMs,
-    maxHoldMs,
-    marginMs,
+    ...settings,
   });
 }

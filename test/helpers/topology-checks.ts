@@ -20,7 +20,7 @@ export const APP = '0c0c0c0c-0000-4000-8000-00000000000c';
 export const c = configurationId('windows10-general');
 export const tenant = (n: number) =>
   `${`3${n % 10}`.repeat(4)}-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const UPDATE = /* GraphQL */ `
+export const UPDATE = /* GraphQL */ `
   mutation One($input: UpdateDeviceConfigurationUserStatusInput!) {
     updateDeviceConfigurationUserStatus(input: $input) {
       userStatus {
@@ -111,11 +111,13 @@ export async function operate(
   token: string,
   query: string,
   variables: Record<string, unknown>,
+  signal?: AbortSignal,
 ): Promise<string> {
   const response = await fetch(replica.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
+    ...(signal ? { signal } : {}),
   });
   const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
   return body.errors?.[0]?.extensions?.code ?? 'ok';

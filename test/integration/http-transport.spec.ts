@@ -95,6 +95,27 @@ describe('what is sent and what comes back', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 
+  it('says how long the answer took from its first byte: the quota counts a call from then, not from its end', async () => {
+    // Headers after 300 ms, then the body in pieces over 600 ms more.
+    respond = (_request, response) => {
+      setTimeout(() => {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        response.flushHeaders();
+        response.write('{"value":[');
+        setTimeout(() => response.write('1,'), 300);
+        setTimeout(() => response.end('2]}'), 600);
+      }, 300);
+    };
+    const sent = Date.now();
+    const outcome = await transport.send(request('/beta/slow-body'));
+    const took = Date.now() - sent;
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.body).toBe('{"value":[1,2]}');
+    expect(outcome.answeringMs).toBeGreaterThanOrEqual(590);
+    // The 300 ms before the first byte are not in it.
+    expect(took - outcome.answeringMs!).toBeGreaterThanOrEqual(290);
+  });
+
   it('an answer of exactly the cap is whole', async () => {
     respond = (_request, response) => response.end('x'.repeat(MAX_BYTES));
     const outcome = await transport.send(request('/beta/a'));

@@ -11,8 +11,10 @@ import {
   startTopologyRig,
   tenant,
   tokenOf,
+  UPDATE,
   write,
 } from '../helpers/topology-checks';
+import { waitFor } from '../helpers/wait';
 import type { TopologyRig } from '../helpers/topology-checks';
 
 /**
@@ -27,13 +29,17 @@ const LATE_MS = 800;
 let rig: TopologyRig;
 let alone: StartedGateway;
 let pair: StartedGateway[];
+/** Pacing in-process, with attempts of at most 2 s (GRAPH_TIMEOUT_MS). */
+let brief: StartedGateway;
+const ATTEMPT_MS = 2_000;
 
 beforeAll(async () => {
   rig = await startTopologyRig();
   const redis = rig.kept(await startRedis());
-  [alone, pair] = await Promise.all([
+  [alone, pair, brief] = await Promise.all([
     rig.replica({ GRAPH_QUOTA_REPLICAS: '1' }),
     rig.pair({ REDIS_URL: redis.url }),
+    rig.replica({ GRAPH_QUOTA_REPLICAS: '1', GRAPH_TIMEOUT_MS: String(ATTEMPT_MS) }),
   ]);
 }, 60_000);
 afterAll(() => rig?.stop());
@@ -42,7 +48,11 @@ afterAll(() => rig?.stop());
  * Four writes at once through `replicas`, with one token Graph has already accepted (a read first: a token it has
  * not is let through one call at a time, `quota/unproven.ts`), the first three to arrive held `LATE_MS`.
  */
-async function fourWithThreeLate(replicas: readonly StartedGateway[], tid: string) {
+async function fourWithThreeLate(
+  replicas: readonly StartedGateway[],
+  tid: string,
+  callersLeaveAfterMs?: number,
+) {
   const { emulator } = rig;
   const ids = [0, 1, 2, 3].map((index) => `late-${tid.slice(-2)}-${index}`);
   for (const id of ids) emulator.store.put(c, { id, status: 'error' });
@@ -57,11 +67,45 @@ async function fourWithThreeLate(replicas: readonly StartedGateway[], tid: strin
     times: 3,
   });
   const outcomes = await Promise.all(
-    ids.map((id, index) => write(rig, replicas[index % replicas.length]!, tid, id, token)),
+    ids.map((id, index) => {
+      const replica = replicas[index % replicas.length]!;
+      if (callersLeaveAfterMs === undefined || index === 3)
+        return write(rig, replica, tid, id, token);
+      return leaving(replica, token, id, callersLeaveAfterMs);
+    }),
+  );
+  // Their callers gone, the held writes still reach Graph once the emulator lets them through.
+  await waitFor(
+    () =>
+      emulator.calls.filter((call) => call.tenant === tid && call.kind === 'write').length === 4,
+    10_000,
   );
   const calls = emulator.calls.filter((call) => call.tenant === tid && call.kind === 'write');
   return { outcomes, calls, times: calls.map((call) => call.at).sort((a, b) => a - b) };
 }
+
+/** A write whose caller goes away after `ms`, while its call may already be on its way to Graph. */
+async function leaving(replica: StartedGateway, token: string, id: string, ms: number) {
+  const input = { deviceConfigurationId: c, userStatusId: id, status: 'COMPLIANT' };
+  const outcome = operate(replica, token, UPDATE, { input }, AbortSignal.timeout(ms));
+  return outcome.catch((error: Error) => `left: ${error.name}`);
+}
+
+it('callers that go away before Graph counts their writes: those count until a whole attempt after they were sent', async () => {
+  const tid = tenant(43);
+  const { outcomes, calls, times } = await fourWithThreeLate([brief], tid, 150);
+  expect(outcomes).toEqual([
+    'left: TimeoutError',
+    'left: TimeoutError',
+    'left: TimeoutError',
+    'ok',
+  ]);
+  expect(calls.map((call) => call.refused)).toEqual([false, false, false, false]);
+  expect(rig.emulator.overLimit({ tenant: tid }).over).toBe(0);
+  // The fourth goes once the three's attempts' time (from their grant) and a window have passed: they reached the
+  // emulator and were held LATE_MS, less the little time from their grant to the emulator.
+  expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(ATTEMPT_MS + WINDOW_MS - LATE_MS - 200);
+}, 20_000);
 
 it.each([
   ['one replica pacing in-process', () => [alone], 41],

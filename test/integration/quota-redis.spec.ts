@@ -204,6 +204,39 @@ describe('Redis quota store shared by replicas', () => {
     }
   });
 
+  it('restore raises what Redis holds for a grant dated later since (raise), and dates a negative age ahead', async () => {
+    const store = redisQuotaStore(redis.url);
+    try {
+      expect(await store.ready(2_000)).toBe(true);
+      const record = { identity: APP_1, kind: 'write' as const, limits: LONG_LIMITS };
+      const key = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+      const held = { ...record, id: 'feedfacefeedface.f1:', count: 2, ageMs: 3_000 };
+      expect(await store.restore!([held])).toBe(2);
+      const before = await redisMicros();
+      // Dated later since (a late arrival): raised, not added; 1 s ahead of now: written so, and the key lives on.
+      const ahead = { ...record, id: 'feedfacefeedface.f2:', count: 1, ageMs: -1_000 };
+      expect(await store.restore!([{ ...held, ageMs: 500, raise: true }, ahead])).toBe(1);
+      const after = await redisMicros();
+      for (const member of ['feedfacefeedface.f1:1', 'feedfacefeedface.f1:2']) {
+        const score = Number(await inspector.zscore(key, member));
+        expect(score).toBeGreaterThanOrEqual(before - 500_000);
+        expect(score).toBeLessThanOrEqual(after - 500_000);
+      }
+      // Never lowered: an older date with raise leaves it.
+      const raised = await inspector.zscore(key, 'feedfacefeedface.f1:1');
+      expect(await store.restore!([{ ...held, raise: true }])).toBe(0);
+      expect(await inspector.zscore(key, 'feedfacefeedface.f1:1')).toBe(raised);
+      const aheadScore = Number(await inspector.zscore(key, 'feedfacefeedface.f2:1'));
+      expect(aheadScore).toBeGreaterThanOrEqual(before + 1_000_000);
+      expect(await inspector.pttl(key)).toBeGreaterThan(LONG_LIMITS.windowMs);
+      // A take sets a window's life, but never shortens it: the entry ahead would be lost with its key.
+      await store.take({ identity: APP_1, kind: 'write', max: 1, limits: LONG_LIMITS });
+      expect(await inspector.pttl(key)).toBeGreaterThan(LONG_LIMITS.windowMs);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('arrivedBy dates the entries not given back margin before Redis now, never earlier, and writes dropped ones again', async () => {
     const store = redisQuotaStore(redis.url);
     try {

@@ -8,6 +8,7 @@ describeSpecs('integration', [
   'quota-pacing',
   'quota-redis',
   'quota-redis-fallback',
+  'quota-redis-late',
   'quota-redis-share',
   'redis-client-certificates',
   'redis-startup',

@@ -5,6 +5,7 @@ describeSpecs('unit', [
   'apollo-fastify',
   'apq-cache',
   'architecture',
+  'attempt-end',
   'bench-quota-report',
   'bench-report',
   'config',

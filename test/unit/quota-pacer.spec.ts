@@ -1,5 +1,6 @@
 import { createQuotaPacer, isQuotaGrant } from '../../src/graph/quota';
 import type {
+  AttemptEnd,
   QuotaHooks,
   QuotaIdentity,
   QuotaKind,
@@ -12,7 +13,11 @@ import { systemClock } from '../../src/graph/client/retry-loop';
 import { UNIT_LIMITS, A, A2, B } from '../helpers/quota';
 
 /** A fake clock that sleeps advance instantly; every sleep is recorded. */
-function setup(limits: QuotaLimits | null = UNIT_LIMITS, marginMs?: number) {
+function setup(
+  limits: QuotaLimits | null = UNIT_LIMITS,
+  marginMs?: number,
+  attemptTimeoutMs?: number,
+) {
   const clock = { now: 50_000 };
   const sleeps: number[] = [];
   const events: string[] = [];
@@ -31,6 +36,7 @@ function setup(limits: QuotaLimits | null = UNIT_LIMITS, marginMs?: number) {
     },
     hooks,
     ...(marginMs === undefined ? {} : { marginMs }),
+    ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
   });
   const take = (identity: QuotaIdentity, kind: QuotaKind, max = 1, deadlineIn = 30_000) =>
     pacer.take({ identity, kind, max, deadline: clock.now + deadlineIn });
@@ -38,6 +44,7 @@ function setup(limits: QuotaLimits | null = UNIT_LIMITS, marginMs?: number) {
 }
 
 type Step = [QuotaIdentity, QuotaKind, number];
+const LATE = ['late 2 write'];
 const granted = (outcome: QuotaOutcome) => (isQuotaGrant(outcome) ? outcome.granted : 0);
 
 describe('createQuotaPacer: waits', () => {
@@ -309,31 +316,154 @@ describe('createQuotaPacer: cancellation and independence', () => {
 });
 
 describe('createQuotaPacer: attempts that end late', () => {
+  type Row = [
+    string,
+    number,
+    number,
+    number,
+    AttemptEnd | undefined,
+    number | undefined,
+    string[],
+    number[],
+  ];
   // UNIT_LIMITS: a 1,000 ms window (margin included), 2 app writes. Two writes taken at 50,000 end `lastedMs` later,
-  // some of them given back first; then two more writes are taken, one after the other.
-  it.each<[string, number, number, number, string[], number[]]>([
-    // name, margin, lastedMs, given back, the late hook's calls, when the next two writes go (ms after 50,000)
-    ['within the margin: counted from the grant', 200, 200, 0, [], [1_000, 1_000]],
-    ['past it: counted from margin before the end', 200, 500, 0, ['late 2 write'], [1_300, 1_300]],
-    ['far past it: later still', 200, 900, 0, ['late 2 write'], [1_700, 1_700]],
-    ['no margin: any time after the grant counts', 0, 1, 0, ['late 2 write'], [1_001, 1_001]],
-    ['one given back: the other one moves', 200, 500, 1, ['late 1 write'], [500, 1_300]],
-    ['both given back: nothing left to move', 200, 500, 2, [], [500, 500]],
-  ])('%s', async (_name, marginMs, lastedMs, givenBack, late, times) => {
-    const { clock, events, take } = setup(UNIT_LIMITS, marginMs);
+  // some of them given back first, ending as `end` says; then two more writes are taken, one after the other.
+  it.each<Row>([
+    // name, margin, lastedMs, given back, end, attempt timeout, the late hook's calls, when the next two writes go
+    [
+      'within the margin: counted from the grant',
+      200,
+      200,
+      0,
+      undefined,
+      undefined,
+      [],
+      [1_000, 1_000],
+    ],
+    [
+      'past it: from margin before the end',
+      200,
+      500,
+      0,
+      undefined,
+      undefined,
+      LATE,
+      [1_300, 1_300],
+    ],
+    ['far past it: later still', 200, 900, 0, undefined, undefined, LATE, [1_700, 1_700]],
+    [
+      'no margin: any time after the grant counts',
+      0,
+      1,
+      0,
+      undefined,
+      undefined,
+      LATE,
+      [1_001, 1_001],
+    ],
+    [
+      'one given back: the other one moves',
+      200,
+      500,
+      1,
+      undefined,
+      undefined,
+      ['late 1 write'],
+      [500, 1_300],
+    ],
+    ['both given back: nothing left to move', 200, 500, 2, undefined, undefined, [], [500, 500]],
+    [
+      'answered 450 ms before its end: within the margin',
+      200,
+      500,
+      0,
+      { answeredMsAgo: 450 },
+      undefined,
+      [],
+      [1_000, 1_000],
+    ],
+    [
+      'answered 100 ms before its end: from then',
+      200,
+      500,
+      0,
+      { answeredMsAgo: 100 },
+      undefined,
+      LATE,
+      [1_200, 1_200],
+    ],
+    [
+      'sent, not answered: as if it had run its 2 s',
+      200,
+      500,
+      0,
+      'unanswered',
+      2_000,
+      LATE,
+      [2_800, 2_800],
+    ],
+    [
+      'sent, not answered, its time not told: from its end',
+      200,
+      500,
+      0,
+      'unanswered',
+      undefined,
+      LATE,
+      [1_300, 1_300],
+    ],
+    ['never sent: nothing moves', 200, 500, 0, 'unsent', 2_000, [], [1_000, 1_000]],
+  ])('%s', async (_name, marginMs, lastedMs, givenBack, end, attemptTimeoutMs, late, times) => {
+    const { clock, events, take, pacer } = setup(UNIT_LIMITS, marginMs, attemptTimeoutMs);
     const grant = await take(A, 'write', 2);
     if (!isQuotaGrant(grant)) throw new Error('expected a grant');
     if (givenBack > 0) grant.release(givenBack);
     clock.now += lastedMs;
-    grant.done();
-    grant.done();
+    grant.done(end);
+    grant.done(end);
     expect(events.filter((event) => event.startsWith('late'))).toEqual(late);
     await Promise.resolve();
     const went: number[] = [];
-    for (const _ of [1, 2]) {
+    for (let n = 0; n < 2; n += 1) {
       expect(granted(await take(A, 'write', 1))).toBe(1);
       went.push(clock.now - 50_000);
     }
     expect(went).toEqual(times);
+    await pacer.close();
+  });
+});
+
+describe('createQuotaPacer: attempts that outlast half a window', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('are dated again while they go on, every quarter window, and the timer stops once none is left', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    const late: string[] = [];
+    // Graph's window 800 ms (1,000 with the 200 ms margin); attempts may take 2 s.
+    const pacer = createQuotaPacer({
+      limits: UNIT_LIMITS,
+      marginMs: 200,
+      attemptTimeoutMs: 2_000,
+      hooks: { late: (count, kind) => late.push(`late ${count} ${kind}`) },
+    });
+    const take = (deadlineIn: number) =>
+      pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + deadlineIn });
+    const grant = await take(30_000);
+    if (!isQuotaGrant(grant)) throw new Error('expected a grant');
+    // Counted from its grant, its entries would have freed at 51,000: the attempt still goes on at 51,700.
+    await jest.advanceTimersByTimeAsync(1_700);
+    expect(await take(100)).toMatchObject({ refused: true });
+    expect(late).toEqual(['late 2 write']);
+    // Answered now: from the margin before now, a window on (800 ms).
+    grant.done({ answeredMsAgo: 0 });
+    const next = take(30_000);
+    await jest.advanceTimersByTimeAsync(800);
+    const second = await next;
+    expect(second).toMatchObject({ granted: 2, waitedMs: 800 });
+    expect(late).toEqual(['late 2 write']);
+    if (isQuotaGrant(second)) second.done();
+    await jest.advanceTimersByTimeAsync(400);
+    expect(jest.getTimerCount()).toBe(0);
+    await pacer.close();
   });
 });

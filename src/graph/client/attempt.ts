@@ -10,6 +10,7 @@ import type { OperationScope } from './operation';
 import type { TokenProofs } from '../quota/identity';
 import type { TenantCap } from '../tenant-cap/lanes';
 import type { QuotaIdentity } from '../quota/limits';
+import type { AttemptEnd } from '../quota/types';
 import { graphUrl } from '../user-statuses/paths';
 import { readResponse } from './response';
 import type { AttemptFailure } from './retry';
@@ -67,9 +68,14 @@ export function attemptHeaders(
 }
 
 /** What one attempt's HTTP outcome means: Graph's answer, or a typed error with its retry classification. */
-export type AttemptOutcome =
+type AttemptResult =
   | { readonly ok: true; readonly result: GraphResult }
   | { readonly ok: false; readonly error: GraphError; readonly failure: AttemptFailure };
+
+export type AttemptOutcome = AttemptResult & {
+  /** When its calls may have reached Graph at the latest, for their quota budget (`AttemptEnd`). */
+  readonly end: AttemptEnd;
+};
 
 /** One HTTP attempt, bounded by GRAPH_TIMEOUT_MS and what the deadline leaves; never throws. */
 export async function sendAttempt(
@@ -92,7 +98,26 @@ export async function sendAttempt(
   return interpret(outcome, budget < service.timeoutMs ? null : service.timeoutMs, clock.now());
 }
 
+/** Graph answered (so it had the request by its first byte), or not: sent, perhaps, or not at all. */
+function endOf(outcome: HttpOutcome): AttemptEnd {
+  if (outcome.ok) return { answeredMsAgo: outcome.answeringMs ?? 0 };
+  // Too large, broken or in a coding the gateway cannot read: Graph answered, the body did not do.
+  if (outcome.failure === 'too-large' || outcome.failure === 'broken-body') return ANSWERED_NOW;
+  if (outcome.failure === 'unsupported-encoding') return ANSWERED_NOW;
+  return outcome.sent ? 'unanswered' : 'unsent';
+}
+
+const ANSWERED_NOW: AttemptEnd = Object.freeze({ answeredMsAgo: 0 });
+
 function interpret(outcome: HttpOutcome, timeoutMs: number | null, nowMs: number): AttemptOutcome {
+  return { ...interpretOutcome(outcome, timeoutMs, nowMs), end: endOf(outcome) };
+}
+
+function interpretOutcome(
+  outcome: HttpOutcome,
+  timeoutMs: number | null,
+  nowMs: number,
+): AttemptResult {
   if (!outcome.ok) {
     if (outcome.failure === 'cancelled')
       return {

@@ -217,9 +217,8 @@ async function sendChunk(
     (retryInMs: number | null) =>
       context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
   if (!outcome.ok) {
-    settleTurn(context, turn.place, grants, [
-      { status: outcome.error.status, retryAfterSeconds: outcome.error.retryAfterSeconds },
-    ]);
+    const { status, retryAfterSeconds } = outcome.error;
+    settleTurn(context, turn.place, grants, [{ status, retryAfterSeconds }], outcome.end);
     // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
     const { error, failure } = outcome;
     const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
@@ -245,7 +244,7 @@ async function sendChunk(
   const answers = requests.map((request) =>
     itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
   );
-  settleTurn(context, turn.place, grants, answers.map(answerStatus));
+  settleTurn(context, turn.place, grants, answers.map(answerStatus), outcome.end);
   report(result.status, result.requestId, null)(null);
   return { answers, settle: {} };
 }

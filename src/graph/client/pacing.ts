@@ -2,7 +2,7 @@ import { cancelledError, quotaError } from '../errors';
 import type { CallContext } from './attempt';
 import { answeredBeforeTheToken, provesToken } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
-import type { QuotaGrant } from '../quota/types';
+import type { AttemptEnd, QuotaGrant } from '../quota/types';
 
 /**
  * The quota step of every attempt: budget is taken before a call leaves (a `$batch` item counts one, the
@@ -53,12 +53,14 @@ export async function takeBudget(
  * limit (`quota/throttle.ts`); an answer only a genuine token gets proves the token (`provesToken`). A 429 to a
  * token still unproven (no earlier answer and none of these proved it) names no tenant: it holds the token only,
  * and its budget goes back as a 401's does, so that forged 429s spend nothing of the tenant the token claims. Then
- * the attempt is over for the gate (`done`).
+ * the attempt is over for the gate and, by `end`, for the windows (`done`: calls that reached Graph late count from
+ * then).
  */
 export function settleBudget(
   context: CallContext,
   grants: readonly QuotaGrant[],
   answers: ReadonlyArray<{ status: number | null; retryAfterSeconds?: number | undefined }>,
+  end?: AttemptEnd,
 ): void {
   if (!context.service.quota) return;
   // One pass, no arrays: nearly every answer is a 2xx, which settles nothing but the proof.
@@ -97,5 +99,5 @@ export function settleBudget(
     if (withoutRetryAfter) first.throttled(undefined, trusted);
     if (longestMs >= 0) first.throttled(longestMs, trusted);
   }
-  for (const grant of grants) grant.done();
+  for (const grant of grants) grant.done(end);
 }

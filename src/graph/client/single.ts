@@ -58,12 +58,10 @@ async function sendOnce(
     throw error;
   });
   const answered = outcome.ok ? outcome.result.status : outcome.error.status;
-  settleTurn(context, place, grants, [
-    {
-      status: answered,
-      retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,
-    },
-  ]);
+  const answers = [
+    { status: answered, retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds },
+  ];
+  settleTurn(context, place, grants, answers, outcome.end);
   const hooks = context.call.hooks;
   const durationMs = context.clock.now() - started;
   if (outcome.ok) {

@@ -3,7 +3,7 @@ import type { CallContext } from './attempt';
 import { settleBudget, takeBudget } from './pacing';
 import { provesToken } from '../quota/identity';
 import type { QuotaKind } from '../quota/limits';
-import type { QuotaGrant } from '../quota/types';
+import type { AttemptEnd, QuotaGrant } from '../quota/types';
 import { TenantLanes } from '../tenant-cap/lanes';
 import type { TenantCap } from '../tenant-cap/lanes';
 import { DEFAULT_TENANT_CAP, lanesFor, tenantCapLimits } from '../tenant-cap/policy';
@@ -130,9 +130,10 @@ export function settleTurn(
   place: Place,
   grants: readonly QuotaGrant[],
   answers: Answers,
+  end?: AttemptEnd,
 ): void {
   try {
-    settleBudget(context, grants, answers);
+    settleBudget(context, grants, answers, end);
     if (!context.service.quota && answers.some((answer) => provesToken(answer.status)))
       context.proofs.prove(context.authorization, context.tokenKey);
   } finally {

@@ -52,6 +52,8 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
   private gzip: GzipBody | null = null;
   /** Set by the operation's watcher. */
   expiresAt = Infinity;
+  /** When Graph began answering (`Date.now()`): an answer's length of time is what the outcome reports. */
+  private answeredAt = 0;
 
   constructor(
     private readonly request: HttpRequest,
@@ -100,6 +102,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
     const length = Number(headers['content-length']);
     if (length > this.maxBytes) return this.fail(tooLargeFailure(this.maxBytes));
     this.phase = 'answering';
+    this.answeredAt = Date.now();
     this.status = statusCode;
     this.headers = foldHeaders(headers);
     // The one check an uncompressed answer pays.
@@ -131,6 +134,7 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
         status: this.status,
         headers: this.headers,
         body: result.body,
+        answeringMs: Date.now() - this.answeredAt,
       });
     this.fail(
       result.problem === 'too-large' ? tooLargeFailure(this.maxBytes) : corruptGzipFailure(),
@@ -154,7 +158,8 @@ export class Exchange implements Dispatcher.DispatchHandler, WatchedAttempt {
       this.chunks.length === 1
         ? this.chunks[0]!.toString('utf8')
         : Buffer.concat(this.chunks, this.bytes).toString('utf8');
-    this.finish({ ok: true, status: this.status, headers: this.headers, body });
+    const answeringMs = Date.now() - this.answeredAt;
+    this.finish({ ok: true, status: this.status, headers: this.headers, body, answeringMs });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {

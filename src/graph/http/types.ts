@@ -60,6 +60,11 @@ export type HttpOutcome =
       /** lower-case names, multi-values joined with ', ' */
       readonly headers: Readonly<Record<string, string | undefined>>;
       readonly body: string;
+      /**
+       * How long the answer took from its first byte (its status line) to its last, inflated: Graph had the request
+       * before it began answering, and the quota counts the call from then (`AttemptEnd`), not from the body's end.
+       */
+      readonly answeringMs?: number;
     }
   | {
       readonly ok: false;

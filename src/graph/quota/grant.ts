@@ -1,9 +1,9 @@
-import type { QuotaIdentity, QuotaLimits } from './limits';
+import type { QuotaIdentity, QuotaKind, QuotaLimits } from './limits';
 import type { ResilientResult } from './stores/resilient-store';
 import { createReleaseCounter } from './store';
 import type { ReleaseCounter } from './store';
 import type { ThrottleBook } from './throttle';
-import type { QuotaGrant, QuotaHooks, QuotaOutcome, QuotaTake } from './types';
+import type { AttemptEnd, QuotaGrant, QuotaHooks, QuotaOutcome, QuotaTake } from './types';
 import { throttleEffect } from './identity';
 import type { TokenHolds } from './identity';
 import type { GatePass } from './unproven';
@@ -17,10 +17,17 @@ export interface GrantContext {
   readonly tokens: TokenHolds;
   readonly maxHoldMs: number;
   readonly marginMs: number;
+  /**
+   * GRAPH_TIMEOUT_MS: how long a call sent and not answered may still reach Graph (`AttemptEnd`). Unknown (a pacer
+   * not told): such a call counts from its end.
+   */
+  readonly attemptTimeoutMs: number | undefined;
   /** Holds the identity here and in the store (at most `maxHoldMs`). */
   hold(identity: QuotaIdentity, ms: number): void;
   /** The tenant's waiting takes try again at once. */
   wake(tenant: string): void;
+  /** Set when an attempt may outlast half of Graph's window (`needsInFlight`): grants are dated again meanwhile. */
+  readonly inFlight: InFlightGrants | undefined;
 }
 
 /** The take a grant ends: its request, its gate pass, when it started and when its last try asked the store. */
@@ -57,6 +64,8 @@ export function createGrant(
   const grantedSeq = context.book.sequence;
   const releasable = createReleaseCounter(result.granted);
   const wake = () => context.wake(identity.tenant);
+  const flight: Flight = { dated: take.asked, result, left: releasable, kind: request.kind };
+  context.inFlight?.add(flight);
   let ended = false;
   return {
     granted: result.granted,
@@ -76,29 +85,120 @@ export function createGrant(
       if (effect.lowersLimit) context.book.throttled(identity, request.kind, limits, grantedSeq);
       context.hold(identity, effect.holdMs);
     },
-    done: () => {
+    done: (end) => {
       pass?.free();
       if (ended) return;
       ended = true;
-      if (context.now() - take.asked > context.marginMs)
-        arrivedLate(context, request, result, releasable);
+      context.inFlight?.delete(flight);
+      const now = context.now();
+      const latest = latestArrival(end, now, take.asked, context.attemptTimeoutMs);
+      if (latest !== null && latest - flight.dated > context.marginMs)
+        arrivedLate(context, flight, now, latest);
     },
   };
 }
 
+/** A grant whose attempt is still going, and when its entries were last dated (this replica's clock). */
+interface Flight {
+  dated: number;
+  late?: boolean;
+  readonly result: ResilientResult;
+  readonly left: ReleaseCounter;
+  readonly kind: QuotaKind;
+}
+
+/** When the calls of an attempt that ended so may have reached Graph at the latest; null: they cannot. */
+export function latestArrival(
+  end: AttemptEnd | undefined,
+  now: number,
+  asked: number,
+  attemptTimeoutMs: number | undefined,
+): number | null {
+  if (end === undefined) return now;
+  if (end === 'unsent') return null;
+  // Sent and not answered (timed out, reset, its caller gone): on its way still, as long as an attempt may last.
+  if (end === 'unanswered') return Math.max(now, asked + (attemptTimeoutMs ?? 0));
+  return now - Math.max(0, end.answeredMsAgo);
+}
+
 /**
- * The attempt ended later than the margin after its take: Graph may have counted its calls from as late as now,
- * so they count from now here too, and in every replica's windows (`QuotaStoreResult.arrivedBy`). Counted from
- * the grant, they would free their place while Graph still counts them, and the next call would land over the
- * limit. A failure here is the store's to report (the resilient store falls back).
+ * The calls may have reached Graph as late as `latest`, later than the margin after their entries' date: they count
+ * from then here too, and in every replica's windows (`QuotaStoreResult.arrivedBy`; `latest` may be ahead of now).
+ * Counted from the grant, they would free their place while Graph still counts them, and the next call would land
+ * over the limit. A failure here is the store's to report (the resilient store falls back). The hook counts a
+ * grant's calls once.
  */
 function arrivedLate(
-  context: GrantContext,
-  request: QuotaTake,
-  result: ResilientResult,
-  left: ReleaseCounter,
+  context: Pick<GrantContext, 'hooks' | 'marginMs'>,
+  flight: Flight,
+  now: number,
+  latest: number,
 ): void {
+  const { result, left } = flight;
   if (left.remaining === 0 || !result.arrivedBy) return;
-  context.hooks.late?.(left.remaining, request.kind);
-  void result.arrivedBy(context.marginMs).catch(NOTHING);
+  if (!flight.late) context.hooks.late?.(left.remaining, flight.kind);
+  flight.late = true;
+  flight.dated = latest - context.marginMs;
+  void result.arrivedBy(context.marginMs - (latest - now)).catch(NOTHING);
+}
+
+/**
+ * Whether attempts may outlast half of Graph's window (a `GRAPH_TIMEOUT_MS` above it; not with Intune's 20 s and the
+ * default 10 s), so that their grants must be dated again while they go on (`InFlightGrants`).
+ */
+export function needsInFlight(
+  limits: QuotaLimits,
+  marginMs: number,
+  attemptTimeoutMs: number | undefined,
+): boolean {
+  return attemptTimeoutMs !== undefined && attemptTimeoutMs > (limits.windowMs - marginMs) / 2;
+}
+
+/**
+ * Attempts still going, dated again while they last. An attempt longer than a window plus the margin (a
+ * `GRAPH_TIMEOUT_MS` above Graph's window) would otherwise see its entries expire while its call may still reach
+ * Graph, and another call take their place. One timer per pacer, unref'd, running only while attempts are in flight,
+ * every quarter of Graph's window: an attempt is dated again once half a window has passed since it last was, well
+ * before its entries could expire. Made only when `needsInFlight`.
+ */
+export class InFlightGrants {
+  private readonly flights = new Set<Flight>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly context: Pick<GrantContext, 'now' | 'hooks' | 'limits' | 'marginMs'>,
+  ) {}
+
+  add(flight: Flight): void {
+    this.flights.add(flight);
+    if (!this.timer) this.start();
+  }
+
+  delete(flight: Flight): void {
+    this.flights.delete(flight);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.flights.clear();
+  }
+
+  private get graphWindowMs(): number {
+    return this.context.limits.windowMs - this.context.marginMs;
+  }
+
+  private start(): void {
+    this.timer = setInterval(() => this.sweep(), Math.max(10, this.graphWindowMs / 4));
+    this.timer.unref();
+  }
+
+  private sweep(): void {
+    // Stopped here, not when the last attempt ends: under load the set empties and fills again all the time.
+    if (this.flights.size === 0) return this.close();
+    const now = this.context.now();
+    const half = this.graphWindowMs / 2;
+    for (const flight of this.flights)
+      if (now - flight.dated >= half) arrivedLate(this.context, flight, now, now);
+  }
 }

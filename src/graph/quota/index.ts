@@ -27,6 +27,7 @@ export { createQuotaPacer } from './pacer';
 export { abortableSleep, isQuotaCancelled, isQuotaGrant, isQuotaRefusal } from './types';
 export type {
   QuotaCancelled,
+  AttemptEnd,
   QuotaGrant,
   QuotaHooks,
   QuotaLimitChange,

@@ -7,7 +7,7 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
 } from './stores/resilient-store';
 import type { ResilientResult, ResilientStore } from './stores/resilient-store';
-import { createGrant, unlimitedGrant } from './grant';
+import { createGrant, InFlightGrants, needsInFlight, unlimitedGrant } from './grant';
 import type { GrantContext } from './grant';
 import { quotaKeys } from './store';
 import type { QuotaKeys } from './store';
@@ -119,7 +119,7 @@ class Pacer implements QuotaPacer {
     });
     this.gate = new UnprovenGate({ now: this.now, sleep });
     this.tokens = new TokenHolds({ now: this.now, sleep });
-    if (limits) this.grants = this.grantContext(limits, options.marginMs ?? 0);
+    if (limits) this.grants = this.grantContext(limits, options);
   }
 
   take = (request: QuotaTake): Promise<QuotaOutcome> => {
@@ -139,15 +139,21 @@ class Pacer implements QuotaPacer {
 
   close = (): Promise<void> => {
     this.gate.close();
+    this.grants?.inFlight?.close();
     for (const waiter of this.queues.close()) this.finish(waiter, CANCELLED);
     return this.store.close();
   };
 
-  private grantContext(limits: QuotaLimits, marginMs: number): GrantContext {
+  private grantContext(limits: QuotaLimits, options: QuotaPacerOptions): GrantContext {
     const { now, hooks, book, tokens, maxHoldMs } = this;
+    const { marginMs = 0, attemptTimeoutMs } = options;
     const hold = (identity: QuotaIdentity, ms: number) => this.hold(identity, ms);
     const wake = (tenant: string) => this.queues.wake(tenant);
-    return { now, hooks, limits, book, tokens, maxHoldMs, marginMs, hold, wake };
+    const inFlight = needsInFlight(limits, marginMs, attemptTimeoutMs)
+      ? new InFlightGrants({ now, hooks, limits, marginMs })
+      : undefined;
+    const settings = { maxHoldMs, marginMs, attemptTimeoutMs };
+    return { now, hooks, limits, book, tokens, ...settings, hold, wake, inFlight };
   }
 
   /** Holds an identity here and in the store, at most `maxHoldMs`. */

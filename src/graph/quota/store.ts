@@ -22,13 +22,14 @@ export interface QuotaStoreResult {
   /** Takes `count` of the granted calls (all that remain by default) out of every window again. */
   readonly release: (count?: number) => Promise<void>;
   /**
-   * The granted calls not given back reached Graph by now (their attempt is over) and count there until one
-   * window from now: each entry is dated no earlier than `marginMs` before the store's now (entries count for the
-   * window plus the margin), and one already dropped is written again. The pacer calls it only for an attempt that
-   * ended later than the margin after its take: Graph counts a call from its arrival, which the gateway knows only
-   * to lie between its grant and its answer.
+   * Dates the granted calls not given back `beforeNowMs` before the store's now (negative: after it), never earlier
+   * than they are, writing again one already dropped. The pacer passes its margin less how far ahead of now the calls
+   * may still reach Graph, so that they count until one window after that (entries count for the window plus the
+   * margin). It calls it only for an attempt that ended, or lasts, later than the margin after its take: Graph counts
+   * a call from its arrival, which the gateway knows only to lie between its grant and the first byte of its answer
+   * (`AttemptEnd`).
    */
-  readonly arrivedBy?: (marginMs: number) => Promise<void>;
+  readonly arrivedBy?: (beforeNowMs: number) => Promise<void>;
   /**
    * Each window's live entries after the take, every replica's (in `quotaWindows` order): what the replica last
    * saw of the shared windows, so that it knows what is left of them if the store goes away.
@@ -41,7 +42,7 @@ export interface QuotaStoreResult {
 /** Calls recorded in-process: `release` takes `count` of them out again (the last ones); `arrivedBy` as a result's. */
 export interface RecordedEntries {
   readonly release: (count?: number) => void;
-  readonly arrivedBy: (marginMs: number) => void;
+  readonly arrivedBy: (beforeNowMs: number) => void;
 }
 
 /**
@@ -54,8 +55,13 @@ export interface QuotaRecord {
   readonly limits: QuotaLimits;
   readonly id: string;
   readonly count: number;
-  /** How long ago it was granted, by the replica's clock (the store dates it from its own now). */
+  /** How long ago it was granted, by the replica's clock (the store dates it from its own now); negative: ahead. */
   readonly ageMs: number;
+  /**
+   * It was dated later since it was granted (a call that reached Graph late): the store raises the entries it still
+   * holds to this date, where it otherwise keeps them as they are (the later date may not have reached it).
+   */
+  readonly raise?: boolean;
 }
 
 /** Why the shared store failed: `timeout` (no answer in time), `unreachable` (not connected) or `error`. */

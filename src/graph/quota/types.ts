@@ -51,12 +51,22 @@ export interface QuotaGrant {
    */
   throttled(retryAfterMs?: number, trusted?: boolean): void;
   /**
-   * The attempt is over, answered or not: an unproven token's place in its tenant's gate is free again. When it ended
-   * later than the pacer's `marginMs` after the take, its calls (those not given back) count from now: Graph counts a
-   * call from its arrival, which was no later than now (`QuotaStoreResult.arrivedBy`). Idempotent.
+   * The attempt is over (`end` says how): an unproven token's place in its tenant's gate is free again, and its calls
+   * (those not given back) count from when they may have reached Graph at the latest, when that is later than the
+   * margin after the take (`QuotaStoreResult.arrivedBy`). Idempotent.
    */
-  done(): void;
+  done(end?: AttemptEnd): void;
 }
+
+/**
+ * How an attempt ended, for its grant: when its calls may have reached Graph at the latest.
+ * - `{ answeredMsAgo }`: Graph began answering that long ago, so it had them by then.
+ * - `'unanswered'`: sent (or perhaps sent) and not answered: timed out, reset, or its caller went away. They may
+ *   still reach Graph; the pacer counts them as if the attempt had run its whole time (`attemptTimeoutMs`).
+ * - `'unsent'`: never sent (the connection was never made): they cannot reach Graph.
+ * Without one: they reached Graph by now.
+ */
+export type AttemptEnd = { readonly answeredMsAgo: number } | 'unanswered' | 'unsent';
 
 export interface QuotaRefusal {
   readonly refused: true;
@@ -162,6 +172,12 @@ export interface QuotaPacerOptions {
    * (`QuotaGrant.done`).
    */
   readonly marginMs?: number;
+  /**
+   * The longest one attempt may take (GRAPH_TIMEOUT_MS; the gateway always says): a call sent and not answered may
+   * reach Graph until then, and counts until a window after it (`AttemptEnd`); when it may outlast half of Graph's
+   * window, grants still going are dated again meanwhile (`grant.ts`, `InFlightGrants`). Unset: neither.
+   */
+  readonly attemptTimeoutMs?: number;
 }
 
 /** `setTimeout` that ends early (resolving `false`) when the signal aborts: the pacer's default `sleep`. */

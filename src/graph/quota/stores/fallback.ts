@@ -29,7 +29,7 @@ export interface FallbackLedger {
    * Remembers a grant to write back; `release` forgets `count` of it (the last ones), `arrivedBy` dates what is left
    * later (written back as that much younger).
    */
-  remember(request: QuotaStoreTake, id: string, count: number): RecordedEntries;
+  remember(request: QuotaStoreTake, id: string, count: number): LedgerEntry;
   /** A name for the entries of an in-process grant, unique across replicas. */
   nextId(): string;
   /** The live grants remembered after sequence number `from`, and the number to pass next time. */
@@ -39,9 +39,16 @@ export interface FallbackLedger {
   takeBlocks(): Array<{ identity: QuotaIdentity; ms: number }>;
 }
 
+/** A grant remembered: as `RecordedEntries`, and its record to write into the shared windows now (none if expired). */
+export interface LedgerEntry extends RecordedEntries {
+  record(): QuotaRecord | null;
+}
+
 interface Grant {
   readonly seq: number;
   at: number;
+  /** Dated later since it was granted (`arrivedBy`): written back raising what the store holds. */
+  late?: boolean;
   readonly request: QuotaStoreTake;
   readonly id: string;
   count: number;
@@ -58,6 +65,14 @@ const WINDOW_IDS: readonly QuotaWindowId[] = [
   'appCalls',
   'tenantCalls',
 ];
+
+/** A live grant's record to write into the shared windows, as of `at`; null once given back or expired. */
+function recordOf(grant: Grant, at: number): QuotaRecord | null {
+  const { identity, kind, limits } = grant.request;
+  if (grant.count <= 0 || at - grant.at >= limits.windowMs) return null;
+  const { id, count, late } = grant;
+  return { identity, kind, limits, id, count, ageMs: at - grant.at, ...(late ? { raise: true } : {}) };
+}
 
 export function createFallbackLedger(options: {
   readonly local: MemoryQuotaStore;
@@ -122,7 +137,11 @@ export function createFallbackLedger(options: {
       const releasable = createReleaseCounter(count);
       return {
         release: (wanted) => void (grant.count -= releasable.take(wanted)),
-        arrivedBy: (marginMs) => void (grant.at = Math.max(grant.at, now() - marginMs)),
+        arrivedBy: (beforeNowMs) => {
+          grant.at = Math.max(grant.at, now() - beforeNowMs);
+          grant.late = true;
+        },
+        record: () => recordOf(grant, now()),
       };
     },
     nextId: () => `${instance}.f${(ids += 1).toString(36)}:`,
@@ -130,16 +149,9 @@ export function createFallbackLedger(options: {
       const at = now();
       const records: QuotaRecord[] = [];
       for (const grant of grants) {
-        const { identity, kind, limits } = grant.request;
-        if (grant.seq <= from || grant.count <= 0 || at - grant.at >= limits.windowMs) continue;
-        records.push({
-          identity,
-          kind,
-          limits,
-          id: grant.id,
-          count: grant.count,
-          ageMs: at - grant.at,
-        });
+        if (grant.seq <= from) continue;
+        const record = recordOf(grant, at);
+        if (record) records.push(record);
       }
       return { records, next: seq };
     },

@@ -103,8 +103,8 @@ function recordIn(
       const n = releasable.take(wanted);
       if (n > 0) for (const log of logs) unrecord(log, stamp, n);
     },
-    arrivedBy: (marginMs) => {
-      const later = now() - marginMs;
+    arrivedBy: (beforeNowMs) => {
+      const later = now() - beforeNowMs;
       const n = releasable.remaining;
       if (n === 0 || later <= stamp) return;
       // Entries already pruned are recorded again, in the logs the store holds now (a sweep may have dropped
@@ -186,7 +186,7 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
       at,
       shortOf: NOTHING_SHORT,
       release: (count) => Promise.resolve(entries.release(count)),
-      arrivedBy: (marginMs) => Promise.resolve(entries.arrivedBy(marginMs)),
+      arrivedBy: (beforeNowMs) => Promise.resolve(entries.arrivedBy(beforeNowMs)),
       counts: windowLogs.map(liveIn),
     };
   };

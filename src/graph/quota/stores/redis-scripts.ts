@@ -6,13 +6,23 @@
  */
 
 /**
+ * Lets a key live at least `ttl` ms from now, never less than it already would: an entry dated ahead of now (a call
+ * that may still reach Graph, `ARRIVED_SCRIPT`) needs its key past one window from now.
+ */
+const KEEP_FOR = `
+local function keepFor(key, ttl)
+  local left = redis.call('PTTL', key)
+  if left < 0 or left < tonumber(ttl) then redis.call('PEXPIRE', key, ttl) end
+end`;
+
+/**
  * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
  * times. KEYS[1] is the identity's block key; KEYS[2…] its window keys. ARGV: window µs, max, member prefix,
  * then one limit per window key. Returns {granted, wait µs, now µs, short, count…}: `short` says what a take that
  * got nothing was short of, as bits: 1 for the block, 2^(i-1) for KEYS[i] (a window with no room); then each
  * window's live entries after the take, every replica's (what the replica knows of the window if Redis goes away).
  */
-export const TAKE_SCRIPT = `
+export const TAKE_SCRIPT = `${KEEP_FOR}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
@@ -52,7 +62,7 @@ for i = 2, #KEYS do
     redis.call('ZADD', KEYS[i], unpack(args))
     first = last + 1
   end
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  keepFor(KEYS[i], ttl)
   counts[i - 1] = counts[i - 1] + granted
 end
 return {granted, 0, now, 0, unpack(counts)}
@@ -60,65 +70,83 @@ return {granted, 0, now, 0, unpack(counts)}
 
 /**
  * Writes grants back into one identity's windows (KEYS: its window keys, as for the take) with their original
- * times: ARGV[1] is the window in µs, then (age µs, member prefix, count) per grant. An entry is dated `now − age`
- * by Redis's clock, which the age (measured by the replica just before sending) makes no earlier than the grant:
- * it counts at least as long as it should. Expired grants are skipped; `ZADD NX` keeps entries already there (a
- * grant Redis still holds is not moved), so writing the same grants twice adds nothing. Limits are not checked:
- * these calls were sent, they count whatever else the window holds. Returns the entries added to KEYS[1].
+ * times: ARGV[1] is the window in µs, then (age µs, member prefix, count, raise) per grant. An entry is dated
+ * `now − age` by Redis's clock, which the age (measured by the replica just before sending) makes no earlier than
+ * the grant: it counts at least as long as it should (a negative age dates it ahead: a call that may still reach
+ * Graph). Expired grants are skipped; `ZADD NX` keeps entries already there (a grant Redis still holds is not
+ * moved), so writing the same grants twice adds nothing, unless `raise` is 1: the grant was dated later since
+ * (a late arrival, `ARRIVED_SCRIPT`, that may not have reached Redis), and an earlier score is raised to it. Limits
+ * are not checked: these calls were sent, they count whatever else the window holds. Returns the entries added to
+ * KEYS[1]. Keys live a window past the latest date written.
  */
-export const RESTORE_SCRIPT = `
+export const RESTORE_SCRIPT = `${KEEP_FOR}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
 local added = 0
-for j = 2, #ARGV, 3 do
+local latest = now
+local function raise(key, score, member)
+  local current = redis.call('ZSCORE', key, member)
+  if current and tonumber(current) >= score then return 0 end
+  redis.call('ZADD', key, string.format('%.0f', score), member)
+  if current then return 0 end
+  return 1
+end
+for j = 2, #ARGV, 4 do
   local stamp = now - tonumber(ARGV[j])
   local count = tonumber(ARGV[j + 2])
   if stamp > now - window and count > 0 then
+    latest = math.max(latest, stamp)
     local score = string.format('%.0f', stamp)
     for i = 1, #KEYS do
       local first = 1
       while first <= count do
         local last = math.min(count, first + 499)
-        local args = {'NX'}
-        for n = first, last do
-          args[#args + 1] = score
-          args[#args + 1] = ARGV[j + 1] .. n
+        local n = 0
+        if ARGV[j + 3] == '1' then
+          for m = first, last do n = n + raise(KEYS[i], stamp, ARGV[j + 1] .. m) end
+        else
+          local args = {'NX'}
+          for m = first, last do
+            args[#args + 1] = score
+            args[#args + 1] = ARGV[j + 1] .. m
+          end
+          n = redis.call('ZADD', KEYS[i], unpack(args))
         end
-        local n = redis.call('ZADD', KEYS[i], unpack(args))
         if i == 1 then added = added + n end
         first = last + 1
       end
     end
   end
 end
-local ttl = string.format('%.0f', math.ceil(window / 1000))
+local ttl = string.format('%.0f', math.ceil((latest - now + window) / 1000))
 for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ttl) end
+  if redis.call('EXISTS', KEYS[i]) == 1 then keepFor(KEYS[i], ttl) end
 end
 return added
 `;
 
 /**
- * Dates a grant's entries later: their calls reached Graph by now (`QuotaStoreResult.arrivedBy`). KEYS: its window
- * keys; ARGV: window µs, margin µs, member prefix, count (the entries `<prefix>1` … `<prefix><count>`, those not given
- * back). Each counts at least until one window (without the margin) from Redis's now: an earlier score is raised, an
- * entry already dropped is written again. Raised with ZSCORE and ZADD, not `ZADD GT`, which needs Redis 6.2.
+ * Dates a grant's entries later: their calls may have reached Graph late (`QuotaStoreResult.arrivedBy`). KEYS: its
+ * window keys; ARGV: window µs, µs before Redis's now to date them (negative: after it), member prefix, count (the
+ * entries `<prefix>1` … `<prefix><count>`, those not given back). An earlier score is raised, never lowered; an entry
+ * already dropped is written again. Raised with ZSCORE and ZADD, not `ZADD GT`, which needs Redis 6.2. The keys live
+ * a window past the new date at least.
  */
-export const ARRIVED_SCRIPT = `
+export const ARRIVED_SCRIPT = `${KEEP_FOR}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
 local score = now - tonumber(ARGV[2])
 local stamp = string.format('%.0f', score)
-local ttl = string.format('%.0f', math.ceil(window / 1000))
+local ttl = string.format('%.0f', math.ceil(math.max(window, score + window - now) / 1000))
 for i = 1, #KEYS do
   for n = 1, tonumber(ARGV[4]) do
     local member = ARGV[3] .. n
     local current = redis.call('ZSCORE', KEYS[i], member)
     if not current or tonumber(current) < score then redis.call('ZADD', KEYS[i], stamp, member) end
   end
-  redis.call('PEXPIRE', KEYS[i], ttl)
+  keepFor(KEYS[i], ttl)
 end
 return 1
 `;

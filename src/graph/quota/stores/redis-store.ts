@@ -41,7 +41,7 @@ interface QuotaCommands {
   iggQuotaArrived(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
 
-/** Grants written back per script call (three arguments each). */
+/** Grants written back per script call (four arguments each). */
 const RESTORE_CHUNK = 200;
 
 /** The take script's `short` bits, by name: 1 is the block, 2 << i the i-th window. */
@@ -126,10 +126,12 @@ function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[
     const windowKeys = quotaWindows(limits, kind).map((window) => keys.window(window));
     for (let first = 0; first < list.length; first += RESTORE_CHUNK) {
       const chunk = list.slice(first, first + RESTORE_CHUNK);
+      // A negative age is a grant dated ahead (a call that may still reach Graph): written so, not clamped.
       const grants = chunk.flatMap((record) => [
-        Math.max(0, Math.round(record.ageMs * 1000)),
+        Math.round(record.ageMs * 1000),
         record.id,
         record.count,
+        record.raise ? 1 : 0,
       ]);
       calls.push([windowKeys.length, ...windowKeys, limits.windowMs * 1000, ...grants]);
     }
@@ -252,16 +254,16 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
           if (failed) throw failed;
         };
-        const arrivedBy = async (marginMs: number) => {
+        const arrivedBy = async (beforeNowMs: number) => {
           const n = releasable.remaining;
           if (n === 0) return;
           const window = request.limits.windowMs * 1000;
-          const margin = Math.round(marginMs * 1000);
+          const before = Math.round(beforeNowMs * 1000);
           await commands.iggQuotaArrived(
             windowKeys.length,
             ...windowKeys,
             window,
-            margin,
+            before,
             prefix,
             n,
           );
@@ -272,7 +274,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
           at,
           shortOf: [],
           release: (count) => guarded(() => release(count)),
-          arrivedBy: (marginMs) => guarded(() => arrivedBy(marginMs)),
+          arrivedBy: (beforeNowMs) => guarded(() => arrivedBy(beforeNowMs)),
           counts,
           id: prefix,
         };

@@ -170,7 +170,14 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     const kept = ledger.remember(request, ledger.nextId(), result.granted);
     // A release after the grant was written into Redis leaves it there: counted, never undercounted.
     const release = (count?: number) => (kept.release(count), result.release(count));
-    const arrivedBy = (marginMs: number) => (kept.arrivedBy(marginMs), result.arrivedBy!(marginMs));
+    const arrivedBy = async (beforeNowMs: number) => {
+      kept.arrivedBy(beforeNowMs);
+      await result.arrivedBy!(beforeNowMs);
+      // Written into Redis already (this replica is back): the later date goes there too, raising what it holds.
+      const record = state === 'fallback' ? null : kept.record();
+      if (shared?.restore && record)
+        await withTimeout(shared.restore([record]), timeoutMs).catch(fail);
+    };
     return { ...localResult(result), release, arrivedBy };
   };
 
@@ -185,10 +192,10 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
       kept?.release(count);
       await withTimeout(result.release(count), timeoutMs).catch(fail);
     };
-    const arrivedBy = async (marginMs: number) => {
-      mirror.arrivedBy(marginMs);
-      kept?.arrivedBy(marginMs);
-      if (result.arrivedBy) await withTimeout(result.arrivedBy(marginMs), timeoutMs).catch(fail);
+    const arrivedBy = async (beforeNowMs: number) => {
+      mirror.arrivedBy(beforeNowMs);
+      kept?.arrivedBy(beforeNowMs);
+      if (result.arrivedBy) await withTimeout(result.arrivedBy(beforeNowMs), timeoutMs).catch(fail);
     };
     return { ...result, shared: true, release, arrivedBy };
   };
@@ -230,7 +237,7 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
     if (result.granted === 0) return { ...result, shared: true };
     return keep(request, result, {
       release: (count) => void allowed.release(count),
-      arrivedBy: (marginMs) => void allowed.arrivedBy?.(marginMs),
+      arrivedBy: (beforeNowMs) => void allowed.arrivedBy?.(beforeNowMs),
     });
   };
 
