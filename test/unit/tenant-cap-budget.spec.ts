@@ -165,19 +165,19 @@ async function fillShared({ write, holding }: ReturnType<typeof gateway>, count:
   await jest.advanceTimersByTimeAsync(0);
 }
 
+/** Its budget back: both writes of the tenant's window go now (with the budget kept, the second would wait). */
+async function budgetBack({ write, ended }: ReturnType<typeof gateway>, at: number) {
+  const writes = [write('z-genuine')];
+  await jest.advanceTimersByTimeAsync(0);
+  writes.push(write('z-genuine'));
+  await jest.advanceTimersByTimeAsync(0);
+  expect(ended.slice(-2)).toEqual([`z-genuine ok at ${at}`, `z-genuine ok at ${at}`]);
+  await Promise.all(writes);
+}
+
 const TWO_WRITES: BatchItem[] = [WRITE, { ...WRITE, path: `${WRITE.path}2` }];
 
 describe('an unproven call that has its budget and ends without a shared place gives both back', () => {
-  /** Its budget back: both writes of the tenant's window go now (with the budget kept, the second would wait). */
-  async function budgetBack({ write, ended }: ReturnType<typeof gateway>, at: number) {
-    const writes = [write('z-genuine')];
-    await jest.advanceTimersByTimeAsync(0);
-    writes.push(write('z-genuine'));
-    await jest.advanceTimersByTimeAsync(0);
-    expect(ended.slice(-2)).toEqual([`z-genuine ok at ${at}`, `z-genuine ok at ${at}`]);
-    await Promise.all(writes);
-  }
-
   it('its deadline: THROTTLED in the words for unproven tokens, nothing sent', async () => {
     const refused: string[] = [];
     const setup = gateway(2, { refused: (lane) => refused.push(lane) });
@@ -269,6 +269,29 @@ describe('a token Graph accepts meanwhile goes on in its tenant’s lane (a cap 
     expect(sent.slice(18)).toEqual(['z-new at 1000']);
     await release();
     await Promise.all(calls);
+    await close();
+  });
+});
+
+describe('a `$batch` chunk that never sends gives its budget back', () => {
+  it('its caller goes away as the chunk gets its shared place, before it sends: its budget and gate places back', async () => {
+    // The moment the chunk gets its place (the lanes report it), its caller goes away: its retry loop stops before
+    // sending anything, so no answer settles the turn's budget.
+    let onPlace: (() => void) | undefined;
+    const setup = gateway(2, { waiting: (_kind, change) => change === -1 && onPlace?.() });
+    const { client, sent, answer, release, close } = setup;
+    await fillShared(setup, 2);
+    const gone = client('z-forged');
+    const outcomes = gone.batch(TWO_WRITES);
+    await jest.advanceTimersByTimeAsync(0);
+    onPlace = () => gone.end();
+    await answer('h0-slow');
+    onPlace = undefined;
+    const ends = (await outcomes).map((outcome) => (outcome.ok ? 'ok' : outcomeOf(outcome.error)));
+    expect(ends).toEqual(['cancelled undefined', 'cancelled undefined']);
+    await release();
+    expect(sent).toEqual(['h0-slow at 0', 'h1-slow at 0']);
+    await budgetBack(setup, 0);
     await close();
   });
 });
