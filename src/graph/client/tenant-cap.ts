@@ -24,8 +24,9 @@ import type { GraphClock, GraphServiceOptions } from '../types';
  * - An unproven token's place in the lane all unproven tokens share comes after the budget. Held while waiting for
  *   the claimed tenant's budget (a window, when that tenant is at its limit), those places let forged tokens claiming
  *   such tenants keep every other tenant's new tokens waiting (docs/hardening.md). Now the calls that hold them have
- *   their budget and are sending, so they turn over at Graph's pace; a call waiting for one holds its budget (given
- *   back if no place frees up before its deadline: nothing was sent), and never blocks those ahead of it.
+ *   their budget and are being sent, waiting for nothing, so they turn over at Graph's pace and no wait goes round
+ *   in a circle. A call waiting for one holds its budget meanwhile, and gives it back if no place frees up before its
+ *   deadline or its caller goes away: nothing was sent (`giveBackTurn`).
  * - A token held by its own 429 waits out the hold before all of it (`waitOutTokenHold`).
  */
 
@@ -138,7 +139,10 @@ async function waitAfterBudget(context: CallContext, first: Places): Promise<Pla
   return isProven(context) ? inTenantLane(context, place) : place;
 }
 
-/** Leaves the lanes of unproven tokens for the tenant's own (once proven, a call counts there). */
+/**
+ * Leaves the lanes of unproven tokens for the tenant's own: once Graph has accepted the token, its calls count there
+ * (and free the places unproven calls share). Its budget, taken through the gate for unproven tokens, stays.
+ */
 async function inTenantLane(context: CallContext, held: Places): Promise<Places> {
   held.leave();
   return placeAfterBudget(context, await takePlace(context));

@@ -27,7 +27,7 @@
  * 8 places of the 64 however slow they are; and a proven caller never waits behind them. What forgers can still
  * do is make a new token's first calls wait behind theirs (in the lanes for unproven tokens only); Graph answers a
  * forged token 401 within a round trip, so those places turn over fast. Forged calls waiting for their claimed
- * tenant's budget (a window, when it is used up) hold only that tenant's unproven lane meanwhile.
+ * tenant's budget (a window, when it is used up) hold only a place among that tenant's unproven calls meanwhile.
  */
 import type { QuotaIdentity } from '../quota/limits';
 import { DEFAULT_MAX_CONNECTIONS } from '../http/types';
