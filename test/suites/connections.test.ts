@@ -8,4 +8,5 @@ describeSpecs('integration', [
   'http-proxy',
   'slow-clients',
   'tenant-cap',
+  'tenant-cap-budget',
 ]);

@@ -68,6 +68,7 @@ describeSpecs('unit', [
   'series-metrics',
   'suites',
   'telemetry',
+  'tenant-cap-budget',
   'tenant-cap-lanes',
   'tenant-cap-policy',
   'tenant-cap-step',

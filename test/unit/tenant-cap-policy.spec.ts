@@ -44,39 +44,45 @@ describe('the places of each lane, from the cap', () => {
   });
 });
 
-describe('the lanes a call takes, in order', () => {
+describe('the lanes a call takes, before and after its quota budget', () => {
   const limits = tenantCapLimits(64);
 
   it.each([
     [
-      'a proven token: its tenant only',
+      'a proven token: its tenant only, before the budget',
       IDENTITY,
       true,
-      [{ key: `tenant:${TENANT}`, places: 64, kind: 'tenant' }],
+      {
+        beforeBudget: [{ key: `tenant:${TENANT}`, places: 64, kind: 'tenant' }],
+        afterBudget: [],
+      },
     ],
     [
-      'an unproven token: its claimed tenant among unproven ones, then all unproven ones, never the tenant',
+      'an unproven token: its claimed tenant among unproven ones before the budget, all unproven ones after it, never the tenant',
       IDENTITY,
       false,
-      [
-        { key: `unproven:${TENANT}`, places: 8, kind: 'unproven' },
-        { key: 'unproven', places: 64, kind: 'unproven' },
-      ],
+      {
+        beforeBudget: [{ key: `unproven:${TENANT}`, places: 8, kind: 'unproven' }],
+        afterBudget: [{ key: 'unproven', places: 64, kind: 'unproven' }],
+      },
     ],
     [
       'an opaque token (its tenant is the hash of the token), proven',
       { tenant: 'sha256:ab12', app: 'sha256:ab12' },
       true,
-      [{ key: 'tenant:sha256:ab12', places: 64, kind: 'tenant' }],
+      {
+        beforeBudget: [{ key: 'tenant:sha256:ab12', places: 64, kind: 'tenant' }],
+        afterBudget: [],
+      },
     ],
     [
       'an opaque token, unproven',
       { tenant: 'sha256:ab12', app: 'sha256:ab12' },
       false,
-      [
-        { key: 'unproven:sha256:ab12', places: 8, kind: 'unproven' },
-        { key: 'unproven', places: 64, kind: 'unproven' },
-      ],
+      {
+        beforeBudget: [{ key: 'unproven:sha256:ab12', places: 8, kind: 'unproven' }],
+        afterBudget: [{ key: 'unproven', places: 64, kind: 'unproven' }],
+      },
     ],
   ] as const)('%s', (_name, identity, proven, lanes) => {
     expect(lanesFor(identity, proven, limits)).toEqual(lanes);
@@ -85,7 +91,7 @@ describe('the lanes a call takes, in order', () => {
   it('two apps of one tenant share its lane; another tenant has its own', () => {
     const otherApp = { ...IDENTITY, app: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb' };
     const otherTenant = { ...IDENTITY, tenant: '22222222-2222-4222-8222-222222222222' };
-    const key = (identity: QuotaIdentity) => lanesFor(identity, true, limits)[0]!.key;
+    const key = (identity: QuotaIdentity) => lanesFor(identity, true, limits).beforeBudget[0]!.key;
     expect(key(otherApp)).toBe(key(IDENTITY));
     expect(key(otherTenant)).not.toBe(key(IDENTITY));
   });

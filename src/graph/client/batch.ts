@@ -9,7 +9,7 @@ import type { AttemptFailure } from './retry';
 import { withRetries } from './retry-loop';
 import type { LoopStep } from './retry-loop';
 import { kindOf } from './pacing';
-import { settleTurn, takeTurn } from './tenant-cap';
+import { giveBackTurn, settleTurn, takeTurn } from './tenant-cap';
 import type { Turn } from './tenant-cap';
 import type { QuotaGrant } from '../quota/types';
 import type { BatchItem, ItemOutcome } from '../types';
@@ -57,12 +57,11 @@ export async function executeBatch(
       }
       const chunk = reserved.slice(0, taken.granted);
       queue.unshift(...reserved.slice(chunk.length));
-      // The chunk's first attempt leaves the place once Graph answered; this covers a chunk that never sent.
       const results = await executeChunk(
         context,
         chunk.map(({ item }) => item),
         taken,
-      ).finally(() => taken.place.leave());
+      );
       chunk.forEach(({ index }, position) => (outcomes[index] = results[position]!));
     }
   };
@@ -94,7 +93,8 @@ interface Pending {
  * (or gives up, and they keep their own errors). The first attempt's place and budget were taken by the caller; a
  * re-send takes a place and what the budget allows now and sends that, then takes again for the rest: after a 429
  * the pacer lets calls out one at a time (`quota/throttle.ts`), and waiting to send them all in one `$batch` would
- * send them all at once.
+ * send them all at once. A chunk that never sends its first attempt (its operation stopped, or its deadline passed,
+ * before the loop's first check) gives that turn back: no answer will settle it, and Graph counted nothing.
  */
 async function executeChunk(
   context: CallContext,
@@ -105,6 +105,8 @@ async function executeChunk(
   const outcomes = new Array<ItemOutcome>(chunk.length);
   let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
   const { service, clock } = context;
+  // A turn handed to `sendChunk` is settled there, whatever happens; one never handed over is given back below.
+  let firstSent = false;
   try {
     await withRetries(
       {
@@ -122,7 +124,8 @@ async function executeChunk(
         while (unsent.length > 0) {
           let part = unsent;
           let turn = first;
-          if (retries > 0) {
+          if (retries === 0) firstSent = true;
+          else {
             turn = await takeTurn(context, kind, unsent.length).catch((error: unknown) => {
               // No place or budget for the rest: the parts already sent report their attempts, not retried.
               for (const settle of settles) settle(null);
@@ -161,6 +164,8 @@ async function executeChunk(
     const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout' || stop.kind === 'quota';
     for (const { index } of pending)
       if (overrides || !outcomes[index]) outcomes[index] = { ok: false, error: stop };
+  } finally {
+    if (!firstSent) giveBackTurn(first);
   }
   return outcomes;
 }

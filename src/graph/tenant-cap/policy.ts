@@ -21,12 +21,13 @@
  * sent to slow ids), and would give a forger claiming a new tenant per call a new cap per call: the whole pool.
  * So only a token Graph has accepted (`TokenProofs`: an answer only a genuine token gets) counts in its tenant's
  * lane. Calls of tokens Graph has not accepted yet take a place in two lanes instead, both apart from every
- * tenant's: one per claimed tenant (an eighth of the cap: 8 at the default), then one for all of them together
- * (the cap: 64). So what such calls hold, whatever they claim, is at most one tenant's share of the pool; a genuine
- * new token's first calls, whose answers will prove it, hold at most 8 places of the 64 however slow they are;
- * and a proven caller never waits behind them. What forgers can still do is make a new token's first calls wait
- * behind theirs (in the lanes for unproven tokens only); Graph answers a forged token 401 within a round trip,
- * so those places turn over fast.
+ * tenant's: one per claimed tenant (an eighth of the cap: 8 at the default) before their quota budget, then, once
+ * they have it, one for all of them together (the cap: 64). So what such calls hold, whatever they claim, is at
+ * most one tenant's share of the pool; a genuine new token's first calls, whose answers will prove it, hold at most
+ * 8 places of the 64 however slow they are; and a proven caller never waits behind them. What forgers can still
+ * do is make a new token's first calls wait behind theirs (in the lanes for unproven tokens only); Graph answers a
+ * forged token 401 within a round trip, so those places turn over fast. Forged calls waiting for their claimed
+ * tenant's budget (a window, when it is used up) hold only a place among that tenant's unproven calls meanwhile.
  */
 import type { QuotaIdentity } from '../quota/limits';
 import { DEFAULT_MAX_CONNECTIONS } from '../http/types';
@@ -75,16 +76,35 @@ export interface Lane {
   readonly kind: LaneKind;
 }
 
-/** The lanes a call takes a place in, in the order it takes them. */
+/**
+ * The lanes a call takes a place in: `beforeBudget` first, then its quota budget, then `afterBudget`. A proven
+ * token's tenant lane comes before the budget. An unproven token's lane for its claimed tenant comes before it, the
+ * lane all unproven tokens share after it: a call waiting for its claimed tenant's budget must hold no place that
+ * every other tenant's new tokens need (`client/tenant-cap.ts` says why the rest stays before).
+ */
+export interface TurnLanes {
+  readonly beforeBudget: readonly Lane[];
+  readonly afterBudget: readonly Lane[];
+}
+
+const NONE: readonly Lane[] = [];
+
 export function lanesFor(
   identity: QuotaIdentity,
   proven: boolean,
   limits: TenantCapLimits,
-): readonly Lane[] {
+): TurnLanes {
   if (proven)
-    return [{ key: `tenant:${identity.tenant}`, places: limits.perTenant, kind: 'tenant' }];
-  return [
-    { key: `unproven:${identity.tenant}`, places: limits.unprovenPerTenant, kind: 'unproven' },
-    { key: 'unproven', places: limits.unproven, kind: 'unproven' },
-  ];
+    return {
+      beforeBudget: [
+        { key: `tenant:${identity.tenant}`, places: limits.perTenant, kind: 'tenant' },
+      ],
+      afterBudget: NONE,
+    };
+  return {
+    beforeBudget: [
+      { key: `unproven:${identity.tenant}`, places: limits.unprovenPerTenant, kind: 'unproven' },
+    ],
+    afterBudget: [{ key: 'unproven', places: limits.unproven, kind: 'unproven' }],
+  };
 }
