@@ -205,7 +205,7 @@ export async function takeTurn(context: CallContext, kind: QuotaKind, max: numbe
 export function giveBackTurn(turn: Turn): void {
   try {
     turn.grant?.release();
-    turn.grant?.done();
+    turn.grant?.done('unsent');
   } finally {
     turn.place.leave();
   }
