@@ -33,14 +33,16 @@ const answered = (status: number, answeringMs?: number): HttpOutcome => ({
 const failed = (failure: Exclude<HttpOutcome, { ok: true }>['failure'], sent: boolean) =>
   ({ ok: false, failure, sent, reason: 'test' }) as const;
 
-async function endOf(outcome: HttpOutcome): Promise<Array<AttemptEnd | undefined>> {
+/** What `done` was given, and how many calls were given back first. */
+async function endOf(outcome: HttpOutcome): Promise<[Array<AttemptEnd | undefined>, number]> {
   const ends: Array<AttemptEnd | undefined> = [];
+  let released = 0;
   const grant: QuotaGrant = {
     granted: 1,
     waitedMs: 0,
     at: 0,
     shared: false,
-    release: () => {},
+    release: (count = 1) => void (released += count),
     throttled: () => {},
     done: (end) => void ends.push(end),
   };
@@ -71,20 +73,20 @@ async function endOf(outcome: HttpOutcome): Promise<Array<AttemptEnd | undefined
   });
   await client.request(WRITE).catch(() => undefined);
   await service.close();
-  return ends;
+  return [ends, released];
 }
 
-it.each<[string, HttpOutcome, AttemptEnd]>([
-  ['answered: since its first byte', answered(204, 40), { answeredMsAgo: 40 }],
-  ['answered, by a transport that does not say when', answered(204), { answeredMsAgo: 0 }],
-  ['answered with an error (Graph had it)', answered(503, 7), { answeredMsAgo: 7 }],
-  ['timed out after sending', failed('timeout', true), 'unanswered'],
-  ['its caller went away after sending', failed('cancelled', true), 'unanswered'],
-  ['reset after sending', failed('connection', true), 'unanswered'],
-  ['never connected', failed('connection', false), 'unsent'],
-  ['cancelled before a connection', failed('cancelled', false), 'unsent'],
-  ['an answer too large: Graph answered', failed('too-large', true), { answeredMsAgo: 0 }],
-  ['a broken body: Graph answered', failed('broken-body', true), { answeredMsAgo: 0 }],
-])('%s', async (_name, outcome, end) => {
-  expect(await endOf(outcome)).toEqual([end]);
+it.each<[string, HttpOutcome, AttemptEnd, number]>([
+  ['answered: since its first byte', answered(204, 40), { answeredMsAgo: 40 }, 0],
+  ['answered, by a transport that does not say when', answered(204), { answeredMsAgo: 0 }, 0],
+  ['answered with an error (Graph had it)', answered(503, 7), { answeredMsAgo: 7 }, 0],
+  ['timed out after sending', failed('timeout', true), 'unanswered', 0],
+  ['its caller went away after sending', failed('cancelled', true), 'unanswered', 0],
+  ['reset after sending', failed('connection', true), 'unanswered', 0],
+  ['never connected: its budget back', failed('connection', false), 'unsent', 1],
+  ['cancelled before a connection: its budget back', failed('cancelled', false), 'unsent', 1],
+  ['an answer too large: Graph answered', failed('too-large', true), { answeredMsAgo: 0 }, 0],
+  ['a broken body: Graph answered', failed('broken-body', true), { answeredMsAgo: 0 }, 0],
+])('%s', async (_name, outcome, end, released) => {
+  expect(await endOf(outcome)).toEqual([[end], released]);
 });

@@ -54,7 +54,7 @@ export async function takeBudget(
  * token still unproven (no earlier answer and none of these proved it) names no tenant: it holds the token only,
  * and its budget goes back as a 401's does, so that forged 429s spend nothing of the tenant the token claims. Then
  * the attempt is over for the gate and, by `end`, for the windows (`done`: calls that reached Graph late count from
- * then).
+ * then); an attempt never sent gives all its budget back.
  */
 export function settleBudget(
   context: CallContext,
@@ -88,6 +88,9 @@ export function settleBudget(
     proves ||
     context.proofs.isProven(context.authorization, context.tokenKey);
   if (!trusted) giveBack += throttled + beforeTheToken;
+  // Never sent (no connection was made, a proxy refused it): Graph counted nothing, whatever the attempt was. A
+  // Graph outage seen as refused connections then spends no tenant's budget on its retries.
+  if (end === 'unsent') giveBack = Number.POSITIVE_INFINITY;
   for (const grant of grants) {
     if (giveBack <= 0) break;
     const count = Math.min(giveBack, grant.granted);
