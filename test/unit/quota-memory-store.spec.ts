@@ -158,7 +158,12 @@ describe('createMemoryQuotaStore', () => {
   it.each<[string, number, number, object]>([
     // name, ms from the grant to arrivedBy, margin, what a write by A gets right after it
     ['a margin that covers the time since: nothing moves', 300, 500, { granted: 0, waitMs: 700 }],
-    ['later than the margin: counted until a window from then', 300, 100, { granted: 0, waitMs: 900 }],
+    [
+      'later than the margin: counted until a window from then',
+      300,
+      100,
+      { granted: 0, waitMs: 900 },
+    ],
     ['after the window swept them away: recorded again', 1_200, 100, { granted: 0, waitMs: 900 }],
   ])('arrivedBy: %s', async (_name, afterMs, marginMs, next) => {
     const { clock, store, take } = setup();

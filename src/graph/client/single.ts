@@ -59,7 +59,10 @@ async function sendOnce(
   });
   const answered = outcome.ok ? outcome.result.status : outcome.error.status;
   const answers = [
-    { status: answered, retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds },
+    {
+      status: answered,
+      retryAfterSeconds: outcome.ok ? undefined : outcome.error.retryAfterSeconds,
+    },
   ];
   settleTurn(context, place, grants, answers, outcome.end);
   const hooks = context.call.hooks;

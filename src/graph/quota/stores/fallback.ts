@@ -71,7 +71,15 @@ function recordOf(grant: Grant, at: number): QuotaRecord | null {
   const { identity, kind, limits } = grant.request;
   if (grant.count <= 0 || at - grant.at >= limits.windowMs) return null;
   const { id, count, late } = grant;
-  return { identity, kind, limits, id, count, ageMs: at - grant.at, ...(late ? { raise: true } : {}) };
+  return {
+    identity,
+    kind,
+    limits,
+    id,
+    count,
+    ageMs: at - grant.at,
+    ...(late ? { raise: true } : {}),
+  };
 }
 
 export function createFallbackLedger(options: {
