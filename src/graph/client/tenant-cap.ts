@@ -1,6 +1,7 @@
-import { cancelledError, quotaError, tenantCapError } from '../errors';
+import { cancelledError, drainedError, tenantCapError } from '../errors';
+import { TENANT_CAP_RETRY_AFTER_SECONDS } from '../errors';
 import type { CallContext } from './attempt';
-import { settleBudget, takeBudget } from './pacing';
+import { refusedError, settleBudget, takeBudget } from './pacing';
 import { provesToken } from '../quota/identity';
 import type { QuotaKind } from '../quota/limits';
 import type { AttemptEnd, QuotaGrant } from '../quota/types';
@@ -113,6 +114,7 @@ async function enter(context: CallContext, lanes: readonly Lane[], proven: boole
   const { operation } = context;
   const outcome = await context.tenantCap.lanes.enter(lanes, operation.deadline, operation);
   if (outcome === 'cancelled') throw cancelledError();
+  if (outcome === 'drained') throw drainedError(TENANT_CAP_RETRY_AFTER_SECONDS);
   if (outcome === 'deadline') throw tenantCapError(!proven);
 }
 
@@ -163,7 +165,7 @@ async function waitOutTokenHold(context: CallContext): Promise<void> {
     cancellation: operation,
   });
   if (left === null) throw cancelledError();
-  if (left > 0) throw quotaError(Math.ceil(left) / 1000);
+  if (left > 0) throw refusedError(context, left);
 }
 
 /** An attempt's places and its quota budget (see above for their order). */

@@ -26,6 +26,11 @@ export interface QuotaTake {
 /** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */
 export interface QuotaCancellation {
   readonly stopped: string | null;
+  /**
+   * The gateway drains: a take that would wait is refused at once (told when its budget would have freed), and one
+   * waiting is refused when its signal aborts with `stopped` unset. A take that needs no wait is still granted.
+   */
+  readonly draining?: boolean;
   signal(): AbortSignal;
 }
 
