@@ -82,8 +82,8 @@ const isProven = (context: CallContext) =>
 
 /**
  * Places in the caller's lanes before its budget: at once when there is room (no promise: every call of a tenant
- * under its cap), else after waiting in turn for them; rejects with `quota` at the deadline, `cancelled` on a
- * disconnect.
+ * under its cap), else after waiting in turn for them; rejects with `quota` at the deadline or when the gateway
+ * drains, `cancelled` on a disconnect.
  */
 function takePlace(context: CallContext): Places | Promise<Places> {
   const { tenantCap, authorization, tokenKey } = context;
@@ -109,7 +109,7 @@ async function waitForPlace(
   return new Places(tenantCap.lanes, lanes.beforeBudget, lanes.afterBudget);
 }
 
-/** Waits in turn for a place in each of `lanes`; throws, holding none, at the deadline or on a disconnect. */
+/** Waits in turn for a place in each of `lanes`; throws, holding none, at the deadline, the drain or a disconnect. */
 async function enter(context: CallContext, lanes: readonly Lane[], proven: boolean): Promise<void> {
   const { operation } = context;
   const outcome = await context.tenantCap.lanes.enter(lanes, operation.deadline, operation);

@@ -92,7 +92,7 @@ export interface QuotaPacer {
    * the identity, then records and grants `min(max, what fits)`. A write counts in the write windows and in the
    * call windows. Refuses at once when budget cannot free up before the deadline, or before the takes queued ahead
    * of it have theirs. Waiting takes are served in arrival order per tenant (`wait-queue.ts`); one tenant's waiting
-   * never delays another's.
+   * never delays another's. While the take's operation drains, a take that would wait is refused at once instead.
    */
   take(request: QuotaTake): Promise<QuotaOutcome>;
   /**
