@@ -83,6 +83,10 @@ export async function createGatewayServer(
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const { graph, persisted } = await createRedisUsers(config, metrics, logger);
+  const lifecycle = options.lifecycle ?? createLifecycle();
+  // Draining, operations waiting for Graph (quota, a tenant's place, a back-off) are answered now, THROTTLED, rather
+  // than holding the shutdown until SHUTDOWN_TIMEOUT_MS and getting no answer at all.
+  lifecycle.onDrain(() => graph.drain());
   const apollo = await createApollo(config, metrics, logger, persisted.apollo);
   const createContext = createContextFactory({
     graph,
@@ -94,7 +98,7 @@ export async function createGatewayServer(
     config,
     logger,
     metrics,
-    lifecycle: options.lifecycle ?? createLifecycle(),
+    lifecycle,
     graphql: {
       apollo,
       createContext,

@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   );
 
   // SIGTERM/SIGINT: readiness goes 503, the listener closes (no new connections), in-flight requests finish,
-  // then exit 0; past SHUTDOWN_TIMEOUT_MS the process exits anyway.
+  // then exit 0; past SHUTDOWN_TIMEOUT_MS the process exits anyway. Calls waiting for their turn to Graph (quota,
+  // a tenant's place, a back-off) do not wait on: the drain answers them THROTTLED (gateway.ts, `graph.drain`).
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'draining');
     lifecycle.beginDrain();

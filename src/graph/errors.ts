@@ -19,7 +19,8 @@ export type GraphErrorKind =
   | 'unauthenticated'
   /**
    * Nothing was sent: the Intune quota had no budget before the deadline, or the caller's tenant kept every
-   * connection it may hold (`tenant-cap/policy.ts`) until then. Both say: retry later.
+   * connection it may hold (`tenant-cap/policy.ts`) until then, or the gateway began draining while the call waited
+   * for either (`drainedError`). All say: retry later.
    */
   | 'quota';
 
@@ -147,5 +148,20 @@ export function tenantCapError(unproven: boolean): GraphError {
     'quota',
     `${whose} already hold every connection to Microsoft Graph they may use at once through this gateway, and none freed up before this operation's deadline; retry later.`,
     { retryAfterSeconds: TENANT_CAP_RETRY_AFTER_SECONDS },
+  );
+}
+
+/**
+ * The gateway began draining (SIGTERM) while the call waited for quota budget, a place in its lanes or its token's
+ * 429 hold: the wait ended at once and nothing was sent. (A retry's back-off ended so returns the last error.) Typed as a quota refusal (THROTTLED, with
+ * `retryAfterSeconds`: when the budget would have freed, or a second): the call is safe to send again, and another
+ * replica, or this one's successor, will take it. Waiting on would hold the shutdown until its timeout and close the
+ * connection with no answer at all.
+ */
+export function drainedError(retryAfterSeconds: number): GraphError {
+  return new GraphError(
+    'quota',
+    'This gateway is shutting down: the call was waiting for its turn to Microsoft Graph and was not sent; retry later.',
+    { retryAfterSeconds },
   );
 }

@@ -124,5 +124,12 @@ export interface GraphService {
   /** The configured Graph root: only URLs under it are ever sent the token. */
   readonly base: URL;
   client(options: GraphCallOptions): GraphClient;
+  /**
+   * The gateway is shutting down: every wait of every operation (quota budget, a tenant cap place, a token's 429
+   * hold, a retry's back-off) ends at once, and what waited is not sent. A quota or place wait ends THROTTLED with
+   * `retryAfterSeconds`; a back-off ends with the error it would have retried. Calls already sent finish, and calls
+   * that need no wait still go: the operations in flight can still complete. For good; idempotent.
+   */
+  drain(): void;
   close(): Promise<void>;
 }

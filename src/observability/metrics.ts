@@ -178,7 +178,7 @@ export function createMetrics(): GatewayMetrics {
 }
 
 /**
- * The tenant cap (src/graph/tenant-cap/): calls waiting for a place, and those whose deadline passed first, by the
+ * The tenant cap (src/graph/tenant-cap/): calls waiting for a place, and those whose deadline (or the drain) came first, by the
  * kind of lane (`tenant`: a proven token's tenant; `unproven`: tokens Graph has not accepted yet), never by tenant:
  * tenants are unbounded, and claimed by anyone.
  */
@@ -191,7 +191,7 @@ function createTenantCapMetrics(registry: Registry): TenantCapHooks {
   });
   const refused = new SeriesCounter({
     name: `${PREFIX}graph_tenant_cap_refused_total`,
-    help: 'Graph calls not sent because no place freed up before the deadline (THROTTLED).',
+    help: 'Graph calls not sent because no place freed up before the deadline, or the gateway began draining (THROTTLED).',
     labelNames: ['lane'],
     registers: [registry],
   });

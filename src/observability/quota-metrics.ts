@@ -58,7 +58,7 @@ export function createQuotaMetrics(
   });
   const refused = new SeriesCounter({
     name: 'intune_gateway_quota_refused_total',
-    help: 'Graph calls not sent because quota budget could not free up before the deadline (THROTTLED).',
+    help: 'Graph calls not sent because quota budget could not free up before the deadline, or the gateway began draining while they waited (THROTTLED).',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -5,13 +5,19 @@ export interface Lifecycle {
   readonly ready: boolean;
   readonly draining: boolean;
   markReady(): void;
-  /** Readiness goes 503 so that load balancers stop sending; in-flight requests still finish. */
+  /**
+   * Readiness goes 503 so that load balancers stop sending; in-flight requests still finish. The `onDrain`
+   * listeners run (once): the Graph service ends its operations' waits then, so that none holds the shutdown.
+   */
   beginDrain(): void;
+  /** Runs `listener` when the drain begins (at once if it has). */
+  onDrain(listener: () => void): void;
 }
 
 export function createLifecycle(): Lifecycle {
   let ready = false;
   let draining = false;
+  const listeners: Array<() => void> = [];
   return {
     get ready() {
       return ready && !draining;
@@ -23,7 +29,13 @@ export function createLifecycle(): Lifecycle {
       ready = true;
     },
     beginDrain() {
+      if (draining) return;
       draining = true;
+      for (const listener of listeners.splice(0)) listener();
+    },
+    onDrain(listener) {
+      if (draining) listener();
+      else listeners.push(listener);
     },
   };
 }

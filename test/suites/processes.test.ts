@@ -6,6 +6,7 @@ describeSpecs('integration', [
   'compile-cache',
   'demo',
   'dev-watch',
+  'drain-waits',
   'emulator-cli',
   'exit-with-parent',
   'lifecycle',

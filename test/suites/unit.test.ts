@@ -28,6 +28,7 @@ describeSpecs('unit', [
   'faults',
   'federation-docs',
   'graph-client',
+  'graph-drain',
   'graph-errors',
   'http-decoding',
   'http-failures',

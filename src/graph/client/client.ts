@@ -2,7 +2,7 @@ import { executeBatch } from './batch';
 import { missingTokenError } from '../errors';
 import { requestWithRetries } from './single';
 import type { CallContext } from './attempt';
-import { createOperationScope } from './operation';
+import { createOperationScope, Drain } from './operation';
 import { systemClock } from './retry-loop';
 import { createTenantCap } from './tenant-cap';
 import { createIdentityCache, createTokenProofs, tokenKey } from '../quota/identity';
@@ -15,10 +15,15 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
   const identities = createIdentityCache();
   const proofs = createTokenProofs();
   const tenantCap = createTenantCap(options, clock);
+  const drain = new Drain();
   return {
     base,
     client: (call) =>
-      createGraphClient({ service: options, base, clock, call, identities, proofs, tenantCap }),
+      createGraphClient(
+        { service: options, base, clock, call, identities, proofs, tenantCap },
+        drain,
+      ),
+    drain: () => drain.begin(),
     close: async () => {
       await Promise.all([options.transport.close(), options.quota?.close()]);
     },
@@ -31,6 +36,7 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
  */
 function createGraphClient(
   context: Omit<CallContext, 'authorization' | 'tokenKey' | 'operation'>,
+  drain: Drain,
 ): GraphClient {
   // The one missing-token check: without a bearer token nothing is ever sent.
   const { authorization } = context.call;
@@ -42,6 +48,7 @@ function createGraphClient(
     const operation = createOperationScope({
       deadline: context.call.deadline,
       clock: context.clock,
+      drain,
     });
     if (ended) operation.end();
     return (shared = { ...context, authorization, tokenKey: tokenKey(authorization), operation });

@@ -6,6 +6,10 @@
  * way to cancel it. Nothing here is
  * allocated before the operation's first Graph call, and an `AbortSignal` only when something has to wait (a
  * retry delay or a quota wait): checks read `aborted`, attempts in flight are cancelled directly.
+ *
+ * The service's `Drain` reaches the operation the same way: `draining` is read where a wait would start, and the
+ * signal of an operation that waits also aborts when the drain begins. Its waits end (each as a refusal, see
+ * `drainedError`); attempts in flight, and calls that need no wait, go on.
  */
 import type { AttemptWatcher, WatchedAttempt } from '../http/types';
 import type { GraphClock } from '../types';
@@ -17,7 +21,12 @@ export type StopReason = 'cancelled' | 'deadline';
 export interface Cancellation {
   /** Set once the operation is over: nothing more is sent and no wait starts. */
   readonly stopped: StopReason | null;
-  /** An `AbortSignal` that aborts when the operation stops; made on first use, for waits only. */
+  /**
+   * Set once the gateway drains (shuts down): no wait starts, and waits under way end, each as a refusal; nothing
+   * that waited is sent. Unlike `stopped`, a call that needs no wait still goes.
+   */
+  readonly draining: boolean;
+  /** An `AbortSignal` that aborts when the operation stops or the drain begins; made on first use, for waits only. */
   signal(): AbortSignal;
 }
 
@@ -35,7 +44,43 @@ export interface OperationScope extends Cancellation, AttemptWatcher {
 export interface OperationScopeOptions {
   readonly deadline: number;
   readonly clock: GraphClock;
+  /** The service's: when it begins, this operation's waits end. */
+  readonly drain?: Drain;
 }
+
+/**
+ * One per Graph service: begun once, when the gateway starts draining. Operations that wait watch it (a callback
+ * each, dropped when the operation ends); the others only read `draining`. Not an `AbortSignal`: a thousand
+ * operations waiting would be a thousand listeners on one signal, and Node warns past ten.
+ */
+export class Drain {
+  private begun = false;
+  private readonly watchers = new Set<() => void>();
+
+  get draining(): boolean {
+    return this.begun;
+  }
+
+  begin(): void {
+    if (this.begun) return;
+    this.begun = true;
+    const watchers = [...this.watchers];
+    this.watchers.clear();
+    for (const watcher of watchers) watcher();
+  }
+
+  /** Calls `onDrain` once the drain begins (at once if it has); returns what forgets it. */
+  watch(onDrain: () => void): () => void {
+    if (this.begun) {
+      onDrain();
+      return noop;
+    }
+    this.watchers.add(onDrain);
+    return () => this.watchers.delete(onDrain);
+  }
+}
+
+const noop = () => {};
 
 class Scope implements OperationScope {
   stopped: StopReason | null = null;
@@ -43,16 +88,23 @@ class Scope implements OperationScope {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Infinity;
   private controller: AbortController | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     readonly deadline: number,
     private readonly clock: GraphClock,
+    private readonly drain: Drain | undefined,
   ) {}
+
+  get draining(): boolean {
+    return this.drain?.draining ?? false;
+  }
 
   signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.stopped) this.controller.abort(this.stopped);
+      const controller = (this.controller = new AbortController());
+      if (this.stopped) controller.abort(this.stopped);
+      else if (this.drain) this.unwatch = this.drain.watch(() => controller.abort('draining'));
     }
     return this.controller.signal;
   }
@@ -99,6 +151,7 @@ class Scope implements OperationScope {
   private stop(reason: StopReason): void {
     if (this.stopped) return;
     this.stopped = reason;
+    this.unwatch?.();
     clearTimeout(this.timer);
     this.timer = undefined;
     const attempts = [...this.inFlight];
@@ -113,5 +166,5 @@ class Scope implements OperationScope {
 
 /** The operation's scope, built on its first Graph call. */
 export function createOperationScope(options: OperationScopeOptions): OperationScope {
-  return new Scope(options.deadline, options.clock);
+  return new Scope(options.deadline, options.clock, options.drain);
 }

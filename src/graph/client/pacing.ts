@@ -1,4 +1,5 @@
-import { cancelledError, quotaError } from '../errors';
+import { cancelledError, drainedError, quotaError } from '../errors';
+import type { GraphError } from '../errors';
 import type { CallContext } from './attempt';
 import { answeredBeforeTheToken, provesToken } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
@@ -24,7 +25,8 @@ export const kindOf = (method: string): QuotaKind => (method === 'GET' ? 'read' 
 
 /**
  * Up to `max` calls of budget, waiting (within the deadline, cancelled by a disconnect) for at least one. Without
- * quotas, `max` at once. Throws `quota` when no budget frees up before the deadline.
+ * quotas, `max` at once. Throws `quota` when no budget frees up before the deadline, or when the gateway drains and
+ * there is none now.
  */
 export async function takeBudget(
   context: CallContext,
@@ -43,8 +45,17 @@ export async function takeBudget(
     token: context.tokenKey,
   });
   if ('cancelled' in outcome) throw cancelledError();
-  if ('refused' in outcome) throw quotaError(Math.ceil(outcome.retryAfterMs) / 1000);
+  if ('refused' in outcome) throw refusedError(context, outcome.retryAfterMs);
   return { granted: outcome.granted, grant: outcome };
+}
+
+/**
+ * A quota wait refused (budget frees `retryAfterMs` from now): past the deadline, or ended by the drain, which says
+ * so (the wait was cut short, not hopeless).
+ */
+export function refusedError(context: CallContext, retryAfterMs: number): GraphError {
+  const seconds = Math.ceil(retryAfterMs) / 1000;
+  return context.operation.draining ? drainedError(seconds) : quotaError(seconds);
 }
 
 /**

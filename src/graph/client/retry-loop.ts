@@ -33,7 +33,8 @@ export function stopError(cancellation: Cancellation): GraphError | null {
 
 /**
  * The one retry loop, for single calls and `$batch` alike. Nothing is sent once the caller has gone or the
- * deadline has passed; every wait ends early on either, so no retry outlives a disconnect.
+ * deadline has passed; every wait ends early on either, so no retry outlives a disconnect. Nor a drain: a back-off
+ * it cuts short ends with the attempt's error, and the retry is not sent.
  */
 export async function withRetries<T>(
   options: RetryLoopOptions,
@@ -53,16 +54,20 @@ export async function withRetries<T>(
       remainingMs: options.deadline - clock.now(),
       random: clock.random(),
     });
-    step.settle?.(decision.retry ? decision.delayMs : null);
+    // Draining, the back-off is not waited out: the caller gets the error a last retry would have given.
+    const retry = decision.retry && !cancellation.draining;
+    step.settle?.(retry ? decision.delayMs : null);
     // A call cut short by a disconnect says so; one cut by the deadline keeps its own timeout error.
     if (cancellation.stopped === 'cancelled') throw cancelledError();
-    if (!decision.retry) throw step.error;
+    if (!retry) throw step.error;
     if (cancellation.stopped) throw stopError(cancellation)!;
     try {
       await clock.sleep(decision.delayMs, cancellation.signal());
     } catch (error) {
-      throw stopError(cancellation) ?? error;
+      throw stopError(cancellation) ?? (cancellation.draining ? step.error : error);
     }
+    // A clock that does not read the signal (tests') may sleep through the drain: the retry is not sent either.
+    if (cancellation.draining) throw step.error;
   }
 }
 

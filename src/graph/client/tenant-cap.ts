@@ -1,6 +1,7 @@
-import { cancelledError, quotaError, tenantCapError } from '../errors';
+import { cancelledError, drainedError, tenantCapError } from '../errors';
+import { TENANT_CAP_RETRY_AFTER_SECONDS } from '../errors';
 import type { CallContext } from './attempt';
-import { settleBudget, takeBudget } from './pacing';
+import { refusedError, settleBudget, takeBudget } from './pacing';
 import { provesToken } from '../quota/identity';
 import type { QuotaKind } from '../quota/limits';
 import type { AttemptEnd, QuotaGrant } from '../quota/types';
@@ -81,8 +82,8 @@ const isProven = (context: CallContext) =>
 
 /**
  * Places in the caller's lanes before its budget: at once when there is room (no promise: every call of a tenant
- * under its cap), else after waiting in turn for them; rejects with `quota` at the deadline, `cancelled` on a
- * disconnect.
+ * under its cap), else after waiting in turn for them; rejects with `quota` at the deadline or when the gateway
+ * drains, `cancelled` on a disconnect.
  */
 function takePlace(context: CallContext): Places | Promise<Places> {
   const { tenantCap, authorization, tokenKey } = context;
@@ -108,11 +109,12 @@ async function waitForPlace(
   return new Places(tenantCap.lanes, lanes.beforeBudget, lanes.afterBudget);
 }
 
-/** Waits in turn for a place in each of `lanes`; throws, holding none, at the deadline or on a disconnect. */
+/** Waits in turn for a place in each of `lanes`; throws, holding none, at the deadline, the drain or a disconnect. */
 async function enter(context: CallContext, lanes: readonly Lane[], proven: boolean): Promise<void> {
   const { operation } = context;
   const outcome = await context.tenantCap.lanes.enter(lanes, operation.deadline, operation);
   if (outcome === 'cancelled') throw cancelledError();
+  if (outcome === 'drained') throw drainedError(TENANT_CAP_RETRY_AFTER_SECONDS);
   if (outcome === 'deadline') throw tenantCapError(!proven);
 }
 
@@ -163,7 +165,7 @@ async function waitOutTokenHold(context: CallContext): Promise<void> {
     cancellation: operation,
   });
   if (left === null) throw cancelledError();
-  if (left > 0) throw quotaError(Math.ceil(left) / 1000);
+  if (left > 0) throw refusedError(context, left);
 }
 
 /** An attempt's places and its quota budget (see above for their order). */

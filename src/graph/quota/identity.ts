@@ -233,13 +233,16 @@ export class TokenHolds {
 
   /**
    * Waits out a take's token hold (and a later one set meanwhile): 0 once none is left; when one ends at or past
-   * the take's deadline, the ms until it ends (the take is refused); `null` when the take was cancelled.
+   * the take's deadline, or the gateway drains (its waits end at once), the ms until it ends (the take is refused);
+   * `null` when the take was cancelled.
    */
   async wait(take: TokenWait): Promise<number | null> {
+    const { cancellation } = take;
     for (let end = this.heldUntil(take.token); end > 0; end = this.heldUntil(take.token)) {
-      if (end >= take.deadline) return end - this.now();
-      if (!(await this.options.sleep(end - this.now(), take.cancellation?.signal()))) return null;
+      if (end >= take.deadline || cancellation?.draining) return end - this.now();
+      const slept = await this.options.sleep(end - this.now(), cancellation?.signal());
+      if (!slept && (cancellation?.stopped || !cancellation?.draining)) return null;
     }
-    return take.cancellation?.stopped ? null : 0;
+    return cancellation?.stopped ? null : 0;
   }
 }

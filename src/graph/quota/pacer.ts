@@ -60,6 +60,9 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 
 const isCancelled = (request: QuotaTake) => (request.cancellation?.stopped ?? null) !== null;
 
+/** What a take the drain refused is told when nothing says when its budget frees: a second, as at the gate. */
+const DRAINED_RETRY_AFTER_MS = 1_000;
+
 const HELD = { granted: 0, shortOf: ['block'] as const, release: async () => {}, shared: false };
 
 /** A try that did not reach the store: the release after a hold lets this take go at `waitMs` from now. */
@@ -238,6 +241,7 @@ class Pacer implements QuotaPacer {
 
   private enqueue(pending: Pending, short: Short): Promise<QuotaOutcome> {
     const { request, keys } = pending;
+    if (request.cancellation?.draining) return Promise.resolve(this.drained(pending, short));
     return new Promise<QuotaOutcome>((resolve, reject) => {
       const waiter: Waiter = {
         ...pending,
@@ -250,7 +254,12 @@ class Pacer implements QuotaPacer {
         onAbort: undefined,
       };
       if (request.cancellation) {
-        waiter.onAbort = () => this.finish(waiter, CANCELLED, true);
+        waiter.onAbort = () =>
+          this.finish(
+            waiter,
+            isCancelled(request) ? CANCELLED : this.drained(waiter, waiter.short),
+            true,
+          );
         request.cancellation.signal().addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.queues.add(waiter);
@@ -282,6 +291,18 @@ class Pacer implements QuotaPacer {
       waiter.request.cancellation?.signal().removeEventListener('abort', waiter.onAbort);
     this.queues.remove(waiter, early);
     waiter.settle(outcome);
+  }
+
+  /**
+   * The gateway drains: a take that would wait is refused at once, told when its budget would have freed (its own
+   * shortage, or the takes ahead of it), or a second when nothing says.
+   */
+  private drained(pending: Pending, short: Short): QuotaOutcome {
+    const { identity, kind } = pending.request;
+    const until = Math.max(short.until, this.queues.clearsAt(identity, kind));
+    const now = this.now();
+    const retryAfterMs = until > now ? until - now : DRAINED_RETRY_AFTER_MS;
+    return this.refused(pending.request, retryAfterMs, pending.started);
   }
 
   private refused(request: QuotaTake, retryAfterMs: number, started: number): QuotaOutcome {

@@ -26,6 +26,11 @@ export interface QuotaTake {
 /** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */
 export interface QuotaCancellation {
   readonly stopped: string | null;
+  /**
+   * The gateway drains: a take that would wait is refused at once (told when its budget would have freed), and one
+   * waiting is refused when its signal aborts with `stopped` unset. A take that needs no wait is still granted.
+   */
+  readonly draining?: boolean;
   signal(): AbortSignal;
 }
 
@@ -87,7 +92,7 @@ export interface QuotaPacer {
    * the identity, then records and grants `min(max, what fits)`. A write counts in the write windows and in the
    * call windows. Refuses at once when budget cannot free up before the deadline, or before the takes queued ahead
    * of it have theirs. Waiting takes are served in arrival order per tenant (`wait-queue.ts`); one tenant's waiting
-   * never delays another's.
+   * never delays another's. While the take's operation drains, a take that would wait is refused at once instead.
    */
   take(request: QuotaTake): Promise<QuotaOutcome>;
   /**

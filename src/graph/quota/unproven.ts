@@ -102,7 +102,9 @@ export class UnprovenGate {
     this.expire(lane);
     if (lane.waiting.length === 0 && lane.inUse < lane.slots)
       return Promise.resolve(this.admit(tenant, lane, want, deadline));
-    if (this.options.now() >= deadline) return Promise.resolve(this.drop(tenant, lane, REFUSED));
+    // Draining, nothing waits here: refused as at the deadline (nothing was sent, a place frees within a second).
+    if (this.options.now() >= deadline || cancellation?.draining)
+      return Promise.resolve(this.drop(tenant, lane, REFUSED));
     return new Promise<GateOutcome>((resolve) => {
       let onAbort: (() => void) | undefined;
       const signal = cancellation?.signal();
@@ -121,7 +123,7 @@ export class UnprovenGate {
       if (signal) {
         onAbort = () => {
           waiter.leave();
-          waiter.settle(this.drop(tenant, lane, CANCELLED));
+          waiter.settle(this.drop(tenant, lane, cancellation?.stopped ? CANCELLED : REFUSED));
         };
         signal.addEventListener('abort', onAbort, { once: true });
       }

@@ -123,6 +123,13 @@ class Lane<W extends Waiting> {
     return false;
   }
 
+  /** When the held keys among `needs` clear, the latest of them; 0 when none is held. */
+  clearsAt(needs: readonly string[]): number {
+    let at = 0;
+    for (const key of needs) at = Math.max(at, this.held.get(key) ?? 0);
+    return at;
+  }
+
   add(waiter: W): void {
     // By arrival: a take whose first try answered late still goes before those that arrived after it.
     let index = this.waiters.length;
@@ -257,6 +264,11 @@ export class WaitQueues<W extends Waiting> {
     if (this.lanes.size === 0) return false;
     const lane = this.lanes.get(identity.tenant);
     return lane !== undefined && lane.holdsAny(quotaKeys(identity).needs(kind));
+  }
+
+  /** When the keys a take of this identity and kind needs, held by waiting takes, clear; 0 when none is held. */
+  clearsAt(identity: QuotaIdentity, kind: QuotaKind): number {
+    return this.lanes.get(identity.tenant)?.clearsAt(quotaKeys(identity).needs(kind)) ?? 0;
   }
 
   /** Queues a take in arrival order; the queue then tries it, refuses it or lets it wait its turn. */

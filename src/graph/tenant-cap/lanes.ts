@@ -18,13 +18,18 @@ export interface TenantCap {
 export interface TenantCapHooks {
   /** A call started (+1) or stopped (−1) waiting for a place in a lane of this kind. */
   waiting?(kind: LaneKind, change: 1 | -1): void;
-  /** A call's deadline passed while it waited for a place in a lane of this kind: it was not sent. */
+  /**
+   * A call's deadline passed while it waited for a place in a lane of this kind, or the gateway began draining: it
+   * was not sent.
+   */
   refused?(kind: LaneKind): void;
 }
 
 /** What a wait reads of its operation (`client/operation.ts`'s `Cancellation`, restated: the lanes stand alone). */
 export interface LaneCancellation {
   readonly stopped: string | null;
+  /** The gateway drains: no wait starts, and waits end (`drained`) when the signal aborts with `stopped` unset. */
+  readonly draining?: boolean;
   signal(): AbortSignal;
 }
 
@@ -36,8 +41,11 @@ export interface TenantLanesOptions {
   readonly hooks?: TenantCapHooks;
 }
 
-/** `deadline`: the deadline passed first (or the operation stopped at it); `cancelled`: the caller went away. */
-export type EnterOutcome = 'entered' | 'deadline' | 'cancelled';
+/**
+ * `deadline`: the deadline passed first (or the operation stopped at it); `cancelled`: the caller went away;
+ * `drained`: the gateway began draining (shutting down), and this call is not to wait.
+ */
+export type EnterOutcome = 'entered' | 'deadline' | 'cancelled' | 'drained';
 
 interface Waiter {
   readonly deadline: number;
@@ -119,9 +127,9 @@ export class TenantLanes {
       return 'entered';
     }
     const { hooks = {}, now, sleep } = this.options;
-    if (cancellation.stopped !== null || now() >= deadline) {
+    if (cancellation.stopped !== null || cancellation.draining || now() >= deadline) {
       const outcome = stopOutcome(cancellation);
-      if (outcome === 'deadline') hooks.refused?.(lane.kind);
+      if (outcome !== 'cancelled') hooks.refused?.(lane.kind);
       this.forgetIdle(lane.key, state);
       return outcome;
     }
@@ -139,7 +147,7 @@ export class TenantLanes {
           timer.abort();
           signal.removeEventListener('abort', onAbort);
           hooks.waiting?.(lane.kind, -1);
-          if (outcome === 'deadline') hooks.refused?.(lane.kind);
+          if (outcome === 'deadline' || outcome === 'drained') hooks.refused?.(lane.kind);
           if (outcome !== 'entered') this.forgetIdle(lane.key, state);
           resolve(outcome);
         },
@@ -181,9 +189,9 @@ export class TenantLanes {
   }
 }
 
-/** How a wait that its operation stopped ends: at the deadline, or because the caller went away. */
+/** How a wait that its operation stopped ends: at the deadline, because the caller went away, or the drain. */
 function stopOutcome(cancellation: LaneCancellation): EnterOutcome {
-  return cancellation.stopped === null || cancellation.stopped === 'deadline'
-    ? 'deadline'
-    : 'cancelled';
+  const { stopped } = cancellation;
+  if (stopped !== null && stopped !== 'deadline') return 'cancelled';
+  return stopped === null && cancellation.draining ? 'drained' : 'deadline';
 }

@@ -1,0 +1,301 @@
+import { createGraphService } from '../../src/graph/client/client';
+import { createOperationScope, Drain } from '../../src/graph/client/operation';
+import { systemClock } from '../../src/graph/client/retry-loop';
+import { isGraphError } from '../../src/graph/errors';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
+import { createQuotaPacer } from '../../src/graph/quota';
+import type { QuotaLimits } from '../../src/graph/quota';
+import type { BatchItem, GraphRequest, ItemOutcome } from '../../src/graph/types';
+
+/**
+ * The Graph service's drain (`GraphService.drain`, called when the gateway starts shutting down): every wait of
+ * every operation ends at once, and what waited is never sent. The whole client with a real pacer and real lanes,
+ * over a stand-in transport that records what reaches Graph, on Jest's fake clock. A quota or place wait ends as
+ * THROTTLED (kind `quota`) saying when budget would have freed; a retry's back-off ends with the attempt's error.
+ */
+const T0 = 80_000;
+const WINDOW_MS = 10_000;
+/** One read per app and window; a tenant's gate for unproven tokens has one place (5 % of 20, at least 1). */
+const TIGHT: QuotaLimits = Object.freeze({
+  windowMs: WINDOW_MS,
+  appWrites: 1,
+  tenantWrites: 20,
+  appCalls: 1,
+  tenantCalls: 20,
+});
+const AMPLE: QuotaLimits = Object.freeze({ ...TIGHT, appCalls: 100, tenantCalls: 200 });
+const APP = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+const TENANT_A = '11111111-1111-4111-8111-111111111111';
+const TENANT_B = '22222222-2222-4222-8222-222222222222';
+const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A JWT-shaped bearer header claiming `tid` (never verified); `jti` makes distinct tokens and names the caller. */
+const bearer = (jti: string, tid = TENANT_A) =>
+  `Bearer ${encode({ alg: 'none' })}.${encode({ tid, appid: APP, jti })}.sig`;
+const whoOf = (request: HttpRequest) =>
+  (
+    JSON.parse(
+      Buffer.from(request.headers.Authorization!.split('.')[1]!, 'base64url').toString(),
+    ) as { jti: string }
+  ).jti;
+
+const GET: GraphRequest & BatchItem = {
+  method: 'GET',
+  path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
+  variant: 'DEVICE_CONFIGURATION',
+  target: 'item',
+};
+
+const answer = (status: number, headers: Record<string, string> = {}): HttpOutcome => ({
+  ok: true,
+  status,
+  headers: { 'request-id': 'r', ...headers },
+  body: status < 300 ? JSON.stringify({ id: 's' }) : '{}',
+});
+
+/** A `$batch` envelope answering 200 to each of its items. */
+function batchAnswer(request: HttpRequest): HttpOutcome {
+  const { requests } = JSON.parse(request.body!) as { requests: Array<{ id: string }> };
+  const responses = requests.map(({ id }) => ({ id, status: 200, body: { id: 's' } }));
+  return { ok: true, status: 200, headers: {}, body: JSON.stringify({ responses }) };
+}
+
+interface Setup {
+  readonly limits?: QuotaLimits;
+  readonly cap?: number;
+  readonly retries?: number;
+  /** Graph's answer to a plain call of `who`; 200 by default. */
+  readonly answers?: (who: string) => HttpOutcome;
+}
+
+/**
+ * The service; `sent` lists `<who> at <ms from T0>` as each request reached Graph (`×n` for a `$batch` of n).
+ * Requests of the callers in `holding` are held until `release(who)`.
+ */
+function gateway({ limits = TIGHT, cap = 16, retries = 0, answers }: Setup = {}) {
+  jest.useFakeTimers({ now: T0 });
+  const sent: string[] = [];
+  const holding = new Set<string>();
+  const held: Array<{ who: string; answer: () => void }> = [];
+  const transport: HttpTransport = {
+    send: (request) => {
+      const who = whoOf(request);
+      const batch = request.url.pathname.endsWith('/$batch');
+      const items = batch ? (JSON.parse(request.body!) as { requests: [] }).requests.length : 0;
+      sent.push(`${who}${batch ? ` ×${items}` : ''} at ${Date.now() - T0}`);
+      const outcome = batch ? batchAnswer(request) : (answers?.(who) ?? answer(200));
+      if (!holding.has(who)) return Promise.resolve(outcome);
+      return new Promise((resolve) => held.push({ who, answer: () => resolve(outcome) }));
+    },
+    close: () => Promise.resolve(),
+  };
+  const service = createGraphService({
+    baseUrl: 'https://graph.microsoft.com/beta',
+    timeoutMs: 10_000,
+    userAgent: 'test',
+    retry: { maxRetries: retries, maxDelayMs: 30_000, baseDelayMs: 1_000 },
+    transport,
+    clock: systemClock,
+    quota: createQuotaPacer({ limits, random: () => 0 }),
+    tenantCap: { maxInFlight: cap },
+  });
+  const client = (who: string, tid?: string) =>
+    service.client({
+      authorization: bearer(who, tid),
+      clientRequestId: 'c',
+      deadline: Date.now() + 30_000,
+    });
+  /** One read of `who`, settled to `ok` or its error; pending until its wait or answer ends. */
+  const read = (who: string, tid?: string) => settle(client(who, tid).request(GET));
+  const release = async (who: string) => {
+    for (const entry of held.filter((entry) => entry.who === who)) {
+      held.splice(held.indexOf(entry), 1);
+      entry.answer();
+    }
+    await jest.advanceTimersByTimeAsync(0);
+  };
+  const drainAt = async (ms: number) => {
+    await jest.advanceTimersByTimeAsync(ms - (Date.now() - T0));
+    service.drain();
+    await jest.advanceTimersByTimeAsync(0);
+  };
+  return { service, client, read, sent, holding, release, drainAt };
+}
+
+/** `ok`, or what a caller is told: the error's kind, status and `retryAfterSeconds`, and whether it says drained. */
+function describeError(error: unknown) {
+  if (!isGraphError(error)) return error;
+  return {
+    kind: error.kind,
+    status: error.status,
+    retryAfterSeconds: error.retryAfterSeconds,
+    drained: error.message.includes('shutting down'),
+  };
+}
+
+const settle = (promise: Promise<unknown>) => promise.then(() => 'ok', describeError);
+
+/** Whether a promise is still pending (after the microtasks the fake clock lets run). */
+async function pending(promise: Promise<unknown>): Promise<boolean> {
+  const marker = Symbol('pending');
+  await jest.advanceTimersByTimeAsync(0);
+  return (await Promise.race([promise, Promise.resolve(marker)])) === marker;
+}
+
+afterEach(() => jest.useRealTimers());
+
+describe('the drain ends every wait at once, and nothing that waited is sent', () => {
+  it('a wait in the quota queue: THROTTLED, told when the window frees the budget', async () => {
+    const { read, sent, drainAt } = gateway();
+    expect(await read('p')).toBe('ok');
+    const waiting = read('p');
+    expect(await pending(waiting)).toBe(true);
+    await drainAt(2_000);
+    // The first read's budget frees a window after it: 8 s after the drain.
+    expect(await waiting).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 8,
+      drained: true,
+    });
+    expect(sent).toEqual(['p at 0']);
+  });
+
+  it('a wait out of an unproven token’s 429 hold: THROTTLED, told when the hold ends', async () => {
+    const { read, sent, drainAt } = gateway({
+      answers: () => answer(429, { 'retry-after': '5' }),
+    });
+    expect(await read('u')).toMatchObject({ kind: 'status', status: 429 });
+    const waiting = read('u');
+    expect(await pending(waiting)).toBe(true);
+    await drainAt(1_000);
+    expect(await waiting).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 4,
+      drained: true,
+    });
+    expect(sent).toEqual(['u at 0']);
+  });
+
+  it('a wait at the gate for unproven tokens: THROTTLED in a second; the call in flight finishes', async () => {
+    const { read, sent, holding, release, drainAt } = gateway();
+    holding.add('u1');
+    const inFlight = read('u1');
+    const waiting = read('u2');
+    expect(await pending(waiting)).toBe(true);
+    await drainAt(500);
+    expect(await waiting).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 1,
+      drained: true,
+    });
+    expect(await pending(inFlight)).toBe(true);
+    await release('u1');
+    expect(await inFlight).toBe('ok');
+    expect(sent).toEqual(['u1 at 0']);
+  });
+
+  it('a wait for a place in the tenant’s lane: THROTTLED in a second; the calls in flight finish', async () => {
+    // A cap of 2: a proven tenant's two calls in flight fill its lane.
+    const { read, sent, holding, release, drainAt } = gateway({ limits: AMPLE, cap: 2 });
+    expect(await read('p')).toBe('ok');
+    holding.add('p');
+    const inFlight = [read('p'), read('p')];
+    const waiting = read('p');
+    expect(await pending(waiting)).toBe(true);
+    await drainAt(300);
+    expect(await waiting).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 1,
+      drained: true,
+    });
+    await release('p');
+    expect(await Promise.all(inFlight)).toEqual(['ok', 'ok']);
+    expect(sent).toEqual(['p at 0', 'p at 0', 'p at 0']);
+  });
+
+  it('a retry’s back-off: the attempt’s own error, and the retry is not sent', async () => {
+    const { read, sent, drainAt } = gateway({
+      limits: AMPLE,
+      retries: 3,
+      answers: () => answer(503, { 'retry-after': '5' }),
+    });
+    const waiting = read('p');
+    expect(await pending(waiting)).toBe(true);
+    await drainAt(1_000);
+    expect(await waiting).toEqual({
+      kind: 'status',
+      status: 503,
+      retryAfterSeconds: 5,
+      drained: false,
+    });
+    expect(sent).toEqual(['p at 0']);
+  });
+
+  it('a bulk: the items sent keep their answers, each item that waited is THROTTLED', async () => {
+    const { client, sent, drainAt } = gateway();
+    const outcomes = client('p').batch(
+      [GET, GET, GET].map((item, n) => ({ ...item, path: `/s${n}` })),
+    );
+    expect(await pending(outcomes)).toBe(true);
+    await drainAt(1_000);
+    const [first, ...rest] = await outcomes;
+    expect(first).toMatchObject({ ok: true, status: 200 });
+    expect(rest.map((outcome: ItemOutcome) => !outcome.ok && describeError(outcome.error))).toEqual(
+      [
+        { kind: 'quota', status: null, retryAfterSeconds: 9, drained: true },
+        { kind: 'quota', status: null, retryAfterSeconds: 9, drained: true },
+      ],
+    );
+    expect(sent).toEqual(['p ×1 at 0']);
+  });
+});
+
+describe('after the drain', () => {
+  it('a call that needs no wait still goes; one that would wait is refused without waiting', async () => {
+    const { read, sent, service } = gateway();
+    expect(await read('p')).toBe('ok');
+    service.drain();
+    expect(await read('other', TENANT_B)).toBe('ok');
+    const refused = read('p');
+    expect(await pending(refused)).toBe(false);
+    expect(await refused).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 10,
+      drained: true,
+    });
+    expect(sent).toEqual(['p at 0', 'other at 0']);
+  });
+
+  it('an operation that was cancelled still says cancelled, not drained', async () => {
+    const { client, sent, read, drainAt } = gateway();
+    expect(await read('p')).toBe('ok');
+    const graph = client('p');
+    const waiting = settle(graph.request(GET));
+    expect(await pending(waiting)).toBe(true);
+    graph.end();
+    await drainAt(1_000);
+    expect(await waiting).toMatchObject({ kind: 'cancelled' });
+    expect(sent).toEqual(['p at 0']);
+  });
+});
+
+describe('an operation and the drain', () => {
+  it('reads the drain; its signal, once made, aborts with it unless the operation ended first', () => {
+    const drain = new Drain();
+    const scope = (deadline: number) =>
+      createOperationScope({ deadline, clock: systemClock, drain });
+    const [idle, waiting, ended] = [scope(1), scope(2), scope(3)];
+    const [signal, endedSignal] = [waiting.signal(), ended.signal()];
+    ended.end();
+    drain.begin();
+    // Draining is not stopping: the operation may still send what needs no wait.
+    expect([idle.draining, idle.stopped, waiting.stopped]).toEqual([true, null, null]);
+    expect([signal.aborted, signal.reason]).toEqual([true, 'draining']);
+    expect(endedSignal.reason).toBe('cancelled');
+    expect(scope(4).signal().reason).toBe('draining');
+  });
+});
