@@ -126,6 +126,19 @@ describe('UnprovenGate', () => {
     expect(ended).toEqual(['a 1 at 0', 'gone cancelled at 10', 'next 1 at 10']);
   });
 
+  it('an operation already over does not wait, and takes no free place', async () => {
+    const { ended, enter } = setup(1);
+    await enter('a');
+    const over = newOperation();
+    over.end();
+    void enter('over, gate full', 1, { operation: over });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(ended).toEqual(['a 1 at 0', 'over, gate full cancelled at 0']);
+    void enter('over, a place free', 1, { operation: over, tenant: OTHER });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(ended.at(-1)).toBe('over, a place free cancelled at 0');
+  });
+
   it('a pass never freed stops counting at its deadline (its attempt is over by then)', async () => {
     const { ended, enter } = setup(1);
     await enter('leaked', 1, { deadlineIn: 2_000 });

@@ -98,6 +98,8 @@ export class UnprovenGate {
     deadline: number,
     cancellation?: QuotaCancellation,
   ): Promise<GateOutcome> {
+    // An operation already over takes nothing and waits for nothing: its signal aborted before any listener here.
+    if (cancellation?.stopped) return Promise.resolve(CANCELLED);
     const lane = this.laneOf(tenant, slots);
     this.expire(lane);
     if (lane.waiting.length === 0 && lane.inUse < lane.slots)
