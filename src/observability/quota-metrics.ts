@@ -64,7 +64,7 @@ export function createQuotaMetrics(
   });
   const late = new SeriesCounter({
     name: 'intune_gateway_quota_late_total',
-    help: 'Graph calls whose attempt ended later than GRAPH_QUOTA_MARGIN_MS after their budget was taken: their budget counts from the end instead (Graph may have received them that late). Many of them: raise the margin.',
+    help: 'Graph calls counted from later than their grant: their attempt ended (or still went on, or they still waited to be sent) more than GRAPH_QUOTA_MARGIN_MS after their budget was taken, and Graph may have received them that late. Many of them: raise the margin.',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -84,7 +84,8 @@ function gateway(cap = 2, hooks?: TenantCapHooks) {
     retry: { maxRetries: 0, maxDelayMs: 10_000, baseDelayMs: 1_000 },
     transport,
     clock: systemClock,
-    quota: createQuotaPacer({ limits: LIMITS, random: () => 0 }),
+    // As the gateway builds it: told the attempts' time (GRAPH_TIMEOUT_MS, the service's `timeoutMs`).
+    quota: createQuotaPacer({ limits: LIMITS, random: () => 0, attemptTimeoutMs: 10_000 }),
     tenantCap: { maxInFlight: cap, ...(hooks ? { hooks } : {}) },
   });
   const ended: string[] = [];
@@ -227,6 +228,33 @@ describe('an unproven call that has its budget and ends without a shared place g
     await release();
     expect(sent).toEqual(['h0-slow at 0', 'h1-slow at 0']);
     await budgetBack(setup, 500);
+    await close();
+  });
+});
+
+describe('a budget held while its call waits for a shared place stays counted (review: it was sent over the limit)', () => {
+  it('a window passes meanwhile: its tenant’s proven token gets one write of that window, not two', async () => {
+    const { write, sent, holding, answer, release, close } = gateway();
+    await write('z-genuine');
+    // Two slow unproven calls of other tenants hold both shared places.
+    holding.add('h0-slow');
+    holding.add('h1-slow');
+    const slow = [write('h0-slow'), write('h1-slow')];
+    await jest.advanceTimersByTimeAsync(0);
+    // A new token of z: its budget (z's second write of the window), then a wait for a shared place.
+    const late = write('z-new');
+    await jest.advanceTimersByTimeAsync(1_100);
+    // A window after z's first write: its grant, counted from 0, would have freed its place at 1,000.
+    const genuine = [write('z-genuine'), write('z-genuine')];
+    await jest.advanceTimersByTimeAsync(100);
+    await answer('h0-slow');
+    await release();
+    await jest.advanceTimersByTimeAsync(1_500);
+    await Promise.all([late, ...genuine, ...slow]);
+    const z = sent.filter((entry) => entry.startsWith('z-'));
+    // At 1,200 only one of z's proven writes had budget: the new token's held the other place of the window.
+    expect(z.slice(0, 3)).toEqual(['z-genuine at 0', 'z-genuine at 1100', 'z-new at 1200']);
+    expect(z.slice(3).every((entry) => Number(entry.split(' at ')[1]) >= 1_900)).toBe(true);
     await close();
   });
 });

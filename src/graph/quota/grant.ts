@@ -26,7 +26,7 @@ export interface GrantContext {
   hold(identity: QuotaIdentity, ms: number): void;
   /** The tenant's waiting takes try again at once. */
   wake(tenant: string): void;
-  /** Set when an attempt may outlast half of Graph's window (`needsInFlight`): grants are dated again meanwhile. */
+  /** Set when the pacer knows the attempts' time (`needsInFlight`): grants still going are dated again meanwhile. */
   readonly inFlight: InFlightGrants | undefined;
 }
 
@@ -143,21 +143,19 @@ function arrivedLate(
 }
 
 /**
- * Whether attempts may outlast half of Graph's window (a `GRAPH_TIMEOUT_MS` above it; not with Intune's 20 s and the
- * default 10 s), so that their grants must be dated again while they go on (`InFlightGrants`).
+ * Whether grants still going are dated again while they last (`InFlightGrants`): whenever the pacer knows the
+ * attempts' time, as the gateway's does. Not only attempts that may outlast half a window need it: a call of a token
+ * Graph has not accepted takes its budget before its place in the lane all unproven tokens share (client/tenant-cap.ts),
+ * and may wait for that place past its grant's window; counted from its grant, it would be sent over the limit.
  */
-export function needsInFlight(
-  limits: QuotaLimits,
-  marginMs: number,
-  attemptTimeoutMs: number | undefined,
-): boolean {
-  return attemptTimeoutMs !== undefined && attemptTimeoutMs > (limits.windowMs - marginMs) / 2;
+export function needsInFlight(attemptTimeoutMs: number | undefined): boolean {
+  return attemptTimeoutMs !== undefined;
 }
 
 /**
- * Attempts still going, dated again while they last. An attempt longer than a window plus the margin (a
- * `GRAPH_TIMEOUT_MS` above Graph's window) would otherwise see its entries expire while its call may still reach
- * Graph, and another call take their place. One timer per pacer, unref'd, running only while attempts are in flight,
+ * Grants still going, dated again while they last. A grant whose call waits (for a place in the lanes of unproven
+ * tokens) or whose attempt lasts longer than a window plus the margin would otherwise see its entries expire while
+ * its call may still reach Graph, and another call take their place. One timer per pacer, unref'd, running only while attempts are in flight,
  * every quarter of Graph's window: an attempt is dated again once half a window has passed since it last was, well
  * before its entries could expire. Made only when `needsInFlight`.
  */

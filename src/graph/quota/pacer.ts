@@ -152,7 +152,7 @@ class Pacer implements QuotaPacer {
     const { marginMs = 0, attemptTimeoutMs } = options;
     const hold = (identity: QuotaIdentity, ms: number) => this.hold(identity, ms);
     const wake = (tenant: string) => this.queues.wake(tenant);
-    const inFlight = needsInFlight(limits, marginMs, attemptTimeoutMs)
+    const inFlight = needsInFlight(attemptTimeoutMs)
       ? new InFlightGrants({ now, hooks, limits, marginMs })
       : undefined;
     const settings = { maxHoldMs, marginMs, attemptTimeoutMs };
