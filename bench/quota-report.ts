@@ -8,6 +8,11 @@ export interface QuotaScenarioSettings {
   readonly appWrites: number;
   /** GRAPH_QUOTA_MARGIN_MS the replicas run with: each call counts for the window and this much more. */
   readonly marginMs: number;
+  /**
+   * `-- --quota --late`: this share of writes (single and `$batch`) reaches the emulator's count `delayMs` late, as
+   * over a lossy network or a slow proxy (a TCP retransmit is a second): what the margin alone did not cover.
+   */
+  readonly late?: { readonly share: number; readonly delayMs: number };
 }
 
 export interface QuotaResult {
@@ -81,6 +86,12 @@ export function renderQuotaReport(result: QuotaResult, date: string): string {
     `The gateway counts each call for its window plus GRAPH_QUOTA_MARGIN_MS (${seconds(settings.windowMs)} + ${seconds(settings.marginMs)} here: the margin covers the spread between a call's grant and its arrival at Graph, which does not shrink with the window), so its own least time is ${seconds(gatewayMinimumMs(result))}: first → last write ${times(result.spanMs, gatewayMinimumMs(result))} of that.`,
     '',
     goalLine(result),
+    ...(settings.late
+      ? [
+          '',
+          `Late arrivals: ${Math.round(settings.late.share * 100)} % of the writes (single and \`$batch\`) reached the emulator's count ${settings.late.delayMs} ms after it received them.`,
+        ]
+      : []),
   ].join('\n');
 }
 

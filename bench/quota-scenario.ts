@@ -59,6 +59,10 @@ async function startStack(
   const limits = limitsOf(settings);
   const redis = (stack.redis = await startRedis());
   const emulator = (stack.emulator = await startEmulator({ mode: 'intune', quotas: limits }));
+  const { late } = settings;
+  if (late)
+    for (const rule of [{ method: 'PATCH' }, { method: 'POST', path: '$batch' }])
+      emulator.faults.add({ ...rule, delayMs: late.delayMs, probability: late.share });
   for (let index = 0; index < settings.writes; index += 1)
     emulator.store.put(CONFIGURATION, { id: `w-${index}`, status: 'error' });
   const env = {

@@ -7,7 +7,8 @@
  * loads it as a fourth target in the same rounds; it prints the comparison and writes
  * bench/results/compare-latest.json, leaving BENCHMARKS.md alone. Every run but --compare ends with the quota
  * scenario (bench/quota-scenario.ts: three replicas through a real Redis against the emulator in Intune mode);
- * `-- --quota` runs it alone (`-- --quota --intune-window`: at Intune's own 20 s window, about 2 minutes, in its own part).
+ * `-- --quota` runs it alone (`-- --quota --intune-window`: at Intune's own 20 s window, about 2 minutes, in its own part;
+ * `-- --quota --late`: a fifth of the writes counted 800 ms late, printed only).
  * It writes bench/results/quota-latest.json (quota-intune-latest.json at Intune's window) and its own part of BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -266,10 +267,12 @@ function withQuotaCosts(report: string): string {
 /** The quota scenario, printed; a full or quick run also writes it into BENCHMARKS.md (its own part). */
 async function quotaScenario(): Promise<void> {
   const intune = process.argv.includes('--intune-window');
-  const result = await runQuotaScenario(
-    intune ? QUOTA_SCENARIO.intune : QUOTA_SCENARIO[mode],
-    mode === 'smoke',
-  );
+  const base = intune ? QUOTA_SCENARIO.intune : QUOTA_SCENARIO[mode];
+  // `--late`: a fifth of the writes counted 800 ms after they reach the emulator; printed only, BENCHMARKS.md keeps
+  // the plain run.
+  const late = process.argv.includes('--late');
+  const settings = late ? { ...base, late: { share: 0.2, delayMs: 800 } } : base;
+  const result = await runQuotaScenario(settings, mode === 'smoke');
   const report = renderQuotaReport(result, new Date().toISOString());
   console.log(`\nQuota scenario (bench/quota-scenario.ts):\n\n${report}`);
   const folder =
@@ -277,11 +280,17 @@ async function quotaScenario(): Promise<void> {
       ? mkdtempSync(path.join(os.tmpdir(), 'bench-quota-'))
       : path.join(__dirname, 'results');
   mkdirSync(folder, { recursive: true });
-  const file = path.join(folder, intune ? 'quota-intune-latest.json' : 'quota-latest.json');
+  const name = late
+    ? 'quota-late-latest.json'
+    : intune
+      ? 'quota-intune-latest.json'
+      : 'quota-latest.json';
+  const file = path.join(folder, name);
   writeFileSync(file, `${JSON.stringify({ mode, ...result }, null, 2)}\n`);
   const section = intune ? 'bench-quota-intune' : 'bench-quota';
-  if (mode !== 'smoke') writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report, section);
-  else console.log(`smoke quota results: ${file}`);
+  if (mode !== 'smoke' && !late)
+    writeBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), report, section);
+  else console.log(`${late ? 'late' : 'smoke'} quota results: ${file}`);
 }
 
 async function main(): Promise<void> {
