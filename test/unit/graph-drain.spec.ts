@@ -2,7 +2,8 @@ import { createGraphService } from '../../src/graph/client/client';
 import { createOperationScope, Drain } from '../../src/graph/client/operation';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { isGraphError } from '../../src/graph/errors';
-import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpRequest } from '../../src/graph/http/transport';
+import { createHeldTransport } from '../helpers/held-transport';
 import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits } from '../../src/graph/quota';
 import type { BatchItem, GraphRequest, ItemOutcome } from '../../src/graph/types';
@@ -31,13 +32,6 @@ const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('b
 /** A JWT-shaped bearer header claiming `tid` (never verified); `jti` makes distinct tokens and names the caller. */
 const bearer = (jti: string, tid = TENANT_A) =>
   `Bearer ${encode({ alg: 'none' })}.${encode({ tid, appid: APP, jti })}.sig`;
-const whoOf = (request: HttpRequest) =>
-  (
-    JSON.parse(
-      Buffer.from(request.headers.Authorization!.split('.')[1]!, 'base64url').toString(),
-    ) as { jti: string }
-  ).jti;
-
 const GET: GraphRequest & BatchItem = {
   method: 'GET',
   path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
@@ -45,7 +39,7 @@ const GET: GraphRequest & BatchItem = {
   target: 'item',
 };
 
-const answer = (status: number, headers: Record<string, string> = {}): HttpOutcome => ({
+const okAnswer = (status: number, headers: Record<string, string> = {}): HttpOutcome => ({
   ok: true,
   status,
   headers: { 'request-id': 'r', ...headers },
@@ -73,21 +67,11 @@ interface Setup {
  */
 function gateway({ limits = TIGHT, cap = 16, retries = 0, answers }: Setup = {}) {
   jest.useFakeTimers({ now: T0 });
-  const sent: string[] = [];
-  const holding = new Set<string>();
-  const held: Array<{ who: string; answer: () => void }> = [];
-  const transport: HttpTransport = {
-    send: (request) => {
-      const who = whoOf(request);
-      const batch = request.url.pathname.endsWith('/$batch');
-      const items = batch ? (JSON.parse(request.body!) as { requests: [] }).requests.length : 0;
-      sent.push(`${who}${batch ? ` ×${items}` : ''} at ${Date.now() - T0}`);
-      const outcome = batch ? batchAnswer(request) : (answers?.(who) ?? answer(200));
-      if (!holding.has(who)) return Promise.resolve(outcome);
-      return new Promise((resolve) => held.push({ who, answer: () => resolve(outcome) }));
-    },
-    close: () => Promise.resolve(),
-  };
+  const { transport, sent, holding, answer } = createHeldTransport(T0, (request, who) =>
+    request.url.pathname.endsWith('/$batch')
+      ? batchAnswer(request)
+      : (answers?.(who) ?? okAnswer(200)),
+  );
   const service = createGraphService({
     baseUrl: 'https://graph.microsoft.com/beta',
     timeoutMs: 10_000,
@@ -106,13 +90,7 @@ function gateway({ limits = TIGHT, cap = 16, retries = 0, answers }: Setup = {})
     });
   /** One read of `who`, settled to `ok` or its error; pending until its wait or answer ends. */
   const read = (who: string, tid?: string) => settle(client(who, tid).request(GET));
-  const release = async (who: string) => {
-    for (const entry of held.filter((entry) => entry.who === who)) {
-      held.splice(held.indexOf(entry), 1);
-      entry.answer();
-    }
-    await jest.advanceTimersByTimeAsync(0);
-  };
+  const release = answer;
   const drainAt = async (ms: number) => {
     await jest.advanceTimersByTimeAsync(ms - (Date.now() - T0));
     service.drain();
@@ -162,7 +140,7 @@ describe('the drain ends every wait at once, and nothing that waited is sent', (
 
   it('a wait out of an unproven token’s 429 hold: THROTTLED, told when the hold ends', async () => {
     const { read, sent, drainAt } = gateway({
-      answers: () => answer(429, { 'retry-after': '5' }),
+      answers: () => okAnswer(429, { 'retry-after': '5' }),
     });
     expect(await read('u')).toMatchObject({ kind: 'status', status: 429 });
     const waiting = read('u');
@@ -220,7 +198,7 @@ describe('the drain ends every wait at once, and nothing that waited is sent', (
     const { read, sent, drainAt } = gateway({
       limits: AMPLE,
       retries: 3,
-      answers: () => answer(503, { 'retry-after': '5' }),
+      answers: () => okAnswer(503, { 'retry-after': '5' }),
     });
     const waiting = read('p');
     expect(await pending(waiting)).toBe(true);

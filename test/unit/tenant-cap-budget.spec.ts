@@ -1,7 +1,8 @@
 import { createGraphService } from '../../src/graph/client/client';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { isGraphError } from '../../src/graph/errors';
-import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpRequest } from '../../src/graph/http/transport';
+import { createHeldTransport } from '../helpers/held-transport';
 import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits } from '../../src/graph/quota';
 import type { TenantCapHooks } from '../../src/graph/tenant-cap/lanes';
@@ -33,11 +34,6 @@ const bearer = (who: string) => {
   const claims = { tid: tidOf(who.split('-')[0]!), appid: APP, jti: who };
   return `Bearer ${encode({ alg: 'none' })}.${encode(claims)}.sig`;
 };
-const whoOf = (request: HttpRequest) =>
-  /jti":"([^"]+)/.exec(
-    Buffer.from(request.headers.Authorization!.split('.')[1]!, 'base64url').toString(),
-  )![1]!;
-
 const WRITE: GraphRequest & BatchItem = {
   method: 'PATCH',
   path: '/deviceManagement/deviceConfigurations/c/userStatuses/s',
@@ -62,21 +58,7 @@ function answerTo(request: HttpRequest, who: string): HttpOutcome {
  */
 function gateway(cap = 2, hooks?: TenantCapHooks) {
   jest.useFakeTimers({ now: T0 });
-  const sent: string[] = [];
-  const holding = new Set<string>();
-  const held: Array<{ who: string; answer: () => void }> = [];
-  const transport: HttpTransport = {
-    send: (request) => {
-      const who = whoOf(request);
-      const batch = request.url.pathname.endsWith('/$batch');
-      const items = batch ? (JSON.parse(request.body!) as { requests: [] }).requests.length : 0;
-      sent.push(`${who}${batch ? ` ×${items}` : ''} at ${Date.now() - T0}`);
-      const outcome = answerTo(request, who);
-      if (!holding.has(who)) return Promise.resolve(outcome);
-      return new Promise((resolve) => held.push({ who, answer: () => resolve(outcome) }));
-    },
-    close: () => Promise.resolve(),
-  };
+  const { transport, sent, holding, answer, release } = createHeldTransport(T0, answerTo);
   const service = createGraphService({
     baseUrl: 'https://graph.microsoft.com/beta',
     timeoutMs: 10_000,
@@ -102,20 +84,6 @@ function gateway(cap = 2, hooks?: TenantCapHooks) {
     );
   const write = (who: string, deadlineMs?: number) =>
     record(who, client(who, deadlineMs).request(WRITE));
-  /** Answers the requests of `who` held so far (its later ones are held too). */
-  const answer = async (who: string) => {
-    for (const entry of held.filter((entry) => entry.who === who)) {
-      held.splice(held.indexOf(entry), 1);
-      entry.answer();
-    }
-    await jest.advanceTimersByTimeAsync(0);
-  };
-  /** Answers every held request, and holds no more. */
-  const release = async () => {
-    holding.clear();
-    for (const entry of held.splice(0)) entry.answer();
-    await jest.advanceTimersByTimeAsync(0);
-  };
   const close = () => service.close();
   return { write, client, record, sent, ended, holding, answer, release, close };
 }
