@@ -436,6 +436,23 @@ describe('createQuotaPacer: attempts that end late', () => {
 describe('createQuotaPacer: attempts that outlast half a window', () => {
   afterEach(() => jest.useRealTimers());
 
+  it('a grant whose `done` never comes is let go at its deadline: dated to it once more, not held for ever', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    const pacer = createQuotaPacer({ limits: UNIT_LIMITS, marginMs: 200, attemptTimeoutMs: 2_000 });
+    const take = (deadlineIn: number) =>
+      pacer.take({ identity: A, kind: 'write', max: 2, deadline: Date.now() + deadlineIn });
+    expect(await take(1_500)).toMatchObject({ granted: 2 });
+    // Dated again every 400 ms while it goes on; at its deadline (51,500) dated to it: free at 52,300.
+    await jest.advanceTimersByTimeAsync(2_000);
+    const next = take(30_000);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(await next).toMatchObject({ granted: 2, waitedMs: 300 });
+    await jest.advanceTimersByTimeAsync(400);
+    expect(jest.getTimerCount()).toBe(1);
+    await pacer.close();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('are dated again while they go on, every quarter window, and the timer stops once none is left', async () => {
     jest.useFakeTimers({ now: 50_000 });
     const late: string[] = [];

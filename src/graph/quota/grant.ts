@@ -64,7 +64,8 @@ export function createGrant(
   const grantedSeq = context.book.sequence;
   const releasable = createReleaseCounter(result.granted);
   const wake = () => context.wake(identity.tenant);
-  const flight: Flight = { dated: take.asked, result, left: releasable, kind: request.kind };
+  const { kind, deadline } = request;
+  const flight: Flight = { dated: take.asked, result, left: releasable, kind, deadline };
   context.inFlight?.add(flight);
   let ended = false;
   return {
@@ -105,6 +106,8 @@ interface Flight {
   readonly result: ResilientResult;
   readonly left: ReleaseCounter;
   readonly kind: QuotaKind;
+  /** Its operation's deadline: no attempt of it is sent or goes on past it. */
+  readonly deadline: number;
 }
 
 /** When the calls of an attempt that ended so may have reached Graph at the latest; null: they cannot. */
@@ -155,9 +158,11 @@ export function needsInFlight(attemptTimeoutMs: number | undefined): boolean {
 /**
  * Grants still going, dated again while they last. A grant whose call waits (for a place in the lanes of unproven
  * tokens) or whose attempt lasts longer than a window plus the margin would otherwise see its entries expire while
- * its call may still reach Graph, and another call take their place. One timer per pacer, unref'd, running only while attempts are in flight,
- * every quarter of Graph's window: an attempt is dated again once half a window has passed since it last was, well
- * before its entries could expire. Made only when `needsInFlight`.
+ * its call may still reach Graph, and another call take their place. One timer per pacer, unref'd, running only
+ * while attempts are in flight, every quarter of Graph's window: an attempt is dated again once half a window has
+ * passed since it last was, well before its entries could expire. A grant still here past its operation's deadline
+ * (its `done` missed: a bug) is dated to that deadline once more and let go, so that it cannot hold budget for ever.
+ * Made only when `needsInFlight`.
  */
 export class InFlightGrants {
   private readonly flights = new Set<Flight>();
@@ -196,7 +201,11 @@ export class InFlightGrants {
     if (this.flights.size === 0) return this.close();
     const now = this.context.now();
     const half = this.graphWindowMs / 2;
-    for (const flight of this.flights)
-      if (now - flight.dated >= half) arrivedLate(this.context, flight, now, now);
+    for (const flight of this.flights) {
+      const latest = Math.min(now, flight.deadline);
+      if (latest - flight.dated >= half || latest < now)
+        arrivedLate(this.context, flight, now, latest);
+      if (latest < now) this.flights.delete(flight);
+    }
   }
 }
