@@ -1,6 +1,6 @@
 import type { GraphError } from '../errors';
 import { sendAttempt } from './attempt';
-import type { CallContext } from './attempt';
+import type { AttemptOutcome, CallContext } from './attempt';
 import { requestWithRetries } from './single';
 import { BATCH_PATH } from '../user-statuses/paths';
 import { answersById, answerStatus, itemAnswer, RETRYABLE_STATUSES } from './batch-answers';
@@ -11,7 +11,7 @@ import type { LoopStep } from './retry-loop';
 import { kindOf } from './pacing';
 import { giveBackTurn, settleTurn, takeTurn } from './tenant-cap';
 import type { Turn } from './tenant-cap';
-import type { QuotaGrant } from '../quota/types';
+import type { AttemptEnd, QuotaGrant } from '../quota/types';
 import type { BatchItem, ItemOutcome } from '../types';
 
 /**
@@ -101,73 +101,93 @@ async function executeChunk(
   chunk: readonly BatchItem[],
   first: Turn,
 ): Promise<ItemOutcome[]> {
-  const kind = kindOf(chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET');
-  const outcomes = new Array<ItemOutcome>(chunk.length);
-  let pending: Pending[] = chunk.map((item, index) => ({ index, item }));
-  const { service, clock } = context;
-  // A turn handed to `sendChunk` is settled there, whatever happens; one never handed over is given back below.
-  let firstSent = false;
+  const state: ChunkState = {
+    outcomes: new Array<ItemOutcome>(chunk.length),
+    pending: chunk.map((item, index) => ({ index, item })),
+    firstSent: false,
+  };
+  // Every batched item is GET or PATCH, both idempotent: the chunk retries as its items would.
+  const method = chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET';
+  const { service, clock, operation } = context;
   try {
     await withRetries(
       {
-        // Every batched item is GET or PATCH, both idempotent: the chunk retries as its items would.
-        method: chunk.some((item) => item.method === 'PATCH') ? 'PATCH' : 'GET',
+        method,
         policy: service.retry,
-        deadline: context.operation.deadline,
+        deadline: operation.deadline,
         clock,
-        cancellation: context.operation,
+        cancellation: operation,
       },
-      async (retries): Promise<LoopStep<void>> => {
-        const again: Again[] = [];
-        const settles: Array<(retryInMs: number | null) => void> = [];
-        let unsent = pending;
-        while (unsent.length > 0) {
-          let part = unsent;
-          let turn = first;
-          if (retries === 0) firstSent = true;
-          else {
-            turn = await takeTurn(context, kind, unsent.length).catch((error: unknown) => {
-              // No place or budget for the rest: the parts already sent report their attempts, not retried.
-              for (const settle of settles) settle(null);
-              throw error;
-            });
-            part = unsent.slice(0, turn.granted);
-          }
-          unsent = unsent.slice(part.length);
-          const step = await sendChunk(context, part, retries, turn);
-          part.forEach((entry, position) => {
-            const answer = step.answers[position]!;
-            outcomes[entry.index] =
-              'final' in answer ? answer.final : { ok: false, error: answer.again };
-            if (!('final' in answer))
-              again.push({ ...entry, error: answer.again, failure: answer.failure });
-          });
-          if (step.settle.settle) settles.push(step.settle.settle);
-          // What is left if the next take fails (out of budget, cancelled): the throttled and the unsent.
-          pending = [...again, ...unsent];
-        }
-        if (again.length === 0) return { done: true, value: undefined };
-        return {
-          done: false,
-          error: again[0]!.error,
-          failure: longestWait(again),
-          ...(settles.length > 0
-            ? { settle: (ms) => settles.forEach((settle) => settle(ms)) }
-            : {}),
-        };
-      },
+      (retries) => attemptChunk(context, state, kindOf(method), first, retries),
     );
   } catch (error) {
     // Cancelled, past the deadline or out of budget: every pending item says so. Out of retries: each keeps its
     // own last error.
     const stop = error as GraphError;
     const overrides = stop.kind === 'cancelled' || stop.kind === 'timeout' || stop.kind === 'quota';
-    for (const { index } of pending)
-      if (overrides || !outcomes[index]) outcomes[index] = { ok: false, error: stop };
+    for (const { index } of state.pending)
+      if (overrides || !state.outcomes[index]) state.outcomes[index] = { ok: false, error: stop };
   } finally {
-    if (!firstSent) giveBackTurn(first);
+    // A turn handed to `sendChunk` is settled there, whatever happens; one never handed over is given back here.
+    if (!state.firstSent) giveBackTurn(first);
   }
-  return outcomes;
+  return state.outcomes;
+}
+
+/** What a chunk's attempts share: each item's outcome, the items not finished, and whether its first turn went. */
+interface ChunkState {
+  readonly outcomes: ItemOutcome[];
+  /** What is left if the next take fails (out of budget, cancelled): the throttled and the unsent. */
+  pending: Pending[];
+  firstSent: boolean;
+}
+
+/**
+ * One attempt: the pending items, in one `$batch` on the first (its turn taken by the caller), in as many parts as
+ * the budget grants on a re-send. Throttled items fail the attempt with the longest wait Graph asked for.
+ */
+async function attemptChunk(
+  context: CallContext,
+  state: ChunkState,
+  kind: ReturnType<typeof kindOf>,
+  first: Turn,
+  retries: number,
+): Promise<LoopStep<void>> {
+  const again: Again[] = [];
+  const settles: Array<(retryInMs: number | null) => void> = [];
+  let unsent = state.pending;
+  while (unsent.length > 0) {
+    let part = unsent;
+    let turn = first;
+    if (retries === 0) state.firstSent = true;
+    else {
+      turn = await takeTurn(context, kind, unsent.length).catch((error: unknown) => {
+        // No place or budget for the rest: the parts already sent report their attempts, not retried.
+        for (const settle of settles) settle(null);
+        throw error;
+      });
+      part = unsent.slice(0, turn.granted);
+    }
+    unsent = unsent.slice(part.length);
+    const step = await sendChunk(context, part, retries, turn);
+    part.forEach((entry, position) => {
+      const answer = step.answers[position]!;
+      state.outcomes[entry.index] =
+        'final' in answer ? answer.final : { ok: false, error: answer.again };
+      if (!('final' in answer))
+        again.push({ ...entry, error: answer.again, failure: answer.failure });
+    });
+    if (step.settle.settle) settles.push(step.settle.settle);
+    state.pending = [...again, ...unsent];
+  }
+  if (again.length === 0) return { done: true, value: undefined };
+  const settle = (ms: number | null) => settles.forEach((each) => each(ms));
+  return {
+    done: false,
+    error: again[0]!.error,
+    failure: longestWait(again),
+    ...(settles.length > 0 ? { settle } : {}),
+  };
 }
 
 type Again = Pending & { error: GraphError; failure: AttemptFailure };
@@ -181,23 +201,43 @@ function longestWait(entries: ReadonlyArray<{ failure: AttemptFailure }>): Attem
   return longest;
 }
 
+/** What one `$batch` call tells its chunk: an answer per item, and how to report the attempt if it is retried. */
+interface ChunkStep {
+  readonly answers: Answer[];
+  readonly settle: { settle?: (retryInMs: number | null) => void };
+}
+
+/** Settles the chunk's turn with what Graph answered for each item (or for the envelope). */
+type SettleChunk = (answers: Parameters<typeof settleTurn>[3], end?: AttemptEnd) => void;
+
+type ReportAttempt = (
+  status: number | null,
+  requestId: string | null,
+  failure: AttemptFailure['kind'] | 'cancelled' | null,
+) => (retryInMs: number | null) => void;
+
+/** The `$batch` body's requests, numbered from 1 in the order given. */
+function batchRequests(pending: readonly Pending[]) {
+  return pending.map(({ item }, position) => ({
+    id: String(position + 1),
+    method: item.method,
+    url: item.path,
+    ...(item.body ? { body: item.body, headers: { 'Content-Type': 'application/json' } } : {}),
+  }));
+}
+
 /** One `$batch` call for the pending items; an answer per item, in the order given. */
 async function sendChunk(
   context: CallContext,
   pending: readonly Pending[],
   retries: number,
   turn: Turn,
-): Promise<{ answers: Answer[]; settle: { settle?: (retryInMs: number | null) => void } }> {
-  const requests = pending.map(({ item }, position) => ({
-    id: String(position + 1),
-    method: item.method,
-    url: item.path,
-    ...(item.body ? { body: item.body, headers: { 'Content-Type': 'application/json' } } : {}),
-  }));
+): Promise<ChunkStep> {
+  const requests = batchRequests(pending);
   const started = context.clock.now();
   const batch = { method: 'POST' as const, path: BATCH_PATH.path };
   const grants: readonly QuotaGrant[] = turn.grant ? [turn.grant] : [];
-  let outcome: Awaited<ReturnType<typeof sendAttempt>>;
+  let outcome: AttemptOutcome;
   try {
     context.call.hooks?.batch?.(pending.length);
     outcome = await sendAttempt(context, batch, JSON.stringify({ requests }), retries);
@@ -213,33 +253,11 @@ async function sendChunk(
     attempt: retries + 1,
     durationMs: context.clock.now() - started,
   };
-  const report =
-    (
-      status: number | null,
-      requestId: string | null,
-      failure: AttemptFailure['kind'] | 'cancelled' | null,
-    ) =>
-    (retryInMs: number | null) =>
-      context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
-  if (!outcome.ok) {
-    const { status, retryAfterSeconds } = outcome.error;
-    settleTurn(context, turn.place, grants, [{ status, retryAfterSeconds }], outcome.end);
-    // A throttled or unavailable envelope holds every item back; any other failure is final for all of them.
-    const { error, failure } = outcome;
-    const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
-    const answers: Answer[] = pending.map(() =>
-      retryable && failure.kind === 'status'
-        ? { again: error, failure }
-        : { final: { ok: false, error } },
-    );
-    const settle = report(
-      error.status,
-      error.requestId,
-      error.kind === 'cancelled' ? 'cancelled' : failure.kind,
-    );
-    if (!retryable) settle(null);
-    return { answers, settle: retryable ? { settle } : {} };
-  }
+  const report: ReportAttempt = (status, requestId, failure) => (retryInMs) =>
+    context.call.hooks?.attempt?.({ ...event, status, requestId, failure, retryInMs });
+  const settleWith: SettleChunk = (answers, end) =>
+    settleTurn(context, turn.place, grants, answers, end);
+  if (!outcome.ok) return envelopeFailed(outcome, pending.length, settleWith, report);
   const { result } = outcome;
   const envelopeHeaders = {
     'request-id': result.requestId ?? undefined,
@@ -249,7 +267,34 @@ async function sendChunk(
   const answers = requests.map((request) =>
     itemAnswer(byId.get(request.id), envelopeHeaders, context.clock.now()),
   );
-  settleTurn(context, turn.place, grants, answers.map(answerStatus), outcome.end);
+  settleWith(answers.map(answerStatus), outcome.end);
   report(result.status, result.requestId, null)(null);
   return { answers, settle: {} };
+}
+
+/**
+ * The `$batch` call itself failed: a throttled or unavailable envelope holds every item back; any other failure is
+ * final for all of them.
+ */
+function envelopeFailed(
+  outcome: Extract<AttemptOutcome, { ok: false }>,
+  count: number,
+  settleWith: SettleChunk,
+  report: ReportAttempt,
+): ChunkStep {
+  const { error, failure } = outcome;
+  settleWith([{ status: error.status, retryAfterSeconds: error.retryAfterSeconds }], outcome.end);
+  const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
+  const answers: Answer[] = Array.from({ length: count }, () =>
+    retryable && failure.kind === 'status'
+      ? { again: error, failure }
+      : { final: { ok: false, error } },
+  );
+  const settle = report(
+    error.status,
+    error.requestId,
+    error.kind === 'cancelled' ? 'cancelled' : failure.kind,
+  );
+  if (!retryable) settle(null);
+  return { answers, settle: retryable ? { settle } : {} };
 }

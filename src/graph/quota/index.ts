@@ -44,7 +44,7 @@ export type { MemoryQuotaStore, MemoryQuotaStoreOptions } from './stores/memory-
 export { createRedisQuotaStore } from './stores/redis-store';
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './stores/redis-store';
 export { QuotaStoreTimeoutError } from './stores/resilient-store';
-export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-queue';
+export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-rule';
 export {
   decreasedLimit,
   DEFAULT_MAX_HOLD_MS,
@@ -58,4 +58,4 @@ export {
 } from './throttle';
 export { UnprovenGate, unprovenSlots } from './unproven';
 export type { GateOutcome, GatePass } from './unproven';
-export type { Short, Step, Waiting } from './wait-queue';
+export type { Short, Step, Waiting } from './wait-rule';

@@ -10,63 +10,17 @@ import type { ResilientResult, ResilientStore } from './stores/resilient-store';
 import { createGrant, InFlightGrants, needsInFlight, unlimitedGrant } from './grant';
 import type { GrantContext } from './grant';
 import { quotaKeys } from './store';
-import type { QuotaKeys } from './store';
 import { DEFAULT_MAX_HOLD_MS, ThrottleBook } from './throttle';
 import { abortableSleep, isQuotaGrant } from './types';
 import type { QuotaHooks, QuotaOutcome, QuotaPacer, QuotaPacerOptions, QuotaTake } from './types';
 import { TokenHolds } from './identity';
 import { UNPROVEN_RETRY_AFTER_MS, UnprovenGate, unprovenSlots } from './unproven';
 import type { GatePass } from './unproven';
-import { NOT_TRIED, shortAfter, WaitQueues } from './wait-queue';
-import type { Short, Waiting } from './wait-queue';
-
-const CANCELLED: QuotaOutcome = Object.freeze({ cancelled: true as const });
-
-/** What a take that got nothing holds now, as store keys, and until when its shortage lasts (never now). */
-function shortOf(
-  keys: QuotaKeys,
-  request: QuotaTake,
-  result: ResilientResult,
-  now: number,
-  previous: Short = NOT_TRIED,
-): Short {
-  // A store that names nothing (none does) would let every later take pass: count it short of all it needs.
-  const named = result.shortOf.map((obstacle) => keys.of(obstacle));
-  const found = named.length > 0 ? named : keys.needs(request.kind);
-  return shortAfter(previous, found, now + Math.max(1, result.waitMs));
-}
-
-/** A take on its way to the store: its own, or its place in the queue. */
-interface Pending {
-  readonly request: QuotaTake;
-  /** At least 1. */
-  readonly max: number;
-  readonly keys: QuotaKeys;
-  readonly seq: number;
-  readonly started: number;
-  /** Its places in the gate for unproven tokens, if it passed it. */
-  readonly pass: GatePass | undefined;
-  /** When its last try was sent to the store (this replica's clock): a grant is dated no earlier. */
-  asked: number;
-}
-
-/** A take in its tenant's queue, with what the pacer needs to end it. */
-interface Waiter extends Pending, Waiting {
-  readonly settle: (outcome: QuotaOutcome | Error) => void;
-  onAbort: (() => void) | undefined;
-}
-
-const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
-
-const isCancelled = (request: QuotaTake) => (request.cancellation?.stopped ?? null) !== null;
-
-/** What a take the drain refused is told when nothing says when its budget frees: a second, as at the gate. */
-const DRAINED_RETRY_AFTER_MS = 1_000;
-
-const HELD = { granted: 0, shortOf: ['block'] as const, release: async () => {}, shared: false };
-
-/** A try that did not reach the store: the release after a hold lets this take go at `waitMs` from now. */
-const released = (waitMs: number, now: number): ResilientResult => ({ ...HELD, waitMs, at: now });
+import { WaitQueues } from './wait-queue';
+import { NOT_TRIED } from './wait-rule';
+import type { Short } from './wait-rule';
+import { asError, CANCELLED, DRAINED_RETRY_AFTER_MS, isCancelled, released, shortOf } from './take';
+import type { Pending, Waiter } from './take';
 
 /**
  * Paces Graph calls to Intune's published limits (see `limits.ts`): every attempt, single call or `$batch`
