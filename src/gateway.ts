@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createGraphService, createHttpTransport, createListSupport } from './graph';
+import { createGraphService, createHttpTransport, createListSupport, drainEndsAt } from './graph';
 import type { GraphService } from './graph';
 import { createApollo } from './graphql/apollo';
 import { createContextFactory } from './graphql/context';
@@ -85,8 +85,9 @@ export async function createGatewayServer(
   const { graph, persisted } = await createRedisUsers(config, metrics, logger);
   const lifecycle = options.lifecycle ?? createLifecycle();
   // Draining, operations waiting for Graph (quota, a tenant's place, a back-off) are answered now, THROTTLED, rather
-  // than holding the shutdown until SHUTDOWN_TIMEOUT_MS and getting no answer at all.
-  lifecycle.onDrain(() => graph.drain());
+  // than holding the shutdown until SHUTDOWN_TIMEOUT_MS and getting no answer at all; the others are cut shortly
+  // before it (a long bulk, an attempt Graph has not answered), so that they too answer before the process exits.
+  lifecycle.onDrain(() => graph.drain(drainEndsAt(Date.now(), config.shutdownTimeoutMs)));
   const apollo = await createApollo(config, metrics, logger, persisted.apollo);
   const createContext = createContextFactory({
     graph,

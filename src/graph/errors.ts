@@ -158,6 +158,26 @@ export function tenantCapError(unproven: boolean): GraphError {
  * replica, or this one's successor, will take it. Waiting on would hold the shutdown until its timeout and close the
  * connection with no answer at all.
  */
+/**
+ * The drain ended (SHUTDOWN_TIMEOUT_MS, less the time to write the answers) before this call was sent: it was not,
+ * and another replica can take it (a second, as the drain says when nothing else does).
+ */
+export function shutDownError(): GraphError {
+  return new GraphError(
+    'quota',
+    'This gateway is shutting down and did not send the call to Microsoft Graph; retry later.',
+    { retryAfterSeconds: 1 },
+  );
+}
+
+/** The drain ended while Microsoft Graph had the call: whether Graph applied it is unknown. */
+export function shutDownInFlightError(): GraphError {
+  return new GraphError(
+    'timeout',
+    'This gateway shut down before Microsoft Graph answered; the call may have been applied.',
+  );
+}
+
 export function drainedError(retryAfterSeconds: number): GraphError {
   return new GraphError(
     'quota',

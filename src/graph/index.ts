@@ -12,6 +12,7 @@
 
 // The service and its per-request client.
 export { createGraphService } from './client/client';
+export { drainEndsAt } from './client/operation';
 export type {
   GraphAttemptEvent,
   GraphClient,

@@ -129,7 +129,11 @@ export interface GraphService {
    * hold, a retry's back-off) ends at once, and what waited is not sent. A quota or place wait ends THROTTLED with
    * `retryAfterSeconds`; a back-off ends with the error it would have retried. Calls already sent finish, and calls
    * that need no wait still go: the operations in flight can still complete. For good; idempotent.
+   *
+   * `endsAt` (epoch ms): by then every operation must have answered, so that the process exits with its answers
+   * written. Each operation's deadline is cut to it: what is not sent by then is refused (THROTTLED), and an attempt
+   * Graph has not answered ends (UPSTREAM_TIMEOUT: Graph may have applied it).
    */
-  drain(): void;
+  drain(endsAt?: number): void;
   close(): Promise<void>;
 }

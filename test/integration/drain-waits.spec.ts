@@ -89,3 +89,61 @@ it('SIGTERM ends a quota wait with THROTTLED, sends nothing more, and the proces
   expect(emulator.requests).toHaveLength(1);
   expect(emulator.requests[0]!.method).toBe('POST');
 }, 30_000);
+
+it('SIGTERM with a call Graph does not answer: the call is cut before SHUTDOWN_TIMEOUT_MS, answered, and the process exits 0', async () => {
+  // Graph keeps the write's socket open and never answers; the gateway's own limits (30 s) are far past the
+  // shutdown's 2 s, so only the drain's end can end the call.
+  emulator.reset();
+  emulator.faults.add({ method: 'PATCH', path: '/userStatuses/', hang: true });
+  const gateway = await startBuiltGateway(
+    {
+      GRAPH_BASE_URL: emulator.baseUrl,
+      LOG_LEVEL: 'info',
+      GRAPH_TIMEOUT_MS: '30000',
+      GRAPH_DEADLINE_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    },
+    gatewayStartOptions(),
+  );
+  const token = createEmulatorToken(['DeviceManagementConfiguration.ReadWrite.All'], {
+    tid: TENANT,
+    appid: APP,
+  });
+  const input = {
+    deviceConfigurationId: configurationId('windows10-general'),
+    userStatusId: userStatusId('windows10-general', 0),
+    status: 'COMPLIANT',
+  };
+  const answer = fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      query: `mutation($input: UpdateDeviceConfigurationUserStatusInput!) {
+        updateDeviceConfigurationUserStatus(input: $input) { userStatus { id } }
+      }`,
+      variables: { input },
+    }),
+  });
+  await waitFor(() => emulator.requests.some((request) => request.method === 'PATCH'), 10_000);
+  const exited = gateway.stop();
+
+  const response = await answer;
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
+  expect(response.status).toBe(200);
+  expect(body.data).toEqual({ updateDeviceConfigurationUserStatus: null });
+  expect(body.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([
+    [
+      'UPSTREAM_TIMEOUT',
+      'This gateway shut down before Microsoft Graph answered; the call may have been applied.',
+    ],
+  ]);
+  expect(await exited).toBe(0);
+  const messages = gateway.logs.map((line) => line.msg);
+  expect(messages).toEqual(expect.arrayContaining(['draining', 'shut down']));
+  expect(messages).not.toContain('shutdown timeout reached; exiting with requests still in flight');
+  // Sent once: a call cut by the drain is not retried.
+  expect(emulator.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
+}, 30_000);

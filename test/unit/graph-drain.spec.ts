@@ -1,8 +1,8 @@
 import { createGraphService } from '../../src/graph/client/client';
-import { createOperationScope, Drain } from '../../src/graph/client/operation';
+import { createOperationScope, Drain, drainEndsAt } from '../../src/graph/client/operation';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import { isGraphError } from '../../src/graph/errors';
-import type { HttpOutcome, HttpRequest } from '../../src/graph/http/transport';
+import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { createHeldTransport } from '../helpers/held-transport';
 import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits } from '../../src/graph/quota';
@@ -275,5 +275,146 @@ describe('an operation and the drain', () => {
     expect([signal.aborted, signal.reason]).toEqual([true, 'draining']);
     expect(endedSignal.reason).toBe('cancelled');
     expect(scope(4).signal().reason).toBe('draining');
+  });
+});
+
+describe('the drain’s end cuts every operation’s deadline', () => {
+  /**
+   * A Graph that never answers, but for `/proof` (200, which proves the token): each attempt ends only when its
+   * operation's timer expires it (a timeout, sent) or cancels it. `sent` lists the paths that reached it.
+   */
+  function silentGraph(limits?: QuotaLimits) {
+    const sent: string[] = [];
+    const transport: HttpTransport = {
+      send: (request) =>
+        new Promise<HttpOutcome>((resolve) => {
+          sent.push(`${request.url.pathname.split('/').pop()!} at ${Date.now() - T0}`);
+          if (request.url.pathname.endsWith('/proof')) return resolve(okAnswer(200));
+          const end = (reason: string) =>
+            resolve({ ok: false, failure: 'timeout', sent: true, reason });
+          const attempt = {
+            expiresAt: 0,
+            expire: () => end('timed out'),
+            cancel: () => end('cancelled'),
+          };
+          if (!request.watcher.track(attempt, request.timeoutMs)) end('over');
+        }),
+      close: () => Promise.resolve(),
+    };
+    jest.useFakeTimers({ now: T0 });
+    const service = createGraphService({
+      baseUrl: 'https://graph.microsoft.com/beta',
+      timeoutMs: 30_000,
+      userAgent: 'test',
+      retry: { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 1_000 },
+      transport,
+      clock: systemClock,
+      ...(limits ? { quota: createQuotaPacer({ limits, random: () => 0 }) } : {}),
+    });
+    const client = () =>
+      service.client({ authorization: bearer('p'), clientRequestId: 'c', deadline: T0 + 30_000 });
+    return { service, client, sent };
+  }
+
+  it.each([
+    [10_000, 9_000],
+    [2_000, 1_600],
+    [500, 400],
+    [0, 0],
+  ])('a shutdown timeout of %i ms ends the drain %i ms after it began', (timeoutMs, endsAfter) => {
+    expect(drainEndsAt(T0, timeoutMs) - T0).toBe(endsAfter);
+  });
+
+  it('an attempt Graph has not answered ends at the drain’s end, saying Graph may have applied it', async () => {
+    const { service, client, sent } = silentGraph();
+    const call = settle(client().request(GET));
+    await jest.advanceTimersByTimeAsync(1_000);
+    service.drain(Date.now() + 4_000);
+    await jest.advanceTimersByTimeAsync(3_999);
+    expect(await pending(call)).toBe(true);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await call).toEqual({
+      kind: 'timeout',
+      status: null,
+      retryAfterSeconds: undefined,
+      drained: false,
+    });
+    const error = await client()
+      .request(GET)
+      .catch((caught: unknown) => caught);
+    expect(sent).toEqual(['s at 0']);
+    // A later operation's deadline is past already: nothing is sent, and it says the gateway is shutting down.
+    expect(describeError(error)).toEqual({
+      kind: 'quota',
+      status: null,
+      retryAfterSeconds: 1,
+      drained: true,
+    });
+  });
+
+  it('the message of an attempt cut at the drain’s end says so; one that outlived its own limit does not', async () => {
+    const { service, client } = silentGraph();
+    const cut = client()
+      .request(GET)
+      .then(() => new Error('answered'))
+      .catch((caught: unknown) => caught as Error);
+    service.drain(Date.now() + 2_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect((await cut).message).toBe(
+      'This gateway shut down before Microsoft Graph answered; the call may have been applied.',
+    );
+  });
+
+  it('a bulk: every chunk in flight at the drain’s end times out', async () => {
+    const { service, client, sent } = silentGraph();
+    // 25 reads: two chunks at once (20 and 5), both in flight when the drain ends.
+    const items = Array.from({ length: 25 }, (_, n) => ({ ...GET, path: `/s${n}` }));
+    const outcomes = client().batch(items);
+    await jest.advanceTimersByTimeAsync(100);
+    service.drain(Date.now() + 1_000);
+    await jest.advanceTimersByTimeAsync(1_000);
+    const kinds = (await outcomes).map((outcome) => (outcome.ok ? 'ok' : outcome.error.kind));
+    expect(new Set(kinds)).toEqual(new Set(['timeout']));
+    expect(sent).toEqual(['$batch at 0', '$batch at 0']);
+  });
+
+  it('a paced bulk write: chunks in flight time out, the chunk that had not gone is THROTTLED and not sent', async () => {
+    const { service, client, sent } = silentGraph({ ...AMPLE, appWrites: 100, tenantWrites: 200 });
+    // A proven token: its writes go past the gate for unproven tokens (5 % of the budget) straight to the budget.
+    await client().request({ ...GET, path: '/proof' });
+    // 50 writes: two chunks of 20 at once (paced writes), the third waits for one of them.
+    const items = Array.from({ length: 50 }, (_, n) => ({
+      ...GET,
+      method: 'PATCH' as const,
+      path: `/s${n}`,
+      body: {},
+    }));
+    const outcomes = client().batch(items);
+    await jest.advanceTimersByTimeAsync(100);
+    service.drain(Date.now() + 1_000);
+    await jest.advanceTimersByTimeAsync(1_000);
+    const described = (await outcomes).map((outcome) =>
+      outcome.ok ? 'ok' : JSON.stringify(describeError(outcome.error)),
+    );
+    const timedOut = { kind: 'timeout', status: null, drained: false };
+    const notSent = { kind: 'quota', status: null, retryAfterSeconds: 1, drained: true };
+    expect(described).toEqual([
+      ...Array.from({ length: 40 }, () => JSON.stringify(timedOut)),
+      ...Array.from({ length: 10 }, () => JSON.stringify(notSent)),
+    ]);
+    expect(sent).toEqual(['proof at 0', '$batch at 0', '$batch at 0']);
+  });
+
+  it('an operation that ended before the drain is not cut again, and one made after it starts cut', async () => {
+    const { service, client, sent } = silentGraph();
+    const ended = client();
+    const early = settle(ended.request(GET));
+    ended.end();
+    expect(await early).toMatchObject({ kind: 'cancelled' });
+    service.drain(Date.now() + 5_000);
+    const late = settle(client().request(GET));
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(await late).toMatchObject({ kind: 'timeout', drained: false });
+    expect(sent).toEqual(['s at 0', 's at 0']);
   });
 });

@@ -3,6 +3,7 @@ import {
   cancelledError,
   connectionError,
   malformedError,
+  shutDownInFlightError,
   upstreamTimeoutError,
 } from '../errors';
 import type { HttpOutcome } from '../http/transport';
@@ -95,7 +96,20 @@ export async function sendAttempt(
     timeoutMs: Math.max(0, budget),
     watcher: operation,
   });
-  return interpret(outcome, budget < service.timeoutMs ? null : service.timeoutMs, clock.now());
+  const result = interpret(
+    outcome,
+    budget < service.timeoutMs ? null : service.timeoutMs,
+    clock.now(),
+  );
+  if (!result.ok && cutByDrain(outcome, operation))
+    return { ...result, error: shutDownInFlightError() };
+  return result;
+}
+
+/** Timed out because the drain's end stopped its operation (as at its deadline), not because Graph was slow. */
+function cutByDrain(outcome: HttpOutcome, operation: CallContext['operation']): boolean {
+  if (outcome.ok || outcome.failure !== 'timeout') return false;
+  return operation.stopped === 'deadline' && operation.draining;
 }
 
 /** Graph answered (so it had the request by its first byte), or not: sent, perhaps, or not at all. */

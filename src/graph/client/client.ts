@@ -23,7 +23,7 @@ export function createGraphService(options: GraphServiceOptions): GraphService {
         { service: options, base, clock, call, identities, proofs, tenantCap },
         drain,
       ),
-    drain: () => drain.begin(),
+    drain: (endsAt) => drain.begin(endsAt),
     close: async () => {
       await Promise.all([options.transport.close(), options.quota?.close()]);
     },

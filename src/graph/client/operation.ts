@@ -9,7 +9,8 @@
  *
  * The service's `Drain` reaches the operation the same way: `draining` is read where a wait would start, and the
  * signal of an operation that waits also aborts when the drain begins. Its waits end (each as a refusal, see
- * `drainedError`); attempts in flight, and calls that need no wait, go on.
+ * `drainedError`); attempts in flight, and calls that need no wait, go on until the drain's end, which cuts every
+ * operation's deadline: the operation then stops as at its deadline, so that it answers before the process exits.
  */
 import type { AttemptWatcher, WatchedAttempt } from '../http/types';
 import type { GraphClock } from '../types';
@@ -48,25 +49,43 @@ export interface OperationScopeOptions {
   readonly drain?: Drain;
 }
 
+/** What the drain needs of a live operation: to be told that its deadline is now the drain's end. */
+interface Cuttable {
+  cut(endsAt: number): void;
+}
+
 /**
  * One per Graph service: begun once, when the gateway starts draining. Operations that wait watch it (a callback
  * each, dropped when the operation ends); the others only read `draining`. Not an `AbortSignal`: a thousand
  * operations waiting would be a thousand listeners on one signal, and Node warns past ten.
+ *
+ * The drain has an end (`endsAt`): the moment by which every operation must have answered, for the process to exit
+ * with its answers written (SHUTDOWN_TIMEOUT_MS, less the time to write them). Every operation's deadline is cut to
+ * it: the live ones are told (one `Set` add and delete per operation that calls Graph), later ones read it.
  */
 export class Drain {
   private begun = false;
+  private end = Infinity;
   private readonly watchers = new Set<() => void>();
+  private readonly live = new Set<Cuttable>();
 
   get draining(): boolean {
     return this.begun;
   }
 
-  begin(): void {
+  /** Epoch ms (the service's clock) by which operations must have ended; Infinity before the drain, or without end. */
+  get endsAt(): number {
+    return this.end;
+  }
+
+  begin(endsAt = Infinity): void {
     if (this.begun) return;
     this.begun = true;
+    this.end = endsAt;
     const watchers = [...this.watchers];
     this.watchers.clear();
     for (const watcher of watchers) watcher();
+    if (endsAt !== Infinity) for (const operation of [...this.live]) operation.cut(endsAt);
   }
 
   /** Calls `onDrain` once the drain begins (at once if it has); returns what forgets it. */
@@ -78,11 +97,28 @@ export class Drain {
     this.watchers.add(onDrain);
     return () => this.watchers.delete(onDrain);
   }
+
+  /** An operation began (its first Graph call): it is cut when the drain begins, unless it ended first. */
+  enlist(operation: Cuttable): void {
+    if (!this.begun) this.live.add(operation);
+  }
+
+  delist(operation: Cuttable): void {
+    this.live.delete(operation);
+  }
 }
 
 const noop = () => {};
 
-class Scope implements OperationScope {
+/**
+ * When the drain ends, for a shutdown that exits `shutdownTimeoutMs` after it began: early enough for the answers of
+ * the operations it cuts to be written (a second, or a fifth of a shorter timeout).
+ */
+export function drainEndsAt(startedAt: number, shutdownTimeoutMs: number): number {
+  return startedAt + shutdownTimeoutMs - Math.min(1_000, shutdownTimeoutMs / 5);
+}
+
+class Scope implements OperationScope, Cuttable {
   stopped: StopReason | null = null;
   private readonly inFlight = new Set<WatchedAttempt>();
   private timer: NodeJS.Timeout | undefined;
@@ -91,13 +127,26 @@ class Scope implements OperationScope {
   private unwatch: (() => void) | undefined;
 
   constructor(
-    readonly deadline: number,
+    private readonly ownDeadline: number,
     private readonly clock: GraphClock,
     private readonly drain: Drain | undefined,
-  ) {}
+  ) {
+    drain?.enlist(this);
+  }
+
+  /** Its own deadline, or the drain's end when that comes first. */
+  get deadline(): number {
+    const endsAt = this.drain?.endsAt ?? Infinity;
+    return endsAt < this.ownDeadline ? endsAt : this.ownDeadline;
+  }
 
   get draining(): boolean {
     return this.drain?.draining ?? false;
+  }
+
+  /** The drain's end comes before what the timer waits for: it fires then, and the operation stops as at its deadline. */
+  cut(endsAt: number): void {
+    if (!this.stopped && endsAt < this.armedAt) this.arm(endsAt);
   }
 
   signal(): AbortSignal {
@@ -151,6 +200,7 @@ class Scope implements OperationScope {
   private stop(reason: StopReason): void {
     if (this.stopped) return;
     this.stopped = reason;
+    this.drain?.delist(this);
     this.unwatch?.();
     clearTimeout(this.timer);
     this.timer = undefined;

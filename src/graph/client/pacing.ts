@@ -1,6 +1,7 @@
 import { cancelledError, drainedError, quotaError } from '../errors';
 import type { GraphError } from '../errors';
 import type { CallContext } from './attempt';
+import { stopError } from './retry-loop';
 import { answeredBeforeTheToken, provesToken } from '../quota/identity';
 import type { QuotaIdentity, QuotaKind } from '../quota/limits';
 import type { AttemptEnd, QuotaGrant } from '../quota/types';
@@ -44,7 +45,7 @@ export async function takeBudget(
     proven: context.proofs.isProven(context.authorization, context.tokenKey),
     token: context.tokenKey,
   });
-  if ('cancelled' in outcome) throw cancelledError();
+  if ('cancelled' in outcome) throw stopError(context.operation) ?? cancelledError();
   if ('refused' in outcome) throw refusedError(context, outcome.retryAfterMs);
   return { granted: outcome.granted, grant: outcome };
 }

@@ -1,4 +1,4 @@
-import { cancelledError, deadlineError } from '../errors';
+import { cancelledError, deadlineError, shutDownError } from '../errors';
 import type { GraphError } from '../errors';
 import type { Cancellation } from './operation';
 import { decideRetry } from './retry';
@@ -25,10 +25,19 @@ export interface RetryLoopOptions {
   readonly clock: GraphClock;
 }
 
-/** The error a stopped operation's calls end with. */
+/**
+ * The error a stopped operation's calls end with. Stopped at its deadline while the gateway drains, it was most
+ * likely cut by the drain's end (`Drain.endsAt`): the call was not sent, and another replica can take it.
+ */
 export function stopError(cancellation: Cancellation): GraphError | null {
   if (cancellation.stopped === null) return null;
-  return cancellation.stopped === 'deadline' ? deadlineError() : cancelledError();
+  if (cancellation.stopped !== 'deadline') return cancelledError();
+  return pastDeadlineError(cancellation);
+}
+
+/** Nothing is sent past the deadline; while the gateway drains, that deadline is most likely the drain's end. */
+function pastDeadlineError(cancellation: Cancellation): GraphError {
+  return cancellation.draining ? shutDownError() : deadlineError();
 }
 
 /**
@@ -44,7 +53,7 @@ export async function withRetries<T>(
   for (let retries = 0; ; retries += 1) {
     const stopped = stopError(cancellation);
     if (stopped) throw stopped;
-    if (clock.now() >= options.deadline) throw deadlineError();
+    if (clock.now() >= options.deadline) throw pastDeadlineError(cancellation);
     const step = await attempt(retries);
     if (step.done) return step.value;
     const decision = decideRetry(options.policy, {
