@@ -192,6 +192,23 @@ describe('batched reads', () => {
     expect(batches().map((batch) => batch.requests.length)).toEqual([3, 3]);
   });
 
+  it('a whole batch answered 424 (throttled items, as Graph’s older docs say) is sent again after its Retry-After', async () => {
+    harness.emulator.faults.add({
+      method: 'POST',
+      path: '/$batch',
+      status: 424,
+      retryAfter: '0.1',
+      times: 1,
+    });
+    const { body } = await harness.gateway.gql(
+      readMany(ids(3)),
+      undefined,
+      throttledAuth('envelope-424'),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(batches().map((batch) => batch.requests.length)).toEqual([3, 3]);
+  });
+
   it('a failed envelope (500) fails every field of its batch, not retried', async () => {
     harness.emulator.faults.add({ method: 'POST', path: '/$batch', status: 500 });
     const { body } = await harness.gateway.gql(readMany(ids(3)), undefined, AUTH);

@@ -262,6 +262,62 @@ describe('$batch through the same loop', () => {
     expect(sleeps).toEqual([1000, 1000, 1000]);
   });
 
+  // Graph's older batching docs answered a batch with throttled items 424 (the current ones 200): both are handled.
+  it('a 424 envelope holding its items’ answers is read item by item: the throttled one alone is sent again', async () => {
+    const answers424 = (request: HttpRequest): HttpOutcome => {
+      const answer = batchAnswer(
+        (id) => (id === '2' ? 429 : 200),
+        (id): Record<string, string> => (id === '2' ? { 'Retry-After': '2' } : {}),
+      )(request);
+      return { ...answer, status: 424 } as HttpOutcome;
+    };
+    const { client, sent, sleeps } = clientWith([answers424, batchAnswer(() => 200)]);
+    const outcomes = await client.batch(items(3));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(sleeps).toEqual([2000]);
+    expect((JSON.parse(sent[1]!.body!) as { requests: unknown[] }).requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['an error body', { error: { code: 'FailedDependency', message: 'm' } }],
+    ['no body', undefined],
+    ['a body whose responses are not a list', { responses: {} }],
+  ])(
+    'a 424 envelope with %s is throttling: the whole batch is sent again after its Retry-After',
+    async (_name, body) => {
+      const { client, sent, sleeps } = clientWith([
+        ok(424, body, { 'retry-after': '3' }),
+        batchAnswer(() => 200),
+      ]);
+      const outcomes = await client.batch(items(2));
+      expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      expect(sleeps).toEqual([3000]);
+      expect(sent.map((request) => request.headers['Retry-Attempt'])).toEqual([undefined, '1']);
+      expect((JSON.parse(sent[1]!.body!) as { requests: unknown[] }).requests).toHaveLength(2);
+    },
+  );
+
+  it('a 424 envelope still there after the retries: each item says 424 and when to retry', async () => {
+    const throttled = ok(424, undefined, { 'retry-after': '1' });
+    const { client, sent } = clientWith([throttled, throttled, throttled, throttled]);
+    const outcomes = await client.batch(items(2));
+    expect(sent).toHaveLength(4);
+    expect(
+      outcomes.map(
+        (outcome) => !outcome.ok && [outcome.error.status, outcome.error.retryAfterSeconds],
+      ),
+    ).toEqual([
+      [424, 1],
+      [424, 1],
+    ]);
+  });
+
+  it('a single call answered 424 is not retried (only a batch envelope means throttling by it)', async () => {
+    const { client, sent } = clientWith([ok(424, undefined, { 'retry-after': '1' })]);
+    expect(await failure(client.request(GET))).toMatchObject({ kind: 'status', status: 424 });
+    expect(sent).toHaveLength(1);
+  });
+
   it.each([[1e308], [-1], [0], [600], ['200'], [200.5]])(
     'an item status of %j is a malformed answer',
     async (status) => {

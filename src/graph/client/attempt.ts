@@ -81,7 +81,12 @@ export type AttemptOutcome = AttemptResult & {
 /** One HTTP attempt, bounded by GRAPH_TIMEOUT_MS and what the deadline leaves; never throws. */
 export async function sendAttempt(
   context: CallContext,
-  request: { readonly method: GraphRequest['method']; readonly path: string },
+  request: {
+    readonly method: GraphRequest['method'];
+    readonly path: string;
+    /** A `$batch`: its answer is read as one (`readResponse`). */
+    readonly envelope?: boolean;
+  },
   payload: string | undefined,
   retries: number,
 ): Promise<AttemptOutcome> {
@@ -100,6 +105,7 @@ export async function sendAttempt(
     outcome,
     budget < service.timeoutMs ? null : service.timeoutMs,
     clock.now(),
+    request.envelope === true,
   );
   if (!result.ok && cutByDrain(outcome, operation))
     return { ...result, error: shutDownInFlightError() };
@@ -123,14 +129,20 @@ function endOf(outcome: HttpOutcome): AttemptEnd {
 
 const ANSWERED_NOW: AttemptEnd = Object.freeze({ answeredMsAgo: 0 });
 
-function interpret(outcome: HttpOutcome, timeoutMs: number | null, nowMs: number): AttemptOutcome {
-  return { ...interpretOutcome(outcome, timeoutMs, nowMs), end: endOf(outcome) };
+function interpret(
+  outcome: HttpOutcome,
+  timeoutMs: number | null,
+  nowMs: number,
+  envelope: boolean,
+): AttemptOutcome {
+  return { ...interpretOutcome(outcome, timeoutMs, nowMs, envelope), end: endOf(outcome) };
 }
 
 function interpretOutcome(
   outcome: HttpOutcome,
   timeoutMs: number | null,
   nowMs: number,
+  envelope: boolean,
 ): AttemptResult {
   if (!outcome.ok) {
     if (outcome.failure === 'cancelled')
@@ -163,7 +175,7 @@ function interpretOutcome(
       };
     return { ok: false, error: malformedError(outcome.reason), failure: { kind: 'malformed' } };
   }
-  const read = readResponse(outcome, nowMs);
+  const read = readResponse(outcome, nowMs, envelope);
   if (read.ok)
     return {
       ok: true,

@@ -235,7 +235,7 @@ async function sendChunk(
 ): Promise<ChunkStep> {
   const requests = batchRequests(pending);
   const started = context.clock.now();
-  const batch = { method: 'POST' as const, path: BATCH_PATH.path };
+  const batch = { method: 'POST' as const, path: BATCH_PATH.path, envelope: true };
   const grants: readonly QuotaGrant[] = turn.grant ? [turn.grant] : [];
   let outcome: AttemptOutcome;
   try {
@@ -273,6 +273,16 @@ async function sendChunk(
 }
 
 /**
+ * A whole batch answered 424 without its items' answers is throttling as Graph's older batching docs report it (a
+ * batch with throttled items): sent again as a 429 would be, after its `Retry-After`. One that holds its items'
+ * answers is read item by item (`readResponse`). https://learn.microsoft.com/graph/json-batching
+ */
+function envelopeFailure(failure: AttemptFailure): AttemptFailure {
+  if (failure.kind !== 'status' || failure.status !== 424) return failure;
+  return { ...failure, status: 429 };
+}
+
+/**
  * The `$batch` call itself failed: a throttled or unavailable envelope holds every item back; any other failure is
  * final for all of them.
  */
@@ -282,8 +292,9 @@ function envelopeFailed(
   settleWith: SettleChunk,
   report: ReportAttempt,
 ): ChunkStep {
-  const { error, failure } = outcome;
+  const { error } = outcome;
   settleWith([{ status: error.status, retryAfterSeconds: error.retryAfterSeconds }], outcome.end);
+  const failure = envelopeFailure(outcome.failure);
   const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
   const answers: Answer[] = Array.from({ length: count }, () =>
     retryable && failure.kind === 'status'

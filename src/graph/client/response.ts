@@ -148,16 +148,37 @@ export function statusError(
   });
 }
 
-/** Classifies one answer: the success body, or the typed error. Never throws. */
+/**
+ * A `$batch` envelope answered 424 that still holds its items' answers: Graph's older batching docs answered a batch
+ * with throttled items 424 (the current ones 200), each item with its own status. Read as a 200 would be.
+ */
+function envelopeWithAnswers(response: GraphHttpResponse): JsonObject | undefined {
+  if (response.status !== 424) return undefined;
+  try {
+    const body = parseObjectBody(response.body);
+    return Array.isArray(body?.responses) ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Classifies one answer: the success body, or the typed error. Never throws. `envelope`: the answer to a `$batch`,
+ * whose 424 may carry its items' answers.
+ */
 export function readResponse(
   response: GraphHttpResponse,
   nowMs: number,
+  envelope = false,
 ): { ok: true; body: JsonObject | undefined } | { ok: false; error: GraphError } {
-  if (response.status < 200 || response.status > 299)
+  if (response.status < 200 || response.status > 299) {
+    const answers = envelope ? envelopeWithAnswers(response) : undefined;
+    if (answers) return { ok: true, body: answers };
     return {
       ok: false,
       error: statusError(response.status, response.headers, response.body, nowMs),
     };
+  }
   try {
     return { ok: true, body: parseObjectBody(response.body) };
   } catch (error) {
