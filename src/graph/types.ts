@@ -47,6 +47,11 @@ export interface GraphClient {
    * still in flight are cancelled, and later calls send nothing. Idempotent.
    */
   end(): void;
+  /**
+   * Whether Graph has accepted this operation's token: it called Graph, and an answer to it or to an earlier
+   * operation was one only a genuine token gets (a 2xx, a 404; not a 401/403, a 429, a 5xx: `provesToken`).
+   */
+  tokenProven(): boolean;
 }
 
 /** What the client reports after each attempt, for logs and metrics; never the token or a body. */

@@ -28,7 +28,8 @@ export interface OperationLabels {
 
 /**
  * Operation names become metric labels first come, first served, up to MAX_OPERATION_LABELS, and a slot is taken
- * only by an operation that Graph served (it called Graph and no answer was 401 or 403). Names come from the
+ * only by an operation that Graph served (it called Graph, Graph has accepted its token, and no answer was 401 or
+ * 403). Names come from the
  * caller, and unauthenticated callers are free to send any: were every name admitted, a hundred junk names would
  * fill the slots for good and count every real operation as `other` until restart. Proving a token Graph accepts
  * is the price of a slot, so only callers of the tenant can spend them, and their names are the ones dashboards

@@ -3,7 +3,6 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../graphql/context';
 import { recordOperation } from './request-summary';
-import type { RequestSummary } from './request-summary';
 import type { GatewayMetrics } from './metrics';
 import { loggableOperationName } from './operation-names';
 import { isMaskedError } from '../graphql/errors/gateway-error';
@@ -11,9 +10,12 @@ import { serializeError, stackFrames } from './logging';
 
 const REFUSED_TOKEN_CODES: ReadonlySet<string> = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
 
-/** Graph answered this operation (it has Graph's request ids) and refused none of it for the token. */
-function isServed(summary: RequestSummary, codes: readonly string[]): boolean {
-  return summary.graphRequestIds.length > 0 && !codes.some((code) => REFUSED_TOKEN_CODES.has(code));
+/**
+ * Graph has accepted the operation's token (`GraphClient.tokenProven`: a request id alone is not enough, a 5xx or a
+ * 429 carries one before Graph reads the token) and refused none of this operation for it.
+ */
+function isServed(context: GatewayContext, codes: readonly string[]): boolean {
+  return context.graph.tokenProven() && !codes.some((code) => REFUSED_TOKEN_CODES.has(code));
 }
 
 const NO_CODES: readonly string[] = [];
@@ -78,7 +80,7 @@ export function createObservabilityPlugin(
       metrics.observeOperation({
         operationName: operationName ?? null,
         operationType: type,
-        served: isServed(summary, codes),
+        served: isServed(contextValue, codes),
         outcome: codes[0] ?? 'ok',
         durationSeconds: (performance.now() - contextValue.startedAt) / 1000,
       });

@@ -88,6 +88,39 @@ describe('junk operation names cannot take the metric labels', () => {
   });
 });
 
+describe('a Graph outage does not open the metric labels to unproven tokens', () => {
+  it('names sent with a token Graph never accepted, answered 500 or 502 with a request id, count as other', async () => {
+    harness().emulator.reset();
+    const forged = { authorization: `Bearer ${expiredToken()}` };
+    const read = (name: string, auth: Record<string, string>) =>
+      harness().gateway.gql(
+        `query ${name} { deviceConfigurationUserStatus(deviceConfigurationId: "${c}", userStatusId: "${s}") { id } }`,
+        undefined,
+        auth,
+      );
+    // Graph's front end answers before it reads the token: a 500, then a 502, each with a request id.
+    harness().emulator.faults.add({ method: 'GET', path: '/userStatuses/', status: 500, times: 5 });
+    for (let i = 0; i < 5; i += 1) await read(`Outage${i}`, forged);
+    harness().emulator.faults.add({ method: 'GET', path: '/userStatuses/', status: 502, times: 5 });
+    for (let i = 0; i < 5; i += 1) await read(`Busy${i}`, forged);
+    expect(harness().emulator.requests.filter((request) => request.method === 'GET')).toHaveLength(
+      10,
+    );
+    // A token Graph accepts still takes a slot for its name.
+    const { body } = await read('RealDashboardQuery', AUTH);
+    expect(body.errors).toBeUndefined();
+
+    const text = await metricsText();
+    expect(text).not.toMatch(/operation="(Outage|Busy)\d+"/);
+    expect(text).toMatch(
+      /operations_total\{operation="other",type="query",outcome="UPSTREAM_ERROR"\} 10\n/,
+    );
+    expect(text).toContain(
+      'intune_gateway_graphql_operations_total{operation="RealDashboardQuery",type="query",outcome="ok"} 1',
+    );
+  });
+});
+
 describe('METRICS_PORT', () => {
   it('serves /metrics on its own port and not on the gateway port; the port closes with the gateway', async () => {
     const port = await freePort();

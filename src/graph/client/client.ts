@@ -60,5 +60,7 @@ function createGraphClient(
       ended = true;
       shared?.operation.end();
     },
+    tokenProven: () =>
+      shared !== undefined && context.proofs.isProven(shared.authorization, shared.tokenKey),
   };
 }
