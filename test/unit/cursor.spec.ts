@@ -48,6 +48,11 @@ describe('pageParamsOf: only the paging token of a nextLink for this list', () =
     ],
     [`https://graph.microsoft.com/beta${LIST}?$top=5&$skip=10&$expand=*`, { skip: 10 }],
     [`https://graph.microsoft.com/BETA${LIST}?$skiptoken=a`, { skiptoken: 'a' }],
+    // RFC 3986, not the form encoding: a `+` in a base64 token stays a `+` (it came back a space before).
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=ab+cd/ef==`, { skiptoken: 'ab+cd/ef==' }],
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=a%2Bb%20c`, { skiptoken: 'a+b c' }],
+    [`https://graph.microsoft.com/beta${LIST}?%24skiptoken=x&$skiptoken=y`, { skiptoken: 'x' }],
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=t#frag`, { skiptoken: 't' }],
   ])('%s → %j', (link, params) => {
     expect(pageParamsOf(link, base, LIST)).toEqual(params);
   });
@@ -59,6 +64,8 @@ describe('pageParamsOf: only the paging token of a nextLink for this list', () =
     ['another list', `https://graph.microsoft.com/beta${CAST}?$skiptoken=a`],
     ['no token', `https://graph.microsoft.com/beta${LIST}?$top=5`],
     ['a bad $skip', `https://graph.microsoft.com/beta${LIST}?$skip=-1`],
+    ['a broken escape in the token', `https://graph.microsoft.com/beta${LIST}?$skiptoken=%E0%A4%A`],
+    ['an empty token', `https://graph.microsoft.com/beta${LIST}?$skiptoken`],
     ['not a URL', 'http://['],
   ])('%s is refused', (_name, link) => {
     expect(() => pageParamsOf(link, base, LIST)).toThrow(GraphError);

@@ -67,7 +67,7 @@ export function decideRetry(options: RetryPolicyOptions, input: RetryInput): Ret
     if (delayMs >= input.remainingMs) return { retry: false, reason: 'deadline' };
     return { retry: true, delayMs };
   }
-  // base·2ⁿ plus up to as much again: never below the step, so a burst of callers spreads out without any of
+  // base·2ⁿ (n retries so far: the first retry waits the base) plus up to as much again: never below the step, so a burst of callers spreads out without any of
   // them coming back early.
   const step = options.baseDelayMs * 2 ** input.retriesSoFar;
   const delayMs = Math.min(options.maxDelayMs, Math.floor(step + input.random * step));

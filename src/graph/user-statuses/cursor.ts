@@ -54,6 +54,23 @@ function checkedParams(skiptoken: string | null, skip: string | null): PageParam
 }
 
 /**
+ * A query parameter as RFC 3986 reads it, the first of its name: `+` is a plus, not a space (`URLSearchParams` reads
+ * the form encoding, and would turn a base64 token's `+` into a space Graph never sent). `undefined`: not decodable.
+ */
+function queryParam(search: string, name: string): string | null | undefined {
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    const at = pair.indexOf('=');
+    try {
+      if (decodeURIComponent(at === -1 ? pair : pair.slice(0, at)) !== name) continue;
+      return at === -1 ? '' : decodeURIComponent(pair.slice(at + 1));
+    } catch {
+      return undefined;
+    }
+  }
+  return null;
+}
+
+/**
  * Graph's `@odata.nextLink`, reduced to its paging token. It must stay on the configured origin and version root
  * and name this very list (however Intune spells it); anything else is an answer the gateway will not follow.
  */
@@ -73,7 +90,11 @@ export function pageParamsOf(nextLink: string, base: URL, collectionPath: string
   const listPath = link.pathname.slice(root.length);
   if (!sameRoot || normaliseListPath(listPath) !== normaliseListPath(collectionPath))
     throw malformedError('the nextLink points somewhere other than this list');
-  const params = checkedParams(link.searchParams.get('$skiptoken'), link.searchParams.get('$skip'));
+  const skiptoken = queryParam(link.search, '$skiptoken');
+  const skip = queryParam(link.search, '$skip');
+  if (skiptoken === undefined || skip === undefined)
+    throw malformedError('the nextLink has a paging token that is not URL-encoded');
+  const params = checkedParams(skiptoken, skip);
   if (!params || (params.skiptoken === undefined && params.skip === undefined))
     throw malformedError('the nextLink has no paging token the gateway can follow');
   return params;
