@@ -31,6 +31,8 @@ const BAD_IDS: ReadonlyArray<readonly [string, string]> = [
   ['".."', '..'],
   ['an OData system segment', '$count'],
   ['an OData reference segment', '$ref'],
+  ['an OData type cast', 'microsoft.graph.deviceConfigurationUserStatus'],
+  ['an OData type cast through the alias', 'graph.windows10VpnConfiguration'],
   ['257 characters', 'a'.repeat(257)],
 ];
 

@@ -118,6 +118,9 @@ describe('idProblem', () => {
     ['$count', 'cannot start with "$"'],
     ['$ref', 'cannot start with "$"'],
     ['$value', 'cannot start with "$"'],
+    ['microsoft.graph.deviceConfigurationUserStatus', 'type cast'],
+    ['Microsoft.Graph.windows10VpnConfiguration', 'type cast'],
+    ['graph.user', 'type cast'],
     ['a'.repeat(MAX_ID_LENGTH + 1), 'is longer than 256 characters'],
     ...[
       '/',
@@ -159,6 +162,9 @@ describe('idProblem', () => {
     'a+b=c',
     '😀',
     'a$count',
+    'microsoft',
+    'graphs.x',
+    'a.microsoft.graph.b',
   ])('accepts %j', (id) => {
     expect(idProblem(id)).toBeUndefined();
   });

@@ -57,6 +57,8 @@ export const MAX_ID_LENGTH = 256;
 // eslint-disable-next-line no-control-regex
 const UNSAFE_ID_CHARACTER = /[/\\?#%\s\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ud800-\udfff]/u;
 
+const NAMESPACE_QUALIFIED = /^(microsoft\.)?graph\./i;
+
 /** Why an id cannot be one path segment, or `undefined` when it can. */
 export function idProblem(id: string): string | undefined {
   if (id.length === 0) return 'is empty';
@@ -67,6 +69,11 @@ export function idProblem(id: string): string | undefined {
   // https://learn.microsoft.com/en-us/graph/query-parameters
   if (id.startsWith('$'))
     return 'cannot start with "$" (an OData system segment such as $count or $ref)';
+  // `microsoft.graph.windows10VpnConfiguration`: a segment named like a type of Graph's namespace (or its alias) is
+  // read as a type cast, so `userStatuses/<such id>` would address the collection, not one user status.
+  // https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part2-url-conventions.html#sec_AddressingDerivedTypes
+  if (NAMESPACE_QUALIFIED.test(id))
+    return 'cannot be a name in the microsoft.graph namespace (OData reads it as a type cast, not an id)';
   if (UNSAFE_ID_CHARACTER.test(id))
     return 'contains a character that is not allowed (/ \\ ? # %, whitespace, a control character or a lone surrogate)';
   return undefined;
