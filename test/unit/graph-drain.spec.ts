@@ -283,7 +283,7 @@ describe('the drain’s end cuts every operation’s deadline', () => {
    * A Graph that never answers, but for `/proof` (200, which proves the token): each attempt ends only when its
    * operation's timer expires it (a timeout, sent) or cancels it. `sent` lists the paths that reached it.
    */
-  function silentGraph(limits?: QuotaLimits) {
+  function silentGraph(limits?: QuotaLimits, timeoutMs = 30_000) {
     const sent: string[] = [];
     const transport: HttpTransport = {
       send: (request) =>
@@ -304,9 +304,9 @@ describe('the drain’s end cuts every operation’s deadline', () => {
     jest.useFakeTimers({ now: T0 });
     const service = createGraphService({
       baseUrl: 'https://graph.microsoft.com/beta',
-      timeoutMs: 30_000,
+      timeoutMs,
       userAgent: 'test',
-      retry: { maxRetries: 3, maxDelayMs: 30_000, baseDelayMs: 1_000 },
+      retry: { maxRetries: 0, maxDelayMs: 30_000, baseDelayMs: 1_000 },
       transport,
       clock: systemClock,
       ...(limits ? { quota: createQuotaPacer({ limits, random: () => 0 }) } : {}),
@@ -405,6 +405,22 @@ describe('the drain’s end cuts every operation’s deadline', () => {
     expect(sent).toEqual(['proof at 0', '$batch at 0', '$batch at 0']);
   });
 
+  it('an operation whose attempts all ended before the drain’s end still stops at it: nothing is sent after', async () => {
+    // Attempts time out after 1 s: the operation's timer serves the first one's expiry, before the drain's end.
+    const { service, client, sent } = silentGraph(undefined, 1_000);
+    const graph = client();
+    const first = settle(graph.request(GET));
+    await jest.advanceTimersByTimeAsync(500);
+    service.drain(Date.now() + 2_000);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(await first).toMatchObject({ kind: 'timeout' });
+    // Nothing of the operation is in flight now; past the drain's end, its next call is not sent.
+    await jest.advanceTimersByTimeAsync(2_000);
+    const late = await settle(graph.request(GET));
+    expect(late).toEqual({ kind: 'quota', status: null, retryAfterSeconds: 1, drained: true });
+    expect(sent).toEqual(['s at 0']);
+  });
+
   it('an operation that ended before the drain is not cut again, and one made after it starts cut', async () => {
     const { service, client, sent } = silentGraph();
     const ended = client();
@@ -416,5 +432,39 @@ describe('the drain’s end cuts every operation’s deadline', () => {
     await jest.advanceTimersByTimeAsync(5_000);
     expect(await late).toMatchObject({ kind: 'timeout', drained: false });
     expect(sent).toEqual(['s at 0', 's at 0']);
+  });
+});
+
+describe('an operation’s timer and the drain’s end', () => {
+  const attempt = (name: string, log: string[]) => ({
+    expiresAt: 0,
+    expire: () => log.push(`${name} expired at ${Date.now() - T0}`),
+    cancel: () => log.push(`${name} cancelled at ${Date.now() - T0}`),
+  });
+
+  it('an attempt that outlives the drain’s end is ended there, though another one expires before it', async () => {
+    jest.useFakeTimers({ now: T0 });
+    const drain = new Drain();
+    const scope = createOperationScope({ deadline: T0 + 60_000, clock: systemClock, drain });
+    const log: string[] = [];
+    scope.track(attempt('a', log), 5_000);
+    await jest.advanceTimersByTimeAsync(1_000);
+    scope.track(attempt('b', log), 30_000);
+    drain.begin(T0 + 9_000);
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(log).toEqual(['a expired at 5000', 'b expired at 9000']);
+    expect(scope.stopped).toBe('deadline');
+  });
+
+  it('an operation that begins after the drain’s end sends nothing', async () => {
+    jest.useFakeTimers({ now: T0 });
+    const drain = new Drain();
+    drain.begin(T0 + 1_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+    const scope = createOperationScope({ deadline: T0 + 60_000, clock: systemClock, drain });
+    const log: string[] = [];
+    expect(scope.track(attempt('late', log), 30_000)).toBe(false);
+    expect(scope.stopped).toBe('deadline');
+    expect(log).toEqual([]);
   });
 });

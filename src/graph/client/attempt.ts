@@ -14,6 +14,7 @@ import type { QuotaIdentity } from '../quota/limits';
 import type { AttemptEnd } from '../quota/types';
 import { graphUrl } from '../user-statuses/paths';
 import { readResponse } from './response';
+import { stopError } from './retry-loop';
 import type { AttemptFailure } from './retry';
 import type {
   GraphCallOptions,
@@ -107,8 +108,11 @@ export async function sendAttempt(
     clock.now(),
     request.envelope === true,
   );
-  if (!result.ok && cutByDrain(outcome, operation))
-    return { ...result, error: shutDownInFlightError() };
+  if (result.ok) return result;
+  if (cutByDrain(outcome, operation)) return { ...result, error: shutDownInFlightError() };
+  // Not sent: its operation was past its deadline when it would have started (`track` refused it).
+  if (!outcome.ok && outcome.failure === 'cancelled' && operation.stopped === 'deadline')
+    return { ...result, error: stopError(operation)! };
   return result;
 }
 

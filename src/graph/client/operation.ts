@@ -160,7 +160,13 @@ class Scope implements OperationScope, Cuttable {
 
   track(attempt: WatchedAttempt, timeoutMs: number): boolean {
     if (this.stopped) return false;
-    attempt.expiresAt = Math.min(this.clock.now() + timeoutMs, this.deadline);
+    const now = this.clock.now();
+    // Past its deadline (the drain's end, most likely), before its timer said so: nothing more is sent.
+    if (now >= this.deadline) {
+      this.stop('deadline');
+      return false;
+    }
+    attempt.expiresAt = Math.min(now + timeoutMs, this.deadline);
     this.inFlight.add(attempt);
     if (attempt.expiresAt < this.armedAt) this.arm(attempt.expiresAt);
     return true;
@@ -194,7 +200,9 @@ class Scope implements OperationScope, Cuttable {
         attempt.expire();
       } else next = Math.min(next, attempt.expiresAt);
     }
-    if (next !== Infinity) this.arm(next);
+    // Attempts tracked before the drain began may outlive its end: the timer fires then too.
+    const at = Math.min(next, this.drain?.endsAt ?? Infinity);
+    if (at !== Infinity) this.arm(at);
   };
 
   private stop(reason: StopReason): void {
