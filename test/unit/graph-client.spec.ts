@@ -1,4 +1,6 @@
 import { createGraphService } from '../../src/graph/client/client';
+import { systemClock } from '../../src/graph/client/retry-loop';
+import { createQuotaPacer, INTUNE_QUOTA_LIMITS } from '../../src/graph/quota';
 import { cancelledError, isGraphError } from '../../src/graph/errors';
 import type { GraphError } from '../../src/graph/errors';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
@@ -311,6 +313,57 @@ describe('$batch through the same loop', () => {
       [424, 1],
     ]);
   });
+
+  it.each([429, 424])(
+    'an envelope %i without answers holds the tenant and app for its Retry-After and proves no token',
+    async (status) => {
+      jest.useFakeTimers({ now: 1_000_000 });
+      try {
+        const sent: string[] = [];
+        const transport: HttpTransport = {
+          send: (request) => {
+            const batch = request.url.pathname.endsWith('/$batch');
+            sent.push(`${batch ? '$batch' : 'GET'} at ${Date.now() - 1_000_000}`);
+            return Promise.resolve(
+              batch ? ok(status, undefined, { 'retry-after': '2' }) : ok(200, { id: 's' }),
+            );
+          },
+          close: () => Promise.resolve(),
+        };
+        const service = createGraphService({
+          baseUrl: 'https://graph.microsoft.com/beta',
+          timeoutMs: 10_000,
+          userAgent: 'test',
+          retry: { maxRetries: 0, maxDelayMs: 30_000, baseDelayMs: 1_000 },
+          transport,
+          clock: systemClock,
+          quota: createQuotaPacer({ limits: INTUNE_QUOTA_LIMITS, random: () => 0 }),
+        });
+        const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const client = (jti: string) =>
+          service.client({
+            authorization: `Bearer ${encode({ alg: 'none' })}.${encode({ tid: 't', appid: 'a', jti })}.s`,
+            clientRequestId: 'c',
+            deadline: Date.now() + 30_000,
+          });
+        // A genuine token first (a 200 proves it), so that the envelope's throttling holds its tenant and app.
+        const genuine = client('genuine');
+        await genuine.request(GET);
+        await genuine.batch([GET, { ...GET, path: `${GET.path}2` }]);
+        const forged = client('forged');
+        await forged.batch([GET, { ...GET, path: `${GET.path}2` }]);
+        expect(forged.tokenProven()).toBe(false);
+        const next = client('genuine').request(GET);
+        await jest.advanceTimersByTimeAsync(1_999);
+        expect(sent).toEqual(['GET at 0', '$batch at 0', '$batch at 0']);
+        await jest.advanceTimersByTimeAsync(1);
+        await next;
+        expect(sent).toEqual(['GET at 0', '$batch at 0', '$batch at 0', 'GET at 2000']);
+      } finally {
+        jest.useRealTimers();
+      }
+    },
+  );
 
   it('a single call answered 424 is not retried (only a batch envelope means throttling by it)', async () => {
     const { client, sent } = clientWith([ok(424, undefined, { 'retry-after': '1' })]);

@@ -293,8 +293,10 @@ function envelopeFailed(
   report: ReportAttempt,
 ): ChunkStep {
   const { error } = outcome;
-  settleWith([{ status: error.status, retryAfterSeconds: error.retryAfterSeconds }], outcome.end);
   const failure = envelopeFailure(outcome.failure);
+  // Settled as what it reports, throttling: the tenant and app are held, and the token is not proven by it.
+  const status = failure === outcome.failure ? error.status : 429;
+  settleWith([{ status, retryAfterSeconds: error.retryAfterSeconds }], outcome.end);
   const retryable = failure.kind === 'status' && RETRYABLE_STATUSES.has(failure.status);
   const answers: Answer[] = Array.from({ length: count }, () =>
     retryable && failure.kind === 'status'
