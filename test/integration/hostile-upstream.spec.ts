@@ -206,4 +206,25 @@ describe('forged cursors', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
     expect(upstream.received).toHaveLength(1);
   });
+
+  it.each(['ab+cd/ef==', 'skipCount%3d5', 'a%2Bb'])(
+    'a paging token (%s) is sent back as Graph wrote it, not decoded and encoded again',
+    async (token) => {
+      const nextLink = `${upstream.baseUrl}/deviceManagement/deviceConfigurations/${C}/userStatuses?$top=5&$skiptoken=${token}`;
+      upstream.script({
+        status: 200,
+        body: JSON.stringify({ value: [{ id: 'u1' }], '@odata.nextLink': nextLink }),
+      });
+      const first = await gateway.gql(LIST, { c: C, first: 1 }, AUTH);
+      const page = first.body.data as {
+        deviceConfigurationUserStatuses: { pageInfo: { endCursor: string } };
+      };
+      upstream.script({ status: 200, body: JSON.stringify({ value: [{ id: 'u2' }] }) });
+      const after = page.deviceConfigurationUserStatuses.pageInfo.endCursor;
+      const { body } = await gateway.gql(LIST, { c: C, first: 1, after }, AUTH);
+      expect(body.errors).toBeUndefined();
+      expect(upstream.received).toHaveLength(2);
+      expect(upstream.received[1]!.url).toContain(`&$skiptoken=${token}`);
+    },
+  );
 });

@@ -44,13 +44,16 @@ describe('pageParamsOf: only the paging token of a nextLink for this list', () =
     [`https://graph.microsoft.com/beta${LIST}?$skiptoken=abc`, { skiptoken: 'abc' }],
     [
       `https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('${GUID.toUpperCase()}')/userStatuses?$skiptoken=skipCount%3d100`,
-      { skiptoken: 'skipCount=100' },
+      { skiptoken: 'skipCount%3d100' },
     ],
     [`https://graph.microsoft.com/beta${LIST}?$top=5&$skip=10&$expand=*`, { skip: 10 }],
     [`https://graph.microsoft.com/BETA${LIST}?$skiptoken=a`, { skiptoken: 'a' }],
-    // RFC 3986, not the form encoding: a `+` in a base64 token stays a `+` (it came back a space before).
+    // The token as it stands, never decoded and encoded again: a `+` stays what Graph wrote (it became %20 once).
     [`https://graph.microsoft.com/beta${LIST}?$skiptoken=ab+cd/ef==`, { skiptoken: 'ab+cd/ef==' }],
-    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=a%2Bb%20c`, { skiptoken: 'a+b c' }],
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=a%2Bb%20c`, { skiptoken: 'a%2Bb%20c' }],
+    // What a URL parser escapes (a space, a quote) arrives escaped; a name that cannot be decoded is another one.
+    [`https://graph.microsoft.com/beta${LIST}?$skiptoken=a b"c`, { skiptoken: 'a%20b%22c' }],
+    [`https://graph.microsoft.com/beta${LIST}?%ZZ=1&$skiptoken=x`, { skiptoken: 'x' }],
     [`https://graph.microsoft.com/beta${LIST}?%24skiptoken=x&$skiptoken=y`, { skiptoken: 'x' }],
     [`https://graph.microsoft.com/beta${LIST}?$skiptoken=t#frag`, { skiptoken: 't' }],
   ])('%s → %j', (link, params) => {
@@ -65,6 +68,7 @@ describe('pageParamsOf: only the paging token of a nextLink for this list', () =
     ['no token', `https://graph.microsoft.com/beta${LIST}?$top=5`],
     ['a bad $skip', `https://graph.microsoft.com/beta${LIST}?$skip=-1`],
     ['a broken escape in the token', `https://graph.microsoft.com/beta${LIST}?$skiptoken=%E0%A4%A`],
+    ['a lone % in the token', `https://graph.microsoft.com/beta${LIST}?$skiptoken=50%`],
     ['an empty token', `https://graph.microsoft.com/beta${LIST}?$skiptoken`],
     ['not a URL', 'http://['],
   ])('%s is refused', (_name, link) => {
@@ -101,6 +105,31 @@ describe('cursors', () => {
     const payload = { l: LIST.toLowerCase(), t: 'a', o: 0, f: filter };
     const cursor = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
     expect(() => decodeCursor(cursor, LIST)).toThrow(GraphInputError);
+  });
+
+  it.each([
+    ['an ampersand', 'a&$expand=*'],
+    ['a hash', 'a#b'],
+    ['a space', 'a b'],
+    ['a broken escape', 'a%2'],
+    ['not a string', 7],
+  ])('a token as it stands (r) with %s is refused', (_name, raw) => {
+    const payload = { l: LIST.toLowerCase(), r: raw, o: 0 };
+    const cursor = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    expect(() => decodeCursor(cursor, LIST)).toThrow(GraphInputError);
+  });
+
+  it('a cursor of a gateway before `r` (its token decoded, in t) goes on, encoded as those gateways sent it', () => {
+    const payload = { l: LIST.toLowerCase(), t: "skipCount=3&x'", o: 1 };
+    const cursor = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    expect(decodeCursor(cursor, LIST)).toEqual({
+      params: { skiptoken: "skipCount%3D3%26x'" },
+      offset: 1,
+    });
+    const both = { ...payload, r: 'a' };
+    expect(() =>
+      decodeCursor(Buffer.from(JSON.stringify(both)).toString('base64url'), LIST),
+    ).toThrow(GraphInputError);
   });
 
   it('a cursor of one list is refused on another', () => {

@@ -2,6 +2,10 @@ import { GraphInputError, malformedError } from '../errors';
 
 /** The only query options a cursor may carry: Graph's own paging tokens. The gateway sets every other one. */
 export interface PageParams {
+  /**
+   * As it stands in Graph's nextLink, percent-encoded (`skipCount%3d100`), and sent back as it stands: what Graph
+   * wrote is what it reads, however it decodes a `+`.
+   */
   readonly skiptoken?: string;
   readonly skip?: number;
 }
@@ -43,8 +47,17 @@ export function normaliseListPath(path: string): string {
   return `/${segments.join('/').toLowerCase()}`;
 }
 
+/**
+ * A query value as a URL may carry it, nothing that could end it (`&`, `#`) or start another option: RFC 3986's
+ * query characters and well-formed escapes. https://www.rfc-editor.org/rfc/rfc3986#section-3.4
+ */
+const ENCODED_QUERY_VALUE = /^(?:[A-Za-z0-9\-._~!$'()*+,;=:@/?]|%[0-9A-Fa-f]{2})+$/;
+
 function checkedParams(skiptoken: string | null, skip: string | null): PageParams | undefined {
-  if (skiptoken !== null && (skiptoken === '' || skiptoken.length > MAX_TOKEN_LENGTH))
+  if (
+    skiptoken !== null &&
+    (skiptoken.length > MAX_TOKEN_LENGTH || !ENCODED_QUERY_VALUE.test(skiptoken))
+  )
     return undefined;
   if (skip !== null && !/^\d{1,9}$/.test(skip)) return undefined;
   return {
@@ -54,18 +67,19 @@ function checkedParams(skiptoken: string | null, skip: string | null): PageParam
 }
 
 /**
- * A query parameter as RFC 3986 reads it, the first of its name: `+` is a plus, not a space (`URLSearchParams` reads
- * the form encoding, and would turn a base64 token's `+` into a space Graph never sent). `undefined`: not decodable.
+ * The first value of a query parameter, as it stands (still percent-encoded); its name is compared decoded
+ * (`%24skiptoken` is `$skiptoken`). A pair whose name cannot be decoded is not this one.
  */
-function queryParam(search: string, name: string): string | null | undefined {
+function rawQueryParam(search: string, name: string): string | null {
   for (const pair of search.replace(/^\?/, '').split('&')) {
     const at = pair.indexOf('=');
+    let key: string;
     try {
-      if (decodeURIComponent(at === -1 ? pair : pair.slice(0, at)) !== name) continue;
-      return at === -1 ? '' : decodeURIComponent(pair.slice(at + 1));
+      key = decodeURIComponent(at === -1 ? pair : pair.slice(0, at));
     } catch {
-      return undefined;
+      continue;
     }
+    if (key === name) return at === -1 ? '' : pair.slice(at + 1);
   }
   return null;
 }
@@ -90,11 +104,10 @@ export function pageParamsOf(nextLink: string, base: URL, collectionPath: string
   const listPath = link.pathname.slice(root.length);
   if (!sameRoot || normaliseListPath(listPath) !== normaliseListPath(collectionPath))
     throw malformedError('the nextLink points somewhere other than this list');
-  const skiptoken = queryParam(link.search, '$skiptoken');
-  const skip = queryParam(link.search, '$skip');
-  if (skiptoken === undefined || skip === undefined)
-    throw malformedError('the nextLink has a paging token that is not URL-encoded');
-  const params = checkedParams(skiptoken, skip);
+  const params = checkedParams(
+    rawQueryParam(link.search, '$skiptoken'),
+    rawQueryParam(link.search, '$skip'),
+  );
   if (!params || (params.skiptoken === undefined && params.skip === undefined))
     throw malformedError('the nextLink has no paging token the gateway can follow');
   return params;
@@ -104,7 +117,7 @@ export function pageParamsOf(nextLink: string, base: URL, collectionPath: string
 export function encodeCursor(collectionPath: string, position: CursorPosition): string {
   const payload = {
     l: normaliseListPath(collectionPath),
-    t: position.params.skiptoken,
+    r: position.params.skiptoken,
     s: position.params.skip,
     o: position.offset,
     f: position.filter,
@@ -126,10 +139,14 @@ export function decodeCursor(cursor: string, collectionPath: string): CursorPosi
   }
   if (payload.l !== normaliseListPath(collectionPath))
     throw badCursor('is not a cursor for this list');
-  // Each field is what this gateway writes or absent: anything else is forged.
-  const { t: token, s: skip, o: offset, f: filter } = payload;
-  if (token !== undefined && typeof token !== 'string')
+  // Each field is what this gateway writes or absent: anything else is forged. `t`: the token decoded, as gateways
+  // wrote it before `r` (as it stands in the nextLink); read during an upgrade, encoded again as they sent it.
+  const { r: raw, t: decoded, s: skip, o: offset, f: filter } = payload;
+  if (raw !== undefined && typeof raw !== 'string')
     throw badCursor('is not a cursor this gateway gave out');
+  if (decoded !== undefined && (typeof decoded !== 'string' || raw !== undefined))
+    throw badCursor('is not a cursor this gateway gave out');
+  const token = raw ?? (decoded === undefined ? undefined : encodeURIComponent(decoded));
   if (skip !== undefined && !Number.isInteger(skip))
     throw badCursor('is not a cursor this gateway gave out');
   const params = checkedParams(token ?? null, typeof skip === 'number' ? String(skip) : null);

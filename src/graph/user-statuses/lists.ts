@@ -111,8 +111,8 @@ function pageUrl(
   const query = [`$top=${size}`, selectQuery(fields)];
   // Status values are Graph enum names (letters only), so the literal needs no escaping beyond the URL's.
   if (filter !== undefined) query.push(`$filter=${encodeURIComponent(`status eq '${filter}'`)}`);
-  if (params.skiptoken !== undefined)
-    query.push(`$skiptoken=${encodeURIComponent(params.skiptoken)}`);
+  // As Graph wrote it (cursor.ts checked that it is one query value).
+  if (params.skiptoken !== undefined) query.push(`$skiptoken=${params.skiptoken}`);
   if (params.skip !== undefined) query.push(`$skip=${params.skip}`);
   return `${request.collection.path}?${query.join('&')}`;
 }
