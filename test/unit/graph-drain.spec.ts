@@ -468,3 +468,45 @@ describe('an operation’s timer and the drain’s end', () => {
     expect(log).toEqual([]);
   });
 });
+
+describe('an operation whose own deadline comes first during a drain', () => {
+  it('says its deadline passed, not that the gateway shut down', async () => {
+    jest.useFakeTimers({ now: T0 });
+    const sent: string[] = [];
+    const transport: HttpTransport = {
+      send: (request) =>
+        new Promise<HttpOutcome>((resolve) => {
+          sent.push(`at ${Date.now() - T0}`);
+          const end = () => resolve({ ok: false, failure: 'timeout', sent: true, reason: 'x' });
+          if (!request.watcher.track({ expiresAt: 0, expire: end, cancel: end }, request.timeoutMs))
+            end();
+        }),
+      close: () => Promise.resolve(),
+    };
+    const service = createGraphService({
+      baseUrl: 'https://graph.microsoft.com/beta',
+      timeoutMs: 30_000,
+      userAgent: 'test',
+      retry: { maxRetries: 0, maxDelayMs: 30_000, baseDelayMs: 1_000 },
+      transport,
+      clock: systemClock,
+    });
+    const client = service.client({
+      authorization: bearer('p'),
+      clientRequestId: 'c',
+      deadline: T0 + 2_000,
+    });
+    const inFlight = client
+      .request(GET)
+      .then(() => new Error('answered'))
+      .catch((caught: unknown) => caught as Error);
+    service.drain(T0 + 9_000);
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect((await inFlight).message).toBe(
+      'Microsoft Graph did not answer within the time this operation may take.',
+    );
+    const next = await client.request(GET).catch((caught: unknown) => caught);
+    expect(describeError(next)).toMatchObject({ kind: 'timeout', drained: false });
+    expect(sent).toEqual(['at 0']);
+  });
+});

@@ -119,7 +119,7 @@ export async function sendAttempt(
 /** Timed out because the drain's end stopped its operation (as at its deadline), not because Graph was slow. */
 function cutByDrain(outcome: HttpOutcome, operation: CallContext['operation']): boolean {
   if (outcome.ok || outcome.failure !== 'timeout') return false;
-  return operation.stopped === 'deadline' && operation.draining;
+  return operation.stopped === 'deadline' && operation.cutByDrain === true;
 }
 
 /** Graph answered (so it had the request by its first byte), or not: sent, perhaps, or not at all. */

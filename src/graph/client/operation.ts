@@ -27,6 +27,11 @@ export interface Cancellation {
    * that waited is sent. Unlike `stopped`, a call that needs no wait still goes.
    */
   readonly draining: boolean;
+  /**
+   * Its deadline is the drain's end, which came before its own: stopped at its deadline, it was cut short by the
+   * shutdown. Absent: never.
+   */
+  readonly cutByDrain?: boolean;
   /** An `AbortSignal` that aborts when the operation stops or the drain begins; made on first use, for waits only. */
   signal(): AbortSignal;
 }
@@ -142,6 +147,10 @@ class Scope implements OperationScope, Cuttable {
 
   get draining(): boolean {
     return this.drain?.draining ?? false;
+  }
+
+  get cutByDrain(): boolean {
+    return (this.drain?.endsAt ?? Infinity) < this.ownDeadline;
   }
 
   /** The drain's end comes before what the timer waits for: it fires then, and the operation stops as at its deadline. */

@@ -26,8 +26,8 @@ export interface RetryLoopOptions {
 }
 
 /**
- * The error a stopped operation's calls end with. Stopped at its deadline while the gateway drains, it was most
- * likely cut by the drain's end (`Drain.endsAt`): the call was not sent, and another replica can take it.
+ * The error a stopped operation's calls end with. Stopped at its deadline where that is the drain's end
+ * (`cutByDrain`), the call was not sent because the gateway shuts down, and another replica can take it.
  */
 export function stopError(cancellation: Cancellation): GraphError | null {
   if (cancellation.stopped === null) return null;
@@ -35,9 +35,9 @@ export function stopError(cancellation: Cancellation): GraphError | null {
   return pastDeadlineError(cancellation);
 }
 
-/** Nothing is sent past the deadline; while the gateway drains, that deadline is most likely the drain's end. */
+/** Nothing is sent past the deadline: the operation's own, or the drain's end. */
 function pastDeadlineError(cancellation: Cancellation): GraphError {
-  return cancellation.draining ? shutDownError() : deadlineError();
+  return cancellation.cutByDrain === true ? shutDownError() : deadlineError();
 }
 
 /**
