@@ -126,9 +126,30 @@ export function faultError(status: number): EmulatorAnswer {
   return serviceError(status, faultCode(status), `Emulated fault: HTTP ${status}.`);
 }
 
-function faultCode(status: number): string {
-  if (status === 429) return 'TooManyRequests';
-  if (status === 503) return 'ServiceUnavailable';
-  if (status === 504) return 'GatewayTimeout';
-  return status >= 500 ? 'InternalServerError' : 'BadRequest';
+/**
+ * Graph's usual `error.code` for a status: the codes this emulator answers elsewhere (401 and 403 as `auth.ts` does,
+ * 404, 405, 409 and 413 as the routes do, 424 as `$batch` does), the others after the status message Graph's error
+ * page gives them. Any other status: `InternalServerError` from 500 up, else `generalException`, that page's code
+ * for an unspecified error. https://learn.microsoft.com/graph/errors
+ */
+const FAULT_CODES: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  401: 'InvalidAuthenticationToken',
+  403: 'Authorization_RequestDenied',
+  404: 'ResourceNotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  412: 'PreconditionFailed',
+  413: 'RequestEntityTooLarge',
+  424: 'FailedDependency',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
+/** The code of a fault's error body (in `intune` mode, `wrapIntuneError` replaces it with Intune's). */
+export function faultCode(status: number): string {
+  return FAULT_CODES[status] ?? (status >= 500 ? 'InternalServerError' : 'generalException');
 }

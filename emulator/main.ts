@@ -15,8 +15,9 @@ async function main(): Promise<void> {
   const emulator = await startEmulator(options);
   for (const rule of options.faults ?? []) process.stdout.write(`fault: ${JSON.stringify(rule)}\n`);
   const { mode } = emulator.settings;
-  const quotas = emulator.quotas.enabled
-    ? `${emulator.quotas.appWrites} writes / ${emulator.quotas.windowMs} ms per app`
+  const { enabled, windowMs, appWrites, appCalls, tenantWrites, tenantCalls } = emulator.quotas;
+  const quotas = enabled
+    ? `per ${windowMs} ms, ${appWrites} writes and ${appCalls} calls per app per tenant, ${tenantWrites} writes and ${tenantCalls} calls per tenant`
     : 'off';
   process.stdout.write(
     [

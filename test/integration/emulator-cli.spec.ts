@@ -49,7 +49,9 @@ describe('npm run emulator (emulator/main.ts)', () => {
     );
     running = emulator.child;
     const admin = await emulator.listening;
-    expect(emulator.output()).toContain('Mode: intune; quotas: 10 writes / 3000 ms per app');
+    expect(emulator.output()).toContain(
+      'Mode: intune; quotas: per 3000 ms, 10 writes and 1000 calls per app per tenant, 200 writes and 2000 calls per tenant;',
+    );
     const { body } = await graphCall<EmulatorAdminState>('GET', `${admin}/settings`);
     expect(body.settings).toMatchObject({ mode: 'intune', pageSize: 2, errors: 'intune' });
     expect(body.quotas).toEqual({

@@ -1,5 +1,6 @@
 import { serviceError } from '../../emulator/answer';
 import { callerIdentity, createEmulatorToken } from '../../emulator/auth';
+import { faultError } from '../../emulator/http';
 import { intuneCode, intuneUrlPath, pageOffset, wrapIntuneError } from '../../emulator/intune';
 import { findByKey, intunePath, pathSegments } from '../../emulator/resource-path';
 
@@ -149,6 +150,46 @@ describe('Intune errors', () => {
     ['/%E0%A4%A', '/%E0%A4%A'],
   ])('names %s as %s', (url, path) => {
     expect(intuneUrlPath(url)).toBe(path);
+  });
+});
+
+describe("fault error bodies: Graph's usual code for each status", () => {
+  it.each([
+    [400, 'BadRequest'],
+    [401, 'InvalidAuthenticationToken'],
+    [403, 'Authorization_RequestDenied'],
+    [404, 'ResourceNotFound'],
+    [405, 'MethodNotAllowed'],
+    [409, 'Conflict'],
+    [412, 'PreconditionFailed'],
+    [413, 'RequestEntityTooLarge'],
+    [424, 'FailedDependency'],
+    [429, 'TooManyRequests'],
+    [500, 'InternalServerError'],
+    [502, 'BadGateway'],
+    [503, 'ServiceUnavailable'],
+    [504, 'GatewayTimeout'],
+    [418, 'generalException'],
+    [507, 'InternalServerError'],
+  ])('status=%i → %s', (status, code) => {
+    expect(faultError(status)).toEqual({
+      status,
+      body: { error: { code, message: `Emulated fault: HTTP ${status}.` } },
+      fromService: true,
+    });
+  });
+
+  it.each([
+    [403, 'InternalError'],
+    [429, 'TooManyRequests'],
+    [503, 'ServiceUnavailable'],
+  ])("in intune mode, status=%i is wrapped with Intune's code %s", (status, code) => {
+    const answer = wrapIntuneError(faultError(status), { activityId: 'a', path: '/' });
+    const error = answer.body?.error as { code: string; message: string };
+    expect(error.code).toBe(code);
+    expect((JSON.parse(error.message) as { Message: string }).Message).toMatch(
+      new RegExp(`^Emulated fault: HTTP ${status}\\. - Operation ID`),
+    );
   });
 });
 
