@@ -22,17 +22,17 @@ beforeEach(() => harness.emulator.reset());
 describe('Graph error statuses map through one table', () => {
   it.each([
     [400, 'BAD_USER_INPUT', 'BadRequest'],
-    [401, 'UNAUTHENTICATED', 'BadRequest'],
-    [403, 'FORBIDDEN', 'BadRequest'],
-    [404, 'NOT_FOUND', 'BadRequest'],
-    [409, 'CONFLICT', 'BadRequest'],
-    [412, 'CONFLICT', 'BadRequest'],
+    [401, 'UNAUTHENTICATED', 'InvalidAuthenticationToken'],
+    [403, 'FORBIDDEN', 'Authorization_RequestDenied'],
+    [404, 'NOT_FOUND', 'ResourceNotFound'],
+    [409, 'CONFLICT', 'Conflict'],
+    [412, 'CONFLICT', 'PreconditionFailed'],
     [429, 'THROTTLED', 'TooManyRequests'],
     [500, 'UPSTREAM_ERROR', 'InternalServerError'],
-    [502, 'UPSTREAM_ERROR', 'InternalServerError'],
+    [502, 'UPSTREAM_ERROR', 'BadGateway'],
     [503, 'UPSTREAM_ERROR', 'ServiceUnavailable'],
     [504, 'UPSTREAM_ERROR', 'GatewayTimeout'],
-    [418, 'UPSTREAM_ERROR', 'BadRequest'],
+    [418, 'UPSTREAM_ERROR', 'generalException'],
   ])('%i with a Graph error body → %s', async (status, code, graphCode) => {
     harness.emulator.faults.add({ method: 'PATCH', status });
     const { body } = await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
