@@ -331,17 +331,20 @@ describe('Redis quota store shared by replicas', () => {
     }
     const part =
       '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|sha256:[0-9a-f]{64})';
-    const shape = new RegExp(`^igg:q:\\{${part}\\}(?::${part})?:[wcb]$`);
+    const shape = new RegExp(`^igg:q:\\{${part}\\}(?::${part}:[wcb]|:[wce])$`);
     expect(keys.filter((key) => !shape.test(key))).toEqual([]);
-    // Three identities with four window keys each, and one block.
-    expect(keys).toHaveLength(3 * 4 + 1);
+    // Three identities (three tenants) with four window keys each, one block, and each tenant's epoch.
+    expect(keys).toHaveLength(3 * 4 + 1 + 3);
+    const windowKeys = keys.filter((key) => !key.endsWith(':b') && !key.endsWith(':e'));
     const members = (
-      await Promise.all(
-        keys.filter((key) => !key.endsWith(':b')).map((key) => inspector.zrange(key, 0, -1)),
-      )
+      await Promise.all(windowKeys.map((key) => inspector.zrange(key, 0, -1)))
     ).flat();
     expect(members.every((member) => /^[0-9a-f]{16}\.[0-9a-z]+:\d+$/.test(member))).toBe(true);
-    const everything = [...keys, ...members].join('\n');
+    const epochs = await Promise.all(
+      keys.filter((key) => key.endsWith(':e')).map((key) => inspector.get(key)),
+    );
+    expect(epochs.every((epoch) => /^[0-9a-f]{16}\.[0-9a-z]+:$/.test(epoch ?? ''))).toBe(true);
+    const everything = [...keys, ...members, ...epochs].join('\n');
     for (const secret of [
       'SECRET',
       'evil',

@@ -9,6 +9,7 @@ describeSpecs('integration', [
   'quota-redis',
   'quota-redis-fallback',
   'quota-redis-late',
+  'quota-redis-memory',
   'quota-redis-share',
   'redis-client-certificates',
   'redis-startup',

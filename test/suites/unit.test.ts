@@ -46,6 +46,7 @@ describeSpecs('unit', [
   'persisted-manifest',
   'persisted-resolve',
   'proxy',
+  'quota-epochs',
   'quota-fallback',
   'quota-fifo',
   'quota-identity',

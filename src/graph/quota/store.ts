@@ -147,6 +147,8 @@ function keyPart(value: string): string {
 
 export interface QuotaKeys {
   readonly block: string;
+  /** The tenant's epoch in a shared store: whether it still holds what a replica saw (redis-scripts.ts, `EPOCH`). */
+  readonly epoch: string;
   window(window: Pick<QuotaWindow, 'id'>): string;
   /** The key of what a take was short of (a window, or the block). */
   of(obstacle: QuotaObstacle): string;
@@ -165,7 +167,8 @@ const keysCache = new WeakMap<QuotaIdentity, QuotaKeys>();
 
 /**
  * Store keys of an identity. The tenant sits in a Redis Cluster hash tag (`{…}`) so one script touches one slot.
- * `igg:q:{tenant}:app:w|c` count one app's writes and calls, `igg:q:{tenant}:w|c` all apps', `…:app:b` blocks.
+ * `igg:q:{tenant}:app:w|c` count one app's writes and calls, `igg:q:{tenant}:w|c` all apps', `…:app:b` blocks,
+ * `igg:q:{tenant}:e` is the tenant's epoch.
  */
 export function quotaKeys(identity: QuotaIdentity): QuotaKeys {
   const cached = keysCache.get(identity);
@@ -186,6 +189,7 @@ export function quotaKeys(identity: QuotaIdentity): QuotaKeys {
   };
   const keys: QuotaKeys = {
     block,
+    epoch: `${tenant}:e`,
     window: (window) => names[window.id],
     of: (obstacle) => (obstacle === 'block' ? block : names[obstacle]),
     needs: (kind) => needs[kind],

@@ -16,13 +16,45 @@ local function keepFor(key, ttl)
 end`;
 
 /**
- * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
- * times. KEYS[1] is the identity's block key; KEYS[2…] its window keys. ARGV: window µs, max, member prefix,
- * then one limit per window key. Returns {granted, wait µs, now µs, short, count…}: `short` says what a take that
- * got nothing was short of, as bits: 1 for the block, 2^(i-1) for KEYS[i] (a window with no room); then each
- * window's live entries after the take, every replica's (what the replica knows of the window if Redis goes away).
+ * Refuses the script up front when Redis is over `maxmemory`. Redis checks a script (one without flags) for memory
+ * only at its first write, and only if that command may grow memory (ZADD may; ZREMRANGEBYSCORE and PEXPIRE may
+ * not): a take that wrote first ran on, granting and recording under OOM, while the scripts that date late calls,
+ * write back grants and share a hold were refused. This ZADD changes nothing (XX, and no member is named ''), so it
+ * is the first write, and under OOM the whole script is refused: every replica falls back alike. `key` must name a
+ * sorted set or nothing. `scriptVerifyOOM` in https://github.com/redis/redis/blob/7.0/src/script.c
  */
-export const TAKE_SCRIPT = `${KEEP_FOR}
+const oomGuard = (key: string) => `redis.call('ZADD', ${key}, 'XX', 0, '')`;
+
+/**
+ * Whether Redis still holds what the replica last saw of this tenant (KEYS[2], the tenant's epoch key, ARGV[1] the
+ * epoch the replica expects or '' when it has not taken for this tenant within a window, ARGV[2] one it proposes).
+ * A missing key is written with the proposal; the key lives two windows past each take, so a replica that took
+ * within a window and finds another epoch (or none) knows the windows were lost: flushed, evicted, or a Redis that
+ * came back empty without the connection dropping. Returns the epoch in Redis, and whether it was the expected one.
+ */
+const EPOCH = `
+local function epoch(key, expected, proposed, ttl)
+  local current = redis.call('GET', key)
+  if not current then
+    redis.call('SET', key, proposed, 'PX', ttl)
+    current = proposed
+  else
+    redis.call('PEXPIRE', key, ttl)
+  end
+  return current, expected == '' or expected == current
+end`;
+
+/**
+ * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
+ * times. KEYS[1] is the identity's block key, KEYS[2] its tenant's epoch key (`EPOCH`); KEYS[3…] its window keys.
+ * ARGV: window µs, max, member prefix, expected epoch, proposed epoch, then one limit per window key. Returns {granted,
+ * wait µs, now µs, short, epoch, count…}: `short` says what a take that got nothing was short of, as bits: 1 for the
+ * block, 2^(i-2) for KEYS[i] (a window with no room); then each window's live entries after the take, every replica's
+ * (what the replica knows of the window if Redis goes away). Granted is -1 when the epoch was not the expected one:
+ * nothing is taken, the replica falls back and writes back what it granted.
+ */
+export const TAKE_SCRIPT = `${KEEP_FOR}${EPOCH}
+${oomGuard('KEYS[3]')}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
@@ -30,27 +62,29 @@ local granted = tonumber(ARGV[2])
 local wait = 0
 local short = 0
 local counts = {}
+local held, kept = epoch(KEYS[2], ARGV[4], ARGV[5], string.format('%.0f', math.ceil(2 * window / 1000)))
+if not kept then return {-1, 0, now, 0, held} end
 local blocked = redis.call('PTTL', KEYS[1])
 if blocked > 0 then
   wait = blocked * 1000
   short = 1
 end
-for i = 2, #KEYS do
-  local limit = tonumber(ARGV[i + 2])
+for i = 3, #KEYS do
+  local limit = tonumber(ARGV[i + 3])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
   local live = redis.call('ZCARD', KEYS[i])
-  counts[i - 1] = live
+  counts[i - 2] = live
   if limit - live < granted then granted = math.max(0, limit - live) end
   if live >= limit then
-    short = short + 2 ^ (i - 1)
+    short = short + 2 ^ (i - 2)
     local freeing = redis.call('ZRANGE', KEYS[i], live - limit, live - limit, 'WITHSCORES')
     wait = math.max(wait, tonumber(freeing[2]) + window - now)
   end
 end
-if wait > 0 or granted <= 0 then return {0, wait, now, short, unpack(counts)} end
+if wait > 0 or granted <= 0 then return {0, wait, now, short, held, unpack(counts)} end
 local stamp = string.format('%.0f', now)
 local ttl = string.format('%.0f', math.ceil(window / 1000))
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   local first = 1
   while first <= granted do
     local last = math.min(granted, first + 499)
@@ -63,9 +97,9 @@ for i = 2, #KEYS do
     first = last + 1
   end
   keepFor(KEYS[i], ttl)
-  counts[i - 1] = counts[i - 1] + granted
+  counts[i - 2] = counts[i - 2] + granted
 end
-return {granted, 0, now, 0, unpack(counts)}
+return {granted, 0, now, 0, held, unpack(counts)}
 `;
 
 /**
@@ -157,5 +191,13 @@ local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', string.format('%.0f', ms))
 end
+return 1
+`;
+
+/**
+ * The probe of a replica that fell back: Redis answers, and would run a take (`oomGuard` on KEYS[1], a key no
+ * take uses). PING would say yes to a full Redis, and an ACL user may run scripts without being allowed PING.
+ */
+export const PROBE_SCRIPT = `${oomGuard('KEYS[1]')}
 return 1
 `;

@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from '../limits';
 import type { QuotaObstacle, QuotaWindow } from '../limits';
-import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
+import { createEpochBook } from './epochs';
+import {
+  ARRIVED_SCRIPT,
+  BLOCK_SCRIPT,
+  PROBE_SCRIPT,
+  RESTORE_SCRIPT,
+  TAKE_SCRIPT,
+} from './redis-scripts';
+import { isReplyError, replyWords, watchConnection } from './redis-watch';
 import { createReleaseCounter, QuotaStoreError, quotaKeys } from '../store';
-import type { QuotaRecord, QuotaStore, QuotaStoreResult } from '../store';
+import type { QuotaRecord, QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -32,10 +40,12 @@ export interface RedisQuotaStore extends QuotaStore {
   ready(timeoutMs: number): Promise<boolean>;
 }
 
-type TakeReply = [number, number, number, number, ...number[]];
+/** granted (-1: the epoch changed), wait µs, now µs, short, the tenant's epoch, each window's count. */
+type TakeReply = [number, number, number, number, string, ...number[]];
 
 interface QuotaCommands {
   iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<TakeReply>;
+  iggQuotaProbe(key: string): Promise<number>;
   iggQuotaBlock(key: string, ms: number): Promise<number>;
   iggQuotaRestore(numKeys: number, ...args: (string | number)[]): Promise<number>;
   iggQuotaArrived(numKeys: number, ...args: (string | number)[]): Promise<number>;
@@ -53,50 +63,6 @@ function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstac
   return names;
 }
 
-/** Where an error says it happened (a net error's address and port, a Cluster's last node error), else `fallback`. */
-function whereOf(error: unknown, fallback: string): string {
-  const { address, port, lastNodeError } = (error ?? {}) as {
-    address?: unknown;
-    port?: unknown;
-    lastNodeError?: unknown;
-  };
-  if (lastNodeError) return whereOf(lastNodeError, fallback);
-  if (typeof address !== 'string' || typeof port !== 'number') return fallback;
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/** Redis's own words in a reply error (OOM, READONLY, WRONGPASS…): never a command's arguments. */
-const isReplyError = (error: unknown): error is Error =>
-  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
-const replyWords = (error: Error) => error.message.split('\n')[0]!.slice(0, 120);
-
-/**
- * A connection error in a few safe words: its code and where (the node it names, for a Cluster or a Sentinel's
- * master), never its message (it may quote a command), but for Redis's own reply (AUTH's refusal: WRONGPASS).
- */
-function describeConnectionError(error: unknown, fallback: string): string {
-  const cause = (error as { lastNodeError?: unknown } | undefined)?.lastNodeError ?? error;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  const address = whereOf(cause, fallback);
-  if (isReplyError(cause)) return `Redis at ${address}: ${replyWords(cause)}`;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `connection refused to ${address}`;
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return `connection reset by ${address}`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host not found: ${address}`;
-    case 'ETIMEDOUT':
-      return `connect timeout to ${address}`;
-    case undefined:
-      return `connection lost to ${address}`;
-    default:
-      return typeof code === 'string' ? `${code} from ${address}` : `not connected to ${address}`;
-  }
-}
-
 /**
  * The scripts as commands: ioredis sends EVALSHA and, on NOSCRIPT, EVAL, per node, so every master of a Cluster
  * (and a promoted master after a failover) loads them on first use. Each touches one tenant's keys, which share a
@@ -107,7 +73,11 @@ function defineCommands(redis: Redis | Cluster): void {
   redis.defineCommand('iggQuotaBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand('iggQuotaRestore', { lua: RESTORE_SCRIPT });
   redis.defineCommand('iggQuotaArrived', { lua: ARRIVED_SCRIPT });
+  redis.defineCommand('iggQuotaProbe', { lua: PROBE_SCRIPT, numberOfKeys: 1 });
 }
+
+/** The probe's key: a sorted set no take uses (`PROBE_SCRIPT`), under the prefix an ACL gives the gateway. */
+const PROBE_KEY = 'igg:q:probe';
 
 /** The record's script arguments, grouped by identity and kind (one script call touches one tenant's keys). */
 function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[]> {
@@ -139,47 +109,36 @@ function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[
   return calls;
 }
 
-/**
- * What the store knows of its connection, in words safe to log: the last connection error, whether it is known to be
- * unreachable, and who listens (the pacer's fallback). `unreachable` is set when the start-up wait gave up, until the
- * connection is ready; a watcher that starts later hears it at once. Without it nobody said so before a first call
- * failed: a Sentinel connection whose sentinels never answer says 'error' only, never 'close' (ioredis's
- * SentinelConnector retries inside one connect), and the 'close' of each refused attempt came before the pacer,
- * built after the wait, watched (the metrics said `shared` meanwhile).
- */
-function watchConnection(redis: Redis | Cluster, address: string) {
-  let lastError: unknown;
-  let unreachable: QuotaStoreError | undefined;
-  let closing = false;
-  const watchers: Array<(error: QuotaStoreError) => void> = [];
-  const tell = (error: QuotaStoreError) => {
-    for (const watcher of watchers) watcher(error);
-  };
-  const describe = () => describeConnectionError(lastError, address);
-  redis.on('error', (error: unknown) => (lastError = error));
-  redis.on('ready', () => {
-    lastError = undefined;
-    unreachable = undefined;
-  });
-  // ioredis says 'close' each time the connection drops (and each failed attempt to make one).
-  redis.on('close', () => {
-    if (!closing) tell(new QuotaStoreError(describe(), 'unreachable'));
-  });
+interface GrantKeys {
+  readonly windowKeys: readonly string[];
+  readonly prefix: string;
+  readonly granted: number;
+  readonly windowMs: number;
+}
+
+/** A grant's release (its last entries out of every window) and late arrival (`ARRIVED_SCRIPT`), in Redis. */
+function grantIn(redis: Redis | Cluster, commands: QuotaCommands, grant: GrantKeys) {
+  const { windowKeys, prefix, granted } = grant;
+  const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
+  const releasable = createReleaseCounter(granted);
   return {
-    describe,
-    watch: (listener: (error: QuotaStoreError) => void) => {
-      watchers.push(listener);
-      if (unreachable && redis.status !== 'ready') listener(unreachable);
+    async release(count?: number) {
+      const n = releasable.take(count);
+      if (n === 0) return;
+      const remaining = releasable.remaining;
+      const gone = members.slice(remaining, remaining + n);
+      const pipeline = redis.pipeline();
+      for (const key of windowKeys) pipeline.zrem(key, ...gone);
+      const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
     },
-    gaveUp: (timeoutMs: number) => {
-      if (closing) return;
-      const code = (lastError as { code?: unknown } | undefined)?.code;
-      const named = typeof code === 'string' || isReplyError(lastError);
-      const words = named ? describe() : `not connected to ${address} within ${timeoutMs} ms`;
-      unreachable = new QuotaStoreError(words, 'unreachable');
-      tell(unreachable);
+    async arrivedBy(beforeNowMs: number) {
+      const n = releasable.remaining;
+      if (n === 0) return;
+      const before = Math.round(beforeNowMs * 1000);
+      const window = grant.windowMs * 1000;
+      await commands.iggQuotaArrived(windowKeys.length, ...windowKeys, window, before, prefix, n);
     },
-    close: () => void (closing = true),
   };
 }
 
@@ -218,73 +177,63 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   // Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take.
   const instance = randomBytes(8).toString('hex');
   let takes = 0;
+  const epochs = createEpochBook();
+  // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
+  redis.on('close', () => epochs.clear());
+
+  const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
+    const keys = quotaKeys(request.identity);
+    const windows = quotaWindows(request.limits, request.kind);
+    const windowKeys = windows.map((window) => keys.window(window));
+    takes += 1;
+    const prefix = `${instance}.${takes.toString(36)}:`;
+    const { windowMs } = request.limits;
+    const [granted, waitUs, nowUs, short, epoch, ...counts] = await commands.iggQuotaTake(
+      2 + windows.length,
+      keys.block,
+      keys.epoch,
+      ...windowKeys,
+      windowMs * 1000,
+      Math.max(1, Math.floor(request.max)),
+      prefix,
+      epochs.expected(keys.epoch, Date.now(), windowMs),
+      prefix,
+      ...windows.map((window) => window.limit),
+    );
+    epochs.saw(keys.epoch, String(epoch), Date.now());
+    if (granted < 0)
+      throw new QuotaStoreError(
+        `Redis at ${address} lost the quota windows of a tenant (flushed, evicted, or back empty)`,
+        'error',
+      );
+    const at = nowUs / 1000;
+    if (granted === 0) {
+      const waitMs = Math.ceil(waitUs / 1000);
+      const shortOf = obstaclesOf(short, windows);
+      return { granted: 0, waitMs, at, shortOf, release: async () => {}, counts };
+    }
+    const grant = grantIn(redis, commands, { windowKeys, prefix, granted, windowMs });
+    return {
+      granted,
+      waitMs: 0,
+      at,
+      shortOf: [],
+      release: (count) => guarded(() => grant.release(count)),
+      arrivedBy: (beforeNowMs) => guarded(() => grant.arrivedBy(beforeNowMs)),
+      counts,
+      id: prefix,
+    };
+  };
+
   return {
     shared: true,
-    take: (request) =>
-      guarded(async (): Promise<QuotaStoreResult> => {
-        const keys = quotaKeys(request.identity);
-        const windows = quotaWindows(request.limits, request.kind);
-        const windowKeys = windows.map((window) => keys.window(window));
-        takes += 1;
-        const prefix = `${instance}.${takes.toString(36)}:`;
-        const [granted, waitUs, nowUs, short, ...counts] = await commands.iggQuotaTake(
-          1 + windows.length,
-          keys.block,
-          ...windowKeys,
-          request.limits.windowMs * 1000,
-          Math.max(1, Math.floor(request.max)),
-          prefix,
-          ...windows.map((window) => window.limit),
-        );
-        const at = nowUs / 1000;
-        if (granted <= 0) {
-          const waitMs = Math.ceil(waitUs / 1000);
-          const shortOf = obstaclesOf(short, windows);
-          return { granted: 0, waitMs, at, shortOf, release: async () => {}, counts };
-        }
-        const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
-        const releasable = createReleaseCounter(granted);
-        const release = async (count?: number) => {
-          const n = releasable.take(count);
-          if (n === 0) return;
-          const remaining = releasable.remaining;
-          const gone = members.slice(remaining, remaining + n);
-          const pipeline = redis.pipeline();
-          for (const key of windowKeys) pipeline.zrem(key, ...gone);
-          const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
-          if (failed) throw failed;
-        };
-        const arrivedBy = async (beforeNowMs: number) => {
-          const n = releasable.remaining;
-          if (n === 0) return;
-          const window = request.limits.windowMs * 1000;
-          const before = Math.round(beforeNowMs * 1000);
-          await commands.iggQuotaArrived(
-            windowKeys.length,
-            ...windowKeys,
-            window,
-            before,
-            prefix,
-            n,
-          );
-        };
-        return {
-          granted,
-          waitMs: 0,
-          at,
-          shortOf: [],
-          release: (count) => guarded(() => release(count)),
-          arrivedBy: (beforeNowMs) => guarded(() => arrivedBy(beforeNowMs)),
-          counts,
-          id: prefix,
-        };
-      }),
+    take: (request) => guarded(() => take(request)),
     block: (identity, durationMs) =>
       guarded(async () => {
         const ms = Math.ceil(durationMs);
         if (ms > 0) await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
       }),
-    ping: () => guarded(async () => void (await redis.ping())),
+    ping: () => guarded(async () => void (await commands.iggQuotaProbe(PROBE_KEY))),
     restore: (records) =>
       guarded(async () => {
         const calls = restoreCalls(records);

@@ -1,0 +1,146 @@
+import Redis from 'ioredis';
+import type { QuotaLimits } from '../../src/graph/quota';
+import { APP_1, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
+import { startRedis } from '../helpers/redis';
+import type { TestRedis } from '../helpers/redis';
+
+/**
+ * What a healthy connection does not tell: a Redis over `maxmemory` (the recommended `noeviction` refuses writes),
+ * and a Redis that lost the windows without dropping the connection (`FLUSHALL`, an eviction). Both found by the
+ * Redis probe of 2026-12-06: a full Redis let takes grant and write while the scripts for late calls, write-backs
+ * and holds were refused (5 calls over), and a flush mid-window let the replicas grant the window again (10 over).
+ */
+
+/** Windows long enough that what a replica granted is still in them when it writes it back. */
+const LONG_LIMITS: QuotaLimits = { ...REDIS_LIMITS, windowMs: 10_000 };
+const APP_1_WRITES = `igg:q:{${TENANT}}:${APP_1.app}:w`;
+const TENANT_CALLS = `igg:q:{${TENANT}}:c`;
+
+let redis: TestRedis;
+let inspector: Redis;
+const long = createQuotaReplicas(() => redis.url, LONG_LIMITS);
+const short = createQuotaReplicas(() => redis.url, REDIS_LIMITS);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  inspector = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  inspector.on('error', () => {});
+});
+afterEach(async () => {
+  await Promise.all([long.closeAll(), short.closeAll()]);
+  await inspector.config('SET', 'maxmemory', '0');
+  await inspector.flushall();
+  await inspector.acl('DELUSER', 'gateway');
+});
+afterAll(async () => {
+  inspector.disconnect();
+  await redis.stop();
+});
+
+function recorder() {
+  const events: string[] = [];
+  const errors: string[] = [];
+  const hooks = {
+    fallback: (active: boolean) => events.push(active ? 'fallback on' : 'fallback off'),
+    storeError: (error: unknown) => errors.push((error as Error).message),
+  };
+  return { events, errors, hooks };
+}
+
+/** Redis over its memory limit: `noeviction` (the default policy) refuses every command that may grow memory. */
+const fill = () => inspector.config('SET', 'maxmemory', '1');
+const free = () => inspector.config('SET', 'maxmemory', '0');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a Redis that is full, or lost the windows, on a healthy connection', () => {
+  it('full: a take is refused whole (nothing written) and the replica falls back until Redis takes writes again', async () => {
+    const { events, errors, hooks } = recorder();
+    const { take } = await long.replica({ probeIntervalMs: 100, hooks });
+    expect(await take(APP_1, 'write', 2)).toMatchObject({ granted: 2, shared: true });
+    await fill();
+    // Before: the take script wrote first (expired entries out), so Redis let it grant and write under OOM.
+    expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
+    expect(events).toEqual(['fallback on']);
+    expect(errors[0]).toMatch(/^Redis at 127\.0\.0\.1:\d+: OOM command not allowed/);
+    expect(await inspector.zcard(APP_1_WRITES)).toBe(2);
+    // Redis answers PING while full: the probe asks whether it would run a take, and it would not.
+    await sleep(500);
+    expect(events).toEqual(['fallback on']);
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    await free();
+    await waitFor(() => events.length === 2, 5_000);
+    // The grant made in-process is written back with the two from before.
+    expect(await inspector.zcard(APP_1_WRITES)).toBe(3);
+    expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: true });
+  });
+
+  it('full: a second replica falls back too at its next take, and a hold set meanwhile reaches Redis on return', async () => {
+    const first = recorder();
+    const second = recorder();
+    const a = await long.replica({ probeIntervalMs: 100, hooks: first.hooks });
+    const b = await long.replica({ probeIntervalMs: 100, hooks: second.hooks });
+    expect(await a.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    expect(await b.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    await fill();
+    a.pacer.block(APP_1, Date.now() + 5_000);
+    expect(await b.take(APP_1, 'read', 1)).toMatchObject({ granted: 1, shared: false });
+    await waitFor(() => first.events.length === 1, 2_000);
+    expect([first.events, second.events]).toEqual([['fallback on'], ['fallback on']]);
+    expect(await inspector.exists(`igg:q:{${TENANT}}:${APP_1.app}:b`)).toBe(0);
+    await free();
+    await waitFor(() => first.events.length === 2 && second.events.length === 2, 5_000);
+    expect(await inspector.pttl(`igg:q:{${TENANT}}:${APP_1.app}:b`)).toBeGreaterThan(3_000);
+    expect(await b.take(APP_1, 'read', 1, 100)).toMatchObject({ refused: true });
+  });
+
+  it('an ACL user that may run the scripts but not PING comes back from a fallback', async () => {
+    await inspector.acl('SETUSER', 'gateway', 'on', '>pw', '~igg:q:*', '+@all', '-ping');
+    const { events, hooks } = recorder();
+    const url = redis.url.replace('redis://', 'redis://gateway:pw@');
+    const limited = createQuotaReplicas(() => url, LONG_LIMITS);
+    try {
+      const { take } = await limited.replica({ probeIntervalMs: 100, hooks });
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+      await fill();
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ shared: false });
+      await free();
+      // Before: the probe was PING, refused (NOPERM) every time: this replica never took from Redis again.
+      await waitFor(() => events.length === 2, 5_000);
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+      expect(await inspector.zcard(APP_1_WRITES)).toBe(3);
+    } finally {
+      await limited.closeAll();
+    }
+  });
+
+  it('FLUSHALL mid-window: the next take sees the tenant epoch gone, falls back and writes its grants back', async () => {
+    const { events, errors, hooks } = recorder();
+    const { take } = await long.replica({ probeIntervalMs: 100, hooks });
+    expect(await take(APP_1, 'write', 3)).toMatchObject({ granted: 3, shared: true });
+    await inspector.flushall();
+    // Before: the windows read empty, and the three calls already sent could be granted again.
+    expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
+    expect(errors[0]).toMatch(/lost the quota windows of a tenant/);
+    await waitFor(() => events.length === 2, 5_000);
+    expect(await inspector.zcard(APP_1_WRITES)).toBe(4);
+    expect(await inspector.zcard(TENANT_CALLS)).toBe(4);
+    // A replica that never took for this tenant sees the window as it was before the flush.
+    const { take: other } = await long.replica();
+    expect(await other(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
+    expect(events).toEqual(['fallback on', 'fallback off']);
+  });
+
+  it('no false alarm: an epoch that expired while nobody took (idle for two windows) is adopted quietly', async () => {
+    const { events, errors, hooks } = recorder();
+    const a = await short.replica({ hooks });
+    const b = await short.replica({ hooks });
+    expect(await a.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    // Within a window, another replica's epoch is the one in Redis: no alarm.
+    expect(await b.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    await sleep(2 * REDIS_LIMITS.windowMs + 100);
+    expect(await inspector.exists(`igg:q:{${TENANT}}:e`)).toBe(0);
+    expect(await a.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    expect(await b.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    expect([events, errors]).toEqual([[], []]);
+  });
+});
