@@ -3,9 +3,15 @@ import type { Registry } from 'prom-client';
 import type { QuotaConfig } from './config';
 import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
 import type { QuotaLimits, QuotaPacer } from './graph';
-import { createQuotaMetrics, createStoreNodeMetric } from './observability/quota-metrics';
+import {
+  createQuotaMetrics,
+  createStoreEvictionMetric,
+  createStoreNodeMetric,
+} from './observability/quota-metrics';
 import { REDIS_ANSWERING, redisAnswering } from './redis/answering';
 import { createRedisConnection, redisNodeInUse } from './redis/connection';
+import type { RedisConnection } from './redis/connection';
+import { evicts, readMemoryInfo } from './redis/memory-policy';
 import { describeRedis, redisEndpoint } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { warnAndWatchOutages } from './redis/tls-watch';
@@ -14,10 +20,30 @@ import { warnAndWatchOutages } from './redis/tls-watch';
 const redisCommandBound = (timeoutMs: number) => 2 * timeoutMs + 5_000;
 
 /**
+ * Whether the Redis that answered may evict the windows (src/redis/memory-policy.ts): a metric, and a warning if it
+ * may. An ACL user without INFO is told nothing: the metric stays unset, and docs/quotas.md says what to set.
+ */
+async function checkEviction(
+  connection: RedisConnection,
+  show: (evicting: boolean) => void,
+  warn: (fields: object, message: string) => void,
+): Promise<void> {
+  const infos = await readMemoryInfo(connection).catch(() => []);
+  if (infos.length === 0) return;
+  const evicting = infos.find(evicts);
+  show(evicting !== undefined);
+  if (!evicting) return;
+  warn(
+    { maxmemoryPolicy: evicting.policy, maxmemory: evicting.maxmemory },
+    "Redis for the quota windows may evict them (maxmemory-policy is not noeviction): an evicted call is forgotten and the replicas may go over Intune's limits; set maxmemory-policy noeviction",
+  );
+}
+
+/**
  * The Redis store of the quota windows, on a connection from the gateway's one factory (one Redis, a Cluster or
  * Sentinel's master). Each time Redis answers on it again (at start, after a restart, after a failover; not at a
  * 'ready' that AUTH or the server's TLS then refuses: src/redis/answering.ts) one line and a metric say which node
- * or master is in use.
+ * or master is in use, and whether it may evict the windows.
  */
 function createSharedStore(
   config: QuotaConfig,
@@ -29,10 +55,15 @@ function createSharedStore(
     commandTimeoutMs: redisCommandBound(config.redisTimeoutMs),
   });
   const showNode = createStoreNodeMetric(registry);
+  const showEviction = createStoreEvictionMetric(registry);
   connection.on(REDIS_ANSWERING, () => {
     const node = redisNodeInUse(settings, connection);
     showNode(node);
-    log.info({ redis: describeRedis(settings), node }, 'Redis for the quota windows is ready');
+    const fields = { redis: describeRedis(settings), node };
+    log.info(fields, 'Redis for the quota windows is ready');
+    void checkEviction(connection, showEviction, (more, message) =>
+      log.warn({ ...fields, ...more }, message),
+    );
   });
   return {
     connection,

@@ -233,3 +233,16 @@ export function createStoreNodeMetric(registry: Registry): (node: string) => voi
     gauge.set({ node }, 1);
   };
 }
+
+/**
+ * 1 while the Redis of the quota windows may evict them (a `maxmemory` and a policy other than `noeviction`, read
+ * each time it answers again), else 0: an alert on it catches a managed Redis left at its default `volatile-lru`.
+ */
+export function createStoreEvictionMetric(registry: Registry): (evicting: boolean) => void {
+  const gauge = new Gauge({
+    name: 'intune_gateway_quota_store_evicting',
+    help: '1 while the Redis of the shared quota windows may evict them (maxmemory set, maxmemory-policy not noeviction).',
+    registers: [registry],
+  });
+  return (evicting) => gauge.set(evicting ? 1 : 0);
+}

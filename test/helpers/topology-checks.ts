@@ -207,7 +207,10 @@ export async function shareThroughCluster(
     .sort()
     .join(',');
   expect(nodesInUse(pair)).toEqual([masters, masters]);
-  expect(await scrape(pair[0]!)).toContain(`intune_gateway_quota_store_node{node="${masters}"} 1`);
+  const metrics = await scrape(pair[0]!);
+  expect(metrics).toContain(`intune_gateway_quota_store_node{node="${masters}"} 1`);
+  // Every master's INFO memory was read (noeviction, the default): set, not left out.
+  expect(metrics).toContain('intune_gateway_quota_store_evicting 0');
 }
 
 /** One window shared through the master; SIGKILL it; both follow the promoted replica and share again through it. */

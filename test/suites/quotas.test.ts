@@ -12,6 +12,7 @@ describeSpecs('integration', [
   'quota-redis-memory',
   'quota-redis-share',
   'redis-client-certificates',
+  'redis-eviction',
   'redis-startup',
   'redis-stream-errors',
   'redis-tls-outage',

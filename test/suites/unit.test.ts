@@ -60,6 +60,7 @@ describeSpecs('unit', [
   'quota-window',
   'redis-connection',
   'redis-errors',
+  'redis-memory-policy',
   'redis-tls-watch',
   'redis-settings',
   'request-checks',
