@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { QuotaConfig } from './config';
 import { createQuotaPacer, createRedisQuotaStore, replicaShare } from './graph';
-import type { QuotaLimits, QuotaPacer } from './graph';
+import type { QuotaConfig, QuotaLimits, QuotaPacer } from './graph';
 import {
   createQuotaMetrics,
   createStoreEvictionMetric,

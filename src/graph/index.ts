@@ -38,6 +38,8 @@ export type { QuotaHooks, QuotaPacer } from './quota/types';
 export { createRedisQuotaStore } from './quota/stores/redis-store';
 export type { RedisQuotaStore } from './quota/stores/redis-store';
 export { isQuotaStoreError } from './quota/store';
+export { readQuotaConfig } from './quota/settings';
+export type { QuotaConfig } from './quota/settings';
 
 // Each tenant's share of the connections to Graph.
 export { DEFAULT_TENANT_CAP } from './tenant-cap/policy';

@@ -37,6 +37,8 @@ export type {
   QuotaRefusal,
   QuotaTake,
 } from './types';
+export { readQuotaConfig } from './settings';
+export type { QuotaConfig, QuotaEnvReaders } from './settings';
 export { quotaKeys } from './store';
 export type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from './store';
 export { createMemoryQuotaStore } from './stores/memory-store';
