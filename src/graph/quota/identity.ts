@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { QuotaIdentity } from './limits';
-import { holdFor } from './throttle';
+import { holdFor } from './throttle-policy';
 import type { QuotaTake } from './types';
 
 /**

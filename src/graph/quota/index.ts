@@ -47,6 +47,7 @@ export { createRedisQuotaStore } from './stores/redis-store';
 export type { RedisQuotaStore, RedisQuotaStoreOptions } from './stores/redis-store';
 export { QuotaStoreTimeoutError } from './stores/resilient-store';
 export { hold, nextStep, NOT_TRIED, shortAfter } from './wait-rule';
+export { ThrottleBook } from './throttle';
 export {
   decreasedLimit,
   DEFAULT_MAX_HOLD_MS,
@@ -56,8 +57,7 @@ export {
   raisedLimit,
   releaseGap,
   releaseStep,
-  ThrottleBook,
-} from './throttle';
+} from './throttle-policy';
 export { UnprovenGate, unprovenSlots } from './unproven';
 export type { GateOutcome, GatePass } from './unproven';
 export type { Short, Step, Waiting } from './wait-rule';
