@@ -10,6 +10,7 @@ import { redisAnswering } from './redis/answering';
 import { createRedisConnection } from './redis/connection';
 import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
+import { createMemoryRoom } from './redis/memory-policy';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { warnAndWatchOutages } from './redis/tls-watch';
@@ -19,6 +20,9 @@ export interface PersistedOperations {
   readonly apollo: PersistedQueriesOption;
   close(): void;
 }
+
+/** The part of Redis's `maxmemory` automatic persisted queries may fill (`roomIn`). */
+export const APQ_REDIS_MEMORY_SHARE = 0.5;
 
 /** The warning for each value an APQ key in Redis holds that is not used. */
 const REFUSED_VALUE_MESSAGES: Readonly<Record<RefusedValueEvent['reason'], string>> = {
@@ -94,6 +98,24 @@ function sharedStoreReports(
 }
 
 /**
+ * APQ writes to Redis only while it is less than half full: any caller may register documents (no token needed), and
+ * the quota windows in the same Redis must never be refused for memory (docs/hardening.md, "Persisted operations").
+ */
+function roomIn(connection: RedisConnection, logger: Logger): () => boolean {
+  return createMemoryRoom(connection, {
+    share: APQ_REDIS_MEMORY_SHARE,
+    everyMs: 250,
+    onChange: (room, { used, maxmemory }) =>
+      room
+        ? logger.info({ used, maxmemory }, 'Redis has room for automatic persisted queries again')
+        : logger.warn(
+            { used, maxmemory },
+            'Redis is half full: new automatic persisted queries are kept in-process only, leaving the rest to the quota windows',
+          ),
+  });
+}
+
+/**
  * Automatic persisted queries (a bounded in-process cache, shared by the replicas through Redis when there is one)
  * and the trusted documents. Redis never fails a request: see src/graphql/persisted/apq-cache.ts.
  */
@@ -117,7 +139,7 @@ export async function createPersistedOperations(
     maxCharacters: apq.cacheCharacters,
     maxDocumentLength: config.queryLimits.maxDocumentLength,
     ttlSeconds: apq.ttlSeconds,
-    ...(redis ? { shared: redis.connection } : {}),
+    ...(redis ? { shared: redis.connection, sharedRoom: roomIn(redis.connection, logger) } : {}),
     ...sharedStoreReports(metrics, logger, reports),
   });
   if (settings && redis) await waitAtStart(redis.connection, settings, logger);

@@ -1,9 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 
-/** What `INFO memory` says of a node's limit: `maxmemory` 0 is none. */
+/** What `INFO memory` says of a node's limit (`maxmemory` 0 is none) and use. */
 export interface RedisMemoryInfo {
   readonly maxmemory: number;
   readonly policy: string;
+  /** `used_memory`, in bytes; 0 when the line is missing. */
+  readonly used: number;
 }
 
 /** `maxmemory` and `maxmemory_policy` out of `INFO memory`'s `name:value` lines; undefined if either is missing. */
@@ -16,7 +18,8 @@ export function parseMemoryInfo(text: string): RedisMemoryInfo | undefined {
   const maxmemory = Number(fields.get('maxmemory'));
   const policy = fields.get('maxmemory_policy');
   if (!Number.isFinite(maxmemory) || !policy) return undefined;
-  return { maxmemory, policy };
+  const used = Number(fields.get('used_memory'));
+  return { maxmemory, policy, used: Number.isFinite(used) ? used : 0 };
 }
 
 /**
@@ -38,4 +41,54 @@ export async function readMemoryInfo(connection: Redis | Cluster): Promise<Redis
       : [connection];
   const texts = await Promise.all(nodes.map((node) => node.info('memory')));
   return texts.map(parseMemoryInfo).filter((info): info is RedisMemoryInfo => info !== undefined);
+}
+
+export interface MemoryRoomOptions {
+  /** The part of `maxmemory` a cache may fill: above it, no more writes. */
+  readonly share: number;
+  /** How often `INFO memory` is read again, at most (in the background: a caller never waits for it). */
+  readonly everyMs: number;
+  readonly now?: () => number;
+  /** Called when the answer changes (the first reading that says "no room", then "room again"). */
+  readonly onChange?: (room: boolean, info: RedisMemoryInfo) => void;
+}
+
+/**
+ * Whether a cache sharing a Redis with data that must not be refused (the quota windows) may write one more entry:
+ * every master below `share` of its `maxmemory`. Read in the background, at most every `everyMs`: the answer is the
+ * last reading's, and room until a first reading says otherwise, or when there is no `maxmemory` to compare with (or
+ * INFO is refused). Without it, one client with no token filled a 96 MB Redis with automatic persisted queries in
+ * 7 s, and every replica's quota windows fell back for the hour those documents lived.
+ */
+export function createMemoryRoom(
+  connection: Redis | Cluster,
+  options: MemoryRoomOptions,
+): () => boolean {
+  const now = options.now ?? Date.now;
+  let room = true;
+  let readAt = -Infinity;
+  let reading = false;
+  const read = async () => {
+    reading = true;
+    try {
+      const infos = await readMemoryInfo(connection);
+      const full = infos.find(
+        (info) => info.maxmemory > 0 && info.used >= options.share * info.maxmemory,
+      );
+      const next = full === undefined;
+      if (next !== room && infos[0]) options.onChange?.(next, full ?? infos[0]);
+      room = next;
+    } catch {
+      // INFO refused (an ACL user without it) or Redis away: the last answer stands.
+    } finally {
+      reading = false;
+    }
+  };
+  return () => {
+    if (!reading && now() - readAt >= options.everyMs) {
+      readAt = now();
+      void read();
+    }
+    return room;
+  };
 }

@@ -7,6 +7,7 @@ describeSpecs('integration', [
   'persisted-apq',
   'persisted-apq-cache',
   'persisted-apq-redis-logs',
+  'persisted-apq-redis-room',
   'persisted-replicas',
   'persisted-trusted',
 ]);

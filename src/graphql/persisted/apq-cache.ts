@@ -45,6 +45,11 @@ export interface ApqCacheOptions {
   readonly shared?: SharedDocumentStore;
   /** Prefix of the shared store's keys; the rest of a key is a SHA-256, never text a client chose. */
   readonly keyPrefix?: string;
+  /**
+   * Whether the shared store has room for one more document now (src/redis/memory-policy.ts, `createMemoryRoom`):
+   * when it has not, a document is kept in-process only. The quota windows share that Redis and must not be refused.
+   */
+  readonly sharedRoom?: () => boolean;
   /** The shared store stopped answering, or answers again: called on each change, not on each failure. */
   readonly onSharedStore?: (event: SharedStoreEvent) => void;
   /** The shared store held a value this cache would not use (someone else wrote it, or it is corrupted). */
@@ -173,7 +178,7 @@ export function createApqCache(options: ApqCacheOptions): KeyValueCache<string> 
       if (!fits(value)) return;
       const ttl = setOptions?.ttl ?? options.ttlSeconds;
       await local.set(key, value, { ttl });
-      if (!shared || !APQ_KEY.test(key)) return;
+      if (!shared || !APQ_KEY.test(key) || options.sharedRoom?.() === false) return;
       try {
         await shared.set(sharedKey(key), value, 'EX', Math.max(1, Math.ceil(ttl)));
         availability.answered();
