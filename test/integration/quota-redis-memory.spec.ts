@@ -1,8 +1,12 @@
 import Redis from 'ioredis';
+import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits } from '../../src/graph/quota';
 import { APP_1, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
+import { redisQuotaStore } from '../helpers/redis-store';
+import { startRedisCluster } from '../helpers/redis-topologies';
+import type { TestCluster } from '../helpers/redis-topologies';
 
 /**
  * What a healthy connection does not tell: a Redis over `maxmemory` (the recommended `noeviction` refuses writes),
@@ -113,34 +117,93 @@ describe('a Redis that is full, or lost the windows, on a healthy connection', (
     }
   });
 
-  it('FLUSHALL mid-window: the next take sees the tenant epoch gone, falls back and writes its grants back', async () => {
+  it('an ACL user refused a command the take needs: one fallback, no return and fall again every probe', async () => {
+    await inspector.acl('SETUSER', 'gateway', 'on', '>pw', '~igg:q:*', '+@all', '-get');
     const { events, errors, hooks } = recorder();
-    const { take } = await long.replica({ probeIntervalMs: 100, hooks });
-    expect(await take(APP_1, 'write', 3)).toMatchObject({ granted: 3, shared: true });
-    await inspector.flushall();
-    // Before: the windows read empty, and the three calls already sent could be granted again.
-    expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
-    expect(errors[0]).toMatch(/lost the quota windows of a tenant/);
-    await waitFor(() => events.length === 2, 5_000);
-    expect(await inspector.zcard(APP_1_WRITES)).toBe(4);
-    expect(await inspector.zcard(TENANT_CALLS)).toBe(4);
-    // A replica that never took for this tenant sees the window as it was before the flush.
-    const { take: other } = await long.replica();
-    expect(await other(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
-    expect(events).toEqual(['fallback on', 'fallback off']);
+    const url = redis.url.replace('redis://', 'redis://gateway:pw@');
+    const limited = createQuotaReplicas(() => url, LONG_LIMITS);
+    try {
+      const { take } = await limited.replica({ probeIntervalMs: 100, hooks });
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ shared: false });
+      expect(errors[0]).toMatch(/can't run this command/);
+      // The probe runs the take itself: refused the same way, it keeps the replica out (before: a ZADD-only probe
+      // passed, and the replica came back and fell again twice a second, a warning each time).
+      await sleep(600);
+      expect(events).toEqual(['fallback on']);
+    } finally {
+      await limited.closeAll();
+    }
   });
 
-  it('no false alarm: an epoch that expired while nobody took (idle for two windows) is adopted quietly', async () => {
+  it('FLUSHALL mid-window: every replica notices at its next take, falls back once and writes its grants back', async () => {
+    const first = recorder();
+    const second = recorder();
+    const a = await long.replica({ probeIntervalMs: 100, hooks: first.hooks });
+    const b = await long.replica({ probeIntervalMs: 100, hooks: second.hooks });
+    // Two tenants: after one loss, one fallback each, not one per tenant it served.
+    const other = { ...APP_1, tenant: '22222222-2222-4222-8222-222222222222' };
+    expect(await a.take(APP_1, 'write', 3)).toMatchObject({ granted: 3, shared: true });
+    expect(await a.take(other, 'write', 1)).toMatchObject({ granted: 1, shared: true });
+    await inspector.flushall();
+    // Before: the windows read empty, and the calls already sent could be granted again.
+    expect(await a.take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
+    expect(first.errors[0]).toMatch(/lost the quota windows/);
+    // B never took: it knew the epoch from its connection, and notices too (before: it granted a window again).
+    expect(await b.take(APP_1, 'write', 1, 100)).toMatchObject({ shared: false });
+    await waitFor(() => first.events.length === 2 && second.events.length === 2, 5_000);
+    // A's three from before, and what each granted in-process since (one replica configured: its own are all).
+    expect(await inspector.zcard(APP_1_WRITES)).toBe(5);
+    expect(await inspector.zcard(TENANT_CALLS)).toBe(5);
+    expect(await a.take(other, 'write', 1)).toMatchObject({ shared: true });
+    expect(await a.take(APP_1, 'write', 1, 100)).toMatchObject({ refused: true });
+    expect([first.events, second.events]).toEqual([
+      ['fallback on', 'fallback off'],
+      ['fallback on', 'fallback off'],
+    ]);
+  });
+
+  it('no false alarm: idle for two windows, replicas with different windows, a Redis restarted (the drop says it)', async () => {
     const { events, errors, hooks } = recorder();
     const a = await short.replica({ hooks });
-    const b = await short.replica({ hooks });
+    const b = await long.replica({ hooks });
     expect(await a.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
-    // Within a window, another replica's epoch is the one in Redis: no alarm.
-    expect(await b.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    expect(await b.take(APP_1, 'read', 1)).toMatchObject({ shared: true });
     await sleep(2 * REDIS_LIMITS.windowMs + 100);
-    expect(await inspector.exists(`igg:q:{${TENANT}}:e`)).toBe(0);
     expect(await a.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
-    expect(await b.take(APP_1, 'write', 1)).toMatchObject({ shared: true });
+    expect(await b.take(APP_1, 'read', 1)).toMatchObject({ shared: true });
     expect([events, errors]).toEqual([[], []]);
+  });
+});
+
+describe('a Redis Cluster: each tenant its own epoch', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(() => cluster.stop());
+  const settings = () =>
+    ({
+      mode: 'cluster',
+      seed: { host: '127.0.0.1', port: cluster.ports[0]! },
+      auth: { tls: false },
+    }) as const;
+
+  it('FLUSHALL on every master: a replica that took for the tenant within a window notices; the probe runs the take', async () => {
+    const { events, errors, hooks } = recorder();
+    const store = redisQuotaStore(settings());
+    expect(await store.ready(5_000)).toBe(true);
+    const pacer = createQuotaPacer({ limits: LONG_LIMITS, store, hooks, probeIntervalMs: 100 });
+    try {
+      const take = (max: number) =>
+        pacer.take({ identity: APP_1, kind: 'write', max, deadline: Date.now() + 1_000 });
+      expect(await take(2)).toMatchObject({ granted: 2, shared: true });
+      for (const port of cluster.ports) await cluster.cli(port, 'FLUSHALL');
+      expect(await take(1)).toMatchObject({ granted: 1, shared: false });
+      expect(errors[0]).toMatch(/lost the quota windows/);
+      await waitFor(() => events.length === 2, 5_000);
+      expect(await take(2)).toMatchObject({ granted: 1, shared: true });
+    } finally {
+      await pacer.close();
+    }
   });
 });

@@ -331,18 +331,16 @@ describe('Redis quota store shared by replicas', () => {
     }
     const part =
       '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|sha256:[0-9a-f]{64})';
-    const shape = new RegExp(`^igg:q:\\{${part}\\}(?::${part}:[wcb]|:[wce])$`);
+    const shape = new RegExp(`^igg:q:\\{${part}\\}(?::${part})?:[wcb]$|^igg:q:epoch$`);
     expect(keys.filter((key) => !shape.test(key))).toEqual([]);
-    // Three identities (three tenants) with four window keys each, one block, and each tenant's epoch.
-    expect(keys).toHaveLength(3 * 4 + 1 + 3);
-    const windowKeys = keys.filter((key) => !key.endsWith(':b') && !key.endsWith(':e'));
+    // Three identities (three tenants) with four window keys each, one block, and the epoch (one Redis: one for all).
+    expect(keys).toHaveLength(3 * 4 + 1 + 1);
+    const windowKeys = keys.filter((key) => !key.endsWith(':b') && key !== 'igg:q:epoch');
     const members = (
       await Promise.all(windowKeys.map((key) => inspector.zrange(key, 0, -1)))
     ).flat();
     expect(members.every((member) => /^[0-9a-f]{16}\.[0-9a-z]+:\d+$/.test(member))).toBe(true);
-    const epochs = await Promise.all(
-      keys.filter((key) => key.endsWith(':e')).map((key) => inspector.get(key)),
-    );
+    const epochs = [await inspector.get('igg:q:epoch')];
     expect(epochs.every((epoch) => /^[0-9a-f]{16}\.[0-9a-z]+:$/.test(epoch ?? ''))).toBe(true);
     const everything = [...keys, ...members, ...epochs].join('\n');
     for (const secret of [

@@ -26,32 +26,36 @@ end`;
 const oomGuard = (key: string) => `redis.call('ZADD', ${key}, 'XX', 0, '')`;
 
 /**
- * Whether Redis still holds what the replica last saw of this tenant (KEYS[2], the tenant's epoch key, ARGV[1] the
- * epoch the replica expects or '' when it has not taken for this tenant within a window, ARGV[2] one it proposes).
- * A missing key is written with the proposal; the key lives two windows past each take, so a replica that took
- * within a window and finds another epoch (or none) knows the windows were lost: flushed, evicted, or a Redis that
- * came back empty without the connection dropping. Returns the epoch in Redis, and whether it was the expected one.
+ * Whether Redis still holds what the replica last saw (KEYS[2], an epoch key: ARGV[4] the epoch the replica expects
+ * or '' when it does not know one, ARGV[5] one it proposes, ARGV[6] the key's life in ms, '0' for none). A missing key
+ * is written with the proposal, so a replica that expected an epoch and finds another (or none) knows the windows
+ * were lost: flushed, evicted, or a Redis that came back empty without the connection dropping. One Redis (or
+ * Sentinel's master): one key for all, `igg:q:epoch`, without expiry, so every replica notices at its next take. A
+ * Cluster: a script touches one slot, so each tenant has its own (`igg:q:{tenant}:e`), kept two windows past each
+ * take (never shortened: replicas may run with different windows), expected only by a replica that took for the tenant
+ * within a window. Returns the epoch in Redis, and whether it was the expected one.
  */
 const EPOCH = `
 local function epoch(key, expected, proposed, ttl)
   local current = redis.call('GET', key)
   if not current then
-    redis.call('SET', key, proposed, 'PX', ttl)
+    if ttl == '0' then redis.call('SET', key, proposed) else redis.call('SET', key, proposed, 'PX', ttl) end
     current = proposed
-  else
-    redis.call('PEXPIRE', key, ttl)
+  elseif ttl ~= '0' then
+    keepFor(key, ttl)
   end
   return current, expected == '' or expected == current
 end`;
 
 /**
  * Takes up to ARGV[2] calls for one identity: the exact sliding window of `window.ts`, over sorted sets of call
- * times. KEYS[1] is the identity's block key, KEYS[2] its tenant's epoch key (`EPOCH`); KEYS[3…] its window keys.
- * ARGV: window µs, max, member prefix, expected epoch, proposed epoch, then one limit per window key. Returns {granted,
- * wait µs, now µs, short, epoch, count…}: `short` says what a take that got nothing was short of, as bits: 1 for the
- * block, 2^(i-2) for KEYS[i] (a window with no room); then each window's live entries after the take, every replica's
- * (what the replica knows of the window if Redis goes away). Granted is -1 when the epoch was not the expected one:
- * nothing is taken, the replica falls back and writes back what it granted.
+ * times. KEYS[1] is the identity's block key, KEYS[2] an epoch key (`EPOCH`); KEYS[3…] its window keys. ARGV: window
+ * µs, max, member prefix, expected epoch, proposed epoch, the epoch key's life, then one limit per window key. Returns
+ * {granted, wait µs, now µs, short, epoch, count…}: `short` says what a take that got nothing was short of, as bits:
+ * 1 for the block, 2^(i-2) for KEYS[i] (a window with no room); then each window's live entries after the take, every
+ * replica's (what the replica knows of the window if Redis goes away). Granted is -1 when the epoch was not the
+ * expected one: nothing is taken, the replica falls back and writes back what it granted. A max of 0 takes nothing:
+ * the probe of a replica that fell back runs every command a take runs, and is refused as a take would be.
  */
 export const TAKE_SCRIPT = `${KEEP_FOR}${EPOCH}
 ${oomGuard('KEYS[3]')}
@@ -62,7 +66,7 @@ local granted = tonumber(ARGV[2])
 local wait = 0
 local short = 0
 local counts = {}
-local held, kept = epoch(KEYS[2], ARGV[4], ARGV[5], string.format('%.0f', math.ceil(2 * window / 1000)))
+local held, kept = epoch(KEYS[2], ARGV[4], ARGV[5], ARGV[6])
 if not kept then return {-1, 0, now, 0, held} end
 local blocked = redis.call('PTTL', KEYS[1])
 if blocked > 0 then
@@ -70,7 +74,7 @@ if blocked > 0 then
   short = 1
 end
 for i = 3, #KEYS do
-  local limit = tonumber(ARGV[i + 3])
+  local limit = tonumber(ARGV[i + 4])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.0f', now - window))
   local live = redis.call('ZCARD', KEYS[i])
   counts[i - 2] = live
@@ -114,6 +118,7 @@ return {granted, 0, now, 0, held, unpack(counts)}
  * KEYS[1]. Keys live a window past the latest date written.
  */
 export const RESTORE_SCRIPT = `${KEEP_FOR}
+${oomGuard('KEYS[1]')}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
@@ -168,6 +173,7 @@ return added
  * a window past the new date at least.
  */
 export const ARRIVED_SCRIPT = `${KEEP_FOR}
+${oomGuard('KEYS[1]')}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
@@ -191,13 +197,5 @@ local ms = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < ms then
   redis.call('SET', KEYS[1], '1', 'PX', string.format('%.0f', ms))
 end
-return 1
-`;
-
-/**
- * The probe of a replica that fell back: Redis answers, and would run a take (`oomGuard` on KEYS[1], a key no
- * take uses). PING would say yes to a full Redis, and an ACL user may run scripts without being allowed PING.
- */
-export const PROBE_SCRIPT = `${oomGuard('KEYS[1]')}
 return 1
 `;

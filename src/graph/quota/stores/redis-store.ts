@@ -3,16 +3,12 @@ import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from '../limits';
 import type { QuotaObstacle, QuotaWindow } from '../limits';
 import { createEpochBook } from './epochs';
-import {
-  ARRIVED_SCRIPT,
-  BLOCK_SCRIPT,
-  PROBE_SCRIPT,
-  RESTORE_SCRIPT,
-  TAKE_SCRIPT,
-} from './redis-scripts';
+import { grantIn, restoreCalls } from './redis-grants';
+import type { QuotaCommands } from './redis-grants';
+import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { isReplyError, replyWords, watchConnection } from './redis-watch';
-import { createReleaseCounter, QuotaStoreError, quotaKeys } from '../store';
-import type { QuotaRecord, QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
+import { QuotaStoreError, quotaKeys } from '../store';
+import type { QuotaKeys, QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -40,20 +36,6 @@ export interface RedisQuotaStore extends QuotaStore {
   ready(timeoutMs: number): Promise<boolean>;
 }
 
-/** granted (-1: the epoch changed), wait µs, now µs, short, the tenant's epoch, each window's count. */
-type TakeReply = [number, number, number, number, string, ...number[]];
-
-interface QuotaCommands {
-  iggQuotaTake(numKeys: number, ...args: (string | number)[]): Promise<TakeReply>;
-  iggQuotaProbe(key: string): Promise<number>;
-  iggQuotaBlock(key: string, ms: number): Promise<number>;
-  iggQuotaRestore(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  iggQuotaArrived(numKeys: number, ...args: (string | number)[]): Promise<number>;
-}
-
-/** Grants written back per script call (four arguments each). */
-const RESTORE_CHUNK = 200;
-
 /** The take script's `short` bits, by name: 1 is the block, 2 << i the i-th window. */
 function obstaclesOf(bits: number, windows: readonly QuotaWindow[]): QuotaObstacle[] {
   const names: QuotaObstacle[] = bits & 1 ? ['block'] : [];
@@ -73,73 +55,34 @@ function defineCommands(redis: Redis | Cluster): void {
   redis.defineCommand('iggQuotaBlock', { lua: BLOCK_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand('iggQuotaRestore', { lua: RESTORE_SCRIPT });
   redis.defineCommand('iggQuotaArrived', { lua: ARRIVED_SCRIPT });
-  redis.defineCommand('iggQuotaProbe', { lua: PROBE_SCRIPT, numberOfKeys: 1 });
 }
 
-/** The probe's key: a sorted set no take uses (`PROBE_SCRIPT`), under the prefix an ACL gives the gateway. */
-const PROBE_KEY = 'igg:q:probe';
+/**
+ * The probe of a replica that fell back: a dry run of the take script (max 0) for an identity no call has, so that
+ * Redis is asked whether it would run a take (every command it uses, allowed under its ACL; not full), not only
+ * whether it answers PING (a full Redis does, and an ACL user may be refused PING and not the scripts).
+ */
+const PROBE_TAKE: QuotaStoreTake = {
+  identity: { tenant: 'probe', app: 'probe' },
+  kind: 'write',
+  max: 0,
+  limits: { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 },
+};
 
-/** The record's script arguments, grouped by identity and kind (one script call touches one tenant's keys). */
-function restoreCalls(records: readonly QuotaRecord[]): Array<(string | number)[]> {
-  const groups = new Map<string, QuotaRecord[]>();
-  for (const record of records) {
-    if (record.count <= 0) continue;
-    const group = `${record.identity.tenant}\n${record.identity.app}\n${record.kind}`;
-    const list = groups.get(group) ?? [];
-    list.push(record);
-    groups.set(group, list);
-  }
-  const calls: Array<(string | number)[]> = [];
-  for (const list of groups.values()) {
-    const { identity, kind, limits } = list[0]!;
-    const keys = quotaKeys(identity);
-    const windowKeys = quotaWindows(limits, kind).map((window) => keys.window(window));
-    for (let first = 0; first < list.length; first += RESTORE_CHUNK) {
-      const chunk = list.slice(first, first + RESTORE_CHUNK);
-      // A negative age is a grant dated ahead (a call that may still reach Graph): written so, not clamped.
-      const grants = chunk.flatMap((record) => [
-        Math.round(record.ageMs * 1000),
-        record.id,
-        record.count,
-        record.raise ? 1 : 0,
-      ]);
-      calls.push([windowKeys.length, ...windowKeys, limits.windowMs * 1000, ...grants]);
-    }
-  }
-  return calls;
-}
+/** One Redis for every tenant's windows: one epoch key for all (redis-scripts.ts, `EPOCH`). */
+const GLOBAL_EPOCH_KEY = 'igg:q:epoch';
 
-interface GrantKeys {
-  readonly windowKeys: readonly string[];
-  readonly prefix: string;
-  readonly granted: number;
-  readonly windowMs: number;
-}
-
-/** A grant's release (its last entries out of every window) and late arrival (`ARRIVED_SCRIPT`), in Redis. */
-function grantIn(redis: Redis | Cluster, commands: QuotaCommands, grant: GrantKeys) {
-  const { windowKeys, prefix, granted } = grant;
-  const members = Array.from({ length: granted }, (_, index) => `${prefix}${index + 1}`);
-  const releasable = createReleaseCounter(granted);
-  return {
-    async release(count?: number) {
-      const n = releasable.take(count);
-      if (n === 0) return;
-      const remaining = releasable.remaining;
-      const gone = members.slice(remaining, remaining + n);
-      const pipeline = redis.pipeline();
-      for (const key of windowKeys) pipeline.zrem(key, ...gone);
-      const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
-      if (failed) throw failed;
-    },
-    async arrivedBy(beforeNowMs: number) {
-      const n = releasable.remaining;
-      if (n === 0) return;
-      const before = Math.round(beforeNowMs * 1000);
-      const window = grant.windowMs * 1000;
-      await commands.iggQuotaArrived(windowKeys.length, ...windowKeys, window, before, prefix, n);
-    },
-  };
+/**
+ * Which epoch key a take checks: the one for all on one Redis (kept for good, always expected once seen); a
+ * tenant's own on a Cluster, where a script touches one slot (kept two windows past each take, expected for one).
+ */
+function epochRule(redis: Redis | Cluster) {
+  const global = (redis as { isCluster?: boolean }).isCluster !== true;
+  const rule = (keys: QuotaKeys, windowMs: number) =>
+    global
+      ? { key: GLOBAL_EPOCH_KEY, life: 0, freshMs: Number.POSITIVE_INFINITY }
+      : { key: keys.epoch, life: Math.ceil(2 * windowMs), freshMs: windowMs };
+  return Object.assign(rule, { global });
 }
 
 /**
@@ -178,34 +121,57 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   const instance = randomBytes(8).toString('hex');
   let takes = 0;
   const epochs = createEpochBook();
+  const epochOf = epochRule(redis);
   // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
   redis.on('close', () => epochs.clear());
 
-  const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
+  /** The take script, for `max` calls (0: the probe's dry run); its epoch checked and remembered. */
+  const run = async (request: QuotaStoreTake, max: number) => {
     const keys = quotaKeys(request.identity);
     const windows = quotaWindows(request.limits, request.kind);
     const windowKeys = windows.map((window) => keys.window(window));
     takes += 1;
     const prefix = `${instance}.${takes.toString(36)}:`;
-    const { windowMs } = request.limits;
-    const [granted, waitUs, nowUs, short, epoch, ...counts] = await commands.iggQuotaTake(
+    const epoch = epochOf(keys, request.limits.windowMs);
+    // Freshness on a monotonic clock, from before the call: a stall or a clock step is never read as a lost epoch.
+    const sentAt = performance.now();
+    const [granted, waitUs, nowUs, short, held, ...counts] = await commands.iggQuotaTake(
       2 + windows.length,
       keys.block,
-      keys.epoch,
+      epoch.key,
       ...windowKeys,
-      windowMs * 1000,
-      Math.max(1, Math.floor(request.max)),
+      request.limits.windowMs * 1000,
+      max,
       prefix,
-      epochs.expected(keys.epoch, Date.now(), windowMs),
+      max === 0 ? '' : epochs.expected(epoch.key, sentAt, epoch.freshMs),
       prefix,
+      epoch.life,
       ...windows.map((window) => window.limit),
     );
-    epochs.saw(keys.epoch, String(epoch), Date.now());
-    if (granted < 0)
+    if (granted < 0) {
+      // The write-back covers every tenant: no epoch known before it is expected again.
+      epochs.clear();
+      epochs.saw(epoch.key, String(held), sentAt);
       throw new QuotaStoreError(
-        `Redis at ${address} lost the quota windows of a tenant (flushed, evicted, or back empty)`,
+        `Redis at ${address} lost the quota windows (flushed, evicted, or back empty)`,
         'error',
       );
+    }
+    epochs.saw(epoch.key, String(held), sentAt);
+    return { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix };
+  };
+
+  // On one Redis the epoch is known from the start (the probe's dry run writes it if missing and remembers it), so a
+  // replica that has not taken yet notices a flush too. It fails quietly: a take that fails says why.
+  if (epochOf.global) redis.on('ready', () => void run(PROBE_TAKE, 0).catch(() => {}));
+
+  const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
+    const max = Math.max(1, Math.floor(request.max));
+    const { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix } = await run(
+      request,
+      max,
+    );
+    const { windowMs } = request.limits;
     const at = nowUs / 1000;
     if (granted === 0) {
       const waitMs = Math.ceil(waitUs / 1000);
@@ -233,7 +199,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         const ms = Math.ceil(durationMs);
         if (ms > 0) await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
       }),
-    ping: () => guarded(async () => void (await commands.iggQuotaProbe(PROBE_KEY))),
+    ping: () => guarded(async () => void (await run(PROBE_TAKE, 0))),
     restore: (records) =>
       guarded(async () => {
         const calls = restoreCalls(records);
