@@ -113,7 +113,7 @@ function createStoreMetrics(
   });
   const fallbacks = new Counter({
     name: 'intune_gateway_quota_fallbacks_total',
-    help: 'Times this replica fell back to in-process pacing, by reason: timeout, unreachable or error.',
+    help: 'Times this replica fell back to in-process pacing, by reason: timeout, unreachable, full (Redis out of memory), lost (its windows flushed or emptied) or error.',
     labelNames: ['reason'],
     registers: [registry],
   });

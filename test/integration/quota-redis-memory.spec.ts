@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { createQuotaPacer } from '../../src/graph/quota';
 import type { QuotaLimits } from '../../src/graph/quota';
+import type { QuotaStoreError } from '../../src/graph/quota/store';
 import { APP_1, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
@@ -44,11 +45,15 @@ afterAll(async () => {
 function recorder() {
   const events: string[] = [];
   const errors: string[] = [];
+  const reasons: string[] = [];
   const hooks = {
     fallback: (active: boolean) => events.push(active ? 'fallback on' : 'fallback off'),
-    storeError: (error: unknown) => errors.push((error as Error).message),
+    storeError: (error: unknown) => {
+      errors.push((error as Error).message);
+      reasons.push((error as QuotaStoreError).reason);
+    },
   };
-  return { events, errors, hooks };
+  return { events, errors, reasons, hooks };
 }
 
 /** Redis over its memory limit: `noeviction` (the default policy) refuses every command that may grow memory. */
@@ -58,7 +63,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a Redis that is full, or lost the windows, on a healthy connection', () => {
   it('full: a take is refused whole (nothing written) and the replica falls back until Redis takes writes again', async () => {
-    const { events, errors, hooks } = recorder();
+    const { events, errors, reasons, hooks } = recorder();
     const { take } = await long.replica({ probeIntervalMs: 100, hooks });
     expect(await take(APP_1, 'write', 2)).toMatchObject({ granted: 2, shared: true });
     await fill();
@@ -66,6 +71,7 @@ describe('a Redis that is full, or lost the windows, on a healthy connection', (
     expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
     expect(events).toEqual(['fallback on']);
     expect(errors[0]).toMatch(/^Redis at 127\.0\.0\.1:\d+: OOM command not allowed/);
+    expect(reasons[0]).toBe('full');
     expect(await inspector.zcard(APP_1_WRITES)).toBe(2);
     // Redis answers PING while full: the probe asks whether it would run a take, and it would not.
     await sleep(500);
@@ -148,6 +154,7 @@ describe('a Redis that is full, or lost the windows, on a healthy connection', (
     // Before: the windows read empty, and the calls already sent could be granted again.
     expect(await a.take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: false });
     expect(first.errors[0]).toMatch(/lost the quota windows/);
+    expect(first.reasons[0]).toBe('lost');
     // B never took: it knew the epoch from its connection, and notices too (before: it granted a window again).
     expect(await b.take(APP_1, 'write', 1, 100)).toMatchObject({ shared: false });
     await waitFor(() => first.events.length === 2 && second.events.length === 2, 5_000);

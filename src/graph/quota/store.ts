@@ -64,8 +64,11 @@ export interface QuotaRecord {
   readonly raise?: boolean;
 }
 
-/** Why the shared store failed: `timeout` (no answer in time), `unreachable` (not connected) or `error`. */
-export type QuotaStoreFailure = 'timeout' | 'unreachable' | 'error';
+/**
+ * Why the shared store failed: `timeout` (no answer in time), `unreachable` (not connected), `full` (Redis over its
+ * `maxmemory` refused a script), `lost` (its epoch changed: the windows were flushed or emptied) or `error`.
+ */
+export type QuotaStoreFailure = 'timeout' | 'unreachable' | 'full' | 'lost' | 'error';
 
 /**
  * A shared-store failure whose message is safe to log as it is: `timeout after 1000 ms`, `connection refused to

@@ -107,7 +107,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
     // A reply error is Redis's own words (OOM, READONLY, NOSCRIPT…), never the command's arguments.
     const words = isReplyError(error) ? replyWords(error) : 'failed';
-    return new QuotaStoreError(`Redis at ${address}: ${words}`, 'error', { cause: error });
+    const reason = words.startsWith('OOM ') ? 'full' : 'error';
+    return new QuotaStoreError(`Redis at ${address}: ${words}`, reason, { cause: error });
   };
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -154,7 +155,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       epochs.saw(epoch.key, String(held), sentAt);
       throw new QuotaStoreError(
         `Redis at ${address} lost the quota windows (flushed, evicted, or back empty)`,
-        'error',
+        'lost',
       );
     }
     epochs.saw(epoch.key, String(held), sentAt);
