@@ -8,6 +8,7 @@ const { default: Sequencer } = require('@jest/test-sequencer');
 const ORDER = [
   // The Redis start-up, TLS outage and client-certificate specs: real redis-servers and gateway processes that wait
   // out certificate rotations and start-up seconds (27 s alone): started last, they ended the run.
+  'redis-lifecycle',
   'quotas',
   'upstream',
   'quota-replicas',

@@ -11,9 +11,4 @@ describeSpecs('integration', [
   'quota-redis-late',
   'quota-redis-memory',
   'quota-redis-share',
-  'redis-client-certificates',
-  'redis-eviction',
-  'redis-startup',
-  'redis-stream-errors',
-  'redis-tls-outage',
 ]);
