@@ -25,6 +25,8 @@ export interface TestRedis {
 export interface TestRedisOptions {
   readonly binary?: string;
   readonly startTimeoutMs?: number;
+  /** More arguments for `redis-server` (`--cluster-enabled yes`…). */
+  readonly args?: readonly string[];
 }
 
 function freePort(): Promise<number> {
@@ -91,7 +93,7 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
       '--appendonly',
       'no',
     ];
-    args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning');
+    args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? []));
     const started = spawnTied(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     started.stderr?.on(
       'data',

@@ -214,3 +214,36 @@ describe('a Redis Cluster: each tenant its own epoch', () => {
     }
   });
 });
+
+describe('one endpoint that checks slots (a cluster node, or a proxy such as the Azure Enterprise cluster policy)', () => {
+  let node: TestRedis;
+  beforeAll(async () => {
+    node = await startRedis({ args: ['--cluster-enabled', 'yes'] });
+    const admin = new Redis(node.url);
+    await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    await waitFor(async () => (await admin.cluster('INFO')).includes('cluster_state:ok'), 5_000);
+    admin.disconnect();
+  });
+  afterAll(() => node.stop());
+
+  it('takes keep to one slot (each tenant its own epoch): shared, never CROSSSLOT; a flush still noticed', async () => {
+    const { events, errors, hooks } = recorder();
+    const replicas = createQuotaReplicas(() => node.url, LONG_LIMITS);
+    try {
+      const { take } = await replicas.replica({ probeIntervalMs: 100, hooks });
+      // Before: the key for all beside the tenant's keys, and every take and probe refused (CROSSSLOT) for good.
+      expect(await take(APP_1, 'write', 2)).toMatchObject({ granted: 2, shared: true });
+      await sleep(200);
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ granted: 1, shared: true });
+      expect([events, errors]).toEqual([[], []]);
+      const admin = new Redis(node.url);
+      await admin.flushall();
+      admin.disconnect();
+      expect(await take(APP_1, 'write', 1)).toMatchObject({ shared: false });
+      expect(errors).toEqual([expect.stringMatching(/lost the quota windows/)]);
+      await waitFor(() => events.length === 2, 5_000);
+    } finally {
+      await replicas.closeAll();
+    }
+  });
+});

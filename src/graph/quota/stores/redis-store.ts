@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from '../limits';
 import type { QuotaObstacle, QuotaWindow } from '../limits';
+import { createEpochRule, isCrossSlot } from './epoch-rule';
 import { createEpochBook } from './epochs';
 import { grantIn, restoreCalls } from './redis-grants';
 import type { QuotaCommands } from './redis-grants';
 import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { isReplyError, replyWords, watchConnection } from './redis-watch';
 import { QuotaStoreError, quotaKeys } from '../store';
-import type { QuotaKeys, QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
+import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -69,22 +70,6 @@ const PROBE_TAKE: QuotaStoreTake = {
   limits: { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 },
 };
 
-/** One Redis for every tenant's windows: one epoch key for all (redis-scripts.ts, `EPOCH`). */
-const GLOBAL_EPOCH_KEY = 'igg:q:epoch';
-
-/**
- * Which epoch key a take checks: the one for all on one Redis (kept for good, always expected once seen); a
- * tenant's own on a Cluster, where a script touches one slot (kept two windows past each take, expected for one).
- */
-function epochRule(redis: Redis | Cluster) {
-  const global = (redis as { isCluster?: boolean }).isCluster !== true;
-  const rule = (keys: QuotaKeys, windowMs: number) =>
-    global
-      ? { key: GLOBAL_EPOCH_KEY, life: 0, freshMs: Number.POSITIVE_INFINITY }
-      : { key: keys.epoch, life: Math.ceil(2 * windowMs), freshMs: windowMs };
-  return Object.assign(rule, { global });
-}
-
 /**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
@@ -122,7 +107,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   const instance = randomBytes(8).toString('hex');
   let takes = 0;
   const epochs = createEpochBook();
-  const epochOf = epochRule(redis);
+  const cluster = (redis as { isCluster?: boolean }).isCluster === true;
+  const epochRule = createEpochRule(cluster);
   // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
   redis.on('close', () => epochs.clear());
 
@@ -133,22 +119,27 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     const windowKeys = windows.map((window) => keys.window(window));
     takes += 1;
     const prefix = `${instance}.${takes.toString(36)}:`;
-    const epoch = epochOf(keys, request.limits.windowMs);
+    const epoch = epochRule.of(keys, request.limits.windowMs);
     // Freshness on a monotonic clock, from before the call: a stall or a clock step is never read as a lost epoch.
     const sentAt = performance.now();
-    const [granted, waitUs, nowUs, short, held, ...counts] = await commands.iggQuotaTake(
-      2 + windows.length,
-      keys.block,
-      epoch.key,
-      ...windowKeys,
-      request.limits.windowMs * 1000,
-      max,
-      prefix,
-      max === 0 ? '' : epochs.expected(epoch.key, sentAt, epoch.freshMs),
-      prefix,
-      epoch.life,
-      ...windows.map((window) => window.limit),
-    );
+    const [granted, waitUs, nowUs, short, held, ...counts] = await commands
+      .iggQuotaTake(
+        2 + windows.length,
+        keys.block,
+        epoch.key,
+        ...windowKeys,
+        request.limits.windowMs * 1000,
+        max,
+        prefix,
+        max === 0 ? '' : epochs.expected(epoch.key, sentAt, epoch.freshMs),
+        prefix,
+        epoch.life,
+        ...windows.map((window) => window.limit),
+      )
+      .catch((error: unknown) => {
+        if (isCrossSlot(error)) epochRule.refuse();
+        throw error;
+      });
     if (granted < 0) {
       // The write-back covers every tenant: no epoch known before it is expected again.
       epochs.clear();
@@ -162,9 +153,16 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     return { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix };
   };
 
-  // On one Redis the epoch is known from the start (the probe's dry run writes it if missing and remembers it), so a
-  // replica that has not taken yet notices a flush too. It fails quietly: a take that fails says why.
-  if (epochOf.global) redis.on('ready', () => void run(PROBE_TAKE, 0).catch(() => {}));
+  /**
+   * At each connection: which epoch key (`createEpochRule`), and on a standalone Redis the one for all, known from the
+   * start (the dry run writes it if missing and remembers it) so that a replica that has not taken yet notices a
+   * flush too. Quietly: a take that fails says why.
+   */
+  const learnEpoch = async () => {
+    epochRule.decide(await redis.info().catch(() => undefined));
+    if (epochRule.global) await run(PROBE_TAKE, 0).catch(() => {});
+  };
+  if (!cluster) redis.on('ready', () => void learnEpoch());
 
   const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
     const max = Math.max(1, Math.floor(request.max));
