@@ -10,7 +10,7 @@ import { redisAnswering } from './redis/answering';
 import { createRedisConnection } from './redis/connection';
 import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
-import { createMemoryRoom } from './redis/memory-policy';
+import { createMemoryRoom } from './redis/memory-room';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { warnAndWatchOutages } from './redis/tls-watch';
@@ -98,22 +98,32 @@ function sharedStoreReports(
 }
 
 /**
- * APQ writes to Redis only while it is less than half full: any caller may register documents (no token needed), and
- * the quota windows in the same Redis must never be refused for memory (docs/hardening.md, "Persisted operations").
+ * APQ writes to Redis only while it is less than half full, each replica its part of what is left (src/redis/
+ * memory-room.ts): any caller may register documents (no token needed), and the quota windows in the same Redis must
+ * never be refused for memory (docs/hardening.md, "Persisted operations"). Without a `maxmemory`, or with INFO
+ * refused, there is no bound to keep to: documents stay in-process.
  */
-function roomIn(connection: RedisConnection, logger: Logger): () => boolean {
-  return createMemoryRoom(connection, {
+function roomIn(connection: RedisConnection, replicas: number, logger: Logger) {
+  const room = createMemoryRoom(connection, {
     share: APQ_REDIS_MEMORY_SHARE,
+    replicas,
     everyMs: 250,
-    onChange: (room, { used, maxmemory }) =>
-      room
-        ? logger.info({ used, maxmemory }, 'Redis has room for automatic persisted queries again')
-        : logger.warn(
-            { used, maxmemory },
-            'Redis is half full: new automatic persisted queries are kept in-process only, leaving the rest to the quota windows',
-          ),
+    onChange: (state, info) => {
+      const fields = info ? { used: info.used, maxmemory: info.maxmemory } : {};
+      if (state === 'room')
+        return logger.info(fields, 'Redis has room for automatic persisted queries again');
+      logger.warn(fields, ROOM_WARNINGS[state]);
+    },
   });
+  connection.on('ready', () => room.refresh());
+  return (bytes: number) => room.take(bytes);
 }
+
+const ROOM_WARNINGS = {
+  full: 'Redis is nearly half full: new automatic persisted queries are kept in-process only, leaving the rest to the quota windows',
+  unknown:
+    'Redis for automatic persisted queries has no maxmemory, or refuses INFO: documents are kept in-process only, so that no caller can fill the Redis of the quota windows',
+} as const;
 
 /**
  * Automatic persisted queries (a bounded in-process cache, shared by the replicas through Redis when there is one)
@@ -139,7 +149,12 @@ export async function createPersistedOperations(
     maxCharacters: apq.cacheCharacters,
     maxDocumentLength: config.queryLimits.maxDocumentLength,
     ttlSeconds: apq.ttlSeconds,
-    ...(redis ? { shared: redis.connection, sharedRoom: roomIn(redis.connection, logger) } : {}),
+    ...(redis
+      ? {
+          shared: redis.connection,
+          sharedRoom: roomIn(redis.connection, config.quotas.replicas, logger),
+        }
+      : {}),
     ...sharedStoreReports(metrics, logger, reports),
   });
   if (settings && redis) await waitAtStart(redis.connection, settings, logger);

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { spawnTied } from './tied-process';
 
 /**
- * A real `redis-server` (Debian's, on PATH; `.ci/run` installs it) on a free loopback port, without persistence.
+ * A real `redis-server` (Debian's, on PATH; `.ci/run` installs it) on a free loopback port, without persistence, with
+ * a `maxmemory` of 256 MB and `noeviction`.
  * Tests can kill it mid-run and start it again on the same port, to see the fallback and the recovery.
  */
 export interface TestRedis {
@@ -92,6 +93,12 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
       '',
       '--appendonly',
       'no',
+      // As docs/quotas.md asks: a bound, and refused writes rather than evictions. Without a bound automatic
+      // persisted queries stay in-process (src/redis/memory-room.ts).
+      '--maxmemory',
+      '256mb',
+      '--maxmemory-policy',
+      'noeviction',
     ];
     args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? []));
     const started = spawnTied(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });

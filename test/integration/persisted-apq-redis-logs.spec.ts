@@ -64,23 +64,49 @@ async function gateway(logger: (lines: string[]) => Logger) {
 /** A document only this test sends: its text (its alias) must not reach a log line either. */
 const document = (marker: string) => `query Apq { ${marker}: __typename }`;
 
-it('Redis refuses the write (OOM): the warning says its words, code-less, and the node; no error object', async () => {
+it('Redis refuses the write (READONLY, a replica after a failover): the warning says its words, code-less, and the node; no error object', async () => {
+  const { lines, post, warning } = await gateway((lines) =>
+    createLogger('trace', memoryLog(lines)),
+  );
+  // A replica of a master that is not there: INFO answers, writes are refused.
+  await admin.config('SET', 'masterauth', PASSWORD);
+  await admin.call('REPLICAOF', '127.0.0.1', '1');
+  try {
+    const text = document('readonlyMarker');
+    await post({ query: text, extensions: persistedQuery(text) });
+    await waitFor(() => warning() !== undefined, 5_000, 20);
+    expect(warning()).toMatchObject({
+      redis: `redis://127.0.0.1:${redis.port}`,
+      node: `127.0.0.1:${redis.port}`,
+      cause: "READONLY You can't write against a read only replica.",
+    });
+    expect(warning()).not.toHaveProperty('err');
+    const all = lines.join('\n');
+    for (const secret of [PASSWORD, TOKEN, 'readonlyMarker']) expect(all).not.toContain(secret);
+  } finally {
+    await admin.call('REPLICAOF', 'NO', 'ONE');
+  }
+});
+
+it('Redis full (maxmemory reached): the document is held back before Redis refuses it, one warning with the figures', async () => {
   const { lines, post, warning } = await gateway((lines) =>
     createLogger('trace', memoryLog(lines)),
   );
   await admin.config('SET', 'maxmemory-policy', 'noeviction');
   await admin.config('SET', 'maxmemory', '1');
+  // The reading taken when the gateway connected is older than a reading period (250 ms) by then.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const text = document('oomMarker');
   await post({ query: text, extensions: persistedQuery(text) });
-  await waitFor(() => warning() !== undefined, 5_000, 20);
-  expect(warning()).toMatchObject({
-    redis: `redis://127.0.0.1:${redis.port}`,
-    node: `127.0.0.1:${redis.port}`,
-    cause: "OOM command not allowed when used memory > 'maxmemory'.",
-  });
-  expect(warning()).not.toHaveProperty('err');
-  const all = lines.join('\n');
-  for (const secret of [PASSWORD, TOKEN, 'oomMarker']) expect(all).not.toContain(secret);
+  const held = () =>
+    lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => String(line.msg).startsWith('Redis is nearly half full'));
+  await waitFor(() => held().length === 1, 5_000, 20);
+  expect(held()[0]).toMatchObject({ maxmemory: 1 });
+  expect(held()[0]?.used).toBeGreaterThan(1);
+  expect(warning()).toBeUndefined();
+  expect(lines.join('\n')).not.toContain('oomMarker');
 });
 
 it("the password changed on the server, through pino's default serializer: the cause is AUTH's refusal, and no stack, password, token or document is logged", async () => {

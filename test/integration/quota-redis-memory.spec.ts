@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.all([long.closeAll(), short.closeAll()]);
-  await inspector.config('SET', 'maxmemory', '0');
+  await inspector.config('SET', 'maxmemory', '256mb');
   await inspector.flushall();
   await inspector.acl('DELUSER', 'gateway');
 });
@@ -58,7 +58,7 @@ function recorder() {
 
 /** Redis over its memory limit: `noeviction` (the default policy) refuses every command that may grow memory. */
 const fill = () => inspector.config('SET', 'maxmemory', '1');
-const free = () => inspector.config('SET', 'maxmemory', '0');
+const free = () => inspector.config('SET', 'maxmemory', '256mb');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a Redis that is full, or lost the windows, on a healthy connection', () => {

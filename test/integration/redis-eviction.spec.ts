@@ -54,6 +54,7 @@ describe('a Redis that may evict the quota windows', () => {
   );
 
   it('noeviction, or no maxmemory: no warning; a policy changed later is seen when Redis answers again', async () => {
+    await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory', '0');
     await redisCli(redis.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
     const gateway = await started();
     // allkeys-lru without maxmemory evicts nothing.

@@ -61,6 +61,7 @@ describeSpecs('unit', [
   'redis-connection',
   'redis-errors',
   'redis-memory-policy',
+  'redis-memory-room',
   'redis-tls-watch',
   'redis-settings',
   'request-checks',

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { createMemoryRoom, evicts, parseMemoryInfo } from '../../src/redis/memory-policy';
+import { evicts, parseMemoryInfo } from '../../src/redis/memory-policy';
 
 describe('the Redis memory policy: may it evict the quota windows?', () => {
   const info = (maxmemory: string, policy: string) =>
@@ -26,68 +25,5 @@ describe('the Redis memory policy: may it evict the quota windows?', () => {
     ['nothing', ''],
   ])('%s: nothing to say', (_, text) => {
     expect(parseMemoryInfo(text)).toBeUndefined();
-  });
-});
-
-describe('createMemoryRoom: may a cache write one more entry into a Redis it shares?', () => {
-  /** A Redis whose INFO memory says `used` of `max`, counting the readings; `fail` makes INFO refused. */
-  function stubRedis() {
-    const state = { used: 0, max: 1_000, readings: 0, fail: false };
-    const connection = {
-      info: () => {
-        state.readings += 1;
-        if (state.fail) return Promise.reject(new Error('NOPERM'));
-        return Promise.resolve(
-          `used_memory:${state.used}\r\nmaxmemory:${state.max}\r\nmaxmemory_policy:noeviction\r\n`,
-        );
-      },
-    } as unknown as Redis;
-    return { state, connection };
-  }
-  const settle = () => new Promise((resolve) => setImmediate(resolve));
-
-  it('room until a reading says half full; read again at most every everyMs; each change said once', async () => {
-    const { state, connection } = stubRedis();
-    let clock = 0;
-    const changes: Array<[boolean, number]> = [];
-    const room = createMemoryRoom(connection, {
-      share: 0.5,
-      everyMs: 250,
-      now: () => clock,
-      onChange: (next, info) => changes.push([next, info.used]),
-    });
-    state.used = 600;
-    // No reading yet: room, and a reading starts.
-    expect(room()).toBe(true);
-    await settle();
-    expect(room()).toBe(false);
-    expect(state.readings).toBe(1);
-    clock = 249;
-    state.used = 100;
-    expect(room()).toBe(false);
-    expect(state.readings).toBe(1);
-    clock = 250;
-    room();
-    await settle();
-    expect(room()).toBe(true);
-    expect(state.readings).toBe(2);
-    expect(changes).toEqual([
-      [false, 600],
-      [true, 100],
-    ]);
-  });
-
-  it.each<[string, Partial<{ used: number; max: number; fail: boolean }>, boolean]>([
-    ['just under half', { used: 499 }, true],
-    ['exactly half', { used: 500 }, false],
-    ['no maxmemory: nothing to compare with', { used: 10_000, max: 0 }, true],
-    ['INFO refused: the last answer (room) stands', { used: 900, fail: true }, true],
-  ])('%s: room %p', async (_, set, expected) => {
-    const { state, connection } = stubRedis();
-    Object.assign(state, set);
-    const room = createMemoryRoom(connection, { share: 0.5, everyMs: 250, now: () => 0 });
-    room();
-    await settle();
-    expect(room()).toBe(expected);
   });
 });

@@ -46,10 +46,10 @@ export interface ApqCacheOptions {
   /** Prefix of the shared store's keys; the rest of a key is a SHA-256, never text a client chose. */
   readonly keyPrefix?: string;
   /**
-   * Whether the shared store has room for one more document now (src/redis/memory-policy.ts, `createMemoryRoom`):
-   * when it has not, a document is kept in-process only. The quota windows share that Redis and must not be refused.
+   * Whether the shared store has room for `bytes` more now (src/redis/memory-room.ts): when it has not, a document is
+   * kept in-process only. The quota windows share that Redis and must not be refused.
    */
-  readonly sharedRoom?: () => boolean;
+  readonly sharedRoom?: (bytes: number) => Promise<boolean>;
   /** The shared store stopped answering, or answers again: called on each change, not on each failure. */
   readonly onSharedStore?: (event: SharedStoreEvent) => void;
   /** The shared store held a value this cache would not use (someone else wrote it, or it is corrupted). */
@@ -59,6 +59,9 @@ export interface ApqCacheOptions {
 }
 
 export const DEFAULT_KEY_PREFIX = 'intune-gateway:apq:';
+
+/** Bytes Redis spends on a string key besides its value and name (dict entry, object headers, expiry). */
+const KEY_OVERHEAD_BYTES = 100;
 
 /**
  * Apollo's key for a document: `apq:` (its APQ_CACHE_PREFIX) and the SHA-256 the client named, which
@@ -164,6 +167,10 @@ export function createApqCache(options: ApqCacheOptions): KeyValueCache<string> 
   const availability = createAvailability(options.onSharedStore);
   const readShared = shared && createSharedReader(options, shared, availability);
   const fits = (value: string) => value.length <= maxDocumentLength;
+  // What Redis stores is UTF-8: a character may take three bytes.
+  const hasRoom = async (redisKey: string, value: string) =>
+    !options.sharedRoom ||
+    options.sharedRoom(Buffer.byteLength(value, 'utf8') + redisKey.length + KEY_OVERHEAD_BYTES);
 
   return {
     async get(key) {
@@ -178,7 +185,7 @@ export function createApqCache(options: ApqCacheOptions): KeyValueCache<string> 
       if (!fits(value)) return;
       const ttl = setOptions?.ttl ?? options.ttlSeconds;
       await local.set(key, value, { ttl });
-      if (!shared || !APQ_KEY.test(key) || options.sharedRoom?.() === false) return;
+      if (!shared || !APQ_KEY.test(key) || !(await hasRoom(sharedKey(key), value))) return;
       try {
         await shared.set(sharedKey(key), value, 'EX', Math.max(1, Math.ceil(ttl)));
         availability.answered();
