@@ -97,6 +97,8 @@ export async function startTlsRedisServer(options: TlsRedisOptions): Promise<Tls
       ...['--tls-cert-file', server.certFile, '--tls-key-file', server.keyFile],
       ...['--tls-ca-cert-file', ca.caFile, '--tls-auth-clients', clients ? 'yes' : 'no'],
       ...['--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      // As docs/quotas.md asks: without a bound, automatic persisted queries stay in-process.
+      ...['--maxmemory', '256mb', '--maxmemory-policy', 'noeviction'],
       ...(password ? ['--requirepass', password] : []),
     ],
     { stdio: ['ignore', 'ignore', 'ignore'] },

@@ -111,7 +111,11 @@ async function startProcess(
   };
 }
 
-const BASE = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+/** No persistence, and the memory settings docs/quotas.md asks for (without a bound APQ stays in-process). */
+const BASE = [
+  ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+  ...['--maxmemory', '256mb', '--maxmemory-policy', 'noeviction'],
+];
 
 export interface TestCluster {
   /** `redis://127.0.0.1:<first master>` (`rediss://`, the hostname, the password as given): the seed REDIS_URL names. */
