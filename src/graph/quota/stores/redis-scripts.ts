@@ -55,7 +55,8 @@ end`;
  * 1 for the block, 2^(i-2) for KEYS[i] (a window with no room); then each window's live entries after the take, every
  * replica's (what the replica knows of the window if Redis goes away). Granted is -1 when the epoch was not the
  * expected one: nothing is taken, the replica falls back and writes back what it granted. A max of 0 takes nothing:
- * the probe of a replica that fell back runs every command a take runs, and is refused as a take would be.
+ * the probe of a replica that fell back runs each command a take may run (those of a full window and of a grant too,
+ * with no effect), and is refused as a take would be.
  */
 export const TAKE_SCRIPT = `${KEEP_FOR}${EPOCH}
 ${oomGuard('KEYS[3]')}
@@ -84,6 +85,13 @@ for i = 3, #KEYS do
     local freeing = redis.call('ZRANGE', KEYS[i], live - limit, live - limit, 'WITHSCORES')
     wait = math.max(wait, tonumber(freeing[2]) + window - now)
   end
+end
+if ARGV[2] == '0' then
+  -- The probe's dry run: each command a take may run, with no effect (the block key is missing), so that an ACL
+  -- refusing one keeps the replica out rather than letting it return and fall at its first take.
+  redis.call('ZRANGE', KEYS[3], 0, 0)
+  redis.call('PEXPIRE', KEYS[1], 1)
+  redis.call('SET', KEYS[1], '1', 'XX', 'PX', 1)
 end
 if wait > 0 or granted <= 0 then return {0, wait, now, short, held, unpack(counts)} end
 local stamp = string.format('%.0f', now)

@@ -58,6 +58,13 @@ function defineCommands(redis: Redis | Cluster): void {
   redis.defineCommand('iggQuotaArrived', { lua: ARRIVED_SCRIPT });
 }
 
+/** Waits for `promise` to settle, `ms` at most. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))));
+  return Promise.race([promise.then(() => undefined), elapsed]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The probe of a replica that fell back: a dry run of the take script (max 0) for an identity no call has, so that
  * Redis is asked whether it would run a take (every command it uses, allowed under its ACL; not full), not only
@@ -158,11 +165,12 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
    * start (the dry run writes it if missing and remembers it) so that a replica that has not taken yet notices a
    * flush too. Quietly: a take that fails says why.
    */
+  let learning: Promise<void> | undefined;
   const learnEpoch = async () => {
     epochRule.decide(await redis.info().catch(() => undefined));
     if (epochRule.global) await run(PROBE_TAKE, 0).catch(() => {});
   };
-  if (!cluster) redis.on('ready', () => void learnEpoch());
+  if (!cluster) redis.on('ready', () => void (learning = learnEpoch()));
 
   const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
     const max = Math.max(1, Math.floor(request.max));
@@ -211,8 +219,11 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       }),
     watch: connection.watch,
     async ready(timeoutMs) {
+      const started = Date.now();
       const answered = await options.answering(timeoutMs);
       if (!answered) connection.gaveUp(timeoutMs);
+      // At start, the epoch rule is decided before the first take (within the same wait).
+      else if (learning) await settledWithin(learning, timeoutMs - (Date.now() - started));
       return answered;
     },
     close() {
