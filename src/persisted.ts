@@ -6,7 +6,7 @@ import type { ApqCacheOptions, RefusedValueEvent } from './graphql/persisted/apq
 import type { PersistedPolicy } from './graphql/persisted/resolve';
 import { serializeError } from './observability/logging';
 import type { GatewayMetrics } from './observability/metrics';
-import { redisAnswering } from './redis/answering';
+import { REDIS_ANSWERING, redisAnswering } from './redis/answering';
 import { createRedisConnection } from './redis/connection';
 import type { RedisConnection } from './redis/connection';
 import { redisErrorNode, redisErrorWords } from './redis/errors';
@@ -115,7 +115,8 @@ function roomIn(connection: RedisConnection, replicas: number, logger: Logger) {
       logger.warn(fields, ROOM_WARNINGS[state]);
     },
   });
-  connection.on('ready', () => room.refresh());
+  // When Redis answers (not at 'ready', which a refused password also says): src/redis/answering.ts.
+  connection.on(REDIS_ANSWERING, () => room.refresh());
   return (bytes: number) => room.take(bytes);
 }
 

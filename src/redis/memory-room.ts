@@ -2,13 +2,21 @@ import type { Cluster, Redis } from 'ioredis';
 import { readMemoryInfo } from './memory-policy';
 import type { RedisMemoryInfo } from './memory-policy';
 
+/** Redis answered the command with an error (NOPERM, an unknown command): INFO is refused, not unreachable. */
+const isReplyError = (error: unknown): boolean =>
+  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+
 /**
  * Whether a cache that shares a Redis with data that must never be refused (the quota windows) may write there:
  * `room`, `full` (past its share of `maxmemory`), or `unknown` (no `maxmemory` to compare with, or `INFO` refused
- * or failed), which counts as no room: without a bound, one client with no token filled a Redis at 14 MB/s.
- * `pending` until a first reading.
+ * answered with an error), which counts as no room: without a bound, one client with no token filled a Redis at
+ * 14 MB/s. A Redis not connected, or not answering in time, is `unknown` too, but not said: the cache's own outage
+ * warning says it. `pending` until a first reading.
  */
 export type RoomState = 'pending' | 'room' | 'full' | 'unknown';
+
+/** What is said of the room. */
+export type SaidRoomState = Exclude<RoomState, 'pending'>;
 
 /** How long the last reading stands when the next ones fail. */
 export const STALE_AFTER_MS = 2_000;
@@ -17,7 +25,7 @@ export const STALE_AFTER_MS = 2_000;
 export const ROOM_HYSTERESIS = 0.05;
 
 export interface RoomReading {
-  readonly state: Exclude<RoomState, 'pending'>;
+  readonly state: SaidRoomState;
   /** Bytes this replica may write until the next reading: its part of what is left below the share. */
   readonly allowance: number;
   /** The fullest master's reading. */
@@ -63,7 +71,7 @@ export interface MemoryRoomOptions {
    * `ROOM_HYSTERESIS`) or past it, `unknown` when there is no bound, `room` once a reading is well below the share
    * again. Not at start.
    */
-  readonly onChange?: (state: Exclude<RoomState, 'pending'>, info?: RedisMemoryInfo) => void;
+  readonly onChange?: (state: SaidRoomState, info?: RedisMemoryInfo) => void;
 }
 
 export interface MemoryRoom {
@@ -81,13 +89,14 @@ export function createMemoryRoom(
   connection: Redis | Cluster,
   options: MemoryRoomOptions,
 ): MemoryRoom {
-  const now = options.now ?? Date.now;
+  // Monotonic: a step of the wall clock neither stops the readings nor makes one look fresh.
+  const now = options.now ?? (() => performance.now());
   let reading: RoomReading | undefined;
   let allowance = 0;
-  let said: Exclude<RoomState, 'pending'> = 'room';
+  let said: SaidRoomState = 'room';
   let readAt = -Infinity;
   let pending: Promise<void> | undefined;
-  const say = (state: Exclude<RoomState, 'pending'>) => {
+  const say = (state: SaidRoomState) => {
     if (state === said) return;
     said = state;
     options.onChange?.(state, reading?.info);
@@ -95,12 +104,22 @@ export function createMemoryRoom(
   let answeredAt = -Infinity;
   const read = async () => {
     readAt = now();
-    const infos = await readMemoryInfo(connection).catch(() => undefined);
+    let failure: unknown;
+    const infos = await readMemoryInfo(connection).catch((error: unknown) => {
+      failure = error;
+      return undefined;
+    });
     // A failed reading is tried again at the next write. One slow or failed reading (a busy machine, the command
     // bound) keeps the last answer for a while; INFO refused or a master away for longer ends it.
     if (!infos) readAt = -Infinity;
     if (!infos && reading && now() - answeredAt < STALE_AFTER_MS) return;
     if (infos) answeredAt = now();
+    // Not connected, or no answer: no room, and nothing said (the cache's outage warning says it).
+    if (!infos && !isReplyError(failure)) {
+      reading = { state: 'unknown', allowance: 0 };
+      allowance = 0;
+      return;
+    }
     reading = roomAfter(infos, options.share, options.replicas);
     allowance = reading.allowance;
     if (reading.state === 'unknown') say('unknown');
@@ -120,8 +139,7 @@ export function createMemoryRoom(
         return true;
       }
       // A replica that used its part while Redis is well below half waits for its next reading, silently.
-      if (reading?.state === 'unknown') say('unknown');
-      else if (reading && !wellBelow(reading, options.share)) say('full');
+      if (reading && reading.state !== 'unknown' && !wellBelow(reading, options.share)) say('full');
       return false;
     },
     refresh: () => void refresh(),

@@ -33,11 +33,13 @@ describe("createEpochBook: the tenant epoch a replica's take expects", () => {
     ]);
   });
 
-  it('clear: a dropped connection forgets every epoch', () => {
+  it('clear: a dropped connection forgets every epoch, and counts a generation', () => {
     const book = createEpochBook();
     book.saw('k', 'e1', 0);
+    const generation = book.generation;
     book.clear();
     expect(book.expected('k', 1, WINDOW)).toBe('');
+    expect(book.generation).toBe(generation + 1);
   });
 
   it('many tenants: stale ones are swept, live ones kept', () => {

@@ -39,11 +39,15 @@ describe('roomAfter: what one INFO reading lets a replica write into a Redis it 
 describe('createMemoryRoom: a write waits for a reading when the last one is older than everyMs', () => {
   /** A Redis whose INFO memory says `used` of `max`, counting the readings; `fail` makes INFO refused. */
   function stubRedis() {
-    const state = { used: 0, max: 1_000, readings: 0, fail: false };
+    const state = { used: 0, max: 1_000, readings: 0, fail: false, unreachable: false };
+    const refused = Object.assign(new Error('NOPERM this user has no permissions'), {
+      name: 'ReplyError',
+    });
     const connection = {
       info: () => {
         state.readings += 1;
-        if (state.fail) return Promise.reject(new Error('NOPERM'));
+        if (state.unreachable) return Promise.reject(new Error('Connection is closed.'));
+        if (state.fail) return Promise.reject(refused);
         return Promise.resolve(
           `used_memory:${state.used}\r\nmaxmemory:${state.max}\r\nmaxmemory_policy:noeviction\r\n`,
         );
@@ -101,5 +105,23 @@ describe('createMemoryRoom: a write waits for a reading when the last one is old
     expect(state.readings).toBe(1);
     expect(await room.take(400)).toBe(true);
     expect(state.readings).toBe(1);
+  });
+
+  it('Redis not reachable: no room, and nothing said (the cache warns of its outage itself)', async () => {
+    const { state, connection } = stubRedis();
+    const said: string[] = [];
+    const room = createMemoryRoom(connection, {
+      share: 0.5,
+      replicas: 1,
+      everyMs: 250,
+      now: () => 0,
+      onChange: (next) => said.push(next),
+    });
+    state.unreachable = true;
+    expect(await room.take(1)).toBe(false);
+    expect(said).toEqual([]);
+    state.unreachable = false;
+    // A failed reading is tried again at the next write.
+    expect(await room.take(1)).toBe(true);
   });
 });

@@ -13,6 +13,8 @@ export interface EpochBook {
   clear(): void;
   /** Tenants remembered (bounded by the sweep). */
   readonly size: number;
+  /** Counts the clears: an answer to a call sent before one says nothing of now. */
+  readonly generation: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createEpochBook(): EpochBook {
     sweepAt = Math.max(SWEEP_AT, 2 * seen.size);
   };
   let lastWindowMs = 0;
+  let generation = 0;
   return {
     expected(key, now, windowMs) {
       lastWindowMs = windowMs;
@@ -39,9 +42,15 @@ export function createEpochBook(): EpochBook {
       if (!seen.has(key) && seen.size >= sweepAt) sweep(now, lastWindowMs);
       seen.set(key, { epoch, at: now });
     },
-    clear: () => seen.clear(),
+    clear() {
+      seen.clear();
+      generation += 1;
+    },
     get size() {
       return seen.size;
+    },
+    get generation() {
+      return generation;
     },
   };
 }

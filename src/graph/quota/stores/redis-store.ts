@@ -129,6 +129,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     const epoch = epochRule.of(keys, request.limits.windowMs);
     // Freshness on a monotonic clock, from before the call: a stall or a clock step is never read as a lost epoch.
     const sentAt = performance.now();
+    const generation = epochs.generation;
     const [granted, waitUs, nowUs, short, held, ...counts] = await commands
       .iggQuotaTake(
         2 + windows.length,
@@ -148,7 +149,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         throw error;
       });
     if (granted < 0) {
-      // The write-back covers every tenant: no epoch known before it is expected again.
+      // The write-back covers every tenant: every epoch known before is forgotten, this one kept.
       epochs.clear();
       epochs.saw(epoch.key, String(held), sentAt);
       throw new QuotaStoreError(
@@ -156,7 +157,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         'lost',
       );
     }
-    epochs.saw(epoch.key, String(held), sentAt);
+    // Sent before a clear (another take found the windows lost): its epoch may be the old one, not to be expected.
+    if (epochs.generation === generation) epochs.saw(epoch.key, String(held), sentAt);
     return { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix };
   };
 
