@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { quotaWindows } from '../limits';
 import type { QuotaObstacle, QuotaWindow } from '../limits';
-import { createEpochRule, isCrossSlot } from './epoch-rule';
-import { createEpochBook } from './epochs';
 import { grantIn, restoreCalls } from './redis-grants';
+import { createTakeScript } from './redis-take';
 import type { QuotaCommands } from './redis-grants';
 import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { isReplyError, replyWords, watchConnection } from './redis-watch';
@@ -66,18 +63,6 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * The probe of a replica that fell back: a dry run of the take script (max 0) for an identity no call has, so that
- * Redis is asked whether it would run a take (every command it uses, allowed under its ACL; not full), not only
- * whether it answers PING (a full Redis does, and an ACL user may be refused PING and not the scripts).
- */
-const PROBE_TAKE: QuotaStoreTake = {
-  identity: { tenant: 'probe', app: 'probe' },
-  kind: 'write',
-  max: 0,
-  limits: { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 },
-};
-
-/**
  * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
  * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
  * after this store instance and its take, so a release removes exactly what its take added, and a grant written
@@ -110,69 +95,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     }
   };
 
-  // Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take.
-  const instance = randomBytes(8).toString('hex');
-  let takes = 0;
-  const epochs = createEpochBook();
-  const cluster = (redis as { isCluster?: boolean }).isCluster === true;
-  const epochRule = createEpochRule(cluster);
-  // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
-  redis.on('close', () => epochs.clear());
-
-  /** The take script, for `max` calls (0: the probe's dry run); its epoch checked and remembered. */
-  const run = async (request: QuotaStoreTake, max: number) => {
-    const keys = quotaKeys(request.identity);
-    const windows = quotaWindows(request.limits, request.kind);
-    const windowKeys = windows.map((window) => keys.window(window));
-    takes += 1;
-    const prefix = `${instance}.${takes.toString(36)}:`;
-    const epoch = epochRule.of(keys, request.limits.windowMs);
-    // Freshness on a monotonic clock, from before the call: a stall or a clock step is never read as a lost epoch.
-    const sentAt = performance.now();
-    const generation = epochs.generation;
-    const [granted, waitUs, nowUs, short, held, ...counts] = await commands
-      .iggQuotaTake(
-        2 + windows.length,
-        keys.block,
-        epoch.key,
-        ...windowKeys,
-        request.limits.windowMs * 1000,
-        max,
-        prefix,
-        max === 0 ? '' : epochs.expected(epoch.key, sentAt, epoch.freshMs),
-        prefix,
-        epoch.life,
-        ...windows.map((window) => window.limit),
-      )
-      .catch((error: unknown) => {
-        if (isCrossSlot(error)) epochRule.refuse();
-        throw error;
-      });
-    if (granted < 0) {
-      // The write-back covers every tenant: every epoch known before is forgotten, this one kept.
-      epochs.clear();
-      epochs.saw(epoch.key, String(held), sentAt);
-      throw new QuotaStoreError(
-        `Redis at ${address} lost the quota windows (flushed, evicted, or back empty)`,
-        'lost',
-      );
-    }
-    // Sent before a clear (another take found the windows lost): its epoch may be the old one, not to be expected.
-    if (epochs.generation === generation) epochs.saw(epoch.key, String(held), sentAt);
-    return { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix };
-  };
-
-  /**
-   * At each connection: which epoch key (`createEpochRule`), and on a standalone Redis the one for all, known from the
-   * start (the dry run writes it if missing and remembers it) so that a replica that has not taken yet notices a
-   * flush too. Quietly: a take that fails says why.
-   */
-  let learning: Promise<void> | undefined;
-  const learnEpoch = async () => {
-    epochRule.decide(await redis.info().catch(() => undefined));
-    if (epochRule.global) await run(PROBE_TAKE, 0).catch(() => {});
-  };
-  if (!cluster) redis.on('ready', () => void (learning = learnEpoch()));
+  const { run, probe, learning } = createTakeScript(redis, commands, address);
 
   const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
     const max = Math.max(1, Math.floor(request.max));
@@ -208,7 +131,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         const ms = Math.ceil(durationMs);
         if (ms > 0) await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
       }),
-    ping: () => guarded(async () => void (await run(PROBE_TAKE, 0))),
+    ping: () => guarded(async () => void (await probe())),
     restore: (records) =>
       guarded(async () => {
         const calls = restoreCalls(records);
@@ -225,7 +148,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       const answered = await options.answering(timeoutMs);
       if (!answered) connection.gaveUp(timeoutMs);
       // At start, the epoch rule is decided before the first take (within the same wait).
-      else if (learning) await settledWithin(learning, timeoutMs - (Date.now() - started));
+      else if (learning()) await settledWithin(learning()!, timeoutMs - (Date.now() - started));
       return answered;
     },
     close() {
