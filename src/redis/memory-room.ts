@@ -63,7 +63,7 @@ export interface MemoryRoomOptions {
   readonly share: number;
   /** Replicas writing into the same Redis (each gets its part of what is left). */
   readonly replicas: number;
-  /** How often `INFO memory` is read again, at most (in the background: a caller never waits for it). */
+  /** How often `INFO memory` is read again, at most: a write waits for a reading older than this. */
   readonly everyMs: number;
   readonly now?: () => number;
   /**
