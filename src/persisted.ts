@@ -9,8 +9,8 @@ import type { GatewayMetrics } from './observability/metrics';
 import { REDIS_ANSWERING, redisAnswering } from './redis/answering';
 import { createRedisConnection } from './redis/connection';
 import type { RedisConnection } from './redis/connection';
-import { redisErrorNode, redisErrorWords } from './redis/errors';
-import { createMemoryRoom } from './redis/memory-room';
+import { isReplyError, redisErrorNode, redisErrorWords } from './redis/errors';
+import { createMemoryRoom, storedBytes } from './redis/memory-room';
 import { describeRedis } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
 import { warnAndWatchOutages } from './redis/tls-watch';
@@ -48,7 +48,7 @@ function connectApqRedis(settings: RedisSettings, commandTimeoutMs: number) {
   });
   const why = (error: unknown) => {
     // Redis answered with an error (OOM, READONLY…): its own words are the cause.
-    if (error instanceof Error && error.name === 'ReplyError') return error;
+    if (isReplyError(error)) return error;
     if (lastConnectionError) return lastConnectionError;
     return connection.status === 'ready'
       ? error
@@ -117,7 +117,7 @@ function roomIn(connection: RedisConnection, replicas: number, logger: Logger) {
   });
   // When Redis answers (not at 'ready', which a refused password also says): src/redis/answering.ts.
   connection.on(REDIS_ANSWERING, () => room.refresh());
-  return (bytes: number) => room.take(bytes);
+  return (bytes: number) => room.take(storedBytes(bytes));
 }
 
 const ROOM_WARNINGS = {

@@ -1,6 +1,10 @@
 import { nodeText, redisEndpoint } from './settings';
 import type { RedisSettings } from './settings';
 
+/** Redis answered with an error of its own (OOM, READONLY, NOPERM…), as ioredis names it: not a lost connection. */
+export const isReplyError = (error: unknown): error is Error =>
+  error instanceof Error && error.name === 'ReplyError';
+
 /**
  * Where a Redis error happened, as `host:port`: the node a socket error names (a Cluster's last node error), else
  * the deployment's endpoint (the one Redis, the Cluster's seed, the Sentinel master's name). Never credentials.

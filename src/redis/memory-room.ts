@@ -1,10 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { readMemoryInfo } from './memory-policy';
 import type { RedisMemoryInfo } from './memory-policy';
-
-/** Redis answered the command with an error (NOPERM, an unknown command): INFO is refused, not unreachable. */
-const isReplyError = (error: unknown): boolean =>
-  (error as { name?: unknown } | undefined)?.name === 'ReplyError';
+import { isReplyError } from './errors';
 
 /**
  * Whether a cache that shares a Redis with data that must never be refused (the quota windows) may write there:
@@ -17,6 +14,13 @@ export type RoomState = 'pending' | 'room' | 'full' | 'unknown';
 
 /** What is said of the room. */
 export type SaidRoomState = Exclude<RoomState, 'pending'>;
+
+/**
+ * What Redis spends on a string of `bytes` (its value and key, UTF-8): a quarter more for the allocator's size
+ * classes, and 100 bytes per key (dict entry, object headers, expiry). Measured growth of `used_memory` over 200 SETs,
+ * against value and key: 1.242 times for 33,000-byte values, 1.099 for 149,700, 1.023 for 40,050, 1.028 for 1,000.
+ */
+export const storedBytes = (bytes: number): number => Math.ceil(1.25 * bytes) + 100;
 
 /** How long the last reading stands when the next ones fail. */
 export const STALE_AFTER_MS = 2_000;
@@ -114,7 +118,8 @@ export function createMemoryRoom(
     if (!infos) readAt = -Infinity;
     if (!infos && reading && now() - answeredAt < STALE_AFTER_MS) return;
     if (infos) answeredAt = now();
-    // Not connected, or no answer: no room, and nothing said (the cache's outage warning says it).
+    // Not connected, or no answer (not Redis refusing INFO: NOPERM, an unknown command): no room, and nothing said
+    // (the cache's outage warning says it).
     if (!infos && !isReplyError(failure)) {
       reading = { state: 'unknown', allowance: 0 };
       allowance = 0;

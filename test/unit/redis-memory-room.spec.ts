@@ -3,6 +3,7 @@ import {
   createMemoryRoom,
   roomAfter,
   STALE_AFTER_MS,
+  storedBytes,
   wellBelow,
 } from '../../src/redis/memory-room';
 import type { RoomState } from '../../src/redis/memory-room';
@@ -34,6 +35,16 @@ describe('roomAfter: what one INFO reading lets a replica write into a Redis it 
     expect(reading).toMatchObject({ state, allowance });
     expect(wellBelow(reading, 0.5)).toBe(below);
   });
+});
+
+describe("storedBytes: what Redis spends on a document, counted against a replica's part", () => {
+  it.each<[number, number]>([
+    // a document's value and key in UTF-8 → bytes counted
+    [0, 100],
+    [1_000, 1_350],
+    [33_000, 41_350],
+    [149_700, 187_225],
+  ])('%i bytes count as %i', (bytes, counted) => expect(storedBytes(bytes)).toBe(counted));
 });
 
 describe('createMemoryRoom: a write waits for a reading when the last one is older than everyMs', () => {

@@ -46,8 +46,9 @@ export interface ApqCacheOptions {
   /** Prefix of the shared store's keys; the rest of a key is a SHA-256, never text a client chose. */
   readonly keyPrefix?: string;
   /**
-   * Whether the shared store has room for `bytes` more now (src/redis/memory-room.ts): when it has not, a document is
-   * kept in-process only. The quota windows share that Redis and must not be refused.
+   * Whether the shared store has room for a document of `bytes` (its UTF-8 value and key) now (src/redis/memory-room.ts,
+   * which adds what Redis spends besides): when it has not, it is kept in-process only. The quota windows share that
+   * Redis and must not be refused.
    */
   readonly sharedRoom?: (bytes: number) => Promise<boolean>;
   /** The shared store stopped answering, or answers again: called on each change, not on each failure. */
@@ -59,14 +60,6 @@ export interface ApqCacheOptions {
 }
 
 export const DEFAULT_KEY_PREFIX = 'intune-gateway:apq:';
-
-/**
- * What Redis spends on a document beyond its UTF-8 bytes and key: 100 bytes per key (dict entry, object headers,
- * expiry), and a quarter more for the allocator's size classes. Measured growth of `used_memory` over 200 SETs,
- * against bytes and key: 1.242 times for 33,000-byte values, 1.099 for 149,700, 1.023 for 40,050, 1.028 for 1,000.
- */
-const KEY_OVERHEAD_BYTES = 100;
-const ALLOCATOR_SLACK = 1.25;
 
 /**
  * Apollo's key for a document: `apq:` (its APQ_CACHE_PREFIX) and the SHA-256 the client named, which
@@ -175,10 +168,7 @@ export function createApqCache(options: ApqCacheOptions): KeyValueCache<string> 
   // What Redis stores is UTF-8: a character may take three bytes.
   const hasRoom = async (redisKey: string, value: string) =>
     !options.sharedRoom ||
-    options.sharedRoom(
-      Math.ceil(ALLOCATOR_SLACK * (Buffer.byteLength(value, 'utf8') + redisKey.length)) +
-        KEY_OVERHEAD_BYTES,
-    );
+    options.sharedRoom(Buffer.byteLength(value, 'utf8') + Buffer.byteLength(redisKey, 'utf8'));
 
   return {
     async get(key) {
