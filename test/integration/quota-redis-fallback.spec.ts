@@ -4,7 +4,12 @@ import type { QuotaLimits, QuotaPacer } from '../../src/graph/quota';
 import { APP_1, APP_2, REDIS_LIMITS, TENANT, createQuotaReplicas, waitFor } from '../helpers/quota';
 import { startRedis } from '../helpers/redis';
 import type { TestRedis } from '../helpers/redis';
+import type { Socket } from 'node:net';
 import { redisQuotaStore } from '../helpers/redis-store';
+import { createRedisQuotaStore } from '../../src/graph/quota';
+import type { QuotaStoreError } from '../../src/graph/quota/store';
+import { redisAnswering } from '../../src/redis/answering';
+import { createRedisConnection } from '../../src/redis/connection';
 
 /** Windows long enough that what a replica granted is still in them when Redis comes back. */
 const LONG_LIMITS: QuotaLimits = { ...REDIS_LIMITS, windowMs: 10_000 };
@@ -143,6 +148,31 @@ describe('Redis unreachable or frozen', () => {
     expect(events).toEqual(['fallback on']);
     expect(errors[0]).toBe('connection refused to 127.0.0.1:1');
     expect(errors.join()).not.toContain('hunter2');
+  });
+
+  it('a take on a socket that had ended while ioredis still said ready: unreachable, not an error of Redis', async () => {
+    const connection = createRedisConnection(
+      { mode: 'single', url: redis.url },
+      { commandTimeoutMs: 10_000 },
+    );
+    const address = `127.0.0.1:${new URL(redis.url).port}`;
+    const answering = (withinMs: number) => redisAnswering(connection, withinMs);
+    const store = createRedisQuotaStore({ connection, address, answering });
+    try {
+      expect(await store.ready(5_000)).toBe(true);
+      // What Redis's FIN leaves for a moment (CLIENT KILL, a restart): the socket no longer writable, and ioredis,
+      // which hears only 'close', still 'ready'. The chaos run logged such takes as `error: failed`.
+      (connection as unknown as { stream: Socket }).stream.end();
+      expect(connection.status).toBe('ready');
+      const take = { identity: APP_1, kind: 'write' as const, max: 1, limits: REDIS_LIMITS };
+      const error = (await store.take(take).catch((caught: unknown) => caught)) as QuotaStoreError;
+      expect([error.reason, error.message]).toEqual([
+        'unreachable',
+        `connection lost to ${address}`,
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('frozen (no answer): one take waits out the timeout, the next ones do not, and it recovers', async () => {

@@ -54,6 +54,7 @@ describeSpecs('unit', [
   'quota-metrics',
   'quota-pacer',
   'quota-pacer-pressure',
+  'quota-redis-errors',
   'quota-settle',
   'quota-throttle',
   'quota-unproven',

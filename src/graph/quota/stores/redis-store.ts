@@ -4,7 +4,7 @@ import { grantIn, restoreCalls } from './redis-grants';
 import { createTakeScript } from './redis-take';
 import type { QuotaCommands } from './redis-grants';
 import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
-import { isReplyError, replyWords, watchConnection } from './redis-watch';
+import { isConnectionLost, isReplyError, replyWords, watchConnection } from './redis-watch';
 import { QuotaStoreError, quotaKeys } from '../store';
 import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
 
@@ -77,7 +77,8 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
   /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
   const failure = (error: unknown): QuotaStoreError => {
     if (error instanceof QuotaStoreError) return error;
-    if (redis.status !== 'ready')
+    // A command can lose its connection while ioredis still says 'ready' (the socket ended, 'close' not yet heard).
+    if (redis.status !== 'ready' || isConnectionLost(error))
       return new QuotaStoreError(connection.describe(), 'unreachable', { cause: error });
     const message = error instanceof Error ? error.message : '';
     if (/timed out/i.test(message))

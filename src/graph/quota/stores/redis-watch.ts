@@ -19,6 +19,23 @@ export const isReplyError = (error: unknown): error is Error =>
 export const replyWords = (error: Error) => error.message.split('\n')[0]!.slice(0, 120);
 
 /**
+ * ioredis's own words for a command that never reached Redis or lost its connection on the way: a socket that had
+ * ended while ioredis still said 'ready' (Redis's FIN read, its 'close' not yet), the queue flushed at a drop
+ * (`maxRetriesPerRequest`), a connection closed. An outage, not an error of Redis's or of the command.
+ * https://github.com/redis/ioredis/blob/main/lib/Redis.ts (sendCommand), lib/redis/event_handler.ts (closeHandler)
+ */
+const CONNECTION_LOST = [
+  "Stream isn't writeable",
+  'Connection is closed.',
+  'Reached the max retries per request limit',
+];
+
+export const isConnectionLost = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name !== 'ReplyError' &&
+  CONNECTION_LOST.some((words) => error.message.startsWith(words));
+
+/**
  * A connection error in a few safe words: its code and where (the node it names, for a Cluster or a Sentinel's
  * master), never its message (it may quote a command), but for Redis's own reply (AUTH's refusal: WRONGPASS).
  */
