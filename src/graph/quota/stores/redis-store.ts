@@ -6,7 +6,7 @@ import type { QuotaCommands } from './redis-grants';
 import { ARRIVED_SCRIPT, BLOCK_SCRIPT, RESTORE_SCRIPT, TAKE_SCRIPT } from './redis-scripts';
 import { isConnectionLost, isReplyError, replyWords, watchConnection } from './redis-watch';
 import { QuotaStoreError, quotaKeys } from '../store';
-import type { QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
+import type { QuotaRecord, QuotaStore, QuotaStoreResult, QuotaStoreTake } from '../store';
 
 export interface RedisQuotaStoreOptions {
   /**
@@ -62,24 +62,16 @@ function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   return Promise.race([promise.then(() => undefined), elapsed]).finally(() => clearTimeout(timer));
 }
 
-/**
- * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
- * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
- * after this store instance and its take, so a release removes exactly what its take added, and a grant written
- * back after an outage (`restore`) is recognised if Redis still holds it.
- */
-export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuotaStore {
-  const { connection: redis, address } = options;
-  defineCommands(redis);
-  const commands = redis as unknown as QuotaCommands;
-  const connection = watchConnection(redis, address);
+/** A store call: its work, and any failure out of it as a `QuotaStoreError`. */
+type Guard = <T>(work: () => Promise<T>) => Promise<T>;
 
-  /** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
+/** Every failure leaves as a `QuotaStoreError` that says why in words safe to log. */
+function createGuard(redis: Redis | Cluster, address: string, describe: () => string): Guard {
   const failure = (error: unknown): QuotaStoreError => {
     if (error instanceof QuotaStoreError) return error;
     // A command can lose its connection while ioredis still says 'ready' (the socket ended, 'close' not yet heard).
     if (redis.status !== 'ready' || isConnectionLost(error))
-      return new QuotaStoreError(connection.describe(), 'unreachable', { cause: error });
+      return new QuotaStoreError(describe(), 'unreachable', { cause: error });
     const message = error instanceof Error ? error.message : '';
     if (/timed out/i.test(message))
       return new QuotaStoreError(`timeout from ${address}`, 'timeout', { cause: error });
@@ -88,17 +80,23 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
     const reason = words.startsWith('OOM ') ? 'full' : 'error';
     return new QuotaStoreError(`Redis at ${address}: ${words}`, reason, { cause: error });
   };
-  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+  return async (work) => {
     try {
       return await work();
     } catch (error) {
       throw failure(error);
     }
   };
+}
 
-  const { run, probe, learning } = createTakeScript(redis, commands, address);
-
-  const take = async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
+/** A take: the script's answer, and for a grant its release and late arrival in Redis, guarded. */
+function createTake(
+  redis: Redis | Cluster,
+  commands: QuotaCommands,
+  run: ReturnType<typeof createTakeScript>['run'],
+  guarded: Guard,
+) {
+  return async (request: QuotaStoreTake): Promise<QuotaStoreResult> => {
     const max = Math.max(1, Math.floor(request.max));
     const { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix } = await run(
       request,
@@ -123,6 +121,36 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
       id: prefix,
     };
   };
+}
+
+/** Grants written back after an outage; how many Redis did not hold yet. */
+async function restoreGrants(
+  commands: QuotaCommands,
+  records: readonly QuotaRecord[],
+): Promise<number> {
+  const calls = restoreCalls(records);
+  if (calls.length === 0) return 0;
+  // One command per tenant, not one pipeline: a Cluster pipeline must stay within one slot.
+  const added = await Promise.all(
+    calls.map((args) => commands.iggQuotaRestore(...(args as [number, ...string[]]))),
+  );
+  return added.reduce((sum, value) => sum + Number(value), 0);
+}
+
+/**
+ * Windows and blocks shared by every replica, in Redis: one script call (one round trip) per take. Keys hold
+ * tenant and app ids or hashes only (see `quotaKeys`), expire with their window, and entries are members named
+ * after this store instance and its take, so a release removes exactly what its take added, and a grant written
+ * back after an outage (`restore`) is recognised if Redis still holds it.
+ */
+export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuotaStore {
+  const { connection: redis, address } = options;
+  defineCommands(redis);
+  const commands = redis as unknown as QuotaCommands;
+  const connection = watchConnection(redis, address);
+  const guarded = createGuard(redis, address, connection.describe);
+  const { run, probe, learning } = createTakeScript(redis, commands, address);
+  const take = createTake(redis, commands, run, guarded);
 
   return {
     shared: true,
@@ -133,16 +161,7 @@ export function createRedisQuotaStore(options: RedisQuotaStoreOptions): RedisQuo
         if (ms > 0) await commands.iggQuotaBlock(quotaKeys(identity).block, ms);
       }),
     ping: () => guarded(async () => void (await probe())),
-    restore: (records) =>
-      guarded(async () => {
-        const calls = restoreCalls(records);
-        if (calls.length === 0) return 0;
-        // One command per tenant, not one pipeline: a Cluster pipeline must stay within one slot.
-        const added = await Promise.all(
-          calls.map((args) => commands.iggQuotaRestore(...(args as [number, ...string[]]))),
-        );
-        return added.reduce((sum, value) => sum + Number(value), 0);
-      }),
+    restore: (records) => guarded(() => restoreGrants(commands, records)),
     watch: connection.watch,
     async ready(timeoutMs) {
       const started = Date.now();
