@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { quotaWindows } from '../limits';
 import { createEpochRule, isCrossSlot } from './epoch-rule';
+import type { EpochKey, EpochRule } from './epoch-rule';
 import { createEpochBook } from './epochs';
+import type { EpochBook } from './epochs';
 import type { QuotaCommands } from './redis-grants';
 import { QuotaStoreError, quotaKeys } from '../store';
 import type { QuotaStoreTake } from '../store';
@@ -19,28 +21,48 @@ const PROBE_TAKE: QuotaStoreTake = {
   limits: { windowMs: 1_000, appWrites: 1, tenantWrites: 1, appCalls: 1, tenantCalls: 1 },
 };
 
-/**
- * The take script as the store sends it (redis-scripts.ts, TAKE_SCRIPT): its keys and arguments, and the epochs it
- * checks (which key, from epoch-rule.ts; what this replica saw, in epochs.ts), learnt again at each connection.
- * `learning` is the current connection's learning, which start-up waits for.
- */
-export function createTakeScript(redis: Redis | Cluster, commands: QuotaCommands, address: string) {
-  // Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take.
+/** Members are `<this store's random id>.<take counter>:<n>`: unique across replicas without a random per take. */
+function createPrefixes(): () => string {
   const instance = randomBytes(8).toString('hex');
   let takes = 0;
-  const epochs = createEpochBook();
-  const cluster = (redis as { isCluster?: boolean }).isCluster === true;
-  const epochRule = createEpochRule(cluster);
-  // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
-  redis.on('close', () => epochs.clear());
+  return () => {
+    takes += 1;
+    return `${instance}.${takes.toString(36)}:`;
+  };
+}
 
-  /** The take script, for `max` calls (0: the probe's dry run); its epoch checked and remembered. */
-  const run = async (request: QuotaStoreTake, max: number) => {
+/** The windows are gone: the error a take throws, once the epoch book has learnt it. */
+function lostWindows(
+  epochs: EpochBook,
+  epoch: EpochKey,
+  held: string,
+  sentAt: number,
+  address: string,
+): QuotaStoreError {
+  // The write-back covers every tenant: every epoch known before is forgotten, this one kept.
+  epochs.clear();
+  epochs.saw(epoch.key, held, sentAt);
+  return new QuotaStoreError(
+    `Redis at ${address} lost the quota windows (flushed, evicted, or back empty)`,
+    'lost',
+  );
+}
+
+interface TakeRunParts {
+  readonly commands: QuotaCommands;
+  readonly address: string;
+  readonly epochs: EpochBook;
+  readonly epochRule: EpochRule;
+}
+
+/** The take script, for `max` calls (0: the probe's dry run); its epoch checked and remembered. */
+function createRun({ commands, address, epochs, epochRule }: TakeRunParts) {
+  const nextPrefix = createPrefixes();
+  return async (request: QuotaStoreTake, max: number) => {
     const keys = quotaKeys(request.identity);
     const windows = quotaWindows(request.limits, request.kind);
     const windowKeys = windows.map((window) => keys.window(window));
-    takes += 1;
-    const prefix = `${instance}.${takes.toString(36)}:`;
+    const prefix = nextPrefix();
     const epoch = epochRule.of(keys, request.limits.windowMs);
     // Freshness on a monotonic clock, from before the call: a stall or a clock step is never read as a lost epoch.
     const sentAt = performance.now();
@@ -63,19 +85,25 @@ export function createTakeScript(redis: Redis | Cluster, commands: QuotaCommands
         if (isCrossSlot(error)) epochRule.refuse();
         throw error;
       });
-    if (granted < 0) {
-      // The write-back covers every tenant: every epoch known before is forgotten, this one kept.
-      epochs.clear();
-      epochs.saw(epoch.key, String(held), sentAt);
-      throw new QuotaStoreError(
-        `Redis at ${address} lost the quota windows (flushed, evicted, or back empty)`,
-        'lost',
-      );
-    }
+    if (granted < 0) throw lostWindows(epochs, epoch, String(held), sentAt, address);
     // Sent before a clear (another take found the windows lost): its epoch may be the old one, not to be expected.
     if (epochs.generation === generation) epochs.saw(epoch.key, String(held), sentAt);
     return { granted, waitUs, nowUs, short, counts, windows, windowKeys, prefix };
   };
+}
+
+/**
+ * The take script as the store sends it (redis-scripts.ts, TAKE_SCRIPT): its keys and arguments, and the epochs it
+ * checks (which key, from epoch-rule.ts; what this replica saw, in epochs.ts), learnt again at each connection.
+ * `learning` is the current connection's learning, which start-up waits for.
+ */
+export function createTakeScript(redis: Redis | Cluster, commands: QuotaCommands, address: string) {
+  const epochs = createEpochBook();
+  const cluster = (redis as { isCluster?: boolean }).isCluster === true;
+  const epochRule = createEpochRule(cluster);
+  // Whatever a dropped connection comes back to, the replica writes back its grants before it takes again.
+  redis.on('close', () => epochs.clear());
+  const run = createRun({ commands, address, epochs, epochRule });
 
   /**
    * At each connection: which epoch key (`createEpochRule`), and on a standalone Redis the one for all, known from the
