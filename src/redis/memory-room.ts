@@ -85,6 +85,71 @@ export interface MemoryRoom {
   refresh(): void;
 }
 
+/** What is said of the room, told to `onChange` when it changes (not at start: `room`). */
+function createSay(options: MemoryRoomOptions) {
+  let said: SaidRoomState = 'room';
+  return (state: SaidRoomState, info: RedisMemoryInfo | undefined) => {
+    if (state === said) return;
+    said = state;
+    options.onChange?.(state, info);
+  };
+}
+
+/** `INFO memory` of each master, or why not. */
+async function readInfos(connection: Redis | Cluster) {
+  let failure: unknown;
+  const infos = await readMemoryInfo(connection).catch((error: unknown) => {
+    failure = error;
+    return undefined;
+  });
+  return { infos, failure };
+}
+
+/** The last reading, what is left of its allowance, and when it was read. */
+interface RoomBook {
+  reading: RoomReading | undefined;
+  allowance: number;
+  readAt: number;
+}
+
+/** The readings of a room: one `INFO memory` at a time, into `book`. */
+function createRoomReadings(
+  connection: Redis | Cluster,
+  options: MemoryRoomOptions,
+  now: () => number,
+  say: ReturnType<typeof createSay>,
+) {
+  const book: RoomBook = { reading: undefined, allowance: 0, readAt: -Infinity };
+  let pending: Promise<void> | undefined;
+  let answeredAt = -Infinity;
+  const read = async () => {
+    book.readAt = now();
+    const { infos, failure } = await readInfos(connection);
+    // A failed reading is tried again at the next write. One slow or failed reading (a busy machine, the command
+    // bound) keeps the last answer for a while; INFO refused or a master away for longer ends it.
+    if (!infos) book.readAt = -Infinity;
+    if (!infos && book.reading && now() - answeredAt < STALE_AFTER_MS) return;
+    if (infos) answeredAt = now();
+    // Not connected, or no answer (not Redis refusing INFO: NOPERM, an unknown command): no room, and nothing said
+    // (the cache's outage warning says it).
+    if (!infos && !isReplyError(failure)) {
+      book.reading = { state: 'unknown', allowance: 0 };
+      book.allowance = 0;
+      return;
+    }
+    const reading = roomAfter(infos, options.share, options.replicas);
+    book.reading = reading;
+    book.allowance = reading.allowance;
+    if (reading.state === 'unknown') say('unknown', reading.info);
+    else if (wellBelow(reading, options.share)) say('room', reading.info);
+  };
+  const refresh = () => {
+    pending ??= read().finally(() => (pending = undefined));
+    return pending;
+  };
+  return { book, refresh };
+}
+
 /**
  * The room a cache has in a Redis it shares (`roomAfter`), read with `INFO memory` of each master at most every
  * `everyMs`, while it writes; a write waits for the reading when the last one is older.
@@ -95,56 +160,21 @@ export function createMemoryRoom(
 ): MemoryRoom {
   // Monotonic: a step of the wall clock neither stops the readings nor makes one look fresh.
   const now = options.now ?? (() => performance.now());
-  let reading: RoomReading | undefined;
-  let allowance = 0;
-  let said: SaidRoomState = 'room';
-  let readAt = -Infinity;
-  let pending: Promise<void> | undefined;
-  const say = (state: SaidRoomState) => {
-    if (state === said) return;
-    said = state;
-    options.onChange?.(state, reading?.info);
-  };
-  let answeredAt = -Infinity;
-  const read = async () => {
-    readAt = now();
-    let failure: unknown;
-    const infos = await readMemoryInfo(connection).catch((error: unknown) => {
-      failure = error;
-      return undefined;
-    });
-    // A failed reading is tried again at the next write. One slow or failed reading (a busy machine, the command
-    // bound) keeps the last answer for a while; INFO refused or a master away for longer ends it.
-    if (!infos) readAt = -Infinity;
-    if (!infos && reading && now() - answeredAt < STALE_AFTER_MS) return;
-    if (infos) answeredAt = now();
-    // Not connected, or no answer (not Redis refusing INFO: NOPERM, an unknown command): no room, and nothing said
-    // (the cache's outage warning says it).
-    if (!infos && !isReplyError(failure)) {
-      reading = { state: 'unknown', allowance: 0 };
-      allowance = 0;
-      return;
-    }
-    reading = roomAfter(infos, options.share, options.replicas);
-    allowance = reading.allowance;
-    if (reading.state === 'unknown') say('unknown');
-    else if (wellBelow(reading, options.share)) say('room');
-  };
-  const refresh = () => {
-    pending ??= read().finally(() => (pending = undefined));
-    return pending;
-  };
+  const say = createSay(options);
+  const { book, refresh } = createRoomReadings(connection, options, now, say);
   return {
     async take(bytes) {
       // A stale answer waits for a fresh one: a registration is not awaited by the request it came with (Apollo
       // writes its persisted queries without waiting), so this wait is no request's.
-      if (!reading || now() - readAt >= options.everyMs) await refresh();
-      if (reading?.state === 'room' && allowance >= bytes) {
-        allowance -= bytes;
+      if (!book.reading || now() - book.readAt >= options.everyMs) await refresh();
+      const { reading } = book;
+      if (reading?.state === 'room' && book.allowance >= bytes) {
+        book.allowance -= bytes;
         return true;
       }
       // A replica that used its part while Redis is well below half waits for its next reading, silently.
-      if (reading && reading.state !== 'unknown' && !wellBelow(reading, options.share)) say('full');
+      if (reading && reading.state !== 'unknown' && !wellBelow(reading, options.share))
+        say('full', reading.info);
       return false;
     },
     refresh: () => void refresh(),
