@@ -85,21 +85,8 @@ export function createQuotaMetrics(
   };
 }
 
-/**
- * The shared store's metrics and its two log lines: which state it is in (`shared` or `fallback`), how often and
- * why this replica fell back (by reason; the warning says the cause in words), and the seconds spent falling back
- * (counted up to the scrape, not only when it ends).
- */
-function createStoreMetrics(
-  registry: Registry,
-  log: QuotaLog,
-  share: QuotaFallbackShare | undefined,
-): Pick<QuotaHooks, 'storeError' | 'fallback'> {
-  const storeErrors = new Counter({
-    name: 'intune_gateway_quota_store_errors_total',
-    help: 'Failed or timed-out calls to the shared quota store (Redis), recovery probes included.',
-    registers: [registry],
-  });
+/** Which state the store is in: `fallback_active`, and `store_state` by name (shared or fallback). */
+function createStateMetrics(registry: Registry) {
   const fallbackActive = new Gauge({
     name: 'intune_gateway_quota_fallback_active',
     help: '1 while this replica paces in-process because the shared quota store is unreachable.',
@@ -111,6 +98,18 @@ function createStoreMetrics(
     labelNames: ['state'],
     registers: [registry],
   });
+  const showState = (current: 'shared' | 'fallback') => {
+    state.set({ state: 'shared' }, current === 'shared' ? 1 : 0);
+    state.set({ state: 'fallback' }, current === 'fallback' ? 1 : 0);
+  };
+  return { fallbackActive, showState };
+}
+
+/**
+ * How often and why this replica fell back (by reason), and the seconds spent falling back (counted up to the
+ * scrape, not only when it ends).
+ */
+function createFallbackMetrics(registry: Registry) {
   const fallbacks = new Counter({
     name: 'intune_gateway_quota_fallbacks_total',
     help: 'Times this replica fell back to in-process pacing, by reason: timeout, unreachable, full (Redis out of memory), lost (its windows flushed or emptied) or error.',
@@ -130,10 +129,39 @@ function createStoreMetrics(
       counted = now;
     },
   });
-  const showState = (current: 'shared' | 'fallback') => {
-    state.set({ state: 'shared' }, current === 'shared' ? 1 : 0);
-    state.set({ state: 'fallback' }, current === 'fallback' ? 1 : 0);
+  return {
+    fellBack(reason: string) {
+      fallbacks.inc({ reason });
+      fellBackAt = counted = Date.now();
+    },
+    /** The seconds the fallback lasted (0 if none was under way). */
+    back(): number {
+      const now = Date.now();
+      const seconds = fellBackAt === null ? 0 : (now - fellBackAt) / 1000;
+      if (fellBackAt !== null) fallbackSeconds.inc(Math.max(0, now - counted) / 1000);
+      fellBackAt = null;
+      return seconds;
+    },
   };
+}
+
+/**
+ * The shared store's metrics and its two log lines: which state it is in (`shared` or `fallback`), how often and
+ * why this replica fell back (by reason; the warning says the cause in words), and the seconds spent falling back
+ * (counted up to the scrape, not only when it ends).
+ */
+function createStoreMetrics(
+  registry: Registry,
+  log: QuotaLog,
+  share: QuotaFallbackShare | undefined,
+): Pick<QuotaHooks, 'storeError' | 'fallback'> {
+  const storeErrors = new Counter({
+    name: 'intune_gateway_quota_store_errors_total',
+    help: 'Failed or timed-out calls to the shared quota store (Redis), recovery probes included.',
+    registers: [registry],
+  });
+  const { fallbackActive, showState } = createStateMetrics(registry);
+  const fallbacks = createFallbackMetrics(registry);
   if (share) showState('shared');
   let lastError: unknown;
   return {
@@ -146,8 +174,7 @@ function createStoreMetrics(
       showState(active ? 'fallback' : 'shared');
       if (active) {
         const failure = storeFailure(lastError);
-        fallbacks.inc({ reason: failure.reason });
-        fellBackAt = counted = Date.now();
+        fallbacks.fellBack(failure.reason);
         log(
           'warn',
           "quota store unreachable: pacing Graph calls in-process, to this replica's share of what is left, until it is back",
@@ -155,10 +182,7 @@ function createStoreMetrics(
         );
         return;
       }
-      const now = Date.now();
-      const seconds = fellBackAt === null ? 0 : (now - fellBackAt) / 1000;
-      if (fellBackAt !== null) fallbackSeconds.inc(Math.max(0, now - counted) / 1000);
-      fellBackAt = null;
+      const seconds = fallbacks.back();
       log(
         'info',
         'quota store reachable again: its grants written back, pacing Graph calls shared with other replicas',
