@@ -12,6 +12,10 @@ import {
   readQuotaConfig,
 } from './graph';
 import type { GraphProxyConfig, QuotaConfig } from './graph';
+import { ConfigError, boolean, integer, refuse } from './config-readers';
+import type { Env } from './config-readers';
+
+export { ConfigError } from './config-readers';
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -76,34 +80,6 @@ export const GRAPH_CLOUDS: Readonly<Record<string, string>> = {
   china: 'https://microsoftgraph.chinacloudapi.cn',
 };
 
-/** A bad value in the environment; the message names the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable} ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const refuse = (variable: string, problem: string): never => {
-  throw new ConfigError(variable, problem);
-};
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim()))
-    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw.trim());
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
 /**
  * Literal loopback only: `localhost`, `[::1]` and 127.0.0.0/8 as the URL parser writes it (it turns `127.1` or
  * `0x7f000001` into `127.0.0.1`). A name that merely starts with `127.` (`127.evil.example`, `127.0.0.1.nip.io`)
@@ -148,14 +124,6 @@ function logLevel(env: Env): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(raw))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
   return raw as LogLevel;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
 function corsOrigins(env: Env): string[] {
@@ -225,12 +193,9 @@ function metricsPort(env: Env): number | null {
   return port;
 }
 
-/** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
-export function loadConfig(env: Env): Config {
-  const production = isProduction(env);
-  return Object.freeze({
-    port: integer(env, 'PORT', 4000, 0, 65535),
-    host: env.HOST?.trim() || '0.0.0.0',
+/** Graph: where it is, how long and how often a call may try, how many at once, through which proxy. */
+function graphSettings(env: Env) {
+  return {
     graphBaseUrl: graphBaseUrl(env),
     graphTimeoutMs: integer(env, 'GRAPH_TIMEOUT_MS', 10_000, 1, 600_000),
     graphMaxResponseBytes: integer(
@@ -253,6 +218,46 @@ export function loadConfig(env: Env): Config {
       DEFAULT_MAX_CONNECTIONS,
     ),
     graphProxy: graphProxy(env),
+  };
+}
+
+function queryLimits(env: Env): QueryLimits {
+  return Object.freeze({
+    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+    maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+    maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 100_000),
+    maxDocumentLength: integer(
+      env,
+      'GRAPHQL_MAX_DOCUMENT_LENGTH',
+      DEFAULT_QUERY_LIMITS.maxDocumentLength,
+      100,
+      1_000_000,
+    ),
+    maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
+    maxIntrospectionDepth: integer(
+      env,
+      'GRAPHQL_MAX_INTROSPECTION_DEPTH',
+      DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
+      1,
+      100,
+    ),
+    maxIntrospectionFields: integer(
+      env,
+      'GRAPHQL_MAX_INTROSPECTION_FIELDS',
+      DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
+      1,
+      100_000,
+    ),
+  });
+}
+
+/** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const production = isProduction(env);
+  return Object.freeze({
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    ...graphSettings(env),
     logLevel: logLevel(env),
     production,
     introspection: boolean(env, 'INTROSPECTION', !production),
@@ -266,33 +271,7 @@ export function loadConfig(env: Env): Config {
     // idle connection: the other way round, a request the proxy sends on a closing connection fails with a 502.
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
     metricsPort: metricsPort(env),
-    queryLimits: Object.freeze({
-      maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
-      maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
-      maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 100_000),
-      maxDocumentLength: integer(
-        env,
-        'GRAPHQL_MAX_DOCUMENT_LENGTH',
-        DEFAULT_QUERY_LIMITS.maxDocumentLength,
-        100,
-        1_000_000,
-      ),
-      maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
-      maxIntrospectionDepth: integer(
-        env,
-        'GRAPHQL_MAX_INTROSPECTION_DEPTH',
-        DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
-        1,
-        100,
-      ),
-      maxIntrospectionFields: integer(
-        env,
-        'GRAPHQL_MAX_INTROSPECTION_FIELDS',
-        DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
-        1,
-        100_000,
-      ),
-    }),
+    queryLimits: queryLimits(env),
     quotas: readQuotaConfig(env, { integer, refuse }),
     redis: redisSettings(env),
     persisted: readPersistedSettings(env, { integer, boolean, refuse }),
