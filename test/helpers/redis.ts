@@ -75,32 +75,43 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
-  const binary = options.binary ?? 'redis-server';
-  const startTimeoutMs = options.startTimeoutMs ?? 5_000;
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'igg-redis-'));
+/** `redis-server`'s arguments: on `port`, its files in `dir`, then the test's own. */
+function redisArgs(port: number, dir: string, more: readonly string[]): string[] {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    // As docs/quotas.md asks: a bound, and refused writes rather than evictions. Without a bound automatic
+    // persisted queries stay in-process (src/redis/memory-room.ts).
+    '--maxmemory',
+    '256mb',
+    '--maxmemory-policy',
+    'noeviction',
+  ];
+  args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...more);
+  return args;
+}
+
+interface RedisProcessOptions {
+  readonly binary: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly startTimeoutMs: number;
+  readonly args: readonly string[];
+}
+
+/** The one `redis-server` of a `TestRedis` at a time: launched until it answers PING, ended by a signal. */
+function createRedisProcess(options: RedisProcessOptions) {
+  const { binary, port, startTimeoutMs } = options;
   let child: ChildProcess | undefined;
   let stderr = '';
-
   const launch = async () => {
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      // As docs/quotas.md asks: a bound, and refused writes rather than evictions. Without a bound automatic
-      // persisted queries stay in-process (src/redis/memory-room.ts).
-      '--maxmemory',
-      '256mb',
-      '--maxmemory-policy',
-      'noeviction',
-    ];
-    args.push('--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(options.args ?? []));
+    const args = redisArgs(port, options.dir, options.args);
     const started = spawnTied(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     started.stderr?.on(
       'data',
@@ -117,7 +128,6 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
       },
     );
   };
-
   const end = async (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
@@ -126,20 +136,30 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
     running.kill(signal);
     await exited(running);
   };
+  return { launch, end, signal: (signal: NodeJS.Signals) => void child?.kill(signal) };
+}
 
-  await launch();
+export async function startRedis(options: TestRedisOptions = {}): Promise<TestRedis> {
+  const binary = options.binary ?? 'redis-server';
+  const startTimeoutMs = options.startTimeoutMs ?? 5_000;
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'igg-redis-'));
+  const args = options.args ?? [];
+  const server = createRedisProcess({ binary, port, dir, startTimeoutMs, args });
+
+  await server.launch();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    kill: () => end('SIGKILL'),
-    freeze: () => void child?.kill('SIGSTOP'),
-    thaw: () => void child?.kill('SIGCONT'),
+    kill: () => server.end('SIGKILL'),
+    freeze: () => server.signal('SIGSTOP'),
+    thaw: () => server.signal('SIGCONT'),
     restart: async () => {
-      await end('SIGKILL');
-      await launch();
+      await server.end('SIGKILL');
+      await server.launch();
     },
     stop: async () => {
-      await end('SIGTERM');
+      await server.end('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
