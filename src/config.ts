@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { readRedisSettings } from './redis/settings';
 import type { RedisSettings } from './redis/settings';
-import { DEFAULT_QUERY_LIMITS } from './graphql/limits';
+import { readQueryLimits } from './graphql/limits';
 import type { QueryLimits } from './graphql/limits';
 import { readPersistedSettings } from './graphql/persisted/settings';
 import type { PersistedSettings } from './graphql/persisted/settings';
@@ -12,10 +12,50 @@ import {
   readQuotaConfig,
 } from './graph';
 import type { GraphProxyConfig, QuotaConfig } from './graph';
-import { ConfigError, boolean, integer, refuse } from './config-readers';
-import type { Env } from './config-readers';
 
-export { ConfigError } from './config-readers';
+/** How config.ts reads one variable: each reader throws a `ConfigError` that names it, here and in the modules it
+ * hands them to (src/graph/quota/settings.ts, src/graphql/persisted/settings.ts, src/graphql/limits.ts). */
+/** A bad value in the environment; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const refuse = (variable: string, problem: string): never => {
+  throw new ConfigError(variable, problem);
+};
+
+export function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+export function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
 
 /** Everything the gateway reads from the environment, validated once at start. */
 export interface Config {
@@ -221,36 +261,6 @@ function graphSettings(env: Env) {
   };
 }
 
-function queryLimits(env: Env): QueryLimits {
-  return Object.freeze({
-    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
-    maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
-    maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 100_000),
-    maxDocumentLength: integer(
-      env,
-      'GRAPHQL_MAX_DOCUMENT_LENGTH',
-      DEFAULT_QUERY_LIMITS.maxDocumentLength,
-      100,
-      1_000_000,
-    ),
-    maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
-    maxIntrospectionDepth: integer(
-      env,
-      'GRAPHQL_MAX_INTROSPECTION_DEPTH',
-      DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
-      1,
-      100,
-    ),
-    maxIntrospectionFields: integer(
-      env,
-      'GRAPHQL_MAX_INTROSPECTION_FIELDS',
-      DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
-      1,
-      100_000,
-    ),
-  });
-}
-
 /** Reads and validates the environment; throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const production = isProduction(env);
@@ -271,7 +281,7 @@ export function loadConfig(env: Env): Config {
     // idle connection: the other way round, a request the proxy sends on a closing connection fails with a 502.
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
     metricsPort: metricsPort(env),
-    queryLimits: queryLimits(env),
+    queryLimits: readQueryLimits(env, { integer }),
     quotas: readQuotaConfig(env, { integer, refuse }),
     redis: redisSettings(env),
     persisted: readPersistedSettings(env, { integer, boolean, refuse }),

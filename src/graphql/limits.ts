@@ -1,4 +1,5 @@
 import { GraphQLError, Kind } from 'graphql';
+import type { Env, EnvReaders } from './persisted/settings';
 import type {
   ASTNode,
   ASTVisitor,
@@ -236,5 +237,36 @@ function documentProblems(document: DocumentNode, limits: QueryLimits): Refusal[
     return found.length > 0
       ? [{ message: `The operation ${found.join(' and ')}.`, node: operation }]
       : [];
+  });
+}
+
+/** The limits from the environment (GRAPHQL_MAX_*), read with config.ts's reader, which names a bad variable. */
+export function readQueryLimits(env: Env, { integer }: Pick<EnvReaders, 'integer'>): QueryLimits {
+  return Object.freeze({
+    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, 1, 100),
+    maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, 0, 10_000),
+    maxFields: integer(env, 'GRAPHQL_MAX_FIELDS', DEFAULT_QUERY_LIMITS.maxFields, 1, 100_000),
+    maxDocumentLength: integer(
+      env,
+      'GRAPHQL_MAX_DOCUMENT_LENGTH',
+      DEFAULT_QUERY_LIMITS.maxDocumentLength,
+      100,
+      1_000_000,
+    ),
+    maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, 100, 1_000_000),
+    maxIntrospectionDepth: integer(
+      env,
+      'GRAPHQL_MAX_INTROSPECTION_DEPTH',
+      DEFAULT_QUERY_LIMITS.maxIntrospectionDepth,
+      1,
+      100,
+    ),
+    maxIntrospectionFields: integer(
+      env,
+      'GRAPHQL_MAX_INTROSPECTION_FIELDS',
+      DEFAULT_QUERY_LIMITS.maxIntrospectionFields,
+      1,
+      100_000,
+    ),
   });
 }

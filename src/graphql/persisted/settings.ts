@@ -24,9 +24,9 @@ export interface ApqSettings {
   readonly redisTimeoutMs: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-/** The environment's readers (src/config-readers.ts), passed in by config.ts: each throws its ConfigError, naming the variable. */
+/** config.ts's readers: each throws its ConfigError, naming the variable. */
 export interface EnvReaders {
   readonly integer: (env: Env, name: string, fallback: number, min: number, max: number) => number;
   readonly boolean: (env: Env, name: string, fallback: boolean) => boolean;
