@@ -127,7 +127,7 @@ export type DeviceConfigurationUserStatusEdge = {
 /** A failure of one item in a bulk call, with the same codes as GraphQL errors' `extensions.code`. */
 export type GraphOperationError = {
   readonly __typename?: 'GraphOperationError';
-  /** One of the gateway's error codes: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, THROTTLED, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE. */
+  /** One of the gateway's error codes: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, THROTTLED, UPSTREAM_ERROR, UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, READ_BACK_FAILED (the update was applied: Graph answered 204, and the follow-up read of it failed; do not send it again). */
   readonly code: Scalars['String']['output'];
   /** What went wrong, in the gateway's words. */
   readonly message: Scalars['String']['output'];
@@ -151,7 +151,8 @@ export type Mutation = {
   readonly deleteDeviceConfigurationUserStatus: Maybe<DeleteDeviceConfigurationUserStatusPayload>;
   /**
    * Updates one user status with a Graph PATCH on the chosen path, forwarding the caller's bearer token.
-   * Needs `DeviceManagementConfiguration.ReadWrite.All`.
+   * Needs `DeviceManagementConfiguration.ReadWrite.All`. When Graph answers 204 No Content, a follow-up GET reads the
+   * user status; if that read fails, the error is `READ_BACK_FAILED`: the update was applied, do not send it again.
    */
   readonly updateDeviceConfigurationUserStatus: Maybe<UpdateDeviceConfigurationUserStatusPayload>;
   /**

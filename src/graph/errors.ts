@@ -22,7 +22,12 @@ export type GraphErrorKind =
    * connection it may hold (`tenant-cap/policy.ts`) until then, or the gateway began draining while the call waited
    * for either (`drainedError`). All say: retry later.
    */
-  | 'quota';
+  | 'quota'
+  /**
+   * The write was applied (Graph answered 204 No Content), but the follow-up read of what it wrote failed: `cause`
+   * says why. Never a reason to send the write again.
+   */
+  | 'unread';
 
 export interface GraphErrorOptions {
   readonly status?: number | null;
@@ -38,6 +43,8 @@ export interface GraphErrorOptions {
   readonly operationId?: string | null;
   /** When Graph (or the quota) allows the next try, in seconds; finite, never negative. */
   readonly retryAfterSeconds?: number;
+  /** The failure behind this one (`unread`: why the read after the write failed). */
+  readonly cause?: GraphError;
 }
 
 /** The typed upstream error: what failed, and everything Graph said about it that is safe to pass on. */
@@ -54,7 +61,7 @@ export class GraphError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(kind: GraphErrorKind, message: string, options: GraphErrorOptions = {}) {
-    super(message);
+    super(message, options.cause ? { cause: options.cause } : undefined);
     this.name = 'GraphError';
     this.kind = kind;
     this.status = options.status ?? null;
@@ -129,6 +136,28 @@ export function quotaError(retryAfterSeconds: number): GraphError {
     'quota',
     "Intune's request quota for this tenant and app has no room before this operation's deadline; retry later.",
     { retryAfterSeconds },
+  );
+}
+
+/**
+ * An update Graph applied with 204 No Content, whose follow-up read (`getUserStatus`, or a batched GET) failed.
+ * Saying the read's failure alone would tell the caller the update failed: THROTTLED even says nothing was sent,
+ * and a caller who sends it again spends a write and a read where budget is already short (found by the quota
+ * probe of 2026-12-06: 16 of 20 applied writes answered THROTTLED). The write's own request ids stay.
+ */
+export function readBackError(
+  cause: GraphError,
+  write: { readonly requestId: string | null; readonly clientRequestId?: string | null },
+): GraphError {
+  return new GraphError(
+    'unread',
+    `The update was applied (Microsoft Graph answered 204 No Content), but reading the user status back failed: ${cause.message} Do not send the update again; read the user status later.`,
+    {
+      status: 204,
+      requestId: write.requestId,
+      clientRequestId: write.clientRequestId ?? null,
+      cause,
+    },
   );
 }
 

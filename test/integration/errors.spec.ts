@@ -134,15 +134,38 @@ describe('Graph error statuses map through one table', () => {
     expect(array.body.errors?.[0]?.extensions).toEqual(answered);
   });
 
-  it('a follow-up GET that fails after a 204 reports its own error', async () => {
+  it('a follow-up GET that fails after a 204: READ_BACK_FAILED, the update applied, the read error in readBack', async () => {
     harness.emulator.settings.patchResponse = 'no-content';
     harness.emulator.faults.add({ method: 'GET', status: 503 });
     const { body } = await harness.gateway.gql(UPDATE_MUTATION, update, AUTH);
     expect(harness.emulator.requests.map((r) => r.method)).toEqual(['PATCH', 'GET']);
-    expect(body.errors?.[0]?.extensions).toMatchObject({
-      code: 'UPSTREAM_ERROR',
-      graph: { status: 503 },
+    expect(body.data?.updateDeviceConfigurationUserStatus).toBeNull();
+    const [error] = body.errors ?? [];
+    // Before: UPSTREAM_ERROR alone, as if the update had failed.
+    expect(error?.message).toBe(
+      'The update was applied (Microsoft Graph answered 204 No Content), but reading the user status back failed: Microsoft Graph could not complete the request. Do not send the update again; read the user status later.',
+    );
+    expect(error?.extensions).toEqual({
+      code: 'READ_BACK_FAILED',
+      // The write's own: its 204 and ids, and nothing to retry.
+      graph: {
+        status: 204,
+        code: null,
+        message: null,
+        requestId: expect.stringMatching(GUID) as unknown,
+        clientRequestId: harness.emulator.requests[0]?.headers['client-request-id'],
+        date: null,
+      },
+      readBack: {
+        code: 'UPSTREAM_ERROR',
+        message: 'Microsoft Graph could not complete the request.',
+        graph: expect.objectContaining({
+          status: 503,
+          clientRequestId: harness.emulator.requests[1]?.headers['client-request-id'],
+        }) as unknown,
+      },
     });
+    expect(harness.emulator.store.statusesOf(c).get(s)?.status).toBe('compliant');
   });
 });
 

@@ -1,6 +1,6 @@
 import { configurationId, createEmulatorToken } from '../../emulator';
-import { startHarness, BULK_MUTATION } from '../helpers/harness';
-import type { Harness } from '../helpers/harness';
+import { startGateway, startHarness, BULK_MUTATION } from '../helpers/harness';
+import type { Gateway, Harness } from '../helpers/harness';
 
 /**
  * Quota pacing inside one gateway (in-process windows): what a caller sees when budget runs out, over real HTTP
@@ -153,4 +153,59 @@ it('the quota metrics are exported', async () => {
   expect(metrics).toMatch(
     /^intune_gateway_quota_limit_decreases_total\{kind="write",cause="throttled"\} 1$/m,
   );
+});
+
+describe('an update Graph applied with 204 whose read-back has no budget', () => {
+  // One call per app and window: a PATCH takes it, and the GET that reads a 204's user status has none before
+  // the deadline. Found by the quota probe of 2026-12-06: 16 of 20 applied writes answered THROTTLED ("nothing
+  // sent"), and callers sent them again where budget was already short.
+  let gateway: Gateway;
+  beforeAll(async () => {
+    gateway = await startGateway({
+      GRAPH_BASE_URL: harness.emulator.baseUrl,
+      GRAPH_QUOTA_WINDOW_MS: '60000',
+      GRAPH_QUOTA_APP_CALLS: '1',
+      GRAPH_DEADLINE_MS: '800',
+    });
+  });
+  afterAll(() => gateway.close());
+  beforeEach(() => {
+    harness.emulator.settings.patchResponse = 'no-content';
+  });
+
+  it('one update: READ_BACK_FAILED (applied, the read THROTTLED), never THROTTLED alone', async () => {
+    const auth = { authorization: tokenFor('77777777-0000-4000-8000-000000000007') };
+    const { body } = await gateway.gql(UPDATE, { input: input('q-1') }, auth);
+    expect(body.errors?.[0]?.extensions).toMatchObject({
+      code: 'READ_BACK_FAILED',
+      graph: { status: 204 },
+      readBack: { code: 'THROTTLED' },
+    });
+    expect(body.errors?.[0]?.extensions).not.toHaveProperty('retryAfterSeconds');
+    expect(body.errors?.[0]?.message).toMatch(
+      /^The update was applied .* Do not send the update again/,
+    );
+    expect(harness.emulator.requests.map((request) => request.method)).toEqual(['PATCH']);
+    expect(harness.emulator.store.statusesOf(c).get('q-1')?.status).toBe('compliant');
+  });
+
+  it('in a bulk mutation: the applied item READ_BACK_FAILED with status 204, the one not sent THROTTLED', async () => {
+    const auth = { authorization: tokenFor('88888888-0000-4000-8000-000000000008') };
+    const { body } = await gateway.gql(BULK_MUTATION, { inputs: ['q-2', 'q-3'].map(input) }, auth);
+    const results = body.data?.updateDeviceConfigurationUserStatuses as Array<{
+      error: { code: string; status: number | null; retryAfterSeconds: number | null } | null;
+    }>;
+    expect(results.map((result) => result.error)).toEqual([
+      expect.objectContaining({ code: 'READ_BACK_FAILED', status: 204, retryAfterSeconds: null }),
+      expect.objectContaining({ code: 'THROTTLED', status: null }),
+    ]);
+    const sent = harness.emulator.requests.flatMap((request) =>
+      request.url.endsWith('$batch')
+        ? (JSON.parse(request.body) as { requests: Array<{ method: string }> }).requests
+        : [request],
+    );
+    expect(sent.map((request) => request.method)).toEqual(['PATCH']);
+    expect(harness.emulator.store.statusesOf(c).get('q-2')?.status).toBe('compliant');
+    expect(harness.emulator.store.statusesOf(c).get('q-3')?.status).toBe('error');
+  });
 });

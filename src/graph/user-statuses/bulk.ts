@@ -1,4 +1,4 @@
-import { malformedError } from '../errors';
+import { malformedError, readBackError } from '../errors';
 import type { GraphError } from '../errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus, GraphUserStatusChanges } from './model';
@@ -28,6 +28,10 @@ function readBack(body: JsonObject | undefined, location: UserStatusLocation): B
   }
 }
 
+/** A failed read-back says the update was applied, but to a caller that went away. */
+const unreadError = (error: GraphError, write: { readonly requestId: string | null }) =>
+  error.kind === 'cancelled' ? error : readBackError(error, write);
+
 /**
  * PATCHes through `$batch` in chunks of 20, one outcome per update in input order. Items Graph answers with 204
  * are read back through batched GETs; throttled items are sent again by the client's retry loop.
@@ -51,9 +55,10 @@ export async function updateUserStatuses(
   );
   reads.forEach((read, position) => {
     const index = unread[position]!;
+    const write = patched[index] as { readonly requestId: string | null };
     outcomes[index] = read.ok
       ? readBack(read.body, updates[index]!.location)
-      : { ok: false, error: read.error };
+      : { ok: false, error: unreadError(read.error, write) };
   });
   return outcomes as BulkOutcome[];
 }

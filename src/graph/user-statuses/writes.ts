@@ -1,4 +1,4 @@
-import { malformedError } from '../errors';
+import { isGraphError, malformedError, readBackError } from '../errors';
 import { toGraphUserStatus } from './model';
 import type { GraphUserStatus, GraphUserStatusChanges } from './model';
 import { idSegment, userStatusPath, userStatusesCollectionPath } from './paths';
@@ -39,8 +39,22 @@ export async function updateUserStatus(
   });
   const userStatus = result.body
     ? toGraphUserStatus(result.body, location.userStatusId, location)
-    : await getUserStatus(client, location);
+    : await readBack(client, location, result);
   return { userStatus, requestId: result.requestId, clientRequestId: result.clientRequestId };
+}
+
+/** The follow-up GET of an update Graph answered 204: its failure says the update was applied. */
+async function readBack(
+  client: GraphClient,
+  location: UserStatusLocation,
+  write: { readonly requestId: string | null; readonly clientRequestId: string | null },
+): Promise<GraphUserStatus> {
+  try {
+    return await getUserStatus(client, location);
+  } catch (error) {
+    if (!isGraphError(error) || error.kind === 'cancelled') throw error;
+    throw readBackError(error, write);
+  }
 }
 
 export interface NewUserStatus {

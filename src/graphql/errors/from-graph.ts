@@ -40,6 +40,7 @@ const KIND_CODES: Readonly<Record<GraphError['kind'], GatewayErrorCode>> = {
   cancelled: GatewayErrorCode.UPSTREAM_UNAVAILABLE,
   unauthenticated: GatewayErrorCode.UNAUTHENTICATED,
   quota: GatewayErrorCode.THROTTLED,
+  unread: GatewayErrorCode.READ_BACK_FAILED,
 };
 
 /** What the client sees of Graph's answer: never Graph's raw body or headers; Intune's support ids when present. */
@@ -90,11 +91,41 @@ export function toGatewayError(error: unknown, context: UpstreamErrorContext = {
       ...retry,
     });
   }
+  if (error.kind === 'unread') return readBackFailed(error, context);
   const hasDetails = error.status !== null || error.requestId !== null;
   return new GatewayError(KIND_CODES[error.kind], error.message, {
     ...(hasDetails ? { graph: graphDetails(error) } : {}),
     ...retry,
   });
+}
+
+/**
+ * An update applied, its read-back failed: READ_BACK_FAILED with the write's Graph details (204, its request ids)
+ * and no `retryAfterSeconds` (nothing to send again); `extensions.readBack` is the read's own error, as it would
+ * have been answered alone.
+ */
+function readBackFailed(error: GraphError, context: UpstreamErrorContext): GatewayError {
+  const read = error.cause instanceof Error ? toGatewayError(error.cause, context) : undefined;
+  const readBack = isGatewayError(read)
+    ? {
+        code: read.code,
+        message: read.message,
+        ...pick(read.extensions, ['retryAfterSeconds', 'graph']),
+      }
+    : undefined;
+  // The read's words as the client would have had them alone (the status table's), not the Graph layer's own.
+  const why = isGatewayError(read) ? read.message : 'it failed.';
+  const message = `The update was applied (Microsoft Graph answered 204 No Content), but reading the user status back failed: ${why} Do not send the update again; read the user status later.`;
+  return new GatewayError(GatewayErrorCode.READ_BACK_FAILED, message, {
+    graph: graphDetails(error),
+    ...(readBack ? { extensions: { readBack } } : {}),
+  });
+}
+
+function pick(from: Readonly<Record<string, unknown>>, names: readonly string[]) {
+  return Object.fromEntries(
+    names.filter((name) => from[name] !== undefined).map((name) => [name, from[name]]),
+  );
 }
 
 /** Runs a Graph-layer call and maps its failure; the one place resolvers turn upstream errors into GraphQL ones. */

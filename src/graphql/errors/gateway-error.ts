@@ -13,6 +13,8 @@ export enum GatewayErrorCode {
   UPSTREAM_ERROR = 'UPSTREAM_ERROR',
   UPSTREAM_TIMEOUT = 'UPSTREAM_TIMEOUT',
   UPSTREAM_UNAVAILABLE = 'UPSTREAM_UNAVAILABLE',
+  /** The update was applied (Graph answered 204), reading it back failed: `extensions.readBack` says why. */
+  READ_BACK_FAILED = 'READ_BACK_FAILED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
