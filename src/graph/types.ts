@@ -11,6 +11,13 @@ export interface GraphRequest extends PathLabel {
   /** Relative to the version root, starting with `/`, ids validated and encoded, query string included. */
   readonly path: string;
   readonly body?: unknown;
+  /** It completes a write Graph applied (a 204's read-back): its budget goes ahead of waiting calls'. */
+  readonly continuation?: boolean;
+}
+
+export interface BatchOptions {
+  /** The items complete writes Graph applied (204s read back): their budget goes ahead of waiting calls'. */
+  readonly continuation?: boolean;
 }
 
 export interface GraphResult {
@@ -41,7 +48,7 @@ export type ItemOutcome =
 export interface GraphClient {
   request(request: GraphRequest): Promise<GraphResult>;
   /** Runs the items with as few round trips as Graph allows; one outcome per item, in item order. */
-  batch(items: readonly BatchItem[]): Promise<ItemOutcome[]>;
+  batch(items: readonly BatchItem[], options?: BatchOptions): Promise<ItemOutcome[]>;
   /**
    * The operation is over (its answer is sent, or its caller went away): the deadline timer is cleared, calls
    * still in flight are cancelled, and later calls send nothing. Idempotent.

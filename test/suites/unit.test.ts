@@ -48,6 +48,7 @@ describeSpecs('unit', [
   'proxy',
   'quota-epochs',
   'quota-fallback',
+  'quota-continuation',
   'quota-fifo',
   'quota-identity',
   'quota-memory-store',

@@ -38,6 +38,8 @@ interface TakeOptions {
   readonly deadlineIn?: number;
   /** The operation the take belongs to; ending it cancels the take. */
   readonly operation?: OperationScope;
+  /** It completes a write Graph applied (a 204's read-back). */
+  readonly continuation?: boolean;
 }
 
 /** A pacer on the fake clock, and the order in which takes ended: `name outcome at ms-since-T0`. */
@@ -57,6 +59,7 @@ function setup(limits: QuotaLimits = UNIT_LIMITS) {
       max: 1,
       deadline: Date.now() + (options.deadlineIn ?? 30_000),
       ...(options.operation ? { cancellation: options.operation } : {}),
+      ...(options.continuation ? { continuation: true } : {}),
     });
     void outcome.then((value) => ended.push(`${name} ${show(value)} at ${Date.now() - T0}`));
     return outcome;
@@ -100,6 +103,32 @@ describe('quota pacer: waiting in arrival order', () => {
       'w4 granted at 2100',
       'w5 granted at 3000',
       'late granted at 3100',
+    ]);
+  });
+
+  it('a continuation (the read-back of an applied write) goes ahead of the waiting takes, continuations in turn', async () => {
+    const context = setup();
+    // A's four calls per window, taken at 0, 100, 200 and 300: units free at 1000, 1100, 1200 and 1300.
+    for (const ms of [0, 100, 200, 300]) {
+      await context.at(ms);
+      await context.take('fill', A, 'read');
+    }
+    context.ended.length = 0;
+    await context.at(400);
+    void context.take('r1', A, 'read');
+    await context.at(410);
+    void context.take('r2', A, 'read');
+    await context.at(420);
+    void context.take('back1', A, 'read', { continuation: true });
+    await context.at(430);
+    void context.take('back2', A, 'read', { continuation: true });
+    await context.at(2_000);
+    // Before: back1 at 1200 and back2 at 1300, behind calls that arrived after their writes.
+    expect(context.ended).toEqual([
+      'back1 granted at 1000',
+      'back2 granted at 1100',
+      'r1 granted at 1200',
+      'r2 granted at 1300',
     ]);
   });
 

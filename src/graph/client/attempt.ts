@@ -45,6 +45,8 @@ export interface CallContext {
   readonly proofs: TokenProofs;
   /** The service's lanes: each tenant's share of the connections to Graph (`client/tenant-cap.ts`). */
   readonly tenantCap: TenantCap;
+  /** These calls complete a write Graph applied: their budget goes ahead of waiting takes (`QuotaTake.continuation`). */
+  readonly continuation?: boolean;
 }
 
 /**

@@ -53,9 +53,13 @@ function createGraphClient(
     if (ended) operation.end();
     return (shared = { ...context, authorization, tokenKey: tokenKey(authorization), operation });
   };
+  // A continuation's calls share the operation's scope, with their budget ahead of waiting takes.
+  const continuing = (): CallContext => ({ ...withToken(), continuation: true });
   return {
-    request: async (request) => requestWithRetries(withToken(), request),
-    batch: async (items) => executeBatch(withToken(), items),
+    request: async (request) =>
+      requestWithRetries(request.continuation ? continuing() : withToken(), request),
+    batch: async (items, options) =>
+      executeBatch(options?.continuation ? continuing() : withToken(), items),
     end: () => {
       ended = true;
       shared?.operation.end();

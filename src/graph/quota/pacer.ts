@@ -154,7 +154,8 @@ class Pacer implements QuotaPacer {
     started: number,
     pass?: GatePass,
   ): Promise<QuotaOutcome> {
-    const seq = (this.arrivals += 1);
+    // A continuation goes before every waiting take (0: ahead of every arrival), continuations among them in turn.
+    const seq = request.continuation ? 0 : (this.arrivals += 1);
     if (isCancelled(request)) return CANCELLED;
     const keys = quotaKeys(request.identity);
     const max = Math.max(1, Math.floor(request.max));

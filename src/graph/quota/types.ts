@@ -21,6 +21,13 @@ export interface QuotaTake {
    * token while it was unproven holds it (`QuotaGrant.throttled`), its takes wait for that hold first.
    */
   readonly token?: string;
+  /**
+   * The take completes an operation Graph already acted on (the read of an update Graph answered 204 No Content): it
+   * goes ahead of the takes waiting in its tenant's queue instead of behind them. Behind them it waited for calls
+   * that arrived after its write, and past its deadline the applied update answered as a failure (the quota probe
+   * of 2026-12-06: 16 of 20). Each one needs a write Graph applied, so no caller can jump the queue with it.
+   */
+  readonly continuation?: boolean;
 }
 
 /** What the pacer reads of an operation (graph/client/operation.ts's `Cancellation`, restated: no import cycle). */

@@ -52,6 +52,7 @@ export async function updateUserStatuses(
   if (unread.length === 0) return outcomes as BulkOutcome[];
   const reads = await client.batch(
     unread.map((index) => ({ method: 'GET' as const, ...updates[index]!.path })),
+    { continuation: true },
   );
   reads.forEach((read, position) => {
     const index = unread[position]!;

@@ -16,8 +16,14 @@ export interface UserStatusWrite {
 export async function getUserStatus(
   client: GraphClient,
   location: UserStatusLocation,
+  continuation = false,
 ): Promise<GraphUserStatus> {
-  const result = await client.request({ method: 'GET', ...userStatusPath(location) });
+  const path = userStatusPath(location);
+  const result = await client.request({
+    method: 'GET',
+    ...path,
+    ...(continuation ? { continuation } : {}),
+  });
   if (!result.body) throw malformedError('the user status came back empty');
   return toGraphUserStatus(result.body, location.userStatusId, location);
 }
@@ -50,7 +56,7 @@ async function readBack(
   write: { readonly requestId: string | null; readonly clientRequestId: string | null },
 ): Promise<GraphUserStatus> {
   try {
-    return await getUserStatus(client, location);
+    return await getUserStatus(client, location, true);
   } catch (error) {
     if (!isGraphError(error) || error.kind === 'cancelled') throw error;
     throw readBackError(error, write);
