@@ -87,6 +87,31 @@ function collectDefaultMetricsUntilStopped(registry: Registry): () => void {
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
   const stopDefaultMetrics = collectDefaultMetricsUntilStopped(registry);
+  const { observeOperation } = createOperationMetrics(registry);
+  const { observeAttempt } = createAttemptMetrics(registry);
+  const batchSizes = new Histogram({
+    name: `${PREFIX}graph_batch_size`,
+    help: 'Requests per $batch call.',
+    buckets: [1, 2, 5, 10, 15, 20],
+    registers: [registry],
+  });
+  const { observeDocument, observeApqStoreError } = createDocumentMetrics(registry);
+  return {
+    registry,
+    close: stopDefaultMetrics,
+    tenantCap: createTenantCapMetrics(registry),
+    observeOperation,
+    observeAttempt,
+    observeBatch(size) {
+      batchSizes.observe(size);
+    },
+    observeDocument,
+    observeApqStoreError,
+  };
+}
+
+/** GraphQL operations by name, type and outcome, and their latency. */
+function createOperationMetrics(registry: Registry): Pick<GatewayMetrics, 'observeOperation'> {
   const operations = new SeriesCounter({
     name: `${PREFIX}graphql_operations_total`,
     help: 'GraphQL operations by name, type and outcome (ok or the first error code).',
@@ -100,6 +125,22 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
+  const operationLabels = createOperationLabels();
+  return {
+    observeOperation(outcome) {
+      const labels = {
+        operation: operationLabels.label(outcome.operationName, outcome.served),
+        type: outcome.operationType ?? 'unknown',
+      };
+      operations.inc({ ...labels, outcome: outcome.outcome });
+      operationSeconds.observe(labels, outcome.durationSeconds);
+    },
+  };
+}
+
+/** Each HTTP call to Microsoft Graph: its status and latency, and whether it was throttled or is sent again. */
+function createAttemptMetrics(registry: Registry): Pick<GatewayMetrics, 'observeAttempt'> {
   const upstream = new SeriesCounter({
     name: `${PREFIX}graph_requests_total`,
     help: 'HTTP calls to Microsoft Graph by method, path variant, target and status (0 when no answer).',
@@ -125,12 +166,22 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['method', 'variant'],
     registers: [registry],
   });
-  const batchSizes = new Histogram({
-    name: `${PREFIX}graph_batch_size`,
-    help: 'Requests per $batch call.',
-    buckets: [1, 2, 5, 10, 15, 20],
-    registers: [registry],
-  });
+  return {
+    observeAttempt(event) {
+      const { variant, target } = event;
+      const status = String(event.status ?? 0);
+      upstream.inc({ method: event.method, variant, target, status });
+      upstreamSeconds.observe({ method: event.method, variant, target }, event.durationMs / 1000);
+      if (event.status === 429) throttles.inc({ method: event.method, variant });
+      if (event.retryInMs !== null) retries.inc({ method: event.method, variant, status });
+    },
+  };
+}
+
+/** GraphQL requests by the document they ran, and the APQ store's failed reads and writes. */
+function createDocumentMetrics(
+  registry: Registry,
+): Pick<GatewayMetrics, 'observeDocument' | 'observeApqStoreError'> {
   const documents = new SeriesCounter({
     name: `${PREFIX}graphql_documents_total`,
     help: 'GraphQL requests by document (a trusted document id, apq, or none) and outcome (ok or the first error code).',
@@ -143,31 +194,7 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['operation'],
     registers: [registry],
   });
-  // Labels stay low-cardinality: operation names are bounded (see createOperationLabels); never ids or tokens.
-  const operationLabels = createOperationLabels();
   return {
-    registry,
-    close: stopDefaultMetrics,
-    tenantCap: createTenantCapMetrics(registry),
-    observeOperation(outcome) {
-      const labels = {
-        operation: operationLabels.label(outcome.operationName, outcome.served),
-        type: outcome.operationType ?? 'unknown',
-      };
-      operations.inc({ ...labels, outcome: outcome.outcome });
-      operationSeconds.observe(labels, outcome.durationSeconds);
-    },
-    observeAttempt(event) {
-      const { variant, target } = event;
-      const status = String(event.status ?? 0);
-      upstream.inc({ method: event.method, variant, target, status });
-      upstreamSeconds.observe({ method: event.method, variant, target }, event.durationMs / 1000);
-      if (event.status === 429) throttles.inc({ method: event.method, variant });
-      if (event.retryInMs !== null) retries.inc({ method: event.method, variant, status });
-    },
-    observeBatch(size) {
-      batchSizes.observe(size);
-    },
     observeDocument(document, outcome) {
       documents.inc({ document, outcome });
     },
