@@ -150,37 +150,7 @@ function interpretOutcome(
   nowMs: number,
   envelope: boolean,
 ): AttemptResult {
-  if (!outcome.ok) {
-    if (outcome.failure === 'cancelled')
-      return {
-        ok: false,
-        error: cancelledError(),
-        failure: { kind: 'connection', sent: outcome.sent },
-      };
-    if (outcome.failure === 'timeout')
-      return {
-        ok: false,
-        error:
-          timeoutMs === null
-            ? new GraphError(
-                'timeout',
-                'Microsoft Graph did not answer within the time this operation may take.',
-              )
-            : upstreamTimeoutError(timeoutMs),
-        failure: { kind: 'timeout' },
-      };
-    if (outcome.failure === 'connection')
-      return {
-        ok: false,
-        error: connectionError(outcome.reason),
-        failure: {
-          kind: 'connection',
-          sent: outcome.sent,
-          ...(outcome.permanent ? { permanent: true } : {}),
-        },
-      };
-    return { ok: false, error: malformedError(outcome.reason), failure: { kind: 'malformed' } };
-  }
+  if (!outcome.ok) return interpretFailure(outcome, timeoutMs);
   const read = readResponse(outcome, nowMs, envelope);
   if (read.ok)
     return {
@@ -193,15 +163,53 @@ function interpretOutcome(
       },
     };
   const { error } = read;
-  const failure: AttemptFailure =
-    error.kind === 'status' && error.status !== null
-      ? {
-          kind: 'status',
-          status: error.status,
-          ...(error.retryAfterSeconds !== undefined
-            ? { retryAfterSeconds: error.retryAfterSeconds }
-            : {}),
-        }
-      : { kind: 'malformed' };
-  return { ok: false, error, failure };
+  return { ok: false, error, failure: answerFailure(error) };
+}
+
+/** No answer to read: cancelled, timed out, no connection, or one the gateway could not read. */
+function interpretFailure(
+  outcome: Extract<HttpOutcome, { ok: false }>,
+  timeoutMs: number | null,
+): AttemptResult {
+  if (outcome.failure === 'cancelled')
+    return {
+      ok: false,
+      error: cancelledError(),
+      failure: { kind: 'connection', sent: outcome.sent },
+    };
+  if (outcome.failure === 'timeout')
+    return {
+      ok: false,
+      error:
+        timeoutMs === null
+          ? new GraphError(
+              'timeout',
+              'Microsoft Graph did not answer within the time this operation may take.',
+            )
+          : upstreamTimeoutError(timeoutMs),
+      failure: { kind: 'timeout' },
+    };
+  if (outcome.failure === 'connection')
+    return {
+      ok: false,
+      error: connectionError(outcome.reason),
+      failure: {
+        kind: 'connection',
+        sent: outcome.sent,
+        ...(outcome.permanent ? { permanent: true } : {}),
+      },
+    };
+  return { ok: false, error: malformedError(outcome.reason), failure: { kind: 'malformed' } };
+}
+
+/** An answer that is an error: by its status (and Retry-After) when it has one, else malformed. */
+function answerFailure(error: GraphError): AttemptFailure {
+  if (error.kind !== 'status' || error.status === null) return { kind: 'malformed' };
+  return {
+    kind: 'status',
+    status: error.status,
+    ...(error.retryAfterSeconds !== undefined
+      ? { retryAfterSeconds: error.retryAfterSeconds }
+      : {}),
+  };
 }
