@@ -17,7 +17,7 @@ import type {
 } from 'fastify';
 
 /** Apollo answers with a string (or a stream sent through the reply). */
-type ApolloRouteHandler = RouteHandlerMethod<
+export type ApolloRouteHandler = RouteHandlerMethod<
   RawServerDefault,
   RawRequestDefaultExpression,
   RawReplyDefaultExpression,

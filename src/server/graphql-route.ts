@@ -2,6 +2,7 @@ import { context as otelContext, trace } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApolloServer } from '@apollo/server';
 import { createApolloHandler } from './apollo-handler';
+import type { ApolloRouteHandler } from './apollo-handler';
 import type { JsonBounds } from './json-bounds';
 import { MAX_DOCUMENT_NESTING, documentNestingExceeds } from './document-nesting';
 import { graphqlErrorReply } from './http-errors';
@@ -65,18 +66,8 @@ export async function registerGraphqlRoute(
   app: FastifyInstance,
   options: GraphqlRouteOptions,
 ): Promise<void> {
-  const { apollo, createContext } = options;
-  const handler = createApolloHandler(apollo, {
-    context: async (request, reply) => {
-      const state = request.gateway ?? createRequestState(request.raw);
-      const context = createContext({ state, log: request.log });
-      // The operation ends with its response, or as soon as its client goes away: its upstream calls and waits
-      // are cancelled and its deadline timer cleared.
-      reply.raw.once('close', () => context.graph.end());
-      return context;
-    },
-    replacement: (request) => request.persistedDocument?.replacement,
-  });
+  const { apollo } = options;
+  const handler = createGraphqlHandler(options);
   await app.register((scope, _options, done) => {
     scope.decorateRequest('gateway', null);
     // Hooks run in this order: what a GET names is unambiguous before anything reads it.
@@ -90,26 +81,47 @@ export async function registerGraphqlRoute(
       done();
     });
     scope.addHook('onClose', () => apollo.stop());
-    scope.route<{ Reply: string }>({
-      url: '/graphql',
-      method: ['GET', 'POST', 'OPTIONS'],
-      handler(request, reply) {
-        const named = request.persistedDocument;
-        if (!isTracing()) {
-          request.gateway = createRequestState(request.raw);
-          if (named) recordDocumentId(request.gateway.summary, named.id);
-          return handler.call(this, request, reply);
-        }
-        // The request's span continues the caller's W3C trace; upstream calls become its children.
-        const parent = callerContext(request.headers);
-        const span = startOperationSpan(parent);
-        request.gateway = createRequestState(request.raw, span);
-        if (named) recordDocumentId(request.gateway.summary, named.id);
-        return otelContext.with(trace.setSpan(parent, span), () =>
-          handler.call(this, request, reply),
-        );
-      },
-    });
+    registerGraphqlEndpoint(scope, handler);
     done();
+  });
+}
+
+/** Apollo's handler, with each operation's context built from the request's state. */
+function createGraphqlHandler(options: GraphqlRouteOptions): ApolloRouteHandler {
+  const { apollo, createContext } = options;
+  return createApolloHandler(apollo, {
+    context: async (request, reply) => {
+      const state = request.gateway ?? createRequestState(request.raw);
+      const context = createContext({ state, log: request.log });
+      // The operation ends with its response, or as soon as its client goes away: its upstream calls and waits
+      // are cancelled and its deadline timer cleared.
+      reply.raw.once('close', () => context.graph.end());
+      return context;
+    },
+    replacement: (request) => request.persistedDocument?.replacement,
+  });
+}
+
+/** The route itself: the request's state, then Apollo, inside the request's span when tracing. */
+function registerGraphqlEndpoint(scope: FastifyInstance, handler: ApolloRouteHandler): void {
+  scope.route<{ Reply: string }>({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler(request, reply) {
+      const named = request.persistedDocument;
+      if (!isTracing()) {
+        request.gateway = createRequestState(request.raw);
+        if (named) recordDocumentId(request.gateway.summary, named.id);
+        return handler.call(this, request, reply);
+      }
+      // The request's span continues the caller's W3C trace; upstream calls become its children.
+      const parent = callerContext(request.headers);
+      const span = startOperationSpan(parent);
+      request.gateway = createRequestState(request.raw, span);
+      if (named) recordDocumentId(request.gateway.summary, named.id);
+      return otelContext.with(trace.setSpan(parent, span), () =>
+        handler.call(this, request, reply),
+      );
+    },
   });
 }
