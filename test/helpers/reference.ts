@@ -12,6 +12,7 @@ import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../src/config';
 import { createGraphService, createHttpTransport, createListSupport } from '../../src/graph';
+import type { GraphService } from '../../src/graph';
 import { schemaDefinition } from '../../src/graphql/apollo';
 import { createContextFactory, createRequestState } from '../../src/graphql/context';
 import { createErrorFormatter } from '../../src/graphql/errors/format-error';
@@ -66,8 +67,40 @@ type Formatted = GraphQLFormattedError;
 
 export function createReference(config: Config): Reference {
   const schema = apolloSchema();
-  const formatError = createErrorFormatter(config);
-  const graph = createGraphService({
+  const answers = createAnswerForms(createErrorFormatter(config));
+  const graph = createReferenceGraph(config);
+  const metrics = createMetrics();
+  const createContext = createContextFactory({
+    graph,
+    listSupport: createListSupport(),
+    metrics,
+    deadlineMs: config.graphDeadlineMs,
+  });
+  const executed = createExecuted(schema, createContext, answers);
+  const { refused } = answers;
+  return {
+    schema,
+    async run(request) {
+      let document: DocumentNode;
+      try {
+        document = parse(request.query);
+      } catch (error) {
+        return refused('parse', [error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
+      }
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) return refused('validation', invalid, 'GRAPHQL_VALIDATION_FAILED');
+      return executed(document, request);
+    },
+    close: () => {
+      metrics.close();
+      return graph.close();
+    },
+  };
+}
+
+/** A Graph service of the reference's own, set as the gateway sets its own. */
+function createReferenceGraph(config: Config): GraphService {
+  return createGraphService({
     baseUrl: config.graphBaseUrl,
     timeoutMs: config.graphTimeoutMs,
     userAgent: USER_AGENT,
@@ -78,15 +111,20 @@ export function createReference(config: Config): Reference {
     },
     transport: createHttpTransport({ maxResponseBytes: config.graphMaxResponseBytes }),
   });
-  const metrics = createMetrics();
-  const createContext = createContextFactory({
-    graph,
-    listSupport: createListSupport(),
-    metrics,
-    deadlineMs: config.graphDeadlineMs,
-  });
-  const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+}
 
+/** The reference's answers in Apollo's HTTP form: one error formatted, and a request refused before execution. */
+interface AnswerForms {
+  readonly format: (error: GraphQLError, code?: string, kept?: boolean) => Formatted;
+  readonly refused: (
+    stage: Stage,
+    errors: readonly GraphQLError[],
+    code: string,
+    kept?: boolean,
+  ) => ReferenceAnswer;
+}
+
+function createAnswerForms(formatError: ReturnType<typeof createErrorFormatter>): AnswerForms {
   /**
    * As Apollo's error classes and enrichError: `code` replaces the error's own (parse, validation, operation
    * resolution) or, `kept`, only stands in when it has none (variable coercion); then the gateway's formatError.
@@ -106,11 +144,17 @@ export function createReference(config: Config): Reference {
     status: 400,
     text: `${JSON.stringify({ errors: errors.map((error) => format(error, code, kept)) })}\n`,
   });
+  return { format, refused };
+}
 
-  async function executed(
-    document: DocumentNode,
-    request: ReferenceRequest,
-  ): Promise<ReferenceAnswer> {
+/** The execution of a valid document, answered as Apollo answers graphql-js's result. */
+function createExecuted(
+  schema: GraphQLSchema,
+  createContext: ReturnType<typeof createContextFactory>,
+  { format, refused }: AnswerForms,
+): (document: DocumentNode, request: ReferenceRequest) => Promise<ReferenceAnswer> {
+  const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+  return async function executed(document, request) {
     const context = createContext({ state: createRequestState(request), log });
     let result: ExecutionResult;
     try {
@@ -130,24 +174,5 @@ export function createReference(config: Config): Reference {
       return refused('coercion', result.errors ?? [], 'BAD_USER_INPUT', true);
     const errors = result.errors?.map((error) => format(error));
     return { stage: 'executed', status: 200, text: `${JSON.stringify({ ...result, errors })}\n` };
-  }
-
-  return {
-    schema,
-    async run(request) {
-      let document: DocumentNode;
-      try {
-        document = parse(request.query);
-      } catch (error) {
-        return refused('parse', [error as GraphQLError], 'GRAPHQL_PARSE_FAILED');
-      }
-      const invalid = validate(schema, document);
-      if (invalid.length > 0) return refused('validation', invalid, 'GRAPHQL_VALIDATION_FAILED');
-      return executed(document, request);
-    },
-    close: () => {
-      metrics.close();
-      return graph.close();
-    },
   };
 }
