@@ -32,10 +32,7 @@ export interface HeldGraph {
  */
 export async function startHeldGraph(accepted: ReadonlySet<string>): Promise<HeldGraph> {
   const received: HeldRequest[] = [];
-  let waiting: Array<() => void> = [];
-  let released = false;
-  let held = 0;
-  let mostHeld = 0;
+  const hold = createHold();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -46,22 +43,8 @@ export async function startHeldGraph(accepted: ReadonlySet<string>): Promise<Hel
       const ids = batch ? items.map((item) => idOf(item.url)) : [idOf(req.url ?? '')];
       received.push({ ids, batch, authorization });
       const ok = accepted.has(authorization);
-      const answer = () => {
-        const body = batch
-          ? { responses: items.map((item) => ({ id: item.id, ...itemAnswer(ok, idOf(item.url)) })) }
-          : ok
-            ? userStatus(ids[0]!)
-            : unauthorised();
-        res.writeHead(ok || batch ? 200 : 401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (released || !ids.some((id) => id.startsWith('slow-'))) return answer();
-      held += 1;
-      mostHeld = Math.max(mostHeld, held);
-      waiting.push(() => {
-        held -= 1;
-        answer();
-      });
+      const slow = ids.some((id) => id.startsWith('slow-'));
+      hold.answer(slow, () => answerRequest(res, { ok, batch, items, ids }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,14 +52,9 @@ export async function startHeldGraph(accepted: ReadonlySet<string>): Promise<Hel
   return {
     baseUrl: `http://127.0.0.1:${port}/beta`,
     received,
-    held: () => held,
-    mostHeld: () => mostHeld,
-    release() {
-      released = true;
-      const answers = waiting;
-      waiting = [];
-      for (const answer of answers) answer();
-    },
+    held: hold.held,
+    mostHeld: hold.mostHeld,
+    release: hold.release,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -85,10 +63,64 @@ export async function startHeldGraph(accepted: ReadonlySet<string>): Promise<Hel
   };
 }
 
+interface Hold {
+  readonly held: () => number;
+  readonly mostHeld: () => number;
+  /** Answers now, or, a slow request before `release()`, when it comes. */
+  readonly answer: (slow: boolean, answer: () => void) => void;
+  readonly release: () => void;
+}
+
+function createHold(): Hold {
+  let waiting: Array<() => void> = [];
+  let released = false;
+  let held = 0;
+  let mostHeld = 0;
+  return {
+    held: () => held,
+    mostHeld: () => mostHeld,
+    answer: (slow, answer) => {
+      if (released || !slow) return answer();
+      held += 1;
+      mostHeld = Math.max(mostHeld, held);
+      waiting.push(() => {
+        held -= 1;
+        answer();
+      });
+    },
+    release: () => {
+      released = true;
+      const answers = waiting;
+      waiting = [];
+      for (const answer of answers) answer();
+    },
+  };
+}
+
+interface BatchItem {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** A `$batch` answers 200 with each item's answer; a single read, 200 or 401 (a token it does not accept). */
+function answerRequest(
+  res: http.ServerResponse,
+  request: { ok: boolean; batch: boolean; items: BatchItem[]; ids: string[] },
+): void {
+  const { ok, batch, items, ids } = request;
+  const body = batch
+    ? { responses: items.map((item) => ({ id: item.id, ...itemAnswer(ok, idOf(item.url)) })) }
+    : ok
+      ? userStatus(ids[0]!)
+      : unauthorised();
+  res.writeHead(ok || batch ? 200 : 401, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
 const idOf = (url: string) => /\/userStatuses\/([^/?]+)/.exec(url)?.[1] ?? '';
 
-function batchItems(body: string): Array<{ id: string; url: string }> {
-  return (JSON.parse(body) as { requests: Array<{ id: string; url: string }> }).requests;
+function batchItems(body: string): BatchItem[] {
+  return (JSON.parse(body) as { requests: BatchItem[] }).requests;
 }
 
 function itemAnswer(ok: boolean, id: string) {
