@@ -1,10 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import type { Readable } from 'node:stream';
 
 /** One request the proxy was asked to forward (see test/fixtures/proxy-server.mjs). */
 export interface ProxyRecord {
@@ -37,15 +39,7 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'proxy-server.mjs');
 
 /** The real proxy in its own process. */
 export async function startProxy(options: ProxyOptions = {}): Promise<ProxyProcess> {
-  const { credentials, tls } = options;
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...(credentials ? { PROXY_CREDENTIALS: credentials } : {}),
-      ...(tls ? { PROXY_TLS_KEY: tls.key, PROXY_TLS_CERT: tls.cert } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnProxy(options);
   const records: ProxyRecord[] = [];
   const lines = readline.createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
@@ -53,6 +47,36 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyProce
     lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
   });
   lines.on('line', (line) => records.push(JSON.parse(line) as ProxyRecord));
+  return {
+    origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    recordsSoFar: createRecordsSoFar(port, records, options),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function spawnProxy({ credentials, tls }: ProxyOptions): ChildProcessByStdio<null, Readable, null> {
+  return spawn(process.execPath, [FIXTURE], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(credentials ? { PROXY_CREDENTIALS: credentials } : {}),
+      ...(tls ? { PROXY_TLS_KEY: tls.key, PROXY_TLS_CERT: tls.cert } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** The proxy reports in order: once a marker sent now is reported, every earlier request has been. */
+function createRecordsSoFar(
+  port: number,
+  records: readonly ProxyRecord[],
+  { credentials, tls }: ProxyOptions,
+): () => Promise<ProxyRecord[]> {
   let markers = 0;
   const authorization = credentials
     ? { 'proxy-authorization': `Basic ${Buffer.from(credentials).toString('base64')}` }
@@ -60,34 +84,23 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyProce
   // The marker goes to an https proxy over TLS too, trusting the proxy's own certificate.
   const markerRequest = (options: https.RequestOptions) =>
     tls ? https.request({ ...options, ca: tls.cert }) : http.request(options);
-  return {
-    origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    port,
-    // The proxy reports in order: once a marker sent now is reported, every earlier request has been.
-    async recordsSoFar() {
-      markers += 1;
-      const marker = `http://127.0.0.1:1/__marker-${markers}`;
-      await new Promise<void>((resolve) => {
-        const request = markerRequest({
-          host: '127.0.0.1',
-          port,
-          path: marker,
-          headers: authorization,
-        });
-        request.on('response', (response) => response.resume().on('end', resolve));
-        request.on('error', () => resolve());
-        request.end();
+  return async () => {
+    markers += 1;
+    const marker = `http://127.0.0.1:1/__marker-${markers}`;
+    await new Promise<void>((resolve) => {
+      const request = markerRequest({
+        host: '127.0.0.1',
+        port,
+        path: marker,
+        headers: authorization,
       });
-      while (!records.some((record) => record.url === marker))
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      return records.filter((record) => !record.url.includes('/__marker-'));
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+      request.on('response', (response) => response.resume().on('end', resolve));
+      request.on('error', () => resolve());
+      request.end();
+    });
+    while (!records.some((record) => record.url === marker))
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    return records.filter((record) => !record.url.includes('/__marker-'));
   };
 }
 
