@@ -1,11 +1,22 @@
 import { execFile } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../bench/lib';
-import { spawnTied } from './tied-process';
+import {
+  BASE,
+  cliArgs,
+  cliFor,
+  listenArgs,
+  makeCertificates,
+  startProcess,
+  waitUntil,
+} from './redis-nodes';
+import type { RedisCli, RedisProcess, TestCertificates } from './redis-nodes';
+
+export { redisCli } from './redis-nodes';
+export type { RedisCli } from './redis-nodes';
 
 /**
  * The Redis deployments teams run, started from Debian's `redis-server` on free loopback ports: a Redis Cluster
@@ -15,107 +26,6 @@ import { spawnTied } from './tied-process';
  */
 
 const run = promisify(execFile);
-
-/** `redis-cli` against one node; its answer as text. */
-export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-  return stdout.trim();
-}
-
-/** `redis-cli` against one node of a deployment, over TLS and with its password when it has them. */
-export type RedisCli = (port: number, ...args: string[]) => Promise<string>;
-const cliArgs = (tls?: TestCertificates, password?: string) => [
-  ...(tls ? ['--tls', '--cacert', tls.caFile] : []),
-  ...(password ? ['-a', password, '--no-auth-warning'] : []),
-];
-const cliFor =
-  (tls?: TestCertificates, password?: string): RedisCli =>
-  (port, ...args) =>
-    redisCli(port, ...cliArgs(tls, password), ...args);
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
-
-interface TestCertificates {
-  /** The private CA's certificate (PEM file): for NODE_EXTRA_CA_CERTS, and the servers' own check of each other. */
-  readonly caFile: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-}
-
-/**
- * A private CA made here with openssl, and one certificate it signs for `altNames` (`IP:127.0.0.1`,
- * `DNS:localhost`), for every server of a deployment (and, with TLS between them, as their client certificate).
- * P-256 keys: about 4 ms each for openssl on this project's machine, where an RSA 2048 key took about 0.2 s.
- */
-async function makeCertificates(dir: string, altNames = 'IP:127.0.0.1'): Promise<TestCertificates> {
-  const openssl = (args: string) => run('openssl', args.split(' '), { cwd: dir });
-  const newKey = '-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';
-  await openssl(`req -x509 ${newKey} -days 1 -subj /CN=igg-test-CA -keyout ca.key -out ca.pem`);
-  await openssl(`req ${newKey} -subj /CN=igg-test-redis -keyout redis.key -out redis.csr`);
-  writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${altNames}\n`);
-  await openssl(
-    'x509 -req -in redis.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out redis.pem',
-  );
-  const file = (name: string) => path.join(dir, name);
-  return { caFile: file('ca.pem'), certFile: file('redis.pem'), keyFile: file('redis.key') };
-}
-
-/** Where a server listens: its port, or with certificates its TLS port alone (`--port 0`); no client certificates. */
-function listenArgs(port: number, tls?: TestCertificates): string[] {
-  if (!tls) return ['--port', String(port)];
-  return [
-    ...['--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no'],
-    ...['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile],
-    ...['--tls-ca-cert-file', tls.caFile],
-  ];
-}
-
-interface RedisProcess {
-  readonly port: number;
-  readonly child: ChildProcess;
-  kill(): Promise<void>;
-}
-
-/** One redis-server (or sentinel) with these arguments, answering PING (through `cli`: over TLS if it listens so). */
-async function startProcess(
-  dir: string,
-  port: number,
-  args: string[],
-  cli: RedisCli = redisCli,
-): Promise<RedisProcess> {
-  const child = spawnTied('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
-  const alive = async () => {
-    if (child.exitCode !== null) throw new Error(`redis-server exited: ${stderr}`);
-    return (await cli(port, 'PING')) === 'PONG';
-  };
-  await waitUntil(alive, `redis-server on ${port}`);
-  return {
-    port,
-    child,
-    kill: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-/** No persistence, and the memory settings docs/quotas.md asks for (without a bound APQ stays in-process). */
-const BASE = [
-  ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-  ...['--maxmemory', '256mb', '--maxmemory-policy', 'noeviction'],
-];
 
 export interface TestCluster {
   /** `redis://127.0.0.1:<first master>` (`rediss://`, the hostname, the password as given): the seed REDIS_URL names. */
@@ -150,39 +60,14 @@ export async function startRedisCluster(
   const cli = cliFor(tls, password);
   const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
   const nodes = await Promise.all(
-    ports.map((port) =>
-      startProcess(
-        dir,
-        port,
-        [
-          ...listenArgs(port, tls),
-          ...BASE,
-          ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
-          ...['--cluster-node-timeout', '2000'],
-          ...(tls ? ['--tls-cluster', 'yes'] : []),
-          ...(hostname ? ['--cluster-announce-hostname', hostname] : []),
-          ...(hostname ? ['--cluster-preferred-endpoint-type', 'hostname'] : []),
-          ...(password ? ['--requirepass', password] : []),
-        ],
-        cli,
-      ),
-    ),
+    ports.map((port) => startProcess(dir, port, clusterNodeArgs(port, tls, options), cli)),
   );
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await run('redis-cli', [
-      ...cliArgs(tls, password),
-      ...['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`)],
-      ...['--cluster-replicas', '0', '--cluster-yes'],
-    ]);
-    for (const port of ports)
-      await waitUntil(
-        async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
-        `cluster state on ${port}`,
-      );
+    await createCluster(ports, cliArgs(tls, password), cli);
   } catch (error) {
     await stop();
     throw error;
@@ -190,6 +75,42 @@ export async function startRedisCluster(
   const auth = password ? `:${encodeURIComponent(password)}@` : '';
   const seedUrl = `${tls ? 'rediss' : 'redis'}://${auth}${hostname ?? '127.0.0.1'}:${ports[0]}`;
   return { seedUrl, ports, ...(tls ? { caFile: tls.caFile } : {}), cli, stop };
+}
+
+/** One node of the cluster: TLS between the nodes too with certificates, its hostname and password if given. */
+function clusterNodeArgs(
+  port: number,
+  tls: TestCertificates | undefined,
+  { hostname, password }: ClusterOptions,
+): string[] {
+  return [
+    ...listenArgs(port, tls),
+    ...BASE,
+    ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+    ...['--cluster-node-timeout', '2000'],
+    ...(tls ? ['--tls-cluster', 'yes'] : []),
+    ...(hostname ? ['--cluster-announce-hostname', hostname] : []),
+    ...(hostname ? ['--cluster-preferred-endpoint-type', 'hostname'] : []),
+    ...(password ? ['--requirepass', password] : []),
+  ];
+}
+
+/** Every slot assigned to the nodes on `ports`, and each node reporting the cluster ok. */
+async function createCluster(
+  ports: readonly number[],
+  args: string[],
+  cli: RedisCli,
+): Promise<void> {
+  await run('redis-cli', [
+    ...args,
+    ...['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`)],
+    ...['--cluster-replicas', '0', '--cluster-yes'],
+  ]);
+  for (const port of ports)
+    await waitUntil(
+      async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+      `cluster state on ${port}`,
+    );
 }
 
 export interface TestSentinels {
@@ -228,35 +149,10 @@ export async function startRedisSentinels(
     await Promise.all(processes.map((each) => each.kill()));
     rmSync(dir, { recursive: true, force: true });
   };
-  const tlsReplication = tls ? ['--tls-replication', 'yes'] : [];
-  // No 5 s wait for more replicas before the master sends its data to the replica (Redis 7's default).
-  const replication = [...tlsReplication, '--repl-diskless-sync-delay', '0'];
-  const server = (port: number, ...args: string[]) =>
-    startProcess(dir, port, [...listenArgs(port, tls), ...BASE, ...replication, ...args], cli);
+  const deployment = { dir, name, tls, cli, masterPort: masterPort!, processes };
   try {
-    processes.push(await server(masterPort!));
-    processes.push(await server(replicaPort!, '--replicaof', '127.0.0.1', String(masterPort)));
-    // Sentinels learn the replicas from the master's INFO when they start, then every 10 s: start them once it has one.
-    await waitUntil(
-      async () => (await cli(masterPort!, 'INFO', 'replication')).includes('slave0:'),
-      'master sees its replica',
-    );
-    for (const port of sentinelPorts) {
-      const file = path.join(dir, `sentinel-${port}.conf`);
-      writeFileSync(
-        file,
-        `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2\nsentinel down-after-milliseconds ${name} 1000\n` +
-          `sentinel failover-timeout ${name} 3000\nsentinel parallel-syncs ${name} 1\n`,
-      );
-      const args = [file, '--sentinel', ...listenArgs(port, tls), '--bind', '127.0.0.1'];
-      processes.push(await startProcess(dir, port, [...args, ...tlsReplication], cli));
-    }
-    // The sentinels know the replica (and each other) before a failover can promote it.
-    await waitUntil(
-      async () =>
-        (await cli(sentinelPorts[0]!, 'SENTINEL', 'REPLICAS', name)).includes(String(replicaPort)),
-      'sentinels see the replica',
-    );
+    await startReplicatedMaster(deployment, replicaPort!);
+    await startSentinelProcesses(deployment, replicaPort!, sentinelPorts);
   } catch (error) {
     await stop();
     throw error;
@@ -276,6 +172,59 @@ export async function startRedisSentinels(
     currentMasterPort,
     stop,
   };
+}
+
+interface SentinelDeployment {
+  readonly dir: string;
+  readonly name: string;
+  readonly tls: TestCertificates | undefined;
+  readonly cli: RedisCli;
+  readonly masterPort: number;
+  /** Each process as it starts, the master first: all of them stopped if a later one fails. */
+  readonly processes: RedisProcess[];
+}
+
+const tlsReplication = (tls: TestCertificates | undefined) =>
+  tls ? ['--tls-replication', 'yes'] : [];
+
+async function startReplicatedMaster(
+  { dir, tls, cli, masterPort, processes }: SentinelDeployment,
+  replicaPort: number,
+): Promise<void> {
+  // No 5 s wait for more replicas before the master sends its data to the replica (Redis 7's default).
+  const replication = [...tlsReplication(tls), '--repl-diskless-sync-delay', '0'];
+  const server = (port: number, ...args: string[]) =>
+    startProcess(dir, port, [...listenArgs(port, tls), ...BASE, ...replication, ...args], cli);
+  processes.push(await server(masterPort));
+  processes.push(await server(replicaPort, '--replicaof', '127.0.0.1', String(masterPort)));
+}
+
+async function startSentinelProcesses(
+  { dir, name, tls, cli, masterPort, processes }: SentinelDeployment,
+  replicaPort: number,
+  sentinelPorts: readonly number[],
+): Promise<void> {
+  // Sentinels learn the replicas from the master's INFO when they start, then every 10 s: start them once it has one.
+  await waitUntil(
+    async () => (await cli(masterPort, 'INFO', 'replication')).includes('slave0:'),
+    'master sees its replica',
+  );
+  for (const port of sentinelPorts) {
+    const file = path.join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      file,
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2\nsentinel down-after-milliseconds ${name} 1000\n` +
+        `sentinel failover-timeout ${name} 3000\nsentinel parallel-syncs ${name} 1\n`,
+    );
+    const args = [file, '--sentinel', ...listenArgs(port, tls), '--bind', '127.0.0.1'];
+    processes.push(await startProcess(dir, port, [...args, ...tlsReplication(tls)], cli));
+  }
+  // The sentinels know the replica (and each other) before a failover can promote it.
+  await waitUntil(
+    async () =>
+      (await cli(sentinelPorts[0]!, 'SENTINEL', 'REPLICAS', name)).includes(String(replicaPort)),
+    'sentinels see the replica',
+  );
 }
 
 export interface TestTlsRedis {
