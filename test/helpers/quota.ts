@@ -18,6 +18,21 @@ export const UNIT_LIMITS: QuotaLimits = {
   appCalls: 4,
   tenantCalls: 6,
 };
+/** Intune's proportions at a 1 s window, for the whole Graph client on a fake clock: 2 places for unproven writes. */
+export const CLIENT_LIMITS: QuotaLimits = Object.freeze({
+  windowMs: 1_000,
+  appWrites: 10,
+  tenantWrites: 40,
+  appCalls: 100,
+  tenantCalls: 200,
+});
+
+/** A bearer token with these claims, unsigned (the gateway reads claims, never verifies them). */
+export const unsignedBearer = (claims: object) => {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `Bearer ${encode({ alg: 'none' })}.${encode(claims)}.sig`;
+};
+
 /** Two apps of one tenant, and another tenant. */
 export const A: QuotaIdentity = {
   tenant: '11111111-1111-1111-1111-111111111111',

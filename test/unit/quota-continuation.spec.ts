@@ -2,7 +2,8 @@ import { createGraphService } from '../../src/graph/client/client';
 import { systemClock } from '../../src/graph/client/retry-loop';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { createQuotaPacer } from '../../src/graph/quota';
-import type { QuotaLimits, QuotaTake } from '../../src/graph/quota';
+import type { QuotaTake } from '../../src/graph/quota';
+import { CLIENT_LIMITS, unsignedBearer } from '../helpers/quota';
 import { updateUserStatuses, updateUserStatus, userStatusPath } from '../../src/graph';
 import type { UserStatusLocation } from '../../src/graph';
 
@@ -11,18 +12,10 @@ import type { UserStatusLocation } from '../../src/graph';
  * waiting in its tenant's queue (`QuotaTake.continuation`, the order itself in quota-fifo.spec.ts). What reaches the
  * pacer, through the whole Graph client, for a single update and a bulk one; and nothing else is a continuation.
  */
-const LIMITS: QuotaLimits = Object.freeze({
-  windowMs: 1_000,
-  appWrites: 10,
-  tenantWrites: 40,
-  appCalls: 100,
-  tenantCalls: 200,
-});
-const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const AUTHORIZATION = `Bearer ${encode({ alg: 'none' })}.${encode({
+const AUTHORIZATION = unsignedBearer({
   tid: '11111111-1111-4111-8111-111111111111',
   appid: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
-})}.sig`;
+});
 const at = (userStatusId: string): UserStatusLocation => ({
   path: 'DEVICE_CONFIGURATION',
   deviceConfigurationId: 'c',
@@ -50,7 +43,7 @@ function answer(request: HttpRequest): HttpOutcome {
 
 function graph() {
   const takes: string[] = [];
-  const pacer = createQuotaPacer({ limits: LIMITS, random: () => 0 });
+  const pacer = createQuotaPacer({ limits: CLIENT_LIMITS, random: () => 0 });
   const take = pacer.take.bind(pacer);
   pacer.take = (request: QuotaTake) => {
     takes.push(`${request.kind}${request.continuation ? ' continuation' : ''}`);

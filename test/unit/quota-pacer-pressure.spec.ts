@@ -3,10 +3,9 @@ import type {
   QuotaGrant,
   QuotaIdentity,
   QuotaLimitChange,
-  QuotaLimits,
   QuotaOutcome,
 } from '../../src/graph/quota';
-import { A, A2 } from '../helpers/quota';
+import { A, A2, CLIENT_LIMITS } from '../helpers/quota';
 
 /**
  * The pacer under pressure (issue 23): 429s hold and lower the limit, the calls let out after a hold are spaced,
@@ -14,13 +13,7 @@ import { A, A2 } from '../helpers/quota';
  * LIMITS: 10 writes per app, 40 per tenant (so 2 places for unproven tokens), in a 1 s window.
  */
 const T0 = 50_000;
-const LIMITS: QuotaLimits = Object.freeze({
-  windowMs: 1_000,
-  appWrites: 10,
-  tenantWrites: 40,
-  appCalls: 100,
-  tenantCalls: 200,
-});
+const LIMITS = CLIENT_LIMITS;
 
 interface TakeOptions {
   readonly max?: number;

@@ -5,8 +5,9 @@ import { systemClock } from '../../src/graph/client/retry-loop';
 import { isGraphError } from '../../src/graph/errors';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { createQuotaPacer, createTokenProofs } from '../../src/graph/quota';
-import type { QuotaGrant, QuotaLimits } from '../../src/graph/quota';
+import type { QuotaGrant } from '../../src/graph/quota';
 import type { GraphRequest } from '../../src/graph/types';
+import { CLIENT_LIMITS } from '../helpers/quota';
 
 /**
  * What Graph's answers to an attempt do to the budget (src/graph/client/pacing.ts, `settleBudget`), and the whole
@@ -128,13 +129,7 @@ describe('settleBudget: an unproven token’s 429 gives its budget back and hold
   });
 });
 
-const LIMITS: QuotaLimits = Object.freeze({
-  windowMs: 1_000,
-  appWrites: 10,
-  tenantWrites: 40,
-  appCalls: 100,
-  tenantCalls: 200,
-});
+const LIMITS = CLIENT_LIMITS;
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const CLAIMS = {
   tid: '11111111-1111-4111-8111-111111111111',
