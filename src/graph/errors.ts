@@ -147,13 +147,17 @@ export function quotaError(retryAfterSeconds: number): GraphError {
  */
 export function readBackError(
   cause: GraphError,
-  write: { readonly requestId: string | null; readonly clientRequestId?: string | null },
+  write: {
+    readonly status: number;
+    readonly requestId: string | null;
+    readonly clientRequestId?: string | null;
+  },
 ): GraphError {
   return new GraphError(
     'unread',
-    `The update was applied (Microsoft Graph answered 204 No Content), but reading the user status back failed: ${cause.message} Do not send the update again; read the user status later.`,
+    `The update was applied (Microsoft Graph answered ${write.status} without the user status), but reading it back failed: ${cause.message} Do not send the update again; read the user status later.`,
     {
-      status: 204,
+      status: write.status,
       requestId: write.requestId,
       clientRequestId: write.clientRequestId ?? null,
       cause,

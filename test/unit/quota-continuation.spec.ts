@@ -23,8 +23,8 @@ const at = (userStatusId: string): UserStatusLocation => ({
 });
 const STATUS = (id: string) => JSON.stringify({ id, status: 'compliant' });
 
-/** PATCH → 204, GET → the object, `$batch` → each item so. */
-function answer(request: HttpRequest): HttpOutcome {
+/** PATCH → 204, GET → the object (or, `emptyReads`, 200 with no body), `$batch` → each item so. */
+function answer(request: HttpRequest, emptyReads = false): HttpOutcome {
   if (request.method === 'PATCH') return { ok: true, status: 204, headers: {}, body: '' };
   if (request.method === 'GET') {
     const id = request.url.pathname.split('/').pop()!;
@@ -34,14 +34,14 @@ function answer(request: HttpRequest): HttpOutcome {
     requests: Array<{ id: string; method: string; url: string }>;
   };
   const responses = requests.map(({ id, method, url }) =>
-    method === 'PATCH'
-      ? { id, status: 204 }
+    method === 'PATCH' || emptyReads
+      ? { id, status: method === 'PATCH' ? 204 : 200 }
       : { id, status: 200, body: JSON.parse(STATUS(url.split('/').pop()!)) as object },
   );
   return { ok: true, status: 200, headers: {}, body: JSON.stringify({ responses }) };
 }
 
-function graph() {
+function graph(emptyReads = false) {
   const takes: string[] = [];
   const pacer = createQuotaPacer({ limits: CLIENT_LIMITS, random: () => 0 });
   const take = pacer.take.bind(pacer);
@@ -50,7 +50,7 @@ function graph() {
     return take(request);
   };
   const transport: HttpTransport = {
-    send: (request: HttpRequest) => Promise.resolve(answer(request)),
+    send: (request: HttpRequest) => Promise.resolve(answer(request, emptyReads)),
     close: () => Promise.resolve(),
   };
   const service = createGraphService({
@@ -97,6 +97,26 @@ describe('the read-back of a 204 is a continuation for the quota', () => {
     const { takes, client, close } = graph();
     await client.request({ method: 'GET', ...userStatusPath(at('s1')) });
     expect(takes).toEqual(['read']);
+    await close();
+  });
+});
+
+describe('a bulk read-back Graph answers with nothing the gateway can use', () => {
+  it('each applied item is READ_BACK_FAILED (the write applied), not UPSTREAM_ERROR', async () => {
+    const { client, close } = graph(true);
+    const updates = ['s1', 's2'].map((id) => ({
+      location: at(id),
+      path: userStatusPath(at(id)),
+      changes: { status: 'compliant' as const },
+    }));
+    const outcomes = await updateUserStatuses(client, updates);
+    // Before: the read's own malformed error, as if the update had failed (the review of 2026-12-06).
+    expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.kind))).toEqual([
+      'unread',
+      'unread',
+    ]);
+    const [first] = outcomes;
+    expect(first?.ok === false && first.error.status).toBe(204);
     await close();
   });
 });

@@ -43,13 +43,14 @@ function setup() {
     {
       deadlineIn = 30_000,
       operation = newOperation(),
-    }: { deadlineIn?: number; operation?: OperationScope } = {},
+      ahead = false,
+    }: { deadlineIn?: number; operation?: OperationScope; ahead?: boolean } = {},
   ): Promise<EnterOutcome> => {
     if (lanes.tryEnter(into)) {
       ended.push(`${name} entered at once`);
       return Promise.resolve('entered');
     }
-    return lanes.enter(into, Date.now() + deadlineIn, operation).then((outcome) => {
+    return lanes.enter(into, Date.now() + deadlineIn, operation, ahead).then((outcome) => {
       ended.push(`${name} ${outcome} at ${Date.now() - T0}`);
       return outcome;
     });
@@ -79,6 +80,34 @@ describe('places in one lane', () => {
       'a4 entered at 150',
     ]);
     // The places passed on: still two in use, nobody waiting.
+    expect(stats()).toEqual({ 'tenant:a': { inUse: 2, waiting: 0 } });
+  });
+
+  it('a continuation (the read-back of an applied write) waits ahead of the other calls, continuations in turn', async () => {
+    const { lanes, enter, ended, stats } = setup();
+    await enter('a1', [A]);
+    await enter('a2', [A]);
+    const waits = [
+      enter('a3', [A]),
+      enter('back1', [A], { ahead: true }),
+      enter('a4', [A]),
+      enter('back2', [A], { ahead: true }),
+    ];
+    expect(stats()).toEqual({ 'tenant:a': { inUse: 2, waiting: 4 } });
+    for (const ms of [100, 200, 300, 400]) {
+      await jest.advanceTimersByTimeAsync(100);
+      lanes.leave([A]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(ended.at(-1)).toMatch(new RegExp(` at ${ms}$`));
+    }
+    await Promise.all(waits);
+    // Before: in arrival order, back1 at 200 behind a3, back2 at 400 behind a4.
+    expect(ended.slice(2)).toEqual([
+      'back1 entered at 100',
+      'back2 entered at 200',
+      'a3 entered at 300',
+      'a4 entered at 400',
+    ]);
     expect(stats()).toEqual({ 'tenant:a': { inUse: 2, waiting: 0 } });
   });
 

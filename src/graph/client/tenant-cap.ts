@@ -2,6 +2,7 @@ import { cancelledError, drainedError, tenantCapError } from '../errors';
 import { TENANT_CAP_RETRY_AFTER_SECONDS } from '../errors';
 import type { CallContext } from './attempt';
 import { refusedError, settleBudget, takeBudget } from './pacing';
+import { stopError } from './retry-loop';
 import { provesToken } from '../quota/identity';
 import type { QuotaKind } from '../quota/limits';
 import type { AttemptEnd, QuotaGrant } from '../quota/types';
@@ -112,7 +113,8 @@ async function waitForPlace(
 /** Waits in turn for a place in each of `lanes`; throws, holding none, at the deadline, the drain or a disconnect. */
 async function enter(context: CallContext, lanes: readonly Lane[], proven: boolean): Promise<void> {
   const { operation } = context;
-  const outcome = await context.tenantCap.lanes.enter(lanes, operation.deadline, operation);
+  const ahead = context.continuation === true;
+  const outcome = await context.tenantCap.lanes.enter(lanes, operation.deadline, operation, ahead);
   if (outcome === 'cancelled') throw cancelledError();
   if (outcome === 'drained') throw drainedError(TENANT_CAP_RETRY_AFTER_SECONDS);
   if (outcome === 'deadline') throw tenantCapError(!proven);
@@ -164,7 +166,8 @@ async function waitOutTokenHold(context: CallContext): Promise<void> {
     deadline: operation.deadline,
     cancellation: operation,
   });
-  if (left === null) throw cancelledError();
+  // Stopped at its deadline (or the drain's end) is not a caller that went away: say which, as the quota step does.
+  if (left === null) throw stopError(operation) ?? cancelledError();
   if (left > 0) throw refusedError(context, left);
 }
 

@@ -56,6 +56,11 @@ interface LaneState {
   inUse: number;
   /** In arrival order (a Set keeps it, and lets a waiter that leaves early go in O(1)). */
   readonly waiting: Set<Waiter>;
+  /**
+   * Continuations (the read-back of a write Graph applied), served before `waiting`, in arrival order: behind calls
+   * that arrived after their write they waited out the deadline, as in the quota's queue (`QuotaTake.continuation`).
+   */
+  readonly ahead: Set<Waiter>;
 }
 
 export class TenantLanes {
@@ -67,7 +72,7 @@ export class TenantLanes {
   tryEnter(lanes: readonly Lane[]): boolean {
     for (const lane of lanes) {
       const state = this.lanes.get(lane.key);
-      if (state && (state.inUse >= lane.places || state.waiting.size > 0)) return false;
+      if (state && (state.inUse >= lane.places || waiters(state) > 0)) return false;
     }
     for (const lane of lanes) this.stateOf(lane.key).inUse += 1;
     return true;
@@ -75,15 +80,17 @@ export class TenantLanes {
 
   /**
    * A place in each lane, taken in order, waiting in turn where one is full, until `deadline` at the latest. Ends
-   * holding every place or none: a wait that ends early gives back the places already taken.
+   * holding every place or none: a wait that ends early gives back the places already taken. `ahead`: a
+   * continuation, which waits before the other calls (`LaneState.ahead`).
    */
   async enter(
     lanes: readonly Lane[],
     deadline: number,
     cancellation: LaneCancellation,
+    ahead = false,
   ): Promise<EnterOutcome> {
     for (let index = 0; index < lanes.length; index += 1) {
-      const outcome = await this.enterOne(lanes[index]!, deadline, cancellation);
+      const outcome = await this.enterOne(lanes[index]!, deadline, cancellation, ahead);
       if (outcome !== 'entered') {
         this.leave(lanes.slice(0, index));
         return outcome;
@@ -100,17 +107,14 @@ export class TenantLanes {
   /** Places in use and calls waiting, per lane in use (tests). */
   stats(): Map<string, { inUse: number; waiting: number }> {
     return new Map(
-      [...this.lanes].map(([key, state]) => [
-        key,
-        { inUse: state.inUse, waiting: state.waiting.size },
-      ]),
+      [...this.lanes].map(([key, state]) => [key, { inUse: state.inUse, waiting: waiters(state) }]),
     );
   }
 
   private stateOf(key: string): LaneState {
     let state = this.lanes.get(key);
     if (!state) {
-      state = { inUse: 0, waiting: new Set() };
+      state = { inUse: 0, waiting: new Set(), ahead: new Set() };
       this.lanes.set(key, state);
     }
     return state;
@@ -120,9 +124,10 @@ export class TenantLanes {
     lane: Lane,
     deadline: number,
     cancellation: LaneCancellation,
+    ahead: boolean,
   ): EnterOutcome | Promise<EnterOutcome> {
     const state = this.stateOf(lane.key);
-    if (state.inUse < lane.places && state.waiting.size === 0) {
+    if (state.inUse < lane.places && waiters(state) === 0) {
       state.inUse += 1;
       return 'entered';
     }
@@ -133,6 +138,7 @@ export class TenantLanes {
       this.forgetIdle(lane.key, state);
       return outcome;
     }
+    const queue = ahead ? state.ahead : state.waiting;
     return new Promise<EnterOutcome>((resolve) => {
       const timer = new AbortController();
       const signal = cancellation.signal();
@@ -143,7 +149,7 @@ export class TenantLanes {
         settle: (outcome) => {
           if (done) return;
           done = true;
-          state.waiting.delete(waiter);
+          queue.delete(waiter);
           timer.abort();
           signal.removeEventListener('abort', onAbort);
           hooks.waiting?.(lane.kind, -1);
@@ -152,7 +158,7 @@ export class TenantLanes {
           resolve(outcome);
         },
       };
-      state.waiting.add(waiter);
+      queue.add(waiter);
       hooks.waiting?.(lane.kind, 1);
       signal.addEventListener('abort', onAbort, { once: true });
       void sleep(deadline - now(), timer.signal).then((elapsed) => {
@@ -165,28 +171,36 @@ export class TenantLanes {
   private leaveOne(key: string): void {
     const state = this.lanes.get(key);
     if (!state) return;
-    if (state.waiting.size === 0) {
+    if (waiters(state) === 0) {
       // Nearly every leave: nobody waits, the place goes back to the lane.
       if ((state.inUse -= 1) <= 0) this.lanes.delete(key);
       return;
     }
-    const now = this.options.now();
-    for (const waiter of state.waiting) {
-      if (waiter.deadline <= now) {
-        waiter.settle('deadline');
-        continue;
-      }
-      waiter.settle('entered');
+    if (handOver(state.ahead, this.options.now()) || handOver(state.waiting, this.options.now()))
       return;
-    }
     state.inUse -= 1;
     this.forgetIdle(key, state);
   }
 
   private forgetIdle(key: string, state: LaneState): void {
-    if (state.inUse <= 0 && state.waiting.size === 0 && this.lanes.get(key) === state)
+    if (state.inUse <= 0 && waiters(state) === 0 && this.lanes.get(key) === state)
       this.lanes.delete(key);
   }
+}
+
+const waiters = (state: LaneState) => state.waiting.size + state.ahead.size;
+
+/** The place to the first of `queue` still within its deadline (those past it refused on the way): `false` if none. */
+function handOver(queue: Set<Waiter>, now: number): boolean {
+  for (const waiter of queue) {
+    if (waiter.deadline <= now) {
+      waiter.settle('deadline');
+      continue;
+    }
+    waiter.settle('entered');
+    return true;
+  }
+  return false;
 }
 
 /** How a wait that its operation stopped ends: at the deadline, because the caller went away, or the drain. */

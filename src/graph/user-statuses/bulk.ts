@@ -29,8 +29,10 @@ function readBack(body: JsonObject | undefined, location: UserStatusLocation): B
 }
 
 /** A failed read-back says the update was applied, but to a caller that went away. */
-const unreadError = (error: GraphError, write: { readonly requestId: string | null }) =>
-  error.kind === 'cancelled' ? error : readBackError(error, write);
+const unreadError = (
+  error: GraphError,
+  write: { readonly status: number; readonly requestId: string | null },
+) => (error.kind === 'cancelled' ? error : readBackError(error, write));
 
 /**
  * PATCHes through `$batch` in chunks of 20, one outcome per update in input order. Items Graph answers with 204
@@ -56,10 +58,14 @@ export async function updateUserStatuses(
   );
   reads.forEach((read, position) => {
     const index = unread[position]!;
-    const write = patched[index] as { readonly requestId: string | null };
-    outcomes[index] = read.ok
+    const write = patched[index] as { readonly status: number; readonly requestId: string | null };
+    // A read answered with a body the gateway cannot use is a failed read-back too: the update was applied.
+    const outcome = read.ok
       ? readBack(read.body, updates[index]!.location)
-      : { ok: false, error: unreadError(read.error, write) };
+      : { ok: false as const, error: read.error };
+    outcomes[index] = outcome.ok
+      ? outcome
+      : { ok: false, error: unreadError(outcome.error, write) };
   });
   return outcomes as BulkOutcome[];
 }

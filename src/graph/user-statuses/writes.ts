@@ -53,7 +53,11 @@ export async function updateUserStatus(
 async function readBack(
   client: GraphClient,
   location: UserStatusLocation,
-  write: { readonly requestId: string | null; readonly clientRequestId: string | null },
+  write: {
+    readonly status: number;
+    readonly requestId: string | null;
+    readonly clientRequestId: string | null;
+  },
 ): Promise<GraphUserStatus> {
   try {
     return await getUserStatus(client, location, true);

@@ -115,7 +115,9 @@ function readBackFailed(error: GraphError, context: UpstreamErrorContext): Gatew
     : undefined;
   // The read's words as the client would have had them alone (the status table's), not the Graph layer's own.
   const why = isGatewayError(read) ? read.message : 'it failed.';
-  const message = `The update was applied (Microsoft Graph answered 204 No Content), but reading the user status back failed: ${why} Do not send the update again; read the user status later.`;
+  const answered =
+    error.status === 204 ? '204 No Content' : `${error.status} without the user status`;
+  const message = `The update was applied (Microsoft Graph answered ${answered}), but reading the user status back failed: ${why} Do not send the update again; read the user status later.`;
   return new GatewayError(GatewayErrorCode.READ_BACK_FAILED, message, {
     graph: graphDetails(error),
     ...(readBack ? { extensions: { readBack } } : {}),
