@@ -5,7 +5,7 @@ import { systemClock } from '../../src/graph/client/retry-loop';
 import { isGraphError } from '../../src/graph/errors';
 import type { HttpOutcome, HttpRequest, HttpTransport } from '../../src/graph/http/transport';
 import { createQuotaPacer, createTokenProofs } from '../../src/graph/quota';
-import type { QuotaGrant } from '../../src/graph/quota';
+import type { QuotaGrant, QuotaLimits } from '../../src/graph/quota';
 import type { GraphRequest } from '../../src/graph/types';
 import { CLIENT_LIMITS } from '../helpers/quota';
 
@@ -152,7 +152,7 @@ const WRITE: GraphRequest = {
  */
 function gateway(
   scripts: Record<string, Array<[number, string?]>>,
-  options: { tids?: Record<string, string>; tenantCap?: number } = {},
+  options: { tids?: Record<string, string>; tenantCap?: number; limits?: QuotaLimits } = {},
 ) {
   jest.useFakeTimers({ now: T0 });
   const sent: string[] = [];
@@ -176,7 +176,7 @@ function gateway(
     retry: { maxRetries: 3, maxDelayMs: 10_000, baseDelayMs: 1_000 },
     transport,
     clock: systemClock,
-    quota: createQuotaPacer({ limits: LIMITS, random: () => 0 }),
+    quota: createQuotaPacer({ limits: options.limits ?? LIMITS, random: () => 0 }),
     ...(options.tenantCap ? { tenantCap: { maxInFlight: options.tenantCap } } : {}),
   });
   const ended: string[] = [];
@@ -251,6 +251,22 @@ describe('the Graph client and its pacer: 429s of unproven and proven tokens', (
       'genuine ok at 3010',
       'new ok at 3093',
     ]);
+    await close();
+  });
+});
+
+describe('a retry refused before it was sent', () => {
+  it('a PATCH answered 503 whose retry has no budget: the 503, not THROTTLED "nothing sent" (it may be applied)', async () => {
+    // One write per app and minute: the PATCH takes it, its retry has none before the 5 s deadline.
+    const limits = { ...LIMITS, windowMs: 60_000, appWrites: 1 };
+    const { write, sent, ended, close } = gateway({ a: [[503]] }, { limits });
+    const written = write('a');
+    await jest.advanceTimersByTimeAsync(5_000);
+    await written;
+    expect(sent).toEqual(['a at 0']);
+    // Before: the retry's refusal ('quota'), as if nothing had been sent.
+    // Its answer comes after the back-off (random jitter: the time is not the point).
+    expect(ended).toEqual([expect.stringMatching(/^a status undefined at \d+$/)]);
     await close();
   });
 });

@@ -1,4 +1,4 @@
-import { cancelledError, deadlineError, shutDownError } from '../errors';
+import { cancelledError, deadlineError, isGraphError, shutDownError } from '../errors';
 import type { GraphError } from '../errors';
 import type { Cancellation } from './operation';
 import { decideRetry } from './retry';
@@ -50,12 +50,19 @@ export async function withRetries<T>(
   attempt: (retries: number) => Promise<LoopStep<T>>,
 ): Promise<T> {
   const { clock, cancellation } = options;
+  let answered: GraphError | undefined;
   for (let retries = 0; ; retries += 1) {
     const stopped = stopError(cancellation);
     if (stopped) throw stopped;
     if (clock.now() >= options.deadline) throw pastDeadlineError(cancellation);
-    const step = await attempt(retries);
+    const step = await attempt(retries).catch((error: unknown) => {
+      // A retry refused before it was sent (no budget, no place, the drain) says "nothing was sent", which is not
+      // true of the attempt before it: a PATCH answered 503 may have been applied. The caller gets that attempt's
+      // error, as when a drain cuts the back-off short.
+      throw answered && isGraphError(error) && error.kind === 'quota' ? answered : error;
+    });
     if (step.done) return step.value;
+    answered = step.error;
     const decision = decideRetry(options.policy, {
       method: options.method,
       failure: step.failure,
