@@ -1,9 +1,10 @@
 import { createFallbackLedger } from './fallback';
 import type { QuotaIdentity } from '../limits';
 import type { MemoryQuotaStore } from './memory-store';
-import { QuotaStoreError } from '../store';
 import type { QuotaStore, QuotaStoreResult, QuotaStoreTake, RecordedEntries } from '../store';
 import type { QuotaHooks } from '../types';
+import { fail, stopProbing, withTimeout } from './resilient-state';
+import type { Resilience } from './resilient-state';
 
 /**
  * How long a take waits for Redis before this replica paces in-process. A busy Redis answers a take script in
@@ -13,6 +14,8 @@ import type { QuotaHooks } from '../types';
 export const DEFAULT_STORE_TIMEOUT_MS = 1_000;
 /** While falling back, how often this replica asks Redis whether it is back, on its own timer. */
 export const DEFAULT_PROBE_INTERVAL_MS = 500;
+
+export { QuotaStoreTimeoutError } from './resilient-state';
 
 export interface ResilientStoreOptions {
   /** The shared store; without it everything is in-process. */
@@ -37,41 +40,129 @@ export interface ResilientStore {
   close(): Promise<void>;
 }
 
-export class QuotaStoreTimeoutError extends QuotaStoreError {
-  constructor(readonly ms: number) {
-    super(`timeout after ${ms} ms`, 'timeout');
-    this.name = 'QuotaStoreTimeoutError';
-  }
-}
-
-/**
- * Rejects after `ms` unless `promise` settled first. The rejection waits for a second timer, which Node runs only
- * after the loop has polled its sockets: when this replica's event loop was busy past the deadline, an answer that
- * arrived in time is read first rather than taken for a slow Redis.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timer = setTimeout(() => reject(new QuotaStoreTimeoutError(ms)), 0).unref();
-    }, ms).unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Any failure as a `QuotaStoreError`: its message is what the log line says, so nothing else is let through. */
-function asStoreError(error: unknown): QuotaStoreError {
-  if (error instanceof QuotaStoreError) return error;
-  const words = error instanceof Error ? error.message.split('\n')[0]!.slice(0, 120) : typeof error;
-  return new QuotaStoreError(`quota store failed: ${words}`, 'error', { cause: error });
-}
-
 function localResult(result: QuotaStoreResult): ResilientResult {
   const { granted, waitMs, at, shortOf, release, arrivedBy } = result;
   return { granted, waitMs, at, shortOf, release, arrivedBy, shared: false };
 }
 
-type State = 'shared' | 'fallback' | 'returning';
+/** In-process, under the fallback rule; what it grants is remembered, to be written into Redis on its return. */
+function takeAlone(r: Resilience, request: QuotaStoreTake): ResilientResult {
+  const { ledger, local, now, shared, timeoutMs } = r;
+  const { limits, until } = ledger.limitsFor(request, r.since);
+  const result = local.takeNow({ ...request, limits });
+  if (result.granted === 0) {
+    const left = until - now();
+    // When the rule changes (the window last seen has passed), the take may fit sooner than its own entries say.
+    return {
+      ...localResult(result),
+      waitMs: left > 0 ? Math.min(result.waitMs, left) : result.waitMs,
+    };
+  }
+  const kept = ledger.remember(request, ledger.nextId(), result.granted);
+  // A release after the grant was written into Redis leaves it there: counted, never undercounted.
+  const release = (count?: number) => (kept.release(count), result.release(count));
+  const arrivedBy = async (beforeNowMs: number) => {
+    kept.arrivedBy(beforeNowMs);
+    await result.arrivedBy!(beforeNowMs);
+    // Written into Redis already (this replica is back): the later date goes there too, raising what it holds.
+    const record = r.state === 'fallback' ? null : kept.record();
+    if (shared?.restore && record)
+      await withTimeout(shared.restore([record]), timeoutMs).catch((error: unknown) =>
+        fail(r, error),
+      );
+  };
+  return { ...localResult(result), release, arrivedBy };
+}
+
+/**
+ * The grant is mirrored in-process whatever the local windows say, and remembered to be written back: a release
+ * or a late arrival changes all three.
+ */
+function keep(
+  r: Resilience,
+  request: QuotaStoreTake,
+  result: QuotaStoreResult,
+  mirror: RecordedEntries,
+): ResilientResult {
+  const { ledger, timeoutMs } = r;
+  const kept = result.id ? ledger.remember(request, result.id, result.granted) : undefined;
+  const release = async (count?: number) => {
+    mirror.release(count);
+    kept?.release(count);
+    await withTimeout(result.release(count), timeoutMs).catch((error: unknown) => fail(r, error));
+  };
+  const arrivedBy = async (beforeNowMs: number) => {
+    mirror.arrivedBy(beforeNowMs);
+    kept?.arrivedBy(beforeNowMs);
+    if (result.arrivedBy)
+      await withTimeout(result.arrivedBy(beforeNowMs), timeoutMs).catch((error: unknown) =>
+        fail(r, error),
+      );
+  };
+  return { ...result, shared: true, release, arrivedBy };
+}
+
+async function takeShared(
+  r: Resilience,
+  store: QuotaStore,
+  request: QuotaStoreTake,
+): Promise<ResilientResult> {
+  let result: QuotaStoreResult;
+  try {
+    result = await withTimeout(store.take(request), r.timeoutMs);
+  } catch (error) {
+    fail(r, error);
+    return takeAlone(r, request);
+  }
+  if (result.granted === 0) {
+    r.ledger.saw(request, result);
+    return { ...result, shared: true };
+  }
+  const mirror = r.local.recordNow(request, result.granted);
+  r.ledger.saw(request, result);
+  return keep(r, request, result, mirror);
+}
+
+/**
+ * Back on Redis, while other replicas may not have written theirs back yet: room under the fallback rule first
+ * (recorded in-process, as the mirror), then in Redis for that much. Redis's counts are not sightings yet.
+ */
+async function takeReturning(
+  r: Resilience,
+  store: QuotaStore,
+  request: QuotaStoreTake,
+): Promise<ResilientResult> {
+  const { limits } = r.ledger.limitsFor(request, r.since);
+  const allowed = r.local.takeNow({ ...request, limits });
+  if (allowed.granted === 0) return takeAlone(r, request);
+  let result: QuotaStoreResult;
+  try {
+    result = await withTimeout(store.take({ ...request, max: allowed.granted }), r.timeoutMs);
+  } catch (error) {
+    await allowed.release();
+    fail(r, error);
+    return takeAlone(r, request);
+  }
+  if (result.granted < allowed.granted) await allowed.release(allowed.granted - result.granted);
+  if (result.granted === 0) return { ...result, shared: true };
+  return keep(r, request, result, {
+    release: (count) => void allowed.release(count),
+    arrivedBy: (beforeNowMs) => void allowed.arrivedBy?.(beforeNowMs),
+  });
+}
+
+/** In-process, and in Redis: remembered to be written there on return if Redis cannot be reached or the write fails. */
+function blockIn(r: Resilience, identity: QuotaIdentity, durationMs: number): void {
+  const { local, shared, now, ledger } = r;
+  local.blockNow(identity, durationMs);
+  if (!shared) return;
+  const until = now() + durationMs;
+  if (r.state === 'fallback') return ledger.block(identity, until);
+  withTimeout(shared.block(identity, durationMs), r.timeoutMs).catch((error: unknown) => {
+    ledger.block(identity, until);
+    fail(r, error);
+  });
+}
 
 /**
  * Redis must never fail or hold up a request for long, and no grant may escape the shared windows:
@@ -91,177 +182,38 @@ export function createResilientStore(options: ResilientStoreOptions): ResilientS
   const { shared, local, hooks, now, timeoutMs } = options;
   const ledger = createFallbackLedger({ local, now, replicas: options.replicas });
   const returningMs = 2 * options.probeIntervalMs + timeoutMs;
-  let state: State = 'shared';
-  /**
-   * When the current outage began. A failure while returning starts a new one: windows this replica did not take
-   * from meanwhile may have been filled by replicas already back on Redis.
-   */
-  let since = 0;
-  let returnedAt = 0;
-  let probing = false;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const stopProbing = () => {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-  };
-
-  const fail = (error: unknown) => {
-    hooks.storeError?.(asStoreError(error));
-    if (state === 'fallback' || closed) return;
-    since = now();
-    state = 'fallback';
-    hooks.fallback?.(true);
-    timer = setInterval(() => void probe(), options.probeIntervalMs);
-    timer.unref();
+  const r: Resilience = {
+    options,
+    shared,
+    local,
+    hooks,
+    now,
+    timeoutMs,
+    ledger,
+    state: 'shared',
+    since: 0,
+    returnedAt: 0,
+    probing: false,
+    closed: false,
+    timer: undefined,
   };
   // A dropped connection is an outage even if no take has failed yet (every call may be waiting for a window).
-  shared?.watch?.((error) => fail(error));
-
-  /** Blocks, then grants, into Redis; again for what was granted meanwhile, until nothing is left to write. */
-  const writeBack = async (store: QuotaStore) => {
-    const blocks = ledger.takeBlocks();
-    try {
-      for (const { identity, ms } of blocks)
-        await withTimeout(store.block(identity, ms), timeoutMs);
-    } catch (error) {
-      for (const { identity, ms } of blocks) ledger.block(identity, now() + ms);
-      throw error;
-    }
-    for (let from = 0; store.restore;) {
-      const { records, next } = ledger.pending(from);
-      if (records.length === 0) return;
-      await withTimeout(store.restore(records), timeoutMs);
-      from = next;
-    }
-  };
-
-  const probe = async () => {
-    if (!shared || probing || closed || state !== 'fallback') return;
-    probing = true;
-    try {
-      await withTimeout(shared.ping(), timeoutMs);
-      await writeBack(shared);
-      if (closed || state !== 'fallback') return;
-      stopProbing();
-      state = 'returning';
-      returnedAt = now();
-      hooks.fallback?.(false);
-    } catch (error) {
-      hooks.storeError?.(asStoreError(error));
-    } finally {
-      probing = false;
-    }
-  };
-
-  /** In-process, under the fallback rule; what it grants is remembered, to be written into Redis on its return. */
-  const takeAlone = (request: QuotaStoreTake): ResilientResult => {
-    const { limits, until } = ledger.limitsFor(request, since);
-    const result = local.takeNow({ ...request, limits });
-    if (result.granted === 0) {
-      const left = until - now();
-      // When the rule changes (the window last seen has passed), the take may fit sooner than its own entries say.
-      return {
-        ...localResult(result),
-        waitMs: left > 0 ? Math.min(result.waitMs, left) : result.waitMs,
-      };
-    }
-    const kept = ledger.remember(request, ledger.nextId(), result.granted);
-    // A release after the grant was written into Redis leaves it there: counted, never undercounted.
-    const release = (count?: number) => (kept.release(count), result.release(count));
-    const arrivedBy = async (beforeNowMs: number) => {
-      kept.arrivedBy(beforeNowMs);
-      await result.arrivedBy!(beforeNowMs);
-      // Written into Redis already (this replica is back): the later date goes there too, raising what it holds.
-      const record = state === 'fallback' ? null : kept.record();
-      if (shared?.restore && record)
-        await withTimeout(shared.restore([record]), timeoutMs).catch(fail);
-    };
-    return { ...localResult(result), release, arrivedBy };
-  };
-
-  /**
-   * The grant is mirrored in-process whatever the local windows say, and remembered to be written back: a release
-   * or a late arrival changes all three.
-   */
-  const keep = (request: QuotaStoreTake, result: QuotaStoreResult, mirror: RecordedEntries) => {
-    const kept = result.id ? ledger.remember(request, result.id, result.granted) : undefined;
-    const release = async (count?: number) => {
-      mirror.release(count);
-      kept?.release(count);
-      await withTimeout(result.release(count), timeoutMs).catch(fail);
-    };
-    const arrivedBy = async (beforeNowMs: number) => {
-      mirror.arrivedBy(beforeNowMs);
-      kept?.arrivedBy(beforeNowMs);
-      if (result.arrivedBy) await withTimeout(result.arrivedBy(beforeNowMs), timeoutMs).catch(fail);
-    };
-    return { ...result, shared: true, release, arrivedBy };
-  };
-
-  const takeShared = async (store: QuotaStore, request: QuotaStoreTake) => {
-    let result: QuotaStoreResult;
-    try {
-      result = await withTimeout(store.take(request), timeoutMs);
-    } catch (error) {
-      fail(error);
-      return takeAlone(request);
-    }
-    if (result.granted === 0) {
-      ledger.saw(request, result);
-      return { ...result, shared: true };
-    }
-    const mirror = local.recordNow(request, result.granted);
-    ledger.saw(request, result);
-    return keep(request, result, mirror);
-  };
-
-  /**
-   * Back on Redis, while other replicas may not have written theirs back yet: room under the fallback rule first
-   * (recorded in-process, as the mirror), then in Redis for that much. Redis's counts are not sightings yet.
-   */
-  const takeReturning = async (store: QuotaStore, request: QuotaStoreTake) => {
-    const { limits } = ledger.limitsFor(request, since);
-    const allowed = local.takeNow({ ...request, limits });
-    if (allowed.granted === 0) return takeAlone(request);
-    let result: QuotaStoreResult;
-    try {
-      result = await withTimeout(store.take({ ...request, max: allowed.granted }), timeoutMs);
-    } catch (error) {
-      await allowed.release();
-      fail(error);
-      return takeAlone(request);
-    }
-    if (result.granted < allowed.granted) await allowed.release(allowed.granted - result.granted);
-    if (result.granted === 0) return { ...result, shared: true };
-    return keep(request, result, {
-      release: (count) => void allowed.release(count),
-      arrivedBy: (beforeNowMs) => void allowed.arrivedBy?.(beforeNowMs),
-    });
-  };
+  shared?.watch?.((error) => fail(r, error));
 
   return {
     async take(request) {
       if (!shared) return localResult(local.takeNow(request));
-      if (state === 'returning' && now() - returnedAt >= returningMs) state = 'shared';
-      if (state === 'fallback') return takeAlone(request);
-      if (state === 'returning') return takeReturning(shared, request);
-      return takeShared(shared, request);
+      if (r.state === 'returning' && now() - r.returnedAt >= returningMs) r.state = 'shared';
+      if (r.state === 'fallback') return takeAlone(r, request);
+      if (r.state === 'returning') return takeReturning(r, shared, request);
+      return takeShared(r, shared, request);
     },
     block(identity, durationMs) {
-      local.blockNow(identity, durationMs);
-      if (!shared) return;
-      const until = now() + durationMs;
-      if (state === 'fallback') return ledger.block(identity, until);
-      withTimeout(shared.block(identity, durationMs), timeoutMs).catch((error: unknown) => {
-        ledger.block(identity, until);
-        fail(error);
-      });
+      blockIn(r, identity, durationMs);
     },
     async close() {
-      closed = true;
-      stopProbing();
+      r.closed = true;
+      stopProbing(r);
       await Promise.allSettled([shared?.close(), local.close()]);
     },
   };
