@@ -125,6 +125,93 @@ function prune(log: Log, now: number, windowMs: number): void {
   }
 }
 
+/** The store's logs and blocks, shared by its parts below. */
+interface Memory {
+  readonly now: () => number;
+  readonly logs: Map<string, Log>;
+  readonly blocks: Map<string, number>;
+  lastSweep: number;
+}
+
+function sweep(m: Memory, at: number, windowMs: number): void {
+  if (at - m.lastSweep < windowMs) return;
+  m.lastSweep = at;
+  for (const [key, log] of m.logs) {
+    prune(log, at, windowMs);
+    if (log.start >= log.stamps.length) m.logs.delete(key);
+  }
+  for (const [key, until] of m.blocks) if (until <= at) m.blocks.delete(key);
+}
+
+function logFor(m: Memory, key: string, limit: number): Log {
+  let log = m.logs.get(key);
+  if (!log) {
+    log = { stamps: [], start: 0, limit };
+    m.logs.set(key, log);
+  }
+  log.limit = limit;
+  return log;
+}
+
+/** The logs of the request's windows, made when missing. */
+function logsOf(m: Memory, request: QuotaStoreTake): Log[] {
+  const keys = quotaKeys(request.identity);
+  return quotaWindows(request.limits, request.kind).map((window) =>
+    logFor(m, keys.window(window), window.limit),
+  );
+}
+
+function takeNow(m: Memory, request: QuotaStoreTake): QuotaStoreResult {
+  const { now, blocks } = m;
+  const at = now();
+  const { windowMs } = request.limits;
+  sweep(m, at, windowMs);
+  const keys = quotaKeys(request.identity);
+  const windows = quotaWindows(request.limits, request.kind);
+  const windowLogs = windows.map((window) => logFor(m, keys.window(window), window.limit));
+  for (const log of windowLogs) prune(log, at, windowMs);
+  const views: WindowLog[] = windowLogs;
+  const blockedUntil = blocks.get(keys.block) ?? 0;
+  const plan = planTake(views, at, windowMs, request.max, blockedUntil);
+  if (plan.granted === 0) {
+    const shortOf = obstaclesOf(windows, shortage(views, at, windowMs, blockedUntil));
+    const counts = windowLogs.map(liveIn);
+    return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE, counts };
+  }
+  const entries = recordIn(windowLogs, () => logsOf(m, request), at, plan.granted, now);
+  return {
+    granted: plan.granted,
+    waitMs: 0,
+    at,
+    shortOf: NOTHING_SHORT,
+    release: (count) => Promise.resolve(entries.release(count)),
+    arrivedBy: (beforeNowMs) => Promise.resolve(entries.arrivedBy(beforeNowMs)),
+    counts: windowLogs.map(liveIn),
+  };
+}
+
+function recordNow(
+  m: Memory,
+  request: QuotaStoreTake,
+  count: number,
+  at = m.now(),
+): RecordedEntries {
+  const { now } = m;
+  const { windowMs } = request.limits;
+  sweep(m, now(), windowMs);
+  const windowLogs = logsOf(m, request);
+  for (const log of windowLogs) prune(log, now(), windowMs);
+  const logsNow = () => logsOf(m, request);
+  return recordIn(windowLogs, logsNow, at, Math.max(0, Math.floor(count)), now);
+}
+
+function blockNow(m: Memory, identity: QuotaIdentity, durationMs: number): void {
+  const key = quotaKeys(identity).block;
+  const until = m.now() + Math.max(0, durationMs);
+  // A shorter block never cuts a longer one short.
+  if ((m.blocks.get(key) ?? 0) < until) m.blocks.set(key, until);
+}
+
 /**
  * An exact sliding-window log per key, in this process. Each log holds at most its limit of live entries; idle
  * keys and expired blocks are dropped by a sweep once per window.
@@ -133,93 +220,21 @@ export function createMemoryQuotaStore(options: MemoryQuotaStoreOptions = {}): M
   const now = options.now ?? Date.now;
   const logs = new Map<string, Log>();
   const blocks = new Map<string, number>();
-  let lastSweep = now();
-
-  const sweep = (at: number, windowMs: number) => {
-    if (at - lastSweep < windowMs) return;
-    lastSweep = at;
-    for (const [key, log] of logs) {
-      prune(log, at, windowMs);
-      if (log.start >= log.stamps.length) logs.delete(key);
-    }
-    for (const [key, until] of blocks) if (until <= at) blocks.delete(key);
-  };
-
-  const logFor = (key: string, limit: number): Log => {
-    let log = logs.get(key);
-    if (!log) {
-      log = { stamps: [], start: 0, limit };
-      logs.set(key, log);
-    }
-    log.limit = limit;
-    return log;
-  };
-
-  /** The logs of the request's windows, made when missing. */
-  const logsOf = (request: QuotaStoreTake) => {
-    const keys = quotaKeys(request.identity);
-    return quotaWindows(request.limits, request.kind).map((window) =>
-      logFor(keys.window(window), window.limit),
-    );
-  };
-
-  const takeNow = (request: QuotaStoreTake): QuotaStoreResult => {
-    const at = now();
-    const { windowMs } = request.limits;
-    sweep(at, windowMs);
-    const keys = quotaKeys(request.identity);
-    const windows = quotaWindows(request.limits, request.kind);
-    const windowLogs = windows.map((window) => logFor(keys.window(window), window.limit));
-    for (const log of windowLogs) prune(log, at, windowMs);
-    const views: WindowLog[] = windowLogs;
-    const blockedUntil = blocks.get(keys.block) ?? 0;
-    const plan = planTake(views, at, windowMs, request.max, blockedUntil);
-    if (plan.granted === 0) {
-      const shortOf = obstaclesOf(windows, shortage(views, at, windowMs, blockedUntil));
-      const counts = windowLogs.map(liveIn);
-      return { granted: 0, waitMs: plan.waitMs, at, shortOf, release: NOTHING_TO_RELEASE, counts };
-    }
-    const entries = recordIn(windowLogs, () => logsOf(request), at, plan.granted, now);
-    return {
-      granted: plan.granted,
-      waitMs: 0,
-      at,
-      shortOf: NOTHING_SHORT,
-      release: (count) => Promise.resolve(entries.release(count)),
-      arrivedBy: (beforeNowMs) => Promise.resolve(entries.arrivedBy(beforeNowMs)),
-      counts: windowLogs.map(liveIn),
-    };
-  };
-
-  const recordNow = (request: QuotaStoreTake, count: number, at = now()) => {
-    const { windowMs } = request.limits;
-    sweep(now(), windowMs);
-    const windowLogs = logsOf(request);
-    for (const log of windowLogs) prune(log, now(), windowMs);
-    const logsNow = () => logsOf(request);
-    return recordIn(windowLogs, logsNow, at, Math.max(0, Math.floor(count)), now);
-  };
-
-  const blockNow = (identity: QuotaIdentity, durationMs: number) => {
-    const key = quotaKeys(identity).block;
-    const until = now() + Math.max(0, durationMs);
-    // A shorter block never cuts a longer one short.
-    if ((blocks.get(key) ?? 0) < until) blocks.set(key, until);
-  };
+  const m: Memory = { now, logs, blocks, lastSweep: now() };
 
   return {
     shared: false,
-    takeNow,
-    recordNow,
+    takeNow: (request) => takeNow(m, request),
+    recordNow: (request, count, at) => recordNow(m, request, count, at),
     live: (key, windowMs) => {
       const log = logs.get(key);
       if (!log) return 0;
       prune(log, now(), windowMs);
       return liveIn(log);
     },
-    blockNow,
-    take: (request) => Promise.resolve(takeNow(request)),
-    block: (identity, durationMs) => Promise.resolve(blockNow(identity, durationMs)),
+    blockNow: (identity, durationMs) => blockNow(m, identity, durationMs),
+    take: (request) => Promise.resolve(takeNow(m, request)),
+    block: (identity, durationMs) => Promise.resolve(blockNow(m, identity, durationMs)),
     ping: () => Promise.resolve(),
     close: () => {
       logs.clear();
