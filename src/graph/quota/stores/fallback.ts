@@ -82,6 +82,98 @@ function recordOf(grant: Grant, at: number): QuotaRecord | null {
   };
 }
 
+/** The ledger's memory, shared by its parts below. */
+interface Ledger {
+  readonly local: MemoryQuotaStore;
+  readonly now: () => number;
+  readonly replicas: number;
+  readonly sightings: Map<string, Sighting>;
+  grants: Grant[];
+  seq: number;
+  lastSweep: number;
+}
+
+function sweep(l: Ledger, at: number, windowMs: number): void {
+  if (at - l.lastSweep < windowMs) return;
+  l.lastSweep = at;
+  l.grants = l.grants.filter((grant) => grant.count > 0 && at - grant.at < windowMs);
+  for (const [key, sighting] of l.sightings)
+    if (at - sighting.at >= windowMs) l.sightings.delete(key);
+}
+
+function saw(l: Ledger, request: QuotaStoreTake, result: QuotaStoreResult): void {
+  if (!result.counts) return;
+  const at = l.now();
+  const keys = quotaKeys(request.identity);
+  const { windowMs } = request.limits;
+  sweep(l, at, windowMs);
+  quotaWindows(request.limits, request.kind).forEach((window, index) => {
+    const count = result.counts![index];
+    if (count === undefined) return;
+    const key = keys.window(window);
+    const previous = l.sightings.get(key);
+    if (previous && previous.storeAt > result.at) return;
+    l.sightings.set(key, { at, count, own: l.local.live(key, windowMs), storeAt: result.at });
+  });
+}
+
+function limitsFor(
+  l: Ledger,
+  request: QuotaStoreTake,
+  since: number,
+): { limits: QuotaLimits; until: number } {
+  const at = l.now();
+  const keys = quotaKeys(request.identity);
+  const { windowMs } = request.limits;
+  const limits: Record<QuotaWindowId, number> = { ...request.limits };
+  let until = at;
+  const needed = new Set(quotaWindows(request.limits, request.kind).map((window) => window.id));
+  for (const id of WINDOW_IDS) {
+    if (!needed.has(id)) continue;
+    const sighting = l.sightings.get(keys.window({ id }));
+    const input = {
+      limit: request.limits[id],
+      replicas: l.replicas,
+      windowMs,
+      since,
+      now: at,
+      sighting,
+    };
+    const rule = fallbackLimit(input);
+    limits[id] = rule.limit;
+    until = Math.max(until, rule.until);
+  }
+  return { limits: { ...limits, windowMs }, until };
+}
+
+function remember(l: Ledger, request: QuotaStoreTake, id: string, count: number): LedgerEntry {
+  const { now } = l;
+  const at = now();
+  sweep(l, at, request.limits.windowMs);
+  const grant: Grant = { seq: (l.seq += 1), at, request, id, count };
+  l.grants.push(grant);
+  const releasable = createReleaseCounter(count);
+  return {
+    release: (wanted) => void (grant.count -= releasable.take(wanted)),
+    arrivedBy: (beforeNowMs) => {
+      grant.at = Math.max(grant.at, now() - beforeNowMs);
+      grant.late = true;
+    },
+    record: () => recordOf(grant, now()),
+  };
+}
+
+function pending(l: Ledger, from: number): { records: QuotaRecord[]; next: number } {
+  const at = l.now();
+  const records: QuotaRecord[] = [];
+  for (const grant of l.grants) {
+    if (grant.seq <= from) continue;
+    const record = recordOf(grant, at);
+    if (record) records.push(record);
+  }
+  return { records, next: l.seq };
+}
+
 export function createFallbackLedger(options: {
   readonly local: MemoryQuotaStore;
   readonly now: () => number;
@@ -91,78 +183,15 @@ export function createFallbackLedger(options: {
   const instance = randomBytes(8).toString('hex');
   const sightings = new Map<string, Sighting>();
   const blocks = new Map<string, { identity: QuotaIdentity; until: number }>();
-  let grants: Grant[] = [];
-  let seq = 0;
   let ids = 0;
-  let lastSweep = now();
-
-  const sweep = (at: number, windowMs: number) => {
-    if (at - lastSweep < windowMs) return;
-    lastSweep = at;
-    grants = grants.filter((grant) => grant.count > 0 && at - grant.at < windowMs);
-    for (const [key, sighting] of sightings)
-      if (at - sighting.at >= windowMs) sightings.delete(key);
-  };
+  const l: Ledger = { local, now, replicas, sightings, grants: [], seq: 0, lastSweep: now() };
 
   return {
-    saw(request, result) {
-      if (!result.counts) return;
-      const at = now();
-      const keys = quotaKeys(request.identity);
-      const { windowMs } = request.limits;
-      sweep(at, windowMs);
-      quotaWindows(request.limits, request.kind).forEach((window, index) => {
-        const count = result.counts![index];
-        if (count === undefined) return;
-        const key = keys.window(window);
-        const previous = sightings.get(key);
-        if (previous && previous.storeAt > result.at) return;
-        sightings.set(key, { at, count, own: local.live(key, windowMs), storeAt: result.at });
-      });
-    },
-    limitsFor(request, since) {
-      const at = now();
-      const keys = quotaKeys(request.identity);
-      const { windowMs } = request.limits;
-      const limits: Record<QuotaWindowId, number> = { ...request.limits };
-      let until = at;
-      const needed = new Set(quotaWindows(request.limits, request.kind).map((window) => window.id));
-      for (const id of WINDOW_IDS) {
-        if (!needed.has(id)) continue;
-        const sighting = sightings.get(keys.window({ id }));
-        const input = { limit: request.limits[id], replicas, windowMs, since, now: at, sighting };
-        const rule = fallbackLimit(input);
-        limits[id] = rule.limit;
-        until = Math.max(until, rule.until);
-      }
-      return { limits: { ...limits, windowMs }, until };
-    },
-    remember(request, id, count) {
-      const at = now();
-      sweep(at, request.limits.windowMs);
-      const grant: Grant = { seq: (seq += 1), at, request, id, count };
-      grants.push(grant);
-      const releasable = createReleaseCounter(count);
-      return {
-        release: (wanted) => void (grant.count -= releasable.take(wanted)),
-        arrivedBy: (beforeNowMs) => {
-          grant.at = Math.max(grant.at, now() - beforeNowMs);
-          grant.late = true;
-        },
-        record: () => recordOf(grant, now()),
-      };
-    },
+    saw: (request, result) => saw(l, request, result),
+    limitsFor: (request, since) => limitsFor(l, request, since),
+    remember: (request, id, count) => remember(l, request, id, count),
     nextId: () => `${instance}.f${(ids += 1).toString(36)}:`,
-    pending(from) {
-      const at = now();
-      const records: QuotaRecord[] = [];
-      for (const grant of grants) {
-        if (grant.seq <= from) continue;
-        const record = recordOf(grant, at);
-        if (record) records.push(record);
-      }
-      return { records, next: seq };
-    },
+    pending: (from) => pending(l, from),
     block(identity, until) {
       const key = quotaKeys(identity).block;
       if ((blocks.get(key)?.until ?? 0) < until) blocks.set(key, { identity, until });
