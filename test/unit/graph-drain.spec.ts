@@ -212,6 +212,24 @@ describe('the drain ends every wait at once, and nothing that waited is sent', (
     expect(sent).toEqual(['p at 0']);
   });
 
+  it('a retry waiting for budget after an answered attempt: that attempt’s error, not "not sent"', async () => {
+    // One call per window: the first attempt (503, Retry-After 1 s) takes it, its retry waits for the next window.
+    const { read, sent, drainAt } = gateway({
+      retries: 3,
+      answers: () => okAnswer(503, { 'retry-after': '1' }),
+    });
+    const waiting = read('p');
+    await drainAt(2_000);
+    // Before: THROTTLED 'shutting down … not sent', though the PATCH or GET before it had reached Graph.
+    expect(await waiting).toEqual({
+      kind: 'status',
+      status: 503,
+      retryAfterSeconds: 1,
+      drained: false,
+    });
+    expect(sent).toEqual(['p at 0']);
+  });
+
   it('a bulk: the items sent keep their answers, each item that waited is THROTTLED', async () => {
     const { client, sent, drainAt } = gateway();
     const outcomes = client('p').batch(

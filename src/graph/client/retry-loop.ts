@@ -44,25 +44,36 @@ function pastDeadlineError(cancellation: Cancellation): GraphError {
  * The one retry loop, for single calls and `$batch` alike. Nothing is sent once the caller has gone or the
  * deadline has passed; every wait ends early on either, so no retry outlives a disconnect. Nor a drain: a back-off
  * it cuts short ends with the attempt's error, and the retry is not sent.
+ *
+ * A retry that ends unsent (no budget, no place, the drain, the drain's end) would say "nothing was sent", which is
+ * not true of the attempt before it: a PATCH answered 503 may have been applied. Wherever the loop ends so, the
+ * caller gets that attempt's error instead.
  */
 export async function withRetries<T>(
   options: RetryLoopOptions,
   attempt: (retries: number) => Promise<LoopStep<T>>,
 ): Promise<T> {
+  const sent: { error?: GraphError } = {};
+  try {
+    return await loop(options, attempt, sent);
+  } catch (error) {
+    throw sent.error && isGraphError(error) && error.kind === 'quota' ? sent.error : error;
+  }
+}
+
+async function loop<T>(
+  options: RetryLoopOptions,
+  attempt: (retries: number) => Promise<LoopStep<T>>,
+  sent: { error?: GraphError },
+): Promise<T> {
   const { clock, cancellation } = options;
-  let answered: GraphError | undefined;
   for (let retries = 0; ; retries += 1) {
     const stopped = stopError(cancellation);
     if (stopped) throw stopped;
     if (clock.now() >= options.deadline) throw pastDeadlineError(cancellation);
-    const step = await attempt(retries).catch((error: unknown) => {
-      // A retry refused before it was sent (no budget, no place, the drain) says "nothing was sent", which is not
-      // true of the attempt before it: a PATCH answered 503 may have been applied. The caller gets that attempt's
-      // error, as when a drain cuts the back-off short.
-      throw answered && isGraphError(error) && error.kind === 'quota' ? answered : error;
-    });
+    const step = await attempt(retries);
     if (step.done) return step.value;
-    answered = step.error;
+    sent.error = step.error;
     const decision = decideRetry(options.policy, {
       method: options.method,
       failure: step.failure,
