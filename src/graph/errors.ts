@@ -140,7 +140,8 @@ export function quotaError(retryAfterSeconds: number): GraphError {
 }
 
 /**
- * An update Graph applied with 204 No Content, whose follow-up read (`getUserStatus`, or a batched GET) failed.
+ * An update Graph applied with 204 No Content, whose follow-up read (`getUserStatus`, or a batched GET) failed. A
+ * caller that went away is told nothing more: its `cancelled` stays.
  * Saying the read's failure alone would tell the caller the update failed: THROTTLED even says nothing was sent,
  * and a caller who sends it again spends a write and a read where budget is already short (found by the quota
  * probe of 2026-12-06: 16 of 20 applied writes answered THROTTLED). The write's own request ids stay.
@@ -153,6 +154,7 @@ export function readBackError(
     readonly clientRequestId?: string | null;
   },
 ): GraphError {
+  if (cause.kind === 'cancelled') return cause;
   return new GraphError(
     'unread',
     `The update was applied (Microsoft Graph answered ${write.status} without the user status), but reading it back failed: ${cause.message} Do not send the update again; read the user status later.`,

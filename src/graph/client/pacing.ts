@@ -44,7 +44,7 @@ export async function takeBudget(
     cancellation: context.operation,
     proven: context.proofs.isProven(context.authorization, context.tokenKey),
     token: context.tokenKey,
-    ...(context.continuation ? { continuation: true } : {}),
+    continuation: context.continuation === true,
   });
   if ('cancelled' in outcome) throw stopError(context.operation) ?? cancelledError();
   if ('refused' in outcome) throw refusedError(context, outcome.retryAfterMs);

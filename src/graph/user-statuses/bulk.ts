@@ -28,12 +28,6 @@ function readBack(body: JsonObject | undefined, location: UserStatusLocation): B
   }
 }
 
-/** A failed read-back says the update was applied, but to a caller that went away. */
-const unreadError = (
-  error: GraphError,
-  write: { readonly status: number; readonly requestId: string | null },
-) => (error.kind === 'cancelled' ? error : readBackError(error, write));
-
 /**
  * PATCHes through `$batch` in chunks of 20, one outcome per update in input order. Items Graph answers with 204
  * are read back through batched GETs; throttled items are sent again by the client's retry loop.
@@ -65,7 +59,7 @@ export async function updateUserStatuses(
       : { ok: false as const, error: read.error };
     outcomes[index] = outcome.ok
       ? outcome
-      : { ok: false, error: unreadError(outcome.error, write) };
+      : { ok: false, error: readBackError(outcome.error, write) };
   });
   return outcomes as BulkOutcome[];
 }

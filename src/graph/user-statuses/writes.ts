@@ -62,8 +62,7 @@ async function readBack(
   try {
     return await getUserStatus(client, location, true);
   } catch (error) {
-    if (!isGraphError(error) || error.kind === 'cancelled') throw error;
-    throw readBackError(error, write);
+    throw isGraphError(error) ? readBackError(error, write) : error;
   }
 }
 
